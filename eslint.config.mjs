@@ -13,6 +13,14 @@ export default tseslint.config(
     },
   },
   {
+    // Product code never depends on the sandbox emulators.
+    files: ['src/**/*.ts'],
+    ignores: ['src/sandbox/**', 'src/demo.ts', 'src/dev.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/sandbox/**'], message: 'Product code must not import the sandbox.' }] }],
+    },
+  },
+  {
     // Workflow code runs in Temporal's deterministic sandbox: no Node, no I/O, no sandbox emulators.
     files: ['src/workflows/**/*.ts'],
     rules: {
@@ -21,14 +29,6 @@ export default tseslint.config(
           { group: ['node:*', 'fs', 'http', 'https', 'crypto', 'undici', '@okta/*', 'fastify', '**/sandbox/**', '**/activities/*', '**/clients/**'], message: 'Workflows must stay deterministic: import activities as types only and do I/O in activities.', allowTypeImports: true },
         ],
       }],
-    },
-  },
-  {
-    // Product code never depends on the sandbox emulators.
-    files: ['src/**/*.ts'],
-    ignores: ['src/sandbox/**', 'src/demo.ts', 'src/dev.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/sandbox/**'], message: 'Product code must not import the sandbox.' }] }],
     },
   },
 );
