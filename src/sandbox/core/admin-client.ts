@@ -1,0 +1,64 @@
+import { request } from 'undici';
+import { ADMIN_PREFIX } from './admin';
+import type { FaultRule, FaultSpec } from './faults';
+import type { RequestLogEntry } from './request-log';
+
+export interface RequestLogSnapshot {
+  total: number;
+  writes: number;
+  counts: Record<string, number>;
+  entries: RequestLogEntry[];
+}
+
+/** Drives a running sandbox's admin API over HTTP (tests, benchmark, demo). */
+export class SandboxAdminClient {
+  constructor(private readonly baseUrl: string) {}
+
+  private async call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    const res = await request(`${this.baseUrl}${ADMIN_PREFIX}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.body.text();
+    if (res.statusCode >= 400) throw new Error(`sandbox admin ${method} ${path} failed: ${res.statusCode} ${text}`);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  state<T = unknown>(): Promise<T> {
+    return this.call('GET', '/state');
+  }
+
+  reset(): Promise<void> {
+    return this.call('POST', '/reset');
+  }
+
+  requests(since = 0): Promise<RequestLogSnapshot> {
+    return this.call('GET', `/requests?since=${since}`);
+  }
+
+  clearRequests(): Promise<void> {
+    return this.call('DELETE', '/requests');
+  }
+
+  addFault(spec: FaultSpec): Promise<FaultRule> {
+    return this.call('POST', '/faults', spec);
+  }
+
+  faults(): Promise<FaultRule[]> {
+    return this.call('GET', '/faults');
+  }
+
+  clearFaults(): Promise<void> {
+    return this.call('DELETE', '/faults');
+  }
+
+  /** Calls a service-specific admin route, e.g. `post('/users', {...})`. */
+  post<T = unknown>(path: string, body?: unknown): Promise<T> {
+    return this.call('POST', path, body ?? {});
+  }
+
+  get<T = unknown>(path: string): Promise<T> {
+    return this.call('GET', path);
+  }
+}

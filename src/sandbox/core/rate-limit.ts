@@ -1,0 +1,67 @@
+export interface RateLimitBucket {
+  /** Bucket identity, e.g. `/api/v1/apps*`. Requests in one bucket share the counter. */
+  key: string;
+  /** Requests allowed per one-minute window. */
+  limit: number;
+}
+
+/** Maps a request to its bucket; undefined means the request is not rate limited. */
+export type RateLimitClassifier = (method: string, path: string) => RateLimitBucket | undefined;
+
+export interface RateLimitHeaderNames {
+  limit: string;
+  remaining: string;
+  reset: string;
+}
+
+export const OKTA_RATE_LIMIT_HEADERS: RateLimitHeaderNames = {
+  limit: 'X-Rate-Limit-Limit',
+  remaining: 'X-Rate-Limit-Remaining',
+  reset: 'X-Rate-Limit-Reset',
+};
+
+export const ANYPOINT_RATE_LIMIT_HEADERS: RateLimitHeaderNames = {
+  limit: 'X-RateLimit-Limit',
+  remaining: 'X-RateLimit-Remaining',
+  reset: 'X-RateLimit-Reset',
+};
+
+export interface RateLimitDecision {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** UTC epoch seconds at which the window resets. */
+  resetEpochSeconds: number;
+}
+
+const WINDOW_MS = 60_000;
+
+/** Fixed one-minute windows per bucket, as Okta and Anypoint announce them. */
+export class RateLimiter {
+  private windows = new Map<string, { start: number; used: number }>();
+
+  constructor(private readonly classify: RateLimitClassifier) {}
+
+  check(method: string, path: string, now = Date.now()): RateLimitDecision | undefined {
+    const bucket = this.classify(method, path);
+    if (!bucket) return undefined;
+    const start = Math.floor(now / WINDOW_MS) * WINDOW_MS;
+    let window = this.windows.get(bucket.key);
+    if (!window || window.start !== start) {
+      window = { start, used: 0 };
+      this.windows.set(bucket.key, window);
+    }
+    const allowed = window.used < bucket.limit;
+    if (allowed) window.used++;
+    return {
+      allowed,
+      limit: bucket.limit,
+      remaining: Math.max(0, bucket.limit - window.used),
+      resetEpochSeconds: Math.ceil((start + WINDOW_MS) / 1000),
+    };
+  }
+
+  clear(): void {
+    this.windows.clear();
+  }
+}

@@ -1,0 +1,248 @@
+import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { FaultInjector, FaultRule } from './faults';
+import { RequestLog } from './request-log';
+import { RateLimiter, RateLimitClassifier, RateLimitHeaderNames } from './rate-limit';
+import { StateStore } from './state-store';
+import { registerAdminRoutes, ADMIN_PREFIX } from './admin';
+
+/** A canned response a service renders for an injected or limit-induced failure. */
+export interface CannedResponse {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/** What an emulator (Okta, Anypoint, …) plugs into the shared sandbox server. */
+export interface SandboxServiceDefinition<S> {
+  /** Short name, used for the state file (`<name>.json`) and logs. */
+  name: string;
+  /** A freshly seeded state: what a new org looks like. */
+  seed(): S;
+  /** Registers the service's real API routes. */
+  routes(app: FastifyInstance, ctx: SandboxContext<S>): void | Promise<void>;
+  /** Service-specific admin routes, mounted under {@link ADMIN_PREFIX}. */
+  adminRoutes?(app: FastifyInstance, ctx: SandboxContext<S>): void | Promise<void>;
+  /** Rate-limit profiles by name; `unlimited` is always available. */
+  rateLimitProfiles?: Record<string, RateLimitClassifier>;
+  rateLimitHeaders: RateLimitHeaderNames;
+  /** The service's body for an injected 5xx. */
+  serverError(status: number): CannedResponse;
+  /** The service's 429 body for a window that resets at `resetEpochSeconds`. */
+  rateLimited(resetEpochSeconds: number): CannedResponse;
+}
+
+export interface SandboxOptions {
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** 0 picks a free port. @default 0 */
+  port?: number;
+  /** Folder for persistent state; in memory when unset. */
+  stateDir?: string;
+  /** Name of a rate-limit profile of the service. @default 'unlimited' */
+  rateLimitProfile?: string;
+  /** Overrides the externally visible base URL (e.g. behind a proxy). @default http://host:port */
+  publicUrl?: string;
+}
+
+export interface SandboxContext<S> {
+  /** The live state; replaced on reset, so read it through the context each time. */
+  readonly state: S;
+  /** Base URL clients use, without trailing slash. Known once listening. */
+  readonly baseUrl: string;
+  readonly store: StateStore<S>;
+  readonly log: RequestLog;
+  readonly faults: FaultInjector;
+  readonly rateLimiter: RateLimiter;
+  readonly rateLimitProfile: string;
+}
+
+export interface RunningSandbox<S> {
+  url: string;
+  ctx: SandboxContext<S>;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+const UNLIMITED: RateLimitClassifier = () => undefined;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    sandboxStartedAt?: bigint;
+    sandboxLostResponse?: FaultRule;
+    sandboxFault?: string;
+  }
+}
+
+/** Builds (but does not start) a sandbox server for one service; used by {@link startSandbox}. */
+export async function buildSandbox<S>(def: SandboxServiceDefinition<S>, opts: SandboxOptions = {}) {
+  const profileName = opts.rateLimitProfile ?? 'unlimited';
+  const classifier = profileName === 'unlimited' ? UNLIMITED : def.rateLimitProfiles?.[profileName];
+  if (!classifier) {
+    const known = ['unlimited', ...Object.keys(def.rateLimitProfiles ?? {})].join(', ');
+    throw new Error(`Unknown rate-limit profile "${profileName}" for ${def.name}; use one of: ${known}`);
+  }
+  const store = new StateStore<S>(def.name, () => def.seed(), opts.stateDir);
+  let baseUrl = opts.publicUrl?.replace(/\/$/, '') ?? '';
+  const ctx: SandboxContext<S> = {
+    get state() {
+      return store.state;
+    },
+    get baseUrl() {
+      return baseUrl;
+    },
+    store,
+    log: new RequestLog(),
+    faults: new FaultInjector(),
+    rateLimiter: new RateLimiter(classifier),
+    rateLimitProfile: profileName,
+  };
+
+  const app = Fastify({
+    logger: false,
+    // The Okta SDK sends `//api/v1/...` when orgUrl ends with a slash; Okta tolerates it.
+    routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true },
+    bodyLimit: 20 * 1024 * 1024,
+    forceCloseConnections: true,
+  });
+
+  // Real APIs accept an empty body with a JSON content type (lifecycle POSTs); Fastify would refuse it.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      const err = new Error('The request body was not well-formed.') as Error & { statusCode: number; code: string };
+      err.statusCode = 400;
+      err.code = 'MALFORMED_JSON';
+      done(err, undefined);
+    }
+  });
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(String(body))));
+  });
+
+  const isAdmin = (req: FastifyRequest) => req.url.startsWith(ADMIN_PREFIX);
+  const pathOf = (req: FastifyRequest) => req.url.split('?')[0].replace(/\/{2,}/g, '/');
+
+  app.addHook('onRequest', async (req, reply) => {
+    req.sandboxStartedAt = process.hrtime.bigint();
+    if (isAdmin(req)) return;
+    const method = req.method;
+    const path = pathOf(req);
+
+    if (!ctx.faults.empty) {
+      const latency = ctx.faults.take('latency', method, path);
+      if (latency) {
+        req.sandboxFault = 'latency';
+        await new Promise((r) => setTimeout(r, latency.latencyMs ?? 100));
+      }
+      if (ctx.faults.take('drop', method, path)) {
+        req.sandboxFault = 'drop';
+        recordRequest(req, 0);
+        reply.hijack();
+        req.raw.socket.destroy();
+        return;
+      }
+      const error = ctx.faults.take('error', method, path);
+      if (error) {
+        req.sandboxFault = 'error';
+        return sendCanned(reply, def.serverError(error.status ?? 503));
+      }
+      const burst = ctx.faults.take('rateLimit', method, path);
+      if (burst) {
+        req.sandboxFault = 'rateLimit';
+        const reset = Math.ceil(Date.now() / 1000) + (burst.retryAfterSeconds ?? 1);
+        setRateHeaders(reply, 0, 0, reset);
+        return sendCanned(reply, def.rateLimited(reset));
+      }
+      req.sandboxLostResponse = ctx.faults.take('lostResponse', method, path);
+    }
+
+    const decision = ctx.rateLimiter.check(method, path);
+    if (decision) {
+      setRateHeaders(reply, decision.limit, decision.remaining, decision.resetEpochSeconds);
+      if (!decision.allowed) return sendCanned(reply, def.rateLimited(decision.resetEpochSeconds));
+    }
+  });
+
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (isAdmin(req)) return payload;
+    const mutating = req.method !== 'GET' && req.method !== 'HEAD';
+    if (mutating && store.persistent) store.persist();
+    const lost = req.sandboxLostResponse;
+    if (lost && reply.statusCode < 400) {
+      req.sandboxFault = 'lostResponse';
+      if (lost.mode === 'reset') {
+        recordRequest(req, 0);
+        req.raw.socket.destroy();
+        return payload;
+      }
+      const canned = def.serverError(lost.status ?? 500);
+      reply.code(canned.status);
+      reply.header('content-type', 'application/json; charset=utf-8');
+      return JSON.stringify(canned.body);
+    }
+    return payload;
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    if (isAdmin(req) || req.sandboxFault === 'drop' || (req.sandboxFault === 'lostResponse' && req.sandboxLostResponse?.mode === 'reset')) return;
+    recordRequest(req, reply.statusCode);
+  });
+
+  function recordRequest(req: FastifyRequest, status: number) {
+    const started = req.sandboxStartedAt ?? process.hrtime.bigint();
+    ctx.log.record({
+      method: req.method,
+      url: req.url,
+      route: req.routeOptions?.url ?? '(unmatched)',
+      status,
+      durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+      fault: req.sandboxFault,
+    });
+  }
+
+  function setRateHeaders(reply: FastifyReply, limit: number, remaining: number, reset: number) {
+    reply.header(def.rateLimitHeaders.limit, String(limit));
+    reply.header(def.rateLimitHeaders.remaining, String(remaining));
+    reply.header(def.rateLimitHeaders.reset, String(reset));
+  }
+
+  function sendCanned(reply: FastifyReply, canned: CannedResponse) {
+    for (const [k, v] of Object.entries(canned.headers ?? {})) reply.header(k, v);
+    return reply.code(canned.status).send(canned.body);
+  }
+
+  await app.register(async (admin) => {
+    registerAdminRoutes(admin, ctx);
+    await def.adminRoutes?.(admin, ctx);
+  }, { prefix: ADMIN_PREFIX });
+  await def.routes(app, ctx);
+
+  return {
+    app,
+    ctx,
+    setBaseUrl(url: string) {
+      baseUrl = url.replace(/\/$/, '');
+    },
+  };
+}
+
+/** Starts one service's sandbox and returns its URL; `port: 0` picks a free port (tests). */
+export async function startSandbox<S>(def: SandboxServiceDefinition<S>, opts: SandboxOptions = {}): Promise<RunningSandbox<S>> {
+  const built = await buildSandbox(def, opts);
+  const host = opts.host ?? '127.0.0.1';
+  await built.app.listen({ host, port: opts.port ?? 0 });
+  const address = built.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  const url = opts.publicUrl?.replace(/\/$/, '') ?? `http://${host}:${port}`;
+  built.setBaseUrl(url);
+  return {
+    url,
+    ctx: built.ctx,
+    app: built.app,
+    close: () => built.app.close(),
+  };
+}

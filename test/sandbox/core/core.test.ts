@@ -1,0 +1,125 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { OKTA_RATE_LIMIT_HEADERS, RunningSandbox, SandboxAdminClient, SandboxServiceDefinition, startSandbox } from '../../../src/sandbox/core';
+
+interface NotesState {
+  notes: { id: number; text: string }[];
+}
+
+/** A toy service: enough to exercise the shared machinery without either real emulator. */
+const notesService: SandboxServiceDefinition<NotesState> = {
+  name: 'notes',
+  seed: () => ({ notes: [] }),
+  rateLimitHeaders: OKTA_RATE_LIMIT_HEADERS,
+  rateLimitProfiles: { tight: (_m, path) => (path.startsWith('/notes') ? { key: '/notes*', limit: 3 } : undefined) },
+  serverError: (status) => ({ status, body: { errorCode: 'E0000009', errorSummary: 'Internal Server Error' } }),
+  rateLimited: () => ({ status: 429, body: { errorCode: 'E0000047' } }),
+  routes(app, ctx) {
+    app.get('/notes', async () => ctx.state.notes);
+    app.post<{ Body: { text: string } }>('/notes', async (req, reply) => {
+      const note = { id: ctx.state.notes.length + 1, text: req.body.text };
+      ctx.state.notes.push(note);
+      return reply.code(201).send(note);
+    });
+  },
+};
+
+async function call(base: string, method: 'GET' | 'POST', body?: unknown) {
+  const res = await request(`${base}/notes`, {
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: res.statusCode, headers: res.headers, body: await res.body.text() };
+}
+
+describe('sandbox core', () => {
+  let sandbox: RunningSandbox<NotesState>;
+  let admin: SandboxAdminClient;
+
+  beforeEach(async () => {
+    sandbox = await startSandbox(notesService);
+    admin = new SandboxAdminClient(sandbox.url);
+  });
+  afterEach(() => sandbox.close());
+
+  it('counts requests exactly per route and separates writes', async () => {
+    await call(sandbox.url, 'POST', { text: 'a' });
+    await call(sandbox.url, 'GET');
+    await call(sandbox.url, 'GET');
+    const log = await admin.requests();
+    expect(log.counts).toEqual({ 'GET /notes': 2, 'POST /notes': 1 });
+    expect(log.writes).toBe(1);
+    expect(log.total).toBe(3);
+  });
+
+  it('a lost response still commits the write and the client sees a 500', async () => {
+    await admin.addFault({ kind: 'lostResponse', method: 'POST', times: 1 });
+    const res = await call(sandbox.url, 'POST', { text: 'committed' });
+    expect(res.status).toBe(500);
+    expect(JSON.parse(res.body).errorCode).toBe('E0000009');
+    expect(JSON.parse((await call(sandbox.url, 'GET')).body)).toEqual([{ id: 1, text: 'committed' }]);
+  });
+
+  it('a lost response in reset mode commits the write and resets the connection', async () => {
+    await admin.addFault({ kind: 'lostResponse', method: 'POST', mode: 'reset', times: 1 });
+    await expect(call(sandbox.url, 'POST', { text: 'x' })).rejects.toThrow();
+    expect(JSON.parse((await call(sandbox.url, 'GET')).body)).toHaveLength(1);
+  });
+
+  it('a dropped connection writes nothing', async () => {
+    await admin.addFault({ kind: 'drop', method: 'POST', times: 1 });
+    await expect(call(sandbox.url, 'POST', { text: 'x' })).rejects.toThrow();
+    expect(JSON.parse((await call(sandbox.url, 'GET')).body)).toEqual([]);
+    expect((await admin.requests()).entries[0]).toMatchObject({ status: 0, fault: 'drop' });
+  });
+
+  it('injected errors and 429 bursts refuse the request before it is handled', async () => {
+    await admin.addFault({ kind: 'error', status: 502, times: 1 });
+    await admin.addFault({ kind: 'rateLimit', retryAfterSeconds: 5, times: 1 });
+    expect((await call(sandbox.url, 'POST', { text: 'x' })).status).toBe(502);
+    const limited = await call(sandbox.url, 'POST', { text: 'x' });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers['x-rate-limit-reset'])).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) + 4);
+    expect((await call(sandbox.url, 'POST', { text: 'x' })).status).toBe(201);
+    expect(await admin.faults()).toEqual([]);
+  });
+
+  it('refuses an invalid fault spec with the field named', async () => {
+    await expect(admin.addFault({ kind: 'latency', path: '(' })).rejects.toThrow(/path must be a valid regular expression/);
+  });
+});
+
+describe('sandbox core rate limits and persistence', () => {
+  it('announces limits on every response and answers 429 past the bucket limit', async () => {
+    const sandbox = await startSandbox(notesService, { rateLimitProfile: 'tight' });
+    try {
+      const seen = [];
+      for (let i = 0; i < 4; i++) seen.push(await call(sandbox.url, 'GET'));
+      expect(seen.map((r) => r.status)).toEqual([200, 200, 200, 429]);
+      expect(seen.map((r) => r.headers['x-rate-limit-remaining'])).toEqual(['2', '1', '0', '0']);
+      expect(seen[0].headers['x-rate-limit-limit']).toBe('3');
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it('refuses an unknown rate-limit profile by name', async () => {
+    await expect(startSandbox(notesService, { rateLimitProfile: 'nope' })).rejects.toThrow(/use one of: unlimited, tight/);
+  });
+
+  it('keeps state across a restart when given a state folder', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sandbox-core-'));
+    const first = await startSandbox(notesService, { stateDir: dir });
+    await call(first.url, 'POST', { text: 'survives' });
+    await first.close();
+    const second = await startSandbox(notesService, { stateDir: dir });
+    try {
+      expect(JSON.parse((await call(second.url, 'GET')).body)).toEqual([{ id: 1, text: 'survives' }]);
+    } finally {
+      await second.close();
+    }
+  });
+});
