@@ -1,0 +1,328 @@
+import { readFile } from 'node:fs/promises';
+import { request } from 'undici';
+import type { TenantConfig } from '../config/tenant';
+import { anypointFor, oktaFor } from './clients';
+import { converge, diffFields, type Convergence } from './converge';
+import type { AnypointContext, OktaEndpoints, StepResult, UndoTarget } from './types';
+import { resolveSecretRef } from '../config/secrets';
+import { ApplicationFailure } from '@temporalio/activity';
+
+/*
+ * Anypoint converge steps: one write at most each, exact-identity lookups (Exchange's `query` is
+ * fuzzy, so the client pages through and matches names exactly), safe to retry.
+ */
+
+type Cfg = TenantConfig;
+type Anypoint = ReturnType<typeof anypointFor>;
+
+export const OIDC_POLICY = { groupId: '68ef9520-24e9-4cf2-b2f5-620025690913', assetId: 'openidconnect-access-token-enforcement', assetVersion: '1.3.0' };
+
+function assetGroupId(cfg: Cfg, ctx: AnypointContext): string {
+  return cfg.anypoint.api.asset.groupId ?? ctx.orgId;
+}
+
+export function clientProviderConvergence(cfg: Cfg, ctx: AnypointContext, endpoints: OktaEndpoints | undefined, introspectionAppId: string | undefined): Convergence<AnyRecord> {
+  const anypoint = anypointFor(cfg);
+  const name = cfg.anypoint.clientProvider.name;
+  const desiredUrls = endpoints && { authorize: endpoints.authorize, token: endpoints.token, introspect: endpoints.introspect };
+  const body = async () => ({
+    name,
+    type: { name: 'openid-dynamic-client', description: 'OpenID Connect Dynamic Client Registration' },
+    allow_untrusted_certificates: false,
+    oidc_dynamic_client_provider: {
+      issuer: endpoints!.issuer,
+      client_request_timeout: 5000,
+      urls: desiredUrls,
+      client: {
+        urls: { register: endpoints!.register },
+        registration: { authorization: `SSWS ${resolveSecretRef(cfg.okta.apiToken)}` },
+      },
+      // The introspection client's secret is read from Okta here, so it never passes through history.
+      primary_client: { id: introspectionAppId, secret: await oktaFor(cfg).getClientSecret(introspectionAppId!) },
+    },
+  });
+  return {
+    find: () => anypoint.findClientProviderByName(ctx.orgId, name),
+    create: async () => anypoint.createClientProvider(ctx.orgId, await body()),
+    differences: (p) => {
+      const actual = (p.oidc_dynamic_client_provider ?? {}) as AnyRecord;
+      return diffFields(
+        { issuer: endpoints?.issuer, urls: desiredUrls, register: endpoints?.register, introspectionClient: introspectionAppId },
+        { issuer: actual.issuer, urls: actual.urls, register: (actual.client as AnyRecord | undefined)?.urls && ((actual.client as AnyRecord).urls as AnyRecord).register, introspectionClient: (actual.primary_client as AnyRecord | undefined)?.id },
+      );
+    },
+    update: async (p) => anypoint.patchClientProvider(ctx.orgId, providerIdOf(p), { oidc_dynamic_client_provider: (await body()).oidc_dynamic_client_provider }),
+    idOf: providerIdOf,
+  };
+}
+
+export function identityProviderConvergence(cfg: Cfg, ctx: AnypointContext, endpoints: OktaEndpoints | undefined, ssoAppId: string | undefined): Convergence<AnyRecord> {
+  const anypoint = anypointFor(cfg);
+  const name = cfg.anypoint.identityProvider?.name ?? 'Okta';
+  const desiredUrls = endpoints && { authorize: endpoints.authorize, token: endpoints.token, userinfo: endpoints.userinfo };
+  const body = async () => ({
+    name,
+    type: { name: 'openid', description: 'OpenID Connect' },
+    oidc_provider: {
+      // Manual registration: the tool owns the Okta app, so it can give it Anypoint's redirect URI.
+      client: { credentials: { id: ssoAppId, secret: await oktaFor(cfg).getClientSecret(ssoAppId!) } },
+      issuer: endpoints!.issuer,
+      urls: desiredUrls,
+    },
+    allow_untrusted_certificates: false,
+    login_disabled: false,
+  });
+  return {
+    find: () => anypoint.findIdentityProviderByName(ctx.orgId, name),
+    create: async () => anypoint.createIdentityProvider(ctx.orgId, await body()),
+    differences: (idp) => {
+      const actual = (idp.oidc_provider ?? {}) as AnyRecord;
+      const urls = (actual.urls ?? {}) as AnyRecord;
+      return diffFields(
+        { issuer: endpoints?.issuer, urls: desiredUrls, clientId: ssoAppId },
+        { issuer: actual.issuer, urls: { authorize: urls.authorize, token: urls.token, userinfo: urls.userinfo }, clientId: ((actual.client as AnyRecord | undefined)?.credentials as AnyRecord | undefined)?.id },
+      );
+    },
+    update: async (idp) => {
+      const { oidc_provider } = await body();
+      return anypoint.patchIdentityProvider(ctx.orgId, providerIdOf(idp), { oidc_provider });
+    },
+    idOf: providerIdOf,
+    facts: (idp) => ({ redirectUri: String(((idp.oidc_provider as AnyRecord | undefined)?.urls as AnyRecord | undefined)?.redirect ?? '') }),
+  };
+}
+
+export function apiInstanceConvergence(cfg: Cfg, ctx: AnypointContext, providerId: string | undefined): Convergence<AnyRecord> {
+  const anypoint = anypointFor(cfg);
+  const api = cfg.anypoint.api;
+  const identity = { groupId: assetGroupId(cfg, ctx), assetId: api.asset.assetId, instanceLabel: api.instanceLabel };
+  return {
+    find: () => anypoint.findApiInstance(ctx.orgId, ctx.environmentId, identity),
+    create: () =>
+      anypoint.createApiInstance(ctx.orgId, ctx.environmentId, {
+        technology: 'mule4',
+        providerId: providerId ?? null,
+        approvalMethod: null,
+        endpointUri: null,
+        instanceLabel: api.instanceLabel,
+        spec: { groupId: identity.groupId, assetId: api.asset.assetId, version: api.asset.version },
+        endpoint: {
+          deploymentType: api.proxy.type,
+          type: 'raml',
+          isCloudHub: api.proxy.type === 'CH',
+          muleVersion4OrAbove: true,
+          uri: api.upstreamUrl,
+          proxyUri: 'http://0.0.0.0:8081/',
+          referencesUserDomain: false,
+          responseTimeout: null,
+          tlsContexts: null,
+        },
+        routing: null,
+        deployment: null,
+      }),
+    differences: (x) =>
+      diffFields(
+        { providerId, upstream: api.upstreamUrl, assetVersion: api.asset.version },
+        { providerId: x.providerId, upstream: (x.endpoint as AnyRecord | undefined)?.uri, assetVersion: x.assetVersion },
+      ),
+    update: (x) =>
+      anypoint.patchApiInstance(ctx.orgId, ctx.environmentId, String(x.id), {
+        providerId,
+        endpoint: { ...((x.endpoint as AnyRecord) ?? {}), uri: api.upstreamUrl },
+        spec: { groupId: identity.groupId, assetId: api.asset.assetId, version: api.asset.version },
+      }),
+    idOf: (x) => String(x.id),
+  };
+}
+
+export function deploymentConvergence(cfg: Cfg, ctx: AnypointContext, apiId: string | undefined): Convergence<AnyRecord> {
+  const anypoint = anypointFor(cfg);
+  const proxy = cfg.anypoint.api.proxy;
+  const desired = { type: proxy.type, applicationName: proxy.applicationName, gatewayVersion: proxy.gatewayVersion, ...(proxy.targetId ? { targetId: proxy.targetId } : {}) };
+  return {
+    find: async () => (apiId ? (await anypoint.listDeployments(ctx.orgId, ctx.environmentId, apiId)).find((d: AnyRecord) => d.applicationName === proxy.applicationName) : undefined),
+    create: () =>
+      anypoint.createDeployment(ctx.orgId, ctx.environmentId, apiId!, {
+        ...desired,
+        environmentId: ctx.environmentId,
+        environmentName: cfg.anypoint.environment,
+        overwrite: false,
+        expectedStatus: 'deployed',
+      }),
+    differences: (d) => diffFields({ gatewayVersion: desired.gatewayVersion, type: desired.type }, d),
+    update: (d) => anypoint.patchDeployment(ctx.orgId, ctx.environmentId, apiId!, String(d.id), { gatewayVersion: desired.gatewayVersion }),
+    idOf: (d) => String(d.id),
+  };
+}
+
+export function policyConvergence(cfg: Cfg, ctx: AnypointContext, apiId: string | undefined, index: number): Convergence<AnyRecord> {
+  const anypoint = anypointFor(cfg);
+  const policy = cfg.anypoint.api.policies[index];
+  const pointcut = [{ methodRegex: policy.methods.join('|'), uriTemplateRegex: policy.resource }];
+  const configurationData = {
+    scopes: policy.scopes.join(' '),
+    scopeValidationCriteria: policy.validation,
+    skipClientIdValidation: policy.skipClientIdValidation,
+    exposeHeaders: false,
+    secureTrustStore: true,
+  };
+  const samePointcut = (p: AnyRecord) => JSON.stringify(p.pointcutData ?? null) === JSON.stringify(pointcut);
+  return {
+    find: async () => (apiId ? (await anypoint.listPolicies(ctx.orgId, ctx.environmentId, apiId)).find((p: AnyRecord) => p.assetId === OIDC_POLICY.assetId && samePointcut(p)) : undefined),
+    create: () =>
+      anypoint.createPolicy(ctx.orgId, ctx.environmentId, apiId!, { ...OIDC_POLICY, configurationData, pointcutData: pointcut, order: index + 1 }),
+    differences: (p) => diffFields(configurationData, (p.configurationData ?? {}) as AnyRecord),
+    update: (p) => anypoint.patchPolicy(ctx.orgId, ctx.environmentId, apiId!, String(p.id), { configurationData }),
+    idOf: (p) => String(p.id),
+  };
+}
+
+export function clientApplicationConvergence(cfg: Cfg, ctx: AnypointContext, apiId: string | undefined, name: string): Convergence<AnyRecord> {
+  const anypoint = anypointFor(cfg);
+  const app = cfg.anypoint.clientApplications.find((a) => a.name === name)!;
+  const desired = { name, description: app.description ?? '', grantTypes: app.grantTypes, redirectUri: app.redirectUris ?? [] };
+  return {
+    find: () => anypoint.findClientApplicationByName(ctx.orgId, name),
+    // Anypoint registers the client in Okta through the instance's client provider.
+    create: () => anypoint.createClientApplication(ctx.orgId, apiId!, desired),
+    // Grant types and redirect URIs cannot change after registration: Anypoint does not propagate them to Okta.
+    differences: (a) => diffFields({ description: desired.description }, { description: a.description ?? '' }),
+    update: (a) => anypoint.patchClientApplication(ctx.orgId, String(a.id), { description: desired.description }),
+    idOf: (a) => String(a.id),
+    facts: (a) => ({ clientId: String(a.clientId ?? '') }),
+  };
+}
+
+export function contractConvergence(cfg: Cfg, ctx: AnypointContext, apiId: string | undefined, applicationId: string | undefined): Convergence<AnyRecord> {
+  const anypoint = anypointFor(cfg);
+  return {
+    find: async () =>
+      apiId && applicationId
+        ? (await anypoint.listContracts(ctx.orgId, ctx.environmentId, apiId)).find((c: AnyRecord) => String((c.application as AnyRecord | undefined)?.id ?? c.applicationId) === applicationId)
+        : undefined,
+    create: async () => {
+      const contract = await anypoint.createContract(ctx.orgId, ctx.environmentId, apiId!, { applicationId: Number(applicationId), acceptedTerms: true });
+      return contract.status === 'PENDING' ? anypoint.approveContract(ctx.orgId, ctx.environmentId, apiId!, String(contract.id)) : contract;
+    },
+    differences: (c) => diffFields({ status: 'APPROVED' }, c),
+    update: (c) => anypoint.approveContract(ctx.orgId, ctx.environmentId, apiId!, String(c.id)),
+    idOf: (c) => String(c.id),
+  };
+}
+
+function providerIdOf(p: AnyRecord): string {
+  return String(p.provider_id ?? p.providerId ?? p.id);
+}
+
+export const anypointActivities = {
+  /** Preflight, no writes: the connected app works, the environment and the asset (or its RAML) exist, the upstream answers. */
+  async checkAnypointAccess(cfg: Cfg): Promise<AnypointContext> {
+    const anypoint = anypointFor(cfg);
+    const me = await anypoint.me();
+    const env = await anypoint.findEnvironmentByName(me.orgId, cfg.anypoint.environment);
+    if (!env) {
+      throw ApplicationFailure.create({ type: 'anypoint.validation', nonRetryable: true, message: `Anypoint environment "${cfg.anypoint.environment}" does not exist in organization ${me.orgId}. Fix: set anypoint.environment to an existing environment name.` });
+    }
+    const ctx: AnypointContext = { orgId: me.orgId, orgDomain: me.orgDomain ?? '', environmentId: env.id };
+    const asset = cfg.anypoint.api.asset;
+    if (!cfg.anypoint.api.raml && !(await anypoint.getAsset(assetGroupId(cfg, ctx), asset.assetId, asset.version))) {
+      throw ApplicationFailure.create({ type: 'anypoint.validation', nonRetryable: true, message: `Exchange asset ${assetGroupId(cfg, ctx)}/${asset.assetId}/${asset.version} does not exist. Fix: publish it, or set anypoint.api.raml so the onboarding publishes it.` });
+    }
+    try {
+      const res = await request(cfg.anypoint.api.upstreamUrl, { method: 'GET', headersTimeout: 10_000, bodyTimeout: 10_000 });
+      await res.body.dump();
+    } catch (err) {
+      throw ApplicationFailure.create({ type: 'config', nonRetryable: true, message: `The API upstream ${cfg.anypoint.api.upstreamUrl} does not answer (${(err as Error).message}). Fix: check anypoint.api.upstreamUrl.` });
+    }
+    return ctx;
+  },
+
+  async publishApiAsset(cfg: Cfg, ctx: AnypointContext): Promise<StepResult> {
+    const api = cfg.anypoint.api;
+    const groupId = assetGroupId(cfg, ctx);
+    const id = `${groupId}/${api.asset.assetId}/${api.asset.version}`;
+    if (await anypointFor(cfg).getAsset(groupId, api.asset.assetId, api.asset.version)) return { outcome: 'unchanged', id };
+    const raml = await readFile(api.raml!, 'utf8');
+    const created = await anypointFor(cfg).publishRamlAsset(ctx.orgId, { groupId, assetId: api.asset.assetId, version: api.asset.version, name: api.instanceLabel, raml });
+    return { outcome: created ? 'created' : 'unchanged', id };
+  },
+
+  ensureClientProvider: (cfg: Cfg, ctx: AnypointContext, endpoints: OktaEndpoints, introspectionAppId: string) =>
+    converge(clientProviderConvergence(cfg, ctx, endpoints, introspectionAppId)),
+  ensureIdentityProvider: (cfg: Cfg, ctx: AnypointContext, endpoints: OktaEndpoints, ssoAppId: string) =>
+    converge(identityProviderConvergence(cfg, ctx, endpoints, ssoAppId)),
+  ensureApiInstance: (cfg: Cfg, ctx: AnypointContext, providerId: string) => converge(apiInstanceConvergence(cfg, ctx, providerId)),
+  ensureProxyDeployment: (cfg: Cfg, ctx: AnypointContext, apiId: string) => converge(deploymentConvergence(cfg, ctx, apiId)),
+  ensureApiPolicy: (cfg: Cfg, ctx: AnypointContext, apiId: string, index: number) => converge(policyConvergence(cfg, ctx, apiId, index)),
+  ensureClientApplication: (cfg: Cfg, ctx: AnypointContext, apiId: string, name: string) =>
+    converge(clientApplicationConvergence(cfg, ctx, apiId, name)),
+  ensureContract: (cfg: Cfg, ctx: AnypointContext, apiId: string, applicationId: string) =>
+    converge(contractConvergence(cfg, ctx, apiId, applicationId)),
+
+  // Undo steps: idempotent; a resource already gone counts as undone.
+
+  async deleteApiAsset(cfg: Cfg, ctx: AnypointContext, _target: UndoTarget): Promise<void> {
+    const api = cfg.anypoint.api;
+    await anypointFor(cfg).deleteAsset(assetGroupId(cfg, ctx), api.asset.assetId, api.asset.version);
+  },
+
+  async deleteClientProvider(cfg: Cfg, ctx: AnypointContext, target: UndoTarget): Promise<void> {
+    const id = target.id ?? maybeId(await anypointFor(cfg).findClientProviderByName(ctx.orgId, target.name!));
+    if (id) await anypointFor(cfg).deleteClientProvider(ctx.orgId, id);
+  },
+
+  async deleteIdentityProvider(cfg: Cfg, ctx: AnypointContext, target: UndoTarget): Promise<void> {
+    const id = target.id ?? maybeId(await anypointFor(cfg).findIdentityProviderByName(ctx.orgId, target.name!));
+    if (id) await anypointFor(cfg).deleteIdentityProvider(ctx.orgId, id);
+  },
+
+  async deleteApiInstance(cfg: Cfg, ctx: AnypointContext, target: UndoTarget): Promise<void> {
+    const id = target.id ?? (await apiInstanceConvergence(cfg, ctx, undefined).find())?.id;
+    if (id !== undefined) await anypointFor(cfg).deleteApiInstance(ctx.orgId, ctx.environmentId, String(id));
+  },
+
+  async deleteProxyDeployment(cfg: Cfg, ctx: AnypointContext, target: UndoTarget): Promise<void> {
+    const apiId = target.parents?.apiId;
+    const id = target.id ?? (await deploymentConvergence(cfg, ctx, apiId).find())?.id;
+    if (apiId && id !== undefined) await anypointFor(cfg).deleteDeployment(ctx.orgId, ctx.environmentId, apiId, String(id));
+  },
+
+  async deleteApiPolicy(cfg: Cfg, ctx: AnypointContext, target: UndoTarget): Promise<void> {
+    const apiId = target.parents?.apiId;
+    const id = target.id ?? (await policyConvergence(cfg, ctx, apiId, Number(target.name)).find())?.id;
+    if (apiId && id !== undefined) await anypointFor(cfg).deletePolicy(ctx.orgId, ctx.environmentId, apiId, String(id));
+  },
+
+  /** Deletes the Exchange application; returns its Okta client id so the caller can remove that too. */
+  async deleteClientApplication(cfg: Cfg, ctx: AnypointContext, target: UndoTarget): Promise<{ clientId?: string }> {
+    const anypoint = anypointFor(cfg);
+    const app = target.id ? await anypoint.getClientApplication(ctx.orgId, target.id) : await anypoint.findClientApplicationByName(ctx.orgId, target.name!);
+    if (!app) return {};
+    await anypoint.deleteClientApplication(ctx.orgId, String(app.id));
+    return { clientId: app.clientId ? String(app.clientId) : undefined };
+  },
+
+  async revokeContract(cfg: Cfg, ctx: AnypointContext, target: UndoTarget): Promise<void> {
+    const contract = await findContract(cfg, ctx, target);
+    if (contract && contract.status !== 'REVOKED') await anypointFor(cfg).revokeContract(ctx.orgId, ctx.environmentId, target.parents!.apiId, String(contract.id));
+  },
+
+  async deleteContract(cfg: Cfg, ctx: AnypointContext, target: UndoTarget): Promise<void> {
+    const contract = await findContract(cfg, ctx, target);
+    if (contract) await anypointFor(cfg).deleteContract(ctx.orgId, ctx.environmentId, target.parents!.apiId, String(contract.id));
+  },
+};
+
+async function findContract(cfg: Cfg, ctx: AnypointContext, target: UndoTarget): Promise<AnyRecord | undefined> {
+  const apiId = target.parents?.apiId;
+  if (!apiId) return undefined;
+  const contracts: AnyRecord[] = await anypointFor(cfg).listContracts(ctx.orgId, ctx.environmentId, apiId);
+  return contracts.find((c) => (target.id ? String(c.id) === target.id : String((c.application as AnyRecord | undefined)?.id ?? c.applicationId) === target.name));
+}
+
+function maybeId(p: AnyRecord | undefined): string | undefined {
+  return p ? providerIdOf(p) : undefined;
+}
+
+type AnyRecord = Record<string, unknown>;
+export type { Anypoint };

@@ -1,0 +1,59 @@
+import type { PlanEntry, StepResult } from './types';
+
+/** How one resource is found, compared and brought to its desired state. */
+export interface Convergence<R> {
+  /** Looks the resource up by its exact identity (never a prefix match). */
+  find(): Promise<R | undefined>;
+  create(): Promise<R>;
+  /** Fields whose actual value differs from the desired one; empty when converged. */
+  differences(existing: R): string[];
+  update(existing: R): Promise<R>;
+  idOf(resource: R): string;
+  /** Non-secret facts later steps need. */
+  facts?(resource: R): Record<string, string>;
+}
+
+/** Creates when absent, updates when different, otherwise leaves alone: the only write path. */
+export async function converge<R>(c: Convergence<R>): Promise<StepResult> {
+  const existing = await c.find();
+  if (!existing) {
+    const created = await c.create();
+    return { outcome: 'created', id: c.idOf(created), facts: c.facts?.(created) };
+  }
+  if (c.differences(existing).length > 0) {
+    const updated = await c.update(existing);
+    return { outcome: 'updated', id: c.idOf(updated), facts: c.facts?.(updated) };
+  }
+  return { outcome: 'unchanged', id: c.idOf(existing), facts: c.facts?.(existing) };
+}
+
+/** The same comparison without writing, for the plan and the dry run. */
+export async function planOf<R>(
+  key: string,
+  system: PlanEntry['system'],
+  resource: string,
+  c: Pick<Convergence<R>, 'find' | 'differences' | 'idOf'>,
+): Promise<PlanEntry> {
+  const existing = await c.find();
+  if (!existing) return { key, system, resource, action: 'create' };
+  const changes = c.differences(existing);
+  return changes.length > 0
+    ? { key, system, resource, action: 'update', id: c.idOf(existing), changes }
+    : { key, system, resource, action: 'unchanged', id: c.idOf(existing) };
+}
+
+/** Compares selected fields; arrays compare as sets because Okta and Anypoint reorder them. */
+export function diffFields(desired: Record<string, unknown>, actual: Record<string, unknown>): string[] {
+  return Object.keys(desired).filter((field) => !sameValue(desired[field], actual[field]));
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const norm = (xs: unknown[]) => xs.map((x) => JSON.stringify(x)).sort();
+    return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
+  }
+  if (a && b && typeof a === 'object' && typeof b === 'object') {
+    return diffFields(a as Record<string, unknown>, b as Record<string, unknown>).length === 0;
+  }
+  return a === b || (a === undefined && b === null) || (a === null && b === undefined);
+}

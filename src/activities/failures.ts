@@ -1,0 +1,42 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { ExternalApiError } from '../clients/errors';
+import { SecretReferenceError } from '../config/secrets';
+
+/**
+ * Turns a client error into the failure Temporal retries by cause: rate limits wait for the
+ * announced reset, 5xx and network errors back off, validation and auth fail at once with the fix.
+ * The failure type is `<system>.<kind>` so the workflow's retry policy can branch on it.
+ */
+export function toActivityFailure(err: unknown): unknown {
+  if (err instanceof ApplicationFailure) return err;
+  if (err instanceof SecretReferenceError) {
+    return ApplicationFailure.create({ type: 'config', nonRetryable: true, message: err.message });
+  }
+  if (err instanceof ExternalApiError) {
+    const message = err.fix ? `${err.message} Fix: ${err.fix}` : err.message;
+    return ApplicationFailure.create({
+      type: `${err.system}.${err.kind}`,
+      message,
+      nonRetryable: !err.retryable,
+      nextRetryDelay: err.kind === 'rate_limited' && err.retryAfterMs !== undefined ? Math.max(err.retryAfterMs, 1) : undefined,
+      details: [{ status: err.status, code: err.code, operation: err.operation }],
+    });
+  }
+  return err;
+}
+
+/** Wraps every activity of a module so each throws failures Temporal understands. */
+export function withFailureMapping<T extends Record<string, (...args: never[]) => Promise<unknown>>>(fns: T): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(fns)) {
+    wrapped[name] = async (...args: never[]) => {
+      try {
+        return await fn(...args);
+      } catch (err) {
+        throw toActivityFailure(err);
+      }
+    };
+    Object.defineProperty(wrapped[name], 'name', { value: name });
+  }
+  return wrapped as T;
+}

@@ -1,0 +1,59 @@
+// Every activity the worker registers, each wrapped so client errors become Temporal failures by cause.
+import { anypointActivities } from './anypoint';
+import { withFailureMapping } from './failures';
+import * as notify from './notify';
+import { oktaActivities } from './okta';
+import * as plan from './plan';
+import * as proof from './proof';
+
+const all = withFailureMapping({
+  ...oktaActivities,
+  ...anypointActivities,
+  planOnboarding: plan.planOnboarding,
+  proveIntegration: proof.proveIntegration,
+  remindApprover: notify.remindApprover,
+});
+
+export const {
+  checkOktaAccess,
+  ensureAuthorizationServer,
+  ensureScope,
+  ensureGroup,
+  ensureAccessPolicy,
+  ensurePolicyRule,
+  ensureIntrospectionClient,
+  ensureSsoApp,
+  readOktaEndpoints,
+  setSsoRedirectUri,
+  checkGroupAssignments,
+  assignGroupToClient,
+  deleteAuthorizationServer,
+  deleteScope,
+  deleteGroup,
+  deleteAccessPolicy,
+  deletePolicyRule,
+  deleteOktaApp,
+  deleteOktaClient,
+  unassignGroupFromClient,
+  checkAnypointAccess,
+  publishApiAsset,
+  ensureClientProvider,
+  ensureIdentityProvider,
+  ensureApiInstance,
+  ensureProxyDeployment,
+  ensureApiPolicy,
+  ensureClientApplication,
+  ensureContract,
+  deleteApiAsset,
+  deleteClientProvider,
+  deleteIdentityProvider,
+  deleteApiInstance,
+  deleteProxyDeployment,
+  deleteApiPolicy,
+  deleteClientApplication,
+  revokeContract,
+  deleteContract,
+  planOnboarding,
+  proveIntegration,
+  remindApprover,
+} = all;

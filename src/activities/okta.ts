@@ -1,0 +1,320 @@
+import type { TenantConfig } from '../config/tenant';
+import { oktaFor } from './clients';
+import { converge, diffFields, type Convergence } from './converge';
+import type { MissingAssignment, OktaEndpoints, RegisteredClient, StepResult, UndoTarget } from './types';
+
+/*
+ * Okta converge steps. Each activity does one external write at most, finds resources by exact
+ * identity (Okta's `q` is a prefix match, so the client filters), and is safe to retry: a retry
+ * after a lost response finds what the first attempt created instead of creating it twice.
+ */
+
+/** Placeholder until Anypoint hands out its redirect URI (Okta requires one for web apps). */
+export const PENDING_REDIRECT_URI = 'http://localhost/pending-anypoint-redirect';
+/** Okta's pseudo group id for everyone in policy rules; app assignments need the real group. */
+const EVERYONE = 'EVERYONE';
+
+type Cfg = TenantConfig;
+
+export function authorizationServerConvergence(cfg: Cfg): Convergence<OktaAuthorizationServer> {
+  const okta = oktaFor(cfg);
+  const spec = cfg.okta.authorizationServer;
+  if ('adopt' in spec) {
+    return {
+      find: () => okta.getAuthorizationServer(spec.adopt),
+      create: () => Promise.reject(new Error(`Authorization server ${spec.adopt} does not exist`)),
+      differences: () => [],
+      update: async (s) => s,
+      idOf: (s) => s.id!,
+      facts: (s) => ({ issuer: s.issuer ?? '' }),
+    };
+  }
+  const desired = { name: spec.create.name, description: spec.create.description, audiences: [spec.create.audience] };
+  return {
+    find: () => okta.findAuthorizationServerByName(desired.name),
+    create: () => okta.createAuthorizationServer(desired),
+    differences: (s) => diffFields(desired, s as Record<string, unknown>),
+    update: (s) => okta.replaceAuthorizationServer(s.id!, { ...s, ...desired }),
+    idOf: (s) => s.id!,
+    facts: (s) => ({ issuer: s.issuer ?? '' }),
+  };
+}
+
+export function scopeConvergence(cfg: Cfg, authServerId: string | undefined, name: string): Convergence<OktaScope> {
+  const okta = oktaFor(cfg);
+  const scope = cfg.okta.scopes.find((s) => s.name === name)!;
+  const desired = {
+    name: scope.name,
+    description: scope.description,
+    consent: scope.consent,
+    metadataPublish: scope.metadataPublish,
+  };
+  return {
+    find: async () => (authServerId ? okta.findScopeByName(authServerId, name) : undefined),
+    create: () => okta.createScope(authServerId!, desired),
+    differences: (s) => diffFields(desired, s as Record<string, unknown>),
+    update: (s) => okta.replaceScope(authServerId!, s.id!, { ...s, ...desired }),
+    idOf: (s) => s.id!,
+  };
+}
+
+export function groupConvergence(cfg: Cfg, name: string): Convergence<OktaGroup> {
+  const okta = oktaFor(cfg);
+  const group = cfg.okta.groups.find((g) => g.name === name)!;
+  const desired = { name: group.name, description: group.description ?? '' };
+  return {
+    find: () => okta.findGroupByName(name),
+    create: () => okta.createGroup(desired),
+    differences: (g) => diffFields({ description: desired.description }, { description: g.profile?.description ?? '' }),
+    update: (g) => okta.replaceGroup(g.id!, desired),
+    idOf: (g) => g.id!,
+  };
+}
+
+export function policyConvergence(cfg: Cfg, authServerId: string | undefined): Convergence<OktaPolicy> {
+  const okta = oktaFor(cfg);
+  const p = cfg.okta.accessPolicy;
+  const desired = {
+    type: 'OAUTH_AUTHORIZATION_POLICY',
+    name: p.name,
+    description: p.description,
+    priority: p.priority,
+    status: 'ACTIVE',
+    conditions: { clients: { include: p.clients } },
+  };
+  return {
+    find: async () => (authServerId ? okta.findPolicyByName(authServerId, p.name) : undefined),
+    create: () => okta.createPolicy(authServerId!, desired),
+    differences: (x) => diffFields(desired, x as Record<string, unknown>),
+    update: (x) => okta.replacePolicy(authServerId!, x.id!, { ...x, ...desired }),
+    idOf: (x) => x.id!,
+  };
+}
+
+export function ruleConvergence(cfg: Cfg, authServerId: string | undefined, policyId: string | undefined): Convergence<OktaPolicyRule> {
+  const okta = oktaFor(cfg);
+  const r = cfg.okta.accessPolicy.rule;
+  const desiredFor = async () => ({
+    type: 'RESOURCE_ACCESS',
+    name: r.name,
+    priority: r.priority,
+    status: 'ACTIVE',
+    conditions: {
+      grantTypes: { include: r.grantTypes },
+      scopes: { include: r.scopes },
+      people: { groups: { include: await groupIds(cfg, r.groups) } },
+    },
+    actions: { token: { accessTokenLifetimeMinutes: r.accessTokenLifetimeMinutes } },
+  });
+  let desired: Awaited<ReturnType<typeof desiredFor>> | undefined;
+  return {
+    find: async () => {
+      desired = await desiredFor();
+      return authServerId && policyId ? okta.findRuleByName(authServerId, policyId, r.name) : undefined;
+    },
+    create: async () => okta.createRule(authServerId!, policyId!, desired ?? (await desiredFor())),
+    differences: (x) => {
+      const d = desired!;
+      return diffFields(
+        { priority: d.priority, grantTypes: d.conditions.grantTypes.include, scopes: d.conditions.scopes.include, groups: d.conditions.people.groups.include, lifetime: d.actions.token.accessTokenLifetimeMinutes },
+        {
+          priority: x.priority,
+          grantTypes: x.conditions?.grantTypes?.include,
+          scopes: x.conditions?.scopes?.include,
+          groups: x.conditions?.people?.groups?.include,
+          lifetime: x.actions?.token?.accessTokenLifetimeMinutes,
+        },
+      );
+    },
+    update: (x) => okta.replaceRule(authServerId!, policyId!, x.id!, { ...x, ...desired! }),
+    idOf: (x) => x.id!,
+  };
+}
+
+export function introspectionClientConvergence(cfg: Cfg): Convergence<OktaApp> {
+  const okta = oktaFor(cfg);
+  const label = cfg.okta.introspectionClient.label;
+  return appConvergence(okta, label, {
+    applicationType: 'service',
+    grantTypes: ['client_credentials'],
+    responseTypes: ['token'],
+    redirectUris: [],
+  });
+}
+
+export function ssoAppConvergence(cfg: Cfg): Convergence<OktaApp> {
+  const okta = oktaFor(cfg);
+  const sso = cfg.okta.ssoApp!;
+  return appConvergence(okta, sso.label, {
+    applicationType: 'web',
+    grantTypes: ['authorization_code'],
+    responseTypes: ['code'],
+    // The real redirect URI exists only once Anypoint's identity provider does (setSsoRedirectUri).
+    redirectUris: [PENDING_REDIRECT_URI],
+    postLogoutRedirectUris: sso.postLogoutRedirectUris ?? [],
+  });
+}
+
+function appConvergence(okta: ReturnType<typeof oktaFor>, label: string, desired: OidcAppSpec): Convergence<OktaApp> {
+  return {
+    find: () => okta.findOidcAppByLabel(label),
+    create: () => okta.createOidcApp({ label, ...desired }),
+    differences: (app) =>
+      diffFields(
+        { applicationType: desired.applicationType, grantTypes: desired.grantTypes, status: 'ACTIVE' },
+        { applicationType: app.settings?.oauthClient?.application_type, grantTypes: app.settings?.oauthClient?.grant_types, status: app.status },
+      ),
+    update: async (app) => {
+      if (app.status !== 'ACTIVE') await okta.activateApp(app.id!);
+      return okta.updateOidcApp(app.id!, { label, ...desired, redirectUris: app.settings?.oauthClient?.redirect_uris ?? desired.redirectUris });
+    },
+    idOf: (app) => app.id!,
+    facts: (app) => ({ clientId: app.id! }),
+  };
+}
+
+async function groupIds(cfg: Cfg, names: string[]): Promise<string[]> {
+  const okta = oktaFor(cfg);
+  const ids: string[] = [];
+  for (const name of names) {
+    if (name === EVERYONE) {
+      ids.push(EVERYONE);
+      continue;
+    }
+    const group = await okta.findGroupByName(name);
+    if (!group?.id) throw new Error(`Okta group "${name}" does not exist yet`);
+    ids.push(group.id);
+  }
+  return ids;
+}
+
+/** App assignments need real group ids; the Everyone pseudo group maps to the built-in group. */
+async function assignableGroupId(cfg: Cfg, name: string): Promise<string | undefined> {
+  const group = await oktaFor(cfg).findGroupByName(name === EVERYONE ? 'Everyone' : name, name === EVERYONE ? 'BUILT_IN' : undefined);
+  return group?.id;
+}
+
+export const oktaActivities = {
+  async checkOktaAccess(cfg: Cfg): Promise<void> {
+    const okta = oktaFor(cfg);
+    await okta.verifyApiToken();
+    const spec = cfg.okta.authorizationServer;
+    if ('adopt' in spec) await okta.getAuthorizationServer(spec.adopt);
+  },
+
+  ensureAuthorizationServer: (cfg: Cfg): Promise<StepResult> => converge(authorizationServerConvergence(cfg)),
+  ensureScope: (cfg: Cfg, authServerId: string, name: string): Promise<StepResult> => converge(scopeConvergence(cfg, authServerId, name)),
+  ensureGroup: (cfg: Cfg, name: string): Promise<StepResult> => converge(groupConvergence(cfg, name)),
+  ensureAccessPolicy: (cfg: Cfg, authServerId: string): Promise<StepResult> => converge(policyConvergence(cfg, authServerId)),
+  ensurePolicyRule: (cfg: Cfg, authServerId: string, policyId: string): Promise<StepResult> =>
+    converge(ruleConvergence(cfg, authServerId, policyId)),
+  ensureIntrospectionClient: (cfg: Cfg): Promise<StepResult> => converge(introspectionClientConvergence(cfg)),
+  ensureSsoApp: (cfg: Cfg): Promise<StepResult> => converge(ssoAppConvergence(cfg)),
+
+  async readOktaEndpoints(cfg: Cfg, authServerId: string): Promise<OktaEndpoints> {
+    const m = await oktaFor(cfg).getMetadata(authServerId);
+    return {
+      issuer: m.issuer,
+      authorize: m.authorization_endpoint,
+      token: m.token_endpoint,
+      introspect: m.introspection_endpoint,
+      register: m.registration_endpoint,
+      userinfo: m.userinfo_endpoint,
+      keys: m.jwks_uri,
+    };
+  },
+
+  /** Writes Anypoint's redirect URI into the SSO app, replacing the placeholder, keeping any other URI. */
+  async setSsoRedirectUri(cfg: Cfg, appId: string, redirectUri: string): Promise<StepResult> {
+    const okta = oktaFor(cfg);
+    const app = await okta.getApp(appId);
+    const current: string[] = app.settings?.oauthClient?.redirect_uris ?? [];
+    if (current.includes(redirectUri) && !current.includes(PENDING_REDIRECT_URI)) return { outcome: 'unchanged', id: appId };
+    await okta.setAppRedirectUris(appId, [redirectUri, ...current.filter((u) => u !== redirectUri && u !== PENDING_REDIRECT_URI)]);
+    return { outcome: 'updated', id: appId };
+  },
+
+  /** Reads, in Okta, which required group assignments of the registered clients are missing. */
+  async checkGroupAssignments(cfg: Cfg, clients: RegisteredClient[]): Promise<MissingAssignment[]> {
+    const okta = oktaFor(cfg);
+    const missing: MissingAssignment[] = [];
+    for (const client of clients) {
+      for (const group of client.groups) {
+        const groupId = await assignableGroupId(cfg, group);
+        if (!groupId || !(await okta.getAppGroupAssignment(client.clientId, groupId))) {
+          missing.push({ applicationName: client.applicationName, clientId: client.clientId, group });
+        }
+      }
+    }
+    return missing;
+  },
+
+  async assignGroupToClient(cfg: Cfg, clientId: string, group: string): Promise<StepResult> {
+    const okta = oktaFor(cfg);
+    const groupId = await assignableGroupId(cfg, group);
+    if (!groupId) throw new Error(`Okta group "${group}" does not exist`);
+    if (await okta.getAppGroupAssignment(clientId, groupId)) return { outcome: 'unchanged', id: groupId };
+    await okta.assignGroupToApp(clientId, groupId);
+    return { outcome: 'created', id: groupId };
+  },
+
+  // Undo steps: idempotent (a resource already gone counts as undone).
+
+  async deleteAuthorizationServer(cfg: Cfg, target: UndoTarget): Promise<void> {
+    const okta = oktaFor(cfg);
+    const id = target.id ?? (await authorizationServerConvergence(cfg).find())?.id;
+    if (id) await okta.deleteAuthorizationServer(id);
+  },
+
+  async deleteScope(cfg: Cfg, target: UndoTarget): Promise<void> {
+    const asId = target.parents?.authServerId;
+    if (!asId) return;
+    const id = target.id ?? (await oktaFor(cfg).findScopeByName(asId, target.name!))?.id;
+    if (id) await oktaFor(cfg).deleteScope(asId, id);
+  },
+
+  async deleteGroup(cfg: Cfg, target: UndoTarget): Promise<void> {
+    const id = target.id ?? (await oktaFor(cfg).findGroupByName(target.name!))?.id;
+    if (id) await oktaFor(cfg).deleteGroup(id);
+  },
+
+  async deleteAccessPolicy(cfg: Cfg, target: UndoTarget): Promise<void> {
+    const asId = target.parents?.authServerId;
+    if (!asId) return;
+    const id = target.id ?? (await oktaFor(cfg).findPolicyByName(asId, target.name!))?.id;
+    if (id) await oktaFor(cfg).deletePolicy(asId, id);
+  },
+
+  async deletePolicyRule(cfg: Cfg, target: UndoTarget): Promise<void> {
+    const { authServerId, policyId } = target.parents ?? {};
+    if (!authServerId || !policyId) return;
+    const id = target.id ?? (await oktaFor(cfg).findRuleByName(authServerId, policyId, target.name!))?.id;
+    if (id) await oktaFor(cfg).deleteRule(authServerId, policyId, id);
+  },
+
+  /** Deactivates then deletes an Okta app (Okta deletes only inactive apps). */
+  async deleteOktaApp(cfg: Cfg, target: UndoTarget): Promise<void> {
+    const id = target.id ?? (target.name ? (await oktaFor(cfg).findOidcAppByLabel(target.name))?.id : undefined);
+    if (id) await oktaFor(cfg).deleteApp(id);
+  },
+
+  /** Removes the client Anypoint registered in Okta: Anypoint itself can neither update nor delete it. */
+  async deleteOktaClient(cfg: Cfg, target: UndoTarget): Promise<void> {
+    if (target.id) await oktaFor(cfg).deleteApp(target.id);
+  },
+
+  async unassignGroupFromClient(cfg: Cfg, target: UndoTarget): Promise<void> {
+    const clientId = target.parents?.clientId;
+    const groupId = target.id ?? (target.name ? await assignableGroupId(cfg, target.name) : undefined);
+    if (clientId && groupId) await oktaFor(cfg).unassignGroupFromApp(clientId, groupId);
+  },
+};
+
+// Local aliases for the client's resource types keep the convergence code readable.
+type OktaAuthorizationServer = NonNullable<Awaited<ReturnType<ReturnType<typeof oktaFor>['getAuthorizationServer']>>>;
+type OktaScope = NonNullable<Awaited<ReturnType<ReturnType<typeof oktaFor>['findScopeByName']>>>;
+type OktaGroup = NonNullable<Awaited<ReturnType<ReturnType<typeof oktaFor>['findGroupByName']>>>;
+type OktaPolicy = NonNullable<Awaited<ReturnType<ReturnType<typeof oktaFor>['findPolicyByName']>>>;
+type OktaPolicyRule = NonNullable<Awaited<ReturnType<ReturnType<typeof oktaFor>['findRuleByName']>>>;
+type OktaApp = NonNullable<Awaited<ReturnType<ReturnType<typeof oktaFor>['findOidcAppByLabel']>>>;
+type OidcAppSpec = { applicationType: string; grantTypes: string[]; responseTypes: string[]; redirectUris: string[]; postLogoutRedirectUris?: string[] };

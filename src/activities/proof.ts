@@ -1,0 +1,53 @@
+import { request } from 'undici';
+import type { TenantConfig } from '../config/tenant';
+import { anypointFor, oktaFor } from './clients';
+import type { AnypointContext, OktaEndpoints, ProbeResult, ProofResult } from './types';
+
+/**
+ * Proves the integration end to end, as a consumer would see it: a client_credentials token for
+ * the verification application, its introspection by the introspection client, then the gateway
+ * without a token (401), and with it where the scope allows (200) and where it does not (403).
+ * Read-only; the token stays inside this activity.
+ */
+export async function proveIntegration(cfg: TenantConfig, ctx: AnypointContext, endpoints: OktaEndpoints, _apiId: string): Promise<ProofResult> {
+  const okta = oktaFor(cfg);
+  const anypoint = anypointFor(cfg);
+  const v = cfg.verification;
+  const app = await anypoint.findClientApplicationByName(ctx.orgId, v.clientApplication, { withCredentials: true });
+  if (!app?.clientId || !app.clientSecret) throw new Error(`Client application "${v.clientApplication}" or its credentials are not readable in Anypoint`);
+
+  const token = await okta.requestClientCredentialsToken({
+    tokenUrl: endpoints.token,
+    clientId: String(app.clientId),
+    clientSecret: String(app.clientSecret),
+    scopes: v.tokenScopes,
+  });
+  const introspectionApp = await okta.findOidcAppByLabel(cfg.okta.introspectionClient.label);
+  const introspection = await okta.introspectToken({
+    introspectUrl: endpoints.introspect,
+    clientId: introspectionApp!.id!,
+    clientSecret: await okta.getClientSecret(introspectionApp!.id!),
+    token: token.accessToken,
+  });
+
+  const base = v.gatewayUrl.replace(/\/$/, '');
+  const probe = async (method: string, path: string, expected: number, bearer?: string): Promise<ProbeResult> => {
+    const res = await request(`${base}${path}`, { method: method as 'GET', headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
+    await res.body.dump();
+    return { method, path, expected, actual: res.statusCode, passed: res.statusCode === expected };
+  };
+  const first = v.allowed[0] ?? v.denied[0];
+  const withoutToken = await probe(first.method, first.path, 401);
+  const probes: ProbeResult[] = [];
+  for (const c of v.allowed) probes.push(await probe(c.method, c.path, c.expect, token.accessToken));
+  for (const c of v.denied) probes.push(await probe(c.method, c.path, c.expect, token.accessToken));
+
+  return {
+    tokenScopes: token.scope ? token.scope.split(' ') : [],
+    introspectionActive: introspection.active === true,
+    introspectedScope: String(introspection.scope ?? ''),
+    withoutToken,
+    probes,
+    passed: introspection.active === true && withoutToken.passed && probes.every((p) => p.passed),
+  };
+}

@@ -1,0 +1,192 @@
+import {
+  Client,
+  WorkflowExecutionDescription,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import type { Plan } from '../activities/types';
+import type { TenantConfig } from '../config/tenant';
+import { ONBOARDING_PHASE, TENANT_ID } from '../temporal/search-attributes';
+import {
+  Approval,
+  OnboardingProgress,
+  cancelOnboardingSignal,
+  confirmGroupAssignmentUpdate,
+  progressQuery,
+} from '../workflows/messages';
+import type { OnboardingResult } from '../workflows/onboarding';
+
+/** One onboarding per tenant: the workflow id is derived from the tenant id. */
+export const workflowIdFor = (tenantId: string) => `onboarding-${tenantId}`;
+
+export class CliError extends Error {
+  constructor(
+    message: string,
+    /** Process exit code: 2 bad input, 3 refused or failed, 4 not found. */
+    readonly exitCode: 2 | 3 | 4,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface StartOutcome {
+  workflowId: string;
+  runId: string;
+  /** True when a run was already open and this call returned it instead of starting another. */
+  existing: boolean;
+}
+
+export async function startOnboarding(client: Client, taskQueue: string, tenant: TenantConfig): Promise<StartOutcome> {
+  const workflowId = workflowIdFor(tenant.tenant.id);
+  let existing = false;
+  try {
+    existing = (await client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
+  const handle = await client.workflow.start('onboardTenant', {
+    taskQueue,
+    workflowId,
+    args: [{ tenant }],
+    // Starting while a run is open returns that run; after completion a new run re-converges.
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    typedSearchAttributes: [
+      { key: TENANT_ID, value: tenant.tenant.id },
+      { key: ONBOARDING_PHASE, value: 'preflight' },
+    ],
+  });
+  const runId = (await handle.describe()).runId;
+  return { workflowId, runId, existing };
+}
+
+export async function planDryRun(client: Client, taskQueue: string, tenant: TenantConfig): Promise<Plan> {
+  return client.workflow.execute('planTenant', {
+    taskQueue,
+    workflowId: `${workflowIdFor(tenant.tenant.id)}-plan-${Date.now()}`,
+    args: [{ tenant }],
+  });
+}
+
+export async function approve(client: Client, tenantId: string, approver: string, note?: string): Promise<Approval> {
+  const handle = client.workflow.getHandle(workflowIdFor(tenantId));
+  try {
+    return await handle.executeUpdate(confirmGroupAssignmentUpdate, { args: [{ approver, note }] });
+  } catch (err) {
+    throw asCliError(err, tenantId);
+  }
+}
+
+export async function progress(client: Client, tenantId: string): Promise<OnboardingProgress> {
+  const handle = client.workflow.getHandle(workflowIdFor(tenantId));
+  try {
+    const description = await handle.describe();
+    if (description.status.name === 'RUNNING') return await handle.query(progressQuery);
+    return await closedRunProgress(client, description);
+  } catch (err) {
+    throw asCliError(err, tenantId);
+  }
+}
+
+export async function cancel(client: Client, tenantId: string, reason: string, by?: string): Promise<void> {
+  const handle = client.workflow.getHandle(workflowIdFor(tenantId));
+  try {
+    const description = await handle.describe();
+    if (description.status.name !== 'RUNNING') {
+      throw new CliError(`The onboarding of ${tenantId} is not running (${description.status.name.toLowerCase()}); nothing to cancel.`, 3, 'NOT_RUNNING');
+    }
+    await handle.signal(cancelOnboardingSignal, { reason, by });
+  } catch (err) {
+    throw asCliError(err, tenantId);
+  }
+}
+
+export interface RunRecord {
+  workflowId: string;
+  runId: string;
+  status: string;
+  startTime: string;
+  closeTime?: string;
+  progress?: OnboardingProgress;
+}
+
+/** Every run of a tenant, newest first, with its steps, approver, resources and errors. */
+export async function history(client: Client, tenantId: string): Promise<RunRecord[]> {
+  const runs: RunRecord[] = [];
+  for await (const execution of client.workflow.list({ query: `WorkflowType = 'onboardTenant' AND WorkflowId = '${workflowIdFor(tenantId)}'` })) {
+    let p: OnboardingProgress | undefined;
+    try {
+      const description = await client.workflow.getHandle(execution.workflowId, execution.runId).describe();
+      p = description.status.name === 'RUNNING'
+        ? await client.workflow.getHandle(execution.workflowId, execution.runId).query(progressQuery)
+        : await closedRunProgress(client, description);
+    } catch {
+      p = undefined;
+    }
+    runs.push({
+      workflowId: execution.workflowId,
+      runId: execution.runId,
+      status: execution.status.name,
+      startTime: execution.startTime.toISOString(),
+      closeTime: execution.closeTime?.toISOString(),
+      progress: p,
+    });
+  }
+  if (runs.length === 0) throw new CliError(`No onboarding run found for tenant ${tenantId}.`, 4, 'NOT_FOUND');
+  return runs.sort((a, b) => b.startTime.localeCompare(a.startTime));
+}
+
+export interface TenantSummary {
+  tenantId: string;
+  workflowId: string;
+  status: string;
+  phase?: string;
+  startTime: string;
+}
+
+/** The latest run of every tenant. */
+export async function list(client: Client): Promise<TenantSummary[]> {
+  const latest = new Map<string, TenantSummary>();
+  for await (const execution of client.workflow.list({ query: `WorkflowType = 'onboardTenant'` })) {
+    const tenantId = String(execution.typedSearchAttributes.get(TENANT_ID) ?? execution.workflowId.replace(/^onboarding-/, ''));
+    const summary: TenantSummary = {
+      tenantId,
+      workflowId: execution.workflowId,
+      status: execution.status.name,
+      phase: execution.typedSearchAttributes.get(ONBOARDING_PHASE),
+      startTime: execution.startTime.toISOString(),
+    };
+    const known = latest.get(tenantId);
+    if (!known || known.startTime < summary.startTime) latest.set(tenantId, summary);
+  }
+  return [...latest.values()].sort((a, b) => a.tenantId.localeCompare(b.tenantId));
+}
+
+/** A closed run's progress comes from its result, or from the details of its failure. */
+async function closedRunProgress(client: Client, description: WorkflowExecutionDescription): Promise<OnboardingProgress | undefined> {
+  const handle = client.workflow.getHandle(description.workflowId, description.runId);
+  try {
+    const result = (await handle.result()) as OnboardingResult;
+    return result.progress;
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) {
+      const cause = err.cause as { details?: unknown[] } | undefined;
+      const details = cause?.details?.[0] as OnboardingProgress | undefined;
+      if (details?.steps) return details;
+    }
+    return undefined;
+  }
+}
+
+function asCliError(err: unknown, tenantId: string): unknown {
+  if (err instanceof CliError) return err;
+  if (err instanceof WorkflowNotFoundError) return new CliError(`No onboarding run found for tenant ${tenantId}.`, 4, 'NOT_FOUND');
+  if (err instanceof WorkflowUpdateFailedError) {
+    return new CliError((err.cause as Error | undefined)?.message ?? err.message, 3, 'UPDATE_FAILED');
+  }
+  const message = (err as Error)?.message ?? String(err);
+  if (/not waiting|approver is required|rejected/i.test(message)) return new CliError(message.replace(/^.*?: /, ''), 3, 'UPDATE_REFUSED');
+  return err;
+}
+

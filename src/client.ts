@@ -1,0 +1,171 @@
+#!/usr/bin/env node
+/**
+ * The onboarding CLI: start (or plan) a tenant's onboarding, approve the Okta group assignment,
+ * follow progress, audit every run, cancel, list. `--json` everywhere; errors in one line.
+ * Exit codes: 0 ok, 1 unexpected, 2 bad input, 3 refused or failed, 4 not found.
+ */
+import { Command, Option } from 'commander';
+import type { Client } from '@temporalio/client';
+import { loadTenantFile, TenantConfigError, formatTenantConfigError } from './config/tenant';
+import { connectClient, loadTemporalSettings } from './temporal/connection';
+import { createDataConverter } from './temporal/data-converter';
+import { taskQueueName } from './temporal/task-queue';
+import { CliError, approve, cancel, history, list, planDryRun, progress, startOnboarding } from './cli/operations';
+import { renderPlan, renderProgress } from './cli/render';
+
+const TERMINAL_PHASES = new Set(['completed', 'failed', 'cancelled']);
+
+interface Output {
+  json: boolean;
+}
+
+function print(opts: Output, value: unknown, text: () => string): void {
+  process.stdout.write((opts.json ? JSON.stringify(value, null, 2) : text()) + '\n');
+}
+
+async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+  const settings = await loadTemporalSettings();
+  const { client, close } = await connectClient(settings, await createDataConverter());
+  try {
+    return await fn(client);
+  } finally {
+    await close();
+  }
+}
+
+function loadTenant(path: string) {
+  try {
+    return loadTenantFile(path);
+  } catch (err) {
+    if (err instanceof TenantConfigError) throw new CliError(formatTenantConfigError(err), 2, err.code);
+    throw err;
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command('onboarding')
+    .description('Provision Okta ⇄ MuleSoft Anypoint integrations per tenant, durably, on Temporal.')
+    .addOption(new Option('--json', 'machine-readable output').default(false))
+    .showHelpAfterError();
+
+  program
+    .command('start')
+    .argument('<tenant.yaml>', 'tenant file')
+    .option('--dry-run', 'print what would be created, updated or left, and change nothing')
+    .option('--json', 'machine-readable output')
+    .description('Start (or re-converge) the onboarding of a tenant')
+    .action(async (file: string, opts: { dryRun?: boolean; json?: boolean }) => {
+      const out = { json: Boolean(opts.json || program.opts().json) };
+      const tenant = loadTenant(file);
+      await withClient(async (client) => {
+        if (opts.dryRun) {
+          const plan = await planDryRun(client, taskQueueName(), tenant);
+          print(out, plan, () => renderPlan(plan));
+          return;
+        }
+        const started = await startOnboarding(client, taskQueueName(), tenant);
+        print(out, started, () =>
+          started.existing
+            ? `Onboarding of ${tenant.tenant.id} is already running (${started.workflowId}, run ${started.runId}); follow it with: npm run cli -- status ${tenant.tenant.id} --watch`
+            : `Started onboarding of ${tenant.tenant.id} (${started.workflowId}, run ${started.runId}). Follow it with: npm run cli -- status ${tenant.tenant.id} --watch`,
+        );
+      });
+    });
+
+  program
+    .command('approve')
+    .argument('<tenant>', 'tenant id')
+    .requiredOption('--by <name>', 'who confirms the Okta group assignment')
+    .option('--note <text>', 'a note kept in the run history')
+    .option('--json', 'machine-readable output')
+    .description('Confirm the manual Okta group assignment; refused until Okta shows it')
+    .action(async (tenantId: string, opts: { by: string; note?: string; json?: boolean }) => {
+      const out = { json: Boolean(opts.json || program.opts().json) };
+      const approval = await withClient((client) => approve(client, tenantId, opts.by, opts.note));
+      print(out, approval, () => `Approved by ${approval.approver}; the onboarding of ${tenantId} continues.`);
+    });
+
+  program
+    .command('status')
+    .argument('<tenant>', 'tenant id')
+    .option('--watch', 'follow live progress until the run finishes or waits for approval')
+    .option('--json', 'machine-readable output')
+    .description('Show every step with its state, timestamps and resource ids')
+    .action(async (tenantId: string, opts: { watch?: boolean; json?: boolean }) => {
+      const out = { json: Boolean(opts.json || program.opts().json) };
+      await withClient(async (client) => {
+        let last = '';
+        for (;;) {
+          const p = await progress(client, tenantId);
+          const text = renderProgress(p);
+          if (!opts.watch || text !== last) print(out, p, () => (opts.watch && process.stdout.isTTY ? '\x1Bc' : '') + text);
+          last = text;
+          if (!opts.watch || TERMINAL_PHASES.has(p.phase) || p.phase === 'awaiting-assignment') {
+            if (p.phase === 'failed' || p.phase === 'cancelled') process.exitCode = 3;
+            return;
+          }
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      });
+    });
+
+  program
+    .command('history')
+    .argument('<tenant>', 'tenant id')
+    .option('--json', 'machine-readable output')
+    .description('Every run of a tenant: steps, approver, resources, errors')
+    .action(async (tenantId: string, opts: { json?: boolean }) => {
+      const out = { json: Boolean(opts.json || program.opts().json) };
+      const runs = await withClient((client) => history(client, tenantId));
+      print(out, runs, () =>
+        runs
+          .map((r) => [`Run ${r.runId} — ${r.status.toLowerCase()} (started ${r.startTime}${r.closeTime ? `, closed ${r.closeTime}` : ''})`, r.progress ? renderProgress(r.progress) : '  (no progress recorded)'].join('\n'))
+          .join('\n\n'),
+      );
+    });
+
+  program
+    .command('cancel')
+    .argument('<tenant>', 'tenant id')
+    .requiredOption('--reason <text>', 'why the onboarding is cancelled (kept in history)')
+    .option('--by <name>', 'who cancels')
+    .option('--json', 'machine-readable output')
+    .description('Cancel a running onboarding; what it created is rolled back')
+    .action(async (tenantId: string, opts: { reason: string; by?: string; json?: boolean }) => {
+      const out = { json: Boolean(opts.json || program.opts().json) };
+      await withClient((client) => cancel(client, tenantId, opts.reason, opts.by));
+      print(out, { cancelled: tenantId, reason: opts.reason }, () => `Cancellation requested for ${tenantId}; follow the rollback with: npm run cli -- status ${tenantId} --watch`);
+    });
+
+  program
+    .command('list')
+    .option('--json', 'machine-readable output')
+    .description('The latest onboarding run of every tenant')
+    .action(async (opts: { json?: boolean }) => {
+      const out = { json: Boolean(opts.json || program.opts().json) };
+      const tenants = await withClient((client) => list(client));
+      print(out, tenants, () =>
+        tenants.length === 0 ? 'No onboarding runs yet.' : tenants.map((t) => `${t.tenantId.padEnd(24)} ${t.status.toLowerCase().padEnd(12)} ${(t.phase ?? '').padEnd(20)} ${t.startTime}`).join('\n'),
+      );
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CliError) {
+      process.stderr.write(`error [${err.code}]: ${err.message}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`error: ${(err as Error)?.message ?? String(err)}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv).then((code) => process.exit(code));
+}

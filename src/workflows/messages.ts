@@ -1,0 +1,78 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Plan, ProofResult } from '../activities/types';
+
+export type Phase =
+  | 'preflight'
+  | 'planning'
+  | 'okta'
+  | 'anypoint'
+  | 'awaiting-assignment'
+  | 'assigning'
+  | 'proving'
+  | 'compensating'
+  | 'completed'
+  | 'failed'
+  | 'cancelled';
+
+export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'compensated' | 'compensation-failed' | 'skipped';
+
+export interface StepProgress {
+  key: string;
+  title: string;
+  state: StepState;
+  startedAt?: string;
+  finishedAt?: string;
+  outcome?: 'created' | 'updated' | 'unchanged';
+  resourceId?: string;
+  error?: string;
+}
+
+export interface Approval {
+  approver: string;
+  note?: string;
+  at: string;
+}
+
+export interface CompensationReport {
+  undone: string[];
+  /** Resources that could not be undone, with why: never dropped silently. */
+  failed: { key: string; title: string; error: string }[];
+}
+
+export interface OnboardingProgress {
+  tenantId: string;
+  phase: Phase;
+  startedAt: string;
+  steps: StepProgress[];
+  plan?: Plan;
+  approval?: Approval;
+  remindersSent: number;
+  /** What the assignment check found missing the last time it ran. */
+  missingAssignments: string[];
+  proof?: ProofResult;
+  compensation?: CompensationReport;
+  cancelReason?: string;
+  error?: string;
+}
+
+export interface ConfirmAssignmentRequest {
+  approver: string;
+  note?: string;
+}
+
+export interface CancelRequest {
+  reason: string;
+  by?: string;
+}
+
+/** Live progress: every step with state, timestamps and resource ids. */
+export const progressQuery = defineQuery<OnboardingProgress>('progress');
+
+/**
+ * A person confirms the manual Okta group assignment. Refused unless the run is waiting for it;
+ * fails (and the run keeps waiting) when Okta does not show every required assignment.
+ */
+export const confirmGroupAssignmentUpdate = defineUpdate<Approval, [ConfirmAssignmentRequest]>('confirmGroupAssignment');
+
+/** Cancels the run with a reason; everything the run created is compensated. */
+export const cancelOnboardingSignal = defineSignal<[CancelRequest]>('cancelOnboarding');

@@ -1,0 +1,34 @@
+import type { ActivityOptions } from '@temporalio/workflow';
+
+/**
+ * Failures that retrying cannot fix: bad input, bad credentials, missing permissions. Activities
+ * raise them with these types (see src/activities/failures.ts) and the message carries the fix.
+ * Rate limits are retried after the reset the server announced (the activity sets nextRetryDelay).
+ */
+export const NON_RETRYABLE_TYPES = ['okta.validation', 'okta.auth', 'okta.forbidden', 'okta.conflict', 'anypoint.validation', 'anypoint.auth', 'anypoint.forbidden', 'anypoint.conflict', 'config'];
+
+/** Converge steps: short calls, retried with backoff on 5xx and network errors. */
+export const ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  scheduleToCloseTimeout: '30 minutes',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 12,
+    nonRetryableErrorTypes: NON_RETRYABLE_TYPES,
+  },
+};
+
+/** Undo steps retry longer: leaving a half-built tenant behind is worse than waiting. */
+export const COMPENSATION_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  scheduleToCloseTimeout: '2 hours',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '2 minutes',
+    maximumAttempts: 30,
+    nonRetryableErrorTypes: NON_RETRYABLE_TYPES.filter((t) => !t.endsWith('.conflict')),
+  },
+};
