@@ -4,10 +4,13 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    // Type errors are caught by `npm run typecheck`; jest only transpiles.
+    // Type errors are caught by `npm run typecheck`; jest only transpiles (isolatedModules).
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },
+  // Ensures the Temporal binaries and bundles the workflows once for the whole run.
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  setupFiles: ['<rootDir>/test/support/quiet-runtime.ts'],
   // Bundling workflows and starting Temporal servers takes seconds on 2 cores.
-  testTimeout: 120_000,
+  testTimeout: 180_000,
   maxWorkers: 2,
 };
