@@ -14,6 +14,7 @@ import type * as activities from '../activities';
 import type { AnypointContext, OktaEndpoints, PlanEntry, RegisteredClient, StepResult } from '../activities/types';
 import type { TenantConfig } from '../config/tenant';
 import { ONBOARDING_PHASE, TENANT_ID } from '../temporal/search-attributes';
+import { durationMs } from '../config/duration';
 import { Saga, describeError } from './saga';
 import {
   Approval,
@@ -336,10 +337,8 @@ function proofSummary(proof: { withoutToken: { actual: number; expected: number 
   return `The integration did not prove out: ${failed.join('; ')}.`;
 }
 
-/** Parses the tenant file's durations (`90s`, `15m`, `1h`, `3d`); the config schema already validated them. */
 function msOf(duration: string): number {
-  const match = /^(\d+)\s*(ms|s|m|h|d)$/.exec(duration.trim());
-  if (!match) throw ApplicationFailure.nonRetryable(`Unreadable duration "${duration}"`, 'InvalidDuration');
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
-  return Number(match[1]) * unit;
+  const ms = durationMs(duration);
+  if (ms === undefined) throw ApplicationFailure.nonRetryable(`Unreadable duration "${duration}"`, 'InvalidDuration');
+  return ms;
 }
