@@ -228,7 +228,7 @@ export const oktaActivities = {
   async setSsoRedirectUri(cfg: Cfg, appId: string, redirectUri: string): Promise<StepResult> {
     const okta = oktaFor(cfg);
     const app = await okta.getApp(appId);
-    const current: string[] = app.settings?.oauthClient?.redirect_uris ?? [];
+    const current: string[] = app?.settings?.oauthClient?.redirect_uris ?? [];
     if (current.includes(redirectUri) && !current.includes(PENDING_REDIRECT_URI)) return { outcome: 'unchanged', id: appId };
     await okta.setAppRedirectUris(appId, [redirectUri, ...current.filter((u) => u !== redirectUri && u !== PENDING_REDIRECT_URI)]);
     return { outcome: 'updated', id: appId };

@@ -83,7 +83,9 @@ export async function progress(client: Client, tenantId: string): Promise<Onboar
   try {
     const description = await handle.describe();
     if (description.status.name === 'RUNNING') return await handle.query(progressQuery);
-    return await closedRunProgress(client, description);
+    const closed = await closedRunProgress(client, description);
+    if (!closed) throw new CliError(`The last run of ${tenantId} ended (${description.status.name.toLowerCase()}) without recorded progress.`, 4, 'NO_PROGRESS');
+    return closed;
   } catch (err) {
     throw asCliError(err, tenantId);
   }
