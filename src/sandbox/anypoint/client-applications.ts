@@ -1,0 +1,244 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { CLIENT_PROVIDER_TYPE } from './client-providers';
+import { exchangeError } from './errors';
+import { AnypointContext, fuzzyMatch, isRecord, page, requireOrg } from './http';
+import { callProvider, providerMessage, ProviderUnreachableError, timeoutMs } from './outbound';
+import { randomHex } from './seed';
+import { ClientApplicationRecord, ClientProviderRecord, nextId, nowIso } from './state';
+
+/*
+ * Exchange client applications v2 (spec exchange_client_apps). Created with `?apiInstanceId=`, an
+ * application uses the instance's client provider; with an external OIDC DCR provider Anypoint CALLS
+ * the provider's registration URL with the configured Authorization header (RFC 7591, standard fields
+ * only) and returns the IdP's client_id/client_secret. Choices:
+ * - application_type: `web` when authorization_code is among the grants, `browser` (public client,
+ *   token_endpoint_auth_method none, so no secret) for implicit without authorization_code, otherwise
+ *   `service` (client_credentials, password). response_types: code for authorization_code, token for
+ *   implicit, `token` for a service client (as Okta's own service apps have). Confidential clients use
+ *   client_secret_basic, which is what the gateway-side introspection and the guides assume.
+ * - A registration the IdP refuses (401/403/400, e.g. a blank Authorization header, seed 004) answers 400
+ *   `{status, message:"Invalid client id: …"}` with the IdP's words; an unreachable IdP or a 5xx answers 502.
+ * - PATCH and DELETE touch Anypoint only: the IdP client keeps its settings and keeps getting tokens, the
+ *   documented limitation. Only a provider with `allow_external_client_modification` gets the v3 calls
+ *   `PUT {register}/{client_id}` and `DELETE {register}/{client_id}`.
+ * - Deleting an application also deletes its contracts.
+ * - Listing: only the caller's applications unless `targetAdminSite=true`; `query` is a case-insensitive
+ *   substring over name, description and client id; default limit 20 (max 500).
+ */
+
+const GRANT_TYPES = ['password', 'implicit', 'client_credentials', 'authorization_code', 'refresh_token'];
+
+export function registrationMetadata(name: string, grantTypes: string[], redirectUris: string[]) {
+  const userFacing = grantTypes.includes('authorization_code');
+  const applicationType = userFacing ? 'web' : grantTypes.includes('implicit') ? 'browser' : 'service';
+  const responseTypes = [...(userFacing ? ['code'] : []), ...(grantTypes.includes('implicit') ? ['token'] : [])];
+  return {
+    client_name: name,
+    redirect_uris: redirectUris,
+    grant_types: grantTypes,
+    response_types: responseTypes.length ? responseTypes : ['token'],
+    token_endpoint_auth_method: applicationType === 'browser' ? 'none' : 'client_secret_basic',
+    application_type: applicationType,
+  };
+}
+
+function providerHeaders(p: ClientProviderRecord): Record<string, string> {
+  return p.registrationAuthorization.trim() ? { authorization: p.registrationAuthorization } : {};
+}
+
+async function callRegistration(p: ClientProviderRecord, url: string, method: 'POST' | 'PUT' | 'DELETE', body?: unknown) {
+  try {
+    return await callProvider(url, { method, headers: providerHeaders(p), body, timeoutMs: timeoutMs(p.clientRequestTimeout), allowUntrustedCertificates: p.allowUntrustedCertificates });
+  } catch (err) {
+    if (err instanceof ProviderUnreachableError) throw exchangeError(502, `The client provider ${p.name} could not be reached: ${err.message}`);
+    throw err;
+  }
+}
+
+async function registerAtProvider(p: ClientProviderRecord, name: string, grantTypes: string[], redirectUris: string[]) {
+  const res = await callRegistration(p, p.registerUrl, 'POST', registrationMetadata(name, grantTypes, redirectUris));
+  if (res.status >= 500) throw exchangeError(502, `The client provider ${p.name} failed to register the application: ${providerMessage(res)}`);
+  const body = isRecord(res.json) ? res.json : {};
+  if (res.status >= 300 || typeof body.client_id !== 'string') {
+    throw exchangeError(400, `Invalid client id: the client provider ${p.name} refused to register the application (HTTP ${res.status}: ${providerMessage(res)})`);
+  }
+  return { clientId: body.client_id, clientSecret: typeof body.client_secret === 'string' ? body.client_secret : '' };
+}
+
+export function applicationView(ctx: AnypointContext, a: ClientApplicationRecord, withSecret: boolean) {
+  const provider = a.providerId ? ctx.state.clientProviders.find((p) => p.providerId === a.providerId) : undefined;
+  return {
+    id: a.id,
+    name: a.name,
+    description: a.description,
+    url: a.url,
+    masterOrganizationId: ctx.state.org.id,
+    clientId: a.clientId,
+    ...(withSecret ? { clientSecret: a.clientSecret } : {}),
+    grantTypes: [...a.grantTypes],
+    redirectUri: [...a.redirectUri],
+    clientProvider: provider ? { providerId: provider.providerId, name: provider.name, type: CLIENT_PROVIDER_TYPE } : { providerId: null, name: 'Anypoint Platform', type: null },
+    apiEndpoints: false,
+    createdDate: a.createdAt,
+    updatedDate: a.updatedAt,
+  };
+}
+
+function isOwner(req: FastifyRequest, a: ClientApplicationRecord): boolean {
+  const rec = req.anypointCaller?.record;
+  return !!rec && ((!!rec.connectedAppClientId && rec.connectedAppClientId === a.ownerConnectedAppId) || (!!rec.userId && rec.userId === a.ownerUserId));
+}
+
+const adminSite = (q: { targetAdminSite?: string }) => String(q.targetAdminSite).toLowerCase() === 'true';
+
+const appBody = {
+  type: 'object',
+  properties: {
+    name: { type: 'string', minLength: 1 },
+    description: { type: 'string' },
+    url: { type: 'string', nullable: true },
+    redirectUri: { type: 'array', items: { type: 'string' } },
+    grantTypes: { type: 'array', items: { type: 'string', enum: GRANT_TYPES } },
+    apiEndpoints: { type: 'boolean' },
+  },
+};
+
+interface AppBody {
+  name?: string;
+  description?: string;
+  url?: string | null;
+  redirectUri?: string[];
+  grantTypes?: string[];
+}
+
+function checkGrants(grantTypes: string[], redirectUris: string[]) {
+  if (grantTypes.includes('refresh_token') && !grantTypes.includes('authorization_code')) throw exchangeError(400, 'refresh_token requires the authorization_code grant type');
+  if ((grantTypes.includes('authorization_code') || grantTypes.includes('implicit')) && redirectUris.length === 0) {
+    throw exchangeError(400, 'redirectUri is required for the authorization_code and implicit grant types');
+  }
+}
+
+export function registerClientApplications(app: FastifyInstance, ctx: AnypointContext): void {
+  const base = '/exchange/api/v2/organizations/:orgId/applications';
+  const find = (id: string) => {
+    const a = ctx.state.applications.find((x) => String(x.id) === id);
+    if (!a) throw exchangeError(404, `Application ${id} not found`);
+    return a;
+  };
+
+  app.post<{ Params: { orgId: string }; Querystring: { apiInstanceId?: string }; Body: AppBody }>(
+    base,
+    { schema: { body: { ...appBody, required: ['name'] } } },
+    async (req, reply) => {
+      requireOrg(ctx, req.params.orgId, 'exchange');
+      const state = ctx.state;
+      const body = req.body;
+      const grantTypes = body.grantTypes ?? [];
+      const redirectUris = body.redirectUri ?? [];
+      checkGrants(grantTypes, redirectUris);
+      let providerId: string | null = null;
+      let apiInstanceId: number | undefined;
+      if (req.query.apiInstanceId !== undefined) {
+        const api = state.apis.find((x) => String(x.id) === req.query.apiInstanceId);
+        if (!api) throw exchangeError(404, `API instance ${req.query.apiInstanceId} not found`);
+        apiInstanceId = api.id;
+        providerId = api.providerId;
+      }
+      const provider = providerId ? state.clientProviders.find((p) => p.providerId === providerId) : undefined;
+      const credentials = provider
+        ? await registerAtProvider(provider, body.name!, grantTypes, redirectUris)
+        : { clientId: randomHex(), clientSecret: randomHex() };
+      const now = nowIso();
+      const caller = req.anypointCaller?.record;
+      const record: ClientApplicationRecord = {
+        id: nextId(ctx.state, 'application'),
+        name: body.name!,
+        description: body.description ?? '',
+        url: body.url ?? null,
+        redirectUri: redirectUris,
+        grantTypes,
+        ...credentials,
+        providerId: provider ? provider.providerId : null,
+        apiInstanceId,
+        ownerConnectedAppId: caller?.connectedAppClientId,
+        ownerUserId: caller?.userId,
+        createdAt: now,
+        updatedAt: now,
+      };
+      ctx.state.applications.push(record);
+      return reply.code(201).send(applicationView(ctx, record, true));
+    },
+  );
+
+  app.get<{ Params: { orgId: string }; Querystring: { targetAdminSite?: string; query?: string; offset?: string; limit?: string } }>(base, async (req) => {
+    requireOrg(ctx, req.params.orgId, 'exchange');
+    const admin = adminSite(req.query);
+    const visible = ctx.state.applications
+      .filter((a) => admin || isOwner(req, a))
+      .filter((a) => fuzzyMatch(req.query.query, a.name, a.description, a.clientId))
+      .sort((a, b) => a.id - b.id);
+    return page(visible, req.query, 20).map((a) => applicationView(ctx, a, admin || isOwner(req, a)));
+  });
+
+  app.get<{ Params: { orgId: string; appId: string }; Querystring: { targetAdminSite?: string } }>(`${base}/:appId`, async (req) => {
+    requireOrg(ctx, req.params.orgId, 'exchange');
+    const a = find(req.params.appId);
+    return applicationView(ctx, a, adminSite(req.query) || isOwner(req, a));
+  });
+
+  app.patch<{ Params: { orgId: string; appId: string }; Body: AppBody }>(`${base}/:appId`, { schema: { body: appBody } }, async (req) => {
+    requireOrg(ctx, req.params.orgId, 'exchange');
+    const a = find(req.params.appId);
+    const body = req.body;
+    const grantTypes = body.grantTypes ?? a.grantTypes;
+    const redirectUris = body.redirectUri ?? a.redirectUri;
+    checkGrants(grantTypes, redirectUris);
+    const provider = a.providerId ? ctx.state.clientProviders.find((p) => p.providerId === a.providerId) : undefined;
+    const name = body.name ?? a.name;
+    if (provider?.allowExternalClientModification && (body.grantTypes || body.redirectUri || body.name)) {
+      const res = await callRegistration(provider, `${provider.registerUrl.replace(/\/$/, '')}/${encodeURIComponent(a.clientId)}`, 'PUT', {
+        client_id: a.clientId,
+        client_secret: a.clientSecret,
+        ...registrationMetadata(name, grantTypes, redirectUris),
+        token_endpoint_auth_method: 'client_secret_basic',
+      });
+      if (res.status >= 300) throw exchangeError(400, `The client provider ${provider.name} refused the update (HTTP ${res.status}: ${providerMessage(res)})`);
+    }
+    a.name = name;
+    if (body.description !== undefined) a.description = body.description;
+    if (body.url !== undefined) a.url = body.url;
+    a.grantTypes = grantTypes;
+    a.redirectUri = redirectUris;
+    a.updatedAt = nowIso();
+    return applicationView(ctx, a, true);
+  });
+
+  app.delete<{ Params: { orgId: string; appId: string } }>(`${base}/:appId`, async (req, reply) => {
+    requireOrg(ctx, req.params.orgId, 'exchange');
+    const a = find(req.params.appId);
+    const provider = a.providerId ? ctx.state.clientProviders.find((p) => p.providerId === a.providerId) : undefined;
+    if (provider?.allowExternalClientModification) {
+      const res = await callRegistration(provider, `${provider.registerUrl.replace(/\/$/, '')}/${encodeURIComponent(a.clientId)}`, 'DELETE');
+      if (res.status >= 300 && res.status !== 404) throw exchangeError(400, `The client provider ${provider.name} refused the deletion (HTTP ${res.status}: ${providerMessage(res)})`);
+    }
+    ctx.state.applications = ctx.state.applications.filter((x) => x !== a);
+    ctx.state.contracts = ctx.state.contracts.filter((c) => c.applicationId !== a.id);
+    return reply.code(204).send();
+  });
+
+  app.get<{ Params: { orgId: string; appId: string } }>(`${base}/:appId/contracts`, async (req) => {
+    requireOrg(ctx, req.params.orgId, 'exchange');
+    const a = find(req.params.appId);
+    return ctx.state.contracts
+      .filter((c) => c.applicationId === a.id)
+      .map((c) => {
+        const tier = c.tierId ? ctx.state.tiers.find((t) => t.id === c.tierId) : undefined;
+        return {
+          id: c.id,
+          status: c.status,
+          apiId: c.apiId,
+          ...(tier ? { requestedTier: { id: tier.id, name: tier.name, limits: tier.limits.map((l) => ({ maximumRequests: l.maximumRequests, timePeriodInMilliseconds: l.timePeriodInMilliseconds })) } } : {}),
+        };
+      });
+  });
+}
