@@ -27,8 +27,8 @@ export interface SandboxServiceDefinition<S> {
   rateLimitHeaders: RateLimitHeaderNames;
   /** The service's body for an injected 5xx. */
   serverError(status: number): CannedResponse;
-  /** The service's 429 body for a window that resets at `resetEpochSeconds`. */
-  rateLimited(resetEpochSeconds: number): CannedResponse;
+  /** The service's 429 body for a window that resets at `resetEpochSeconds`; `path` lets a service vary it per API family. */
+  rateLimited(resetEpochSeconds: number, path: string): CannedResponse;
 }
 
 export interface SandboxOptions {
@@ -155,7 +155,7 @@ export async function buildSandbox<S>(def: SandboxServiceDefinition<S>, opts: Sa
         req.sandboxFault = 'rateLimit';
         const reset = Math.ceil(Date.now() / 1000) + (burst.retryAfterSeconds ?? 1);
         setRateHeaders(reply, 0, 0, reset);
-        return sendCanned(reply, def.rateLimited(reset));
+        return sendCanned(reply, def.rateLimited(reset, path));
       }
       req.sandboxLostResponse = ctx.faults.take('lostResponse', method, path);
     }
@@ -163,7 +163,7 @@ export async function buildSandbox<S>(def: SandboxServiceDefinition<S>, opts: Sa
     const decision = ctx.rateLimiter.check(method, path);
     if (decision) {
       setRateHeaders(reply, decision.limit, decision.remaining, decision.resetEpochSeconds);
-      if (!decision.allowed) return sendCanned(reply, def.rateLimited(decision.resetEpochSeconds));
+      if (!decision.allowed) return sendCanned(reply, def.rateLimited(decision.resetEpochSeconds, path));
     }
   });
 
