@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 export const SPECS_DIR = resolve(__dirname, '../../../shared/reference/specs');
 
 export interface SpecValidator {
-  /** Errors of `body` against the response schema of `operationId` for `status`; empty means valid. */
+  /** Errors of `body` against the response schema of `operationId` (or `"GET /path"` when the spec has none) for `status`; empty means valid. */
   validate(operationId: string, status: number, body: unknown): string[];
   /** Operation ids the spec defines (handy for checking coverage). */
   operationIds(): string[];
@@ -45,9 +45,8 @@ export function loadSpecValidator(specPath: string): SpecValidator {
   for (const [path, item] of Object.entries(doc.paths ?? {})) {
     for (const method of HTTP_METHODS) {
       const op = item[method] as { operationId?: string; responses?: Operation['responses'] } | undefined;
-      if (op?.operationId) {
-        operations.set(op.operationId, { pointer: `#/paths/${escapePointer(path)}/${method}`, responses: op.responses ?? {} });
-      }
+      // Some published specs (env, idp, authorization, exchange_assets) give no operationId: use "METHOD /path".
+      if (op) operations.set(op.operationId ?? `${method.toUpperCase()} ${path}`, { pointer: `#/paths/${escapePointer(path)}/${method}`, responses: op.responses ?? {} });
     }
   }
 
