@@ -1,9 +1,12 @@
-// Imported by workflows: only @temporalio/common here.
+// Workflows import this file, so it may import only @temporalio/common (deterministic, no Node APIs).
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
 
-/** The tenant a run onboards: `TenantId = 'acme'` finds every run of a tenant. */
+/** The tenant a run onboards: `TenantId = "acme"` lists every run of that tenant. */
 export const TENANT_ID = defineSearchAttributeKey('TenantId', SearchAttributeType.KEYWORD);
-/** Where a run is: preflight, okta, anypoint, awaiting-assignment, proving, completed, failed… */
+
+/** Where a run stands (the workflow upserts it as it moves), so operators can filter by phase. */
 export const ONBOARDING_PHASE = defineSearchAttributeKey('OnboardingPhase', SearchAttributeType.KEYWORD);
 
-export const SEARCH_ATTRIBUTES = [TENANT_ID, ONBOARDING_PHASE];
+/** Every custom search attribute the project uses; servers must have them registered. */
+export const SEARCH_ATTRIBUTES: SearchAttributeKey<SearchAttributeType>[] = [TENANT_ID, ONBOARDING_PHASE];

@@ -1,0 +1,64 @@
+import { mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { ensureTemporalCli } from '../../src/temporal/binaries';
+import { freePort, startDevServer, type RunningDevServer } from '../../src/temporal/dev-server';
+import { TENANT_ID } from '../../src/temporal/search-attributes';
+import { uniqueId } from '../support/temporal';
+
+async function withClient<T>(address: string, fn: (client: Client) => Promise<T>): Promise<T> {
+  const connection = await Connection.connect({ address });
+  try {
+    return await fn(new Client({ connection }));
+  } finally {
+    await connection.close();
+  }
+}
+
+describe('the embedded dev server', () => {
+  const cliPath = ensureTemporalCli();
+  const servers: RunningDevServer[] = [];
+  afterAll(() => Promise.all(servers.map((s) => s.stop())));
+
+  it('keeps runs in SQLite across a restart, with the search attributes registered', async () => {
+    const dbFile = join(mkdtempSync(join(tmpdir(), 'dev-server-')), 'temporal.db');
+    const port = await freePort();
+    const options = { cliPath, port, uiPort: false as const, dbFile, detached: false };
+    const workflowId = uniqueId('persisted');
+
+    const first = await startDevServer(options);
+    servers.push(first);
+    await withClient(first.address, (client) =>
+      // No worker needed: the run is recorded as soon as it starts.
+      client.workflow.start('onboardTenant', { taskQueue: uniqueId('nobody-polls'), workflowId, typedSearchAttributes: [{ key: TENANT_ID, value: 'acme' }] }),
+    );
+    await first.stop();
+
+    const second = await startDevServer(options);
+    servers.push(second);
+    const description = await withClient(second.address, (client) => client.workflow.getHandle(workflowId).describe());
+    expect(description.status.name).toBe('RUNNING');
+    expect(description.typedSearchAttributes.get(TENANT_ID)).toBe('acme');
+    await second.stop();
+  });
+
+  it('refuses a port that is already taken, and says how to use the server there', async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      await expect(startDevServer({ cliPath, port, uiPort: false, dbFile: false })).rejects.toMatchObject({
+        code: 'TEMPORAL_PORT_IN_USE',
+        message: expect.stringContaining(`set TEMPORAL_ADDRESS=127.0.0.1:${port}`),
+      });
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('reports a binary that is not a Temporal CLI', async () => {
+    await expect(startDevServer({ cliPath: '/bin/false', port: 0, uiPort: false, dbFile: false, startTimeoutMs: 5000 })).rejects.toMatchObject({ code: 'TEMPORAL_DEV_SERVER_EXITED' });
+  });
+});
