@@ -13,7 +13,7 @@ import { ExchangeAssetRecord, ExchangeFileRecord, nowIso } from './state';
  *   parts. `x-sync-publication: true` answers 201 with the asset; otherwise 202 with `publicationStatusLink`,
  *   which reports `completed` (publication is immediate in the sandbox). An existing version answers 409.
  * - Reads: `GET /exchange/api/v2/assets/{groupId}/{assetId}/{version}`, `…/{version}/asset`, `…/{assetId}/asset`
- *   (latest version). File contents (≤ 256 KiB) are downloadable from each file's `externalLink`.
+ *   (latest version). File contents (≤ 256 KiB) are downloadable, without a token, from each file's `externalLink`.
  * - Delete: 204; 409 while an API instance uses the version; MuleSoft's policy templates cannot be deleted.
  * - groupId must be the organization's id (no business groups in the sandbox).
  */
@@ -174,17 +174,6 @@ export async function registerExchangeAssets(app: FastifyInstance, ctx: Anypoint
     return assetView(ctx, versions[0]);
   });
 
-  app.get<{ Params: { groupId: string; assetId: string; version: string; classifier: string; packaging: string } }>(
-    '/exchange/api/v2/assets/:groupId/:assetId/:version/files/:classifier/:packaging',
-    async (req, reply) => {
-      const { groupId, assetId, version, classifier, packaging } = req.params;
-      const file = findAsset(ctx, groupId, assetId, version)?.files.find((f) => f.classifier === classifier && f.packaging === packaging);
-      if (!file?.contentBase64) throw exchangeError(404, `No downloadable ${classifier}.${packaging} file for ${groupId}:${assetId}:${version}`);
-      const type = packaging === 'json' ? 'application/json' : packaging === 'zip' || packaging === 'jar' ? 'application/octet-stream' : 'text/plain; charset=utf-8';
-      return reply.header('content-type', type).send(Buffer.from(file.contentBase64, 'base64'));
-    },
-  );
-
   app.delete<VersionParams>('/exchange/api/v2/assets/:groupId/:assetId/:version', async (req, reply) => {
     const { groupId, assetId, version } = req.params;
     const asset = findAsset(ctx, groupId, assetId, version);
@@ -196,4 +185,18 @@ export async function registerExchangeAssets(app: FastifyInstance, ctx: Anypoint
     ctx.state.assets = ctx.state.assets.filter((a) => a !== asset);
     return reply.code(204).send();
   });
+}
+
+/** Public, like the pre-signed links Exchange hands out: file contents by their `externalLink`. */
+export function registerExchangeFileDownloads(app: FastifyInstance, ctx: AnypointContext): void {
+  app.get<{ Params: { groupId: string; assetId: string; version: string; classifier: string; packaging: string } }>(
+    '/exchange/api/v2/assets/:groupId/:assetId/:version/files/:classifier/:packaging',
+    async (req, reply) => {
+      const { groupId, assetId, version, classifier, packaging } = req.params;
+      const file = findAsset(ctx, groupId, assetId, version)?.files.find((f) => f.classifier === classifier && f.packaging === packaging);
+      if (!file?.contentBase64) throw exchangeError(404, `No downloadable ${classifier}.${packaging} file for ${groupId}:${assetId}:${version}`);
+      const type = packaging === 'json' ? 'application/json' : packaging === 'zip' || packaging === 'jar' ? 'application/octet-stream' : 'text/plain; charset=utf-8';
+      return reply.header('content-type', type).send(Buffer.from(file.contentBase64, 'base64'));
+    },
+  );
 }

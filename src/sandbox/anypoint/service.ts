@@ -6,7 +6,7 @@ import { registerClientApplications } from './client-applications';
 import { registerClientProviders } from './client-providers';
 import { registerContracts } from './contracts';
 import { cannedRateLimited, cannedServerError, familyOf, installErrorHandler } from './errors';
-import { registerExchangeAssets } from './exchange-assets';
+import { registerExchangeAssets, registerExchangeFileDownloads } from './exchange-assets';
 import { AnypointContext, AnypointRuntime, requireBearer } from './http';
 import { registerIdentityProviders } from './identity-providers';
 import { registerPolicies } from './policies';
@@ -66,6 +66,7 @@ export function anypointService(seed: AnypointSeed, runtime: AnypointRuntime): S
         installErrorHandler(pub);
         registerTokenEndpoint(pub, ctx, runtime);
         registerSsoLogin(pub, ctx, runtime);
+        registerExchangeFileDownloads(pub, ctx);
       });
       await app.register(async (api) => {
         installErrorHandler(api);
