@@ -179,11 +179,10 @@ export function cannedServerError(status: number): CannedResponse {
   return { status, body: serverErrorBody(status) };
 }
 
-export function cannedRateLimited(resetEpochSeconds: number): CannedResponse {
+export function cannedRateLimited(resetEpochSeconds: number, path = ''): CannedResponse {
   const retryAfter = Math.max(1, resetEpochSeconds - Math.floor(Date.now() / 1000));
-  return {
-    status: 429,
-    body: { name: 'TooManyRequests', status: 429, message: 'Too Many Requests' },
-    headers: { 'Retry-After': String(retryAfter) },
-  };
+  const message = 'Too Many Requests';
+  const family = familyOf(path);
+  const body = family === 'apiManager' ? { name: 'TooManyRequests', message } : family === 'oauth' ? { error: 'too_many_requests', error_description: message } : { status: 429, message };
+  return { status: 429, body, headers: { 'Retry-After': String(retryAfter) } };
 }
