@@ -3,29 +3,56 @@ import { z } from 'zod';
 
 /** A secret is never written in a tenant file, only where to find it. */
 export const SecretRef = z.union([
-  z.object({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name') }).strict(),
-  z.object({ file: z.string().min(1) }).strict(),
+  z
+    .object({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name such as OKTA_API_TOKEN') })
+    .strict()
+    .describe('Read the secret from this environment variable of the worker.'),
+  z
+    .object({ file: z.string().min(1, 'must be a file path') })
+    .strict()
+    .describe('Read the secret from this file (trimmed); a relative path is relative to the tenant file.'),
 ]);
 export type SecretRef = z.infer<typeof SecretRef>;
 
+/** Thrown when a referenced secret cannot be read. Names the reference, never the value. */
 export class SecretReferenceError extends Error {
   readonly code = 'SECRET_REFERENCE_UNRESOLVED';
+  override readonly name = 'SecretReferenceError';
+
+  constructor(
+    /** Human description of the reference, e.g. `environment variable OKTA_API_TOKEN`. */
+    readonly reference: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
-const describe = (ref: SecretRef) => ('env' in ref ? `environment variable ${ref.env}` : `file ${ref.file}`);
+export function describeSecretRef(ref: SecretRef): string {
+  return 'env' in ref ? `environment variable ${ref.env}` : `file ${ref.file}`;
+}
 
-/** Reads a secret from its reference. Errors name the reference, never the value. */
+/**
+ * Reads a secret from its reference (environment variable or file, trimmed). Called inside
+ * activities only, so secrets never enter workflow history. Errors name the reference, never the value.
+ */
 export function resolveSecretRef(ref: SecretRef, env: NodeJS.ProcessEnv = process.env): string {
+  const where = describeSecretRef(ref);
   let value: string | undefined;
-  if ('env' in ref) value = env[ref.env];
-  else {
+  if ('env' in ref) {
+    value = env[ref.env];
+  } else {
     try {
       value = readFileSync(ref.file, 'utf8');
     } catch (err) {
-      throw new SecretReferenceError(`Cannot read the secret from ${describe(ref)}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}. Fix: create the file or point the reference elsewhere.`);
+      const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+      throw new SecretReferenceError(where, `Cannot read the secret from ${where} (${code}). Fix: create the file, make it readable by the worker, or point the reference elsewhere.`);
     }
   }
   value = value?.trim();
-  if (!value) throw new SecretReferenceError(`The secret in ${describe(ref)} is missing or empty. Fix: set it before starting the worker.`);
+  if (!value) {
+    const fix = 'env' in ref ? `export ${ref.env} in the worker's environment` : `write the secret into ${ref.file}`;
+    throw new SecretReferenceError(where, `The secret in ${where} is missing or empty. Fix: ${fix} before starting the worker.`);
+  }
   return value;
 }

@@ -4,170 +4,427 @@ import { DURATION_PATTERN, durationMs } from './duration';
 
 /*
  * The tenant file's single source of truth: validation, the TypeScript type and the exported
- * JSON Schema (schema/tenant.schema.json) all come from this one definition.
+ * JSON Schema (schema/tenant.schema.json) all come from this one definition. Field-level rules
+ * live next to the field; rules that relate two fields live in `crossFieldChecks` below.
+ * Every issue should carry its fix, the plain-words repair shown to the user (see FIX_SEPARATOR).
  */
 
-/** Inline secrets are refused with the fix, before the reference shape is even checked. */
-const secret = (what: string) =>
-  z.unknown().superRefine((value, ctx) => {
-    if (typeof value === 'string') {
-      ctx.addIssue({ code: 'custom', message: `${what} must not be written inline`, params: { fix: 'reference it instead: { env: VARIABLE_NAME } or { file: /path/to/secret }' } });
-      return;
-    }
-    const parsed = SecretRef.safeParse(value);
-    if (!parsed.success) ctx.addIssue({ code: 'custom', message: `${what} must be a reference`, params: { fix: 'write { env: VARIABLE_NAME } or { file: /path/to/secret }' } });
-  }).transform((value) => value as SecretRef).pipe(z.custom<SecretRef>());
+/**
+ * Issue messages carry their fix after this separator: zod keeps custom `params` only for
+ * refinements, while built-in checks (regex, min…) keep nothing but the message.
+ */
+export const FIX_SEPARATOR = '\u0000fix:';
+const withFix = (message: string, fix: string) => `${message}${FIX_SEPARATOR}${fix}`;
+const fixed = (message: string, fix: string) => ({ message: withFix(message, fix) });
 
-const httpUrl = z.string().refine((s) => /^https?:\/\/[^\s/]+/.test(s), { message: 'must be an http(s) URL' }).transform((s) => s.replace(/\/+$/, ''));
-const duration = z.string().regex(DURATION_PATTERN, 'must be a duration such as 90s, 15m, 1h or 3d');
-const name = z.string().trim().min(1);
+// ---------------------------------------------------------------------------------------------
+// Reusable field types
+// ---------------------------------------------------------------------------------------------
+
+const { $schema: _ignored, ...SECRET_REF_JSON_SCHEMA } = z.toJSONSchema(SecretRef) as Record<string, unknown>;
+
+/** A secret by reference. An inline string is refused before the reference shape is checked. */
+const secret = (field: string) =>
+  z
+    .unknown()
+    .superRefine((value, ctx) => {
+      if (typeof value === 'string') {
+        ctx.addIssue({ code: 'custom', ...fixed(`${field} must not be written inline in the tenant file`, 'reference the secret instead: { env: VARIABLE_NAME } or { file: /path/to/secret }') });
+      } else if (!SecretRef.safeParse(value).success) {
+        ctx.addIssue({ code: 'custom', ...fixed(`${field} must be a secret reference`, 'write { env: VARIABLE_NAME } or { file: /path/to/secret }') });
+      }
+    })
+    .transform((value) => value as SecretRef)
+    .meta({ description: `${field}: a reference to the secret, never the secret itself.`, ...SECRET_REF_JSON_SCHEMA });
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+function parseUrl(text: string): URL | undefined {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Any http(s) URL; trailing slashes removed so paths can be appended. */
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((s) => parseUrl(s) !== undefined, fixed('must be an http(s) URL', 'write a full URL such as https://api.example.com/path'))
+  .transform((s) => s.replace(/\/+$/, ''))
+  .meta({ format: 'uri' });
+
+/**
+ * The base URL of a control plane that receives credentials: https, or plain http only on this
+ * machine (the local sandboxes). No path beyond the origin's own, no query; trailing slash removed
+ * (the Okta SDK would otherwise send `//api/v1/...`).
+ */
+const platformUrl = (example: string) =>
+  z
+    .string()
+    .trim()
+    .superRefine((s, ctx) => {
+      const url = parseUrl(s);
+      if (!url) {
+        ctx.addIssue({ code: 'custom', ...fixed('must be an http(s) URL', `write the full URL, e.g. ${example}`) });
+      } else if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
+        ctx.addIssue({ code: 'custom', ...fixed('must use https (plain http is accepted only for 127.0.0.1 or localhost)', `use https://${url.host}${url.pathname.replace(/\/+$/, '')}`) });
+      } else if (url.search || url.hash) {
+        ctx.addIssue({ code: 'custom', ...fixed('must not contain a query string or fragment', `use ${url.origin}${url.pathname.replace(/\/+$/, '')}`) });
+      }
+    })
+    .transform((s) => s.replace(/\/+$/, ''));
+
+/** Redirect URIs may use custom schemes (native apps), so only absoluteness is checked. */
+const redirectUri = z
+  .string()
+  .trim()
+  .refine((s) => URL.canParse(s), fixed('must be an absolute URI', 'write a full URI such as https://app.example.com/callback'));
+
+const name = z.string().trim().min(1, 'must not be empty');
+const duration = z
+  .string()
+  .regex(DURATION_PATTERN, fixed('must be a duration', 'write a number and a unit: 90s, 15m, 1h or 3d'))
+  .refine((s) => (durationMs(s) ?? 1) > 0, fixed('must be longer than zero', 'write a positive duration such as 1h'));
+
 const HTTP_METHOD = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']);
-const GRANT_TYPE = z.enum(['client_credentials', 'authorization_code', 'implicit', 'refresh_token', 'password']);
+const OKTA_GRANT_TYPE = z.enum(['client_credentials', 'authorization_code', 'implicit', 'refresh_token', 'password']);
+const ANYPOINT_GRANT_TYPE = z.enum(['client_credentials', 'authorization_code', 'implicit', 'refresh_token', 'password']);
 
-const ANYPOINT_REGIONS: Record<string, string> = {
+/** Grants that act for a user: Okta then requires a people condition on the rule, and apps need redirect URIs. */
+const USER_FACING_GRANTS = new Set(['authorization_code', 'implicit', 'password']);
+const REDIRECTING_GRANTS = new Set(['authorization_code', 'implicit']);
+
+/** Scopes every Okta authorization server has without being declared in okta.scopes. */
+export const BUILT_IN_SCOPES = ['openid', 'profile', 'email', 'address', 'phone', 'offline_access', 'device_sso'] as const;
+/** Okta's pseudo group matching everyone, accepted in policy rules; app assignments use the built-in Everyone group. */
+export const EVERYONE = 'EVERYONE';
+
+/** Shorthands for the three Anypoint control planes. */
+export const ANYPOINT_REGIONS = {
   us: 'https://anypoint.mulesoft.com',
   eu: 'https://eu1.anypoint.mulesoft.com',
   gov: 'https://gov.anypoint.mulesoft.com',
-};
+} as const;
 
-const authorizationServer = z.union([
-  z.object({ create: z.object({ name, description: z.string().default(''), audience: name }).strict() }).strict(),
-  z.object({ adopt: name.describe("'default' or the id of an existing authorization server") }).strict(),
-]);
+// ---------------------------------------------------------------------------------------------
+// tenant
+// ---------------------------------------------------------------------------------------------
 
-const okta = z
+const tenant = z
   .object({
-    orgUrl: httpUrl.describe('e.g. https://dev-123456.okta.com'),
-    apiToken: secret('okta.apiToken'),
-    authorizationServer,
-    scopes: z.array(z.object({
-      name,
-      description: z.string().default(''),
-      consent: z.enum(['IMPLICIT', 'REQUIRED', 'FLEXIBLE']).default('IMPLICIT'),
-      metadataPublish: z.enum(['ALL_CLIENTS', 'NO_CLIENTS']).default('ALL_CLIENTS'),
-    }).strict()).min(1),
-    groups: z.array(z.object({ name, description: z.string().default('') }).strict()).default([]),
-    accessPolicy: z.object({
-      name: name.max(100),
-      description: z.string().max(255).default('Managed by the onboarding service'),
-      priority: z.number().int().min(1).default(1),
-      clients: z.array(name).default(['ALL_CLIENTS']),
-      rule: z.object({
-        name,
-        priority: z.number().int().min(1).default(1),
-        grantTypes: z.array(GRANT_TYPE).min(1),
-        scopes: z.array(name).min(1),
-        groups: z.array(name).default(['EVERYONE']),
-        accessTokenLifetimeMinutes: z.number().int().min(5).max(1440).default(60),
-      }).strict(),
-    }).strict(),
-    introspectionClient: z.object({ label: name }).strict(),
-    ssoApp: z.object({ label: name, postLogoutRedirectUris: z.array(httpUrl).default([]) }).strict().optional(),
+    id: z
+      .string()
+      .regex(
+        /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+        fixed('must be a slug of lowercase letters, digits and dashes (it becomes part of workflow ids)', 'use e.g. solar-system: 1-63 characters, no leading or trailing dash'),
+      ),
+    displayName: name.optional().describe('Shown in the CLI and reminders; defaults to the id.'),
+  })
+  .strict()
+  .transform((t) => ({ id: t.id, displayName: t.displayName ?? t.id }));
+
+// ---------------------------------------------------------------------------------------------
+// okta
+// ---------------------------------------------------------------------------------------------
+
+const authorizationServer = z
+  .union([
+    z
+      .object({
+        create: z
+          .object({
+            name: name.max(100),
+            description: z.string().default(''),
+            audience: name.describe('The single audience (aud) of the tokens, e.g. api://solar-system'),
+          })
+          .strict(),
+      })
+      .strict()
+      .describe('Create (or adopt by exact name) a custom authorization server owned by this tenant.'),
+    z
+      .object({ adopt: name.describe("'default' or the id of an existing custom authorization server") })
+      .strict()
+      .describe('Use an existing authorization server; it is never modified or deleted.'),
+  ])
+  .describe('Either create: { name, description, audience } or adopt: default | <id>.');
+
+const scope = z
+  .object({
+    name: name.regex(/^\S+$/, fixed('must not contain spaces', 'use e.g. silver or api:read')),
+    description: z.string().default(''),
+    consent: z.enum(['IMPLICIT', 'REQUIRED', 'FLEXIBLE']).default('IMPLICIT'),
+    metadataPublish: z.enum(['ALL_CLIENTS', 'NO_CLIENTS']).default('ALL_CLIENTS').describe('ALL_CLIENTS publishes the scope in the server metadata, where Anypoint reads it.'),
   })
   .strict();
 
-const policy = z.object({
-  resource: z.string().regex(/^\//, 'must be a URI template starting with /, e.g. /planets'),
-  methods: z.array(HTTP_METHOD).min(1),
-  scopes: z.array(name).min(1),
-  validation: z.enum(['AND', 'OR']).default('AND'),
-  skipClientIdValidation: z.boolean().default(false),
-}).strict();
+const group = z.object({ name: name.max(255), description: z.string().default('') }).strict();
 
-const clientApplication = z.object({
-  name,
-  description: z.string().default(''),
-  grantTypes: z.array(GRANT_TYPE).min(1),
-  redirectUris: z.array(httpUrl).default([]),
-  groups: z.array(name).default([]),
-}).strict();
-
-const anypoint = z.object({
-  baseUrl: z.string().transform((s) => ANYPOINT_REGIONS[s] ?? s).pipe(httpUrl).describe('us, eu, gov or any base URL'),
-  connectedApp: z.object({ clientId: secret('anypoint.connectedApp.clientId'), clientSecret: secret('anypoint.connectedApp.clientSecret') }).strict(),
-  environment: name,
-  clientProvider: z.object({ name }).strict(),
-  identityProvider: z.object({ name }).strict().optional(),
-  api: z.object({
-    asset: z.object({ groupId: name.optional(), assetId: name, version: z.string().regex(/^\d+\.\d+\.\d+$/, 'must be a semantic version such as 1.0.0') }).strict(),
-    raml: z.string().min(1).optional(),
-    instanceLabel: name,
-    upstreamUrl: httpUrl,
-    proxy: z.object({
-      applicationName: z.string().regex(/^[a-z0-9][a-z0-9-]{2,41}$/, 'must be 3-42 lowercase letters, digits or dashes (it becomes a host name)'),
-      gatewayVersion: z.string().default('4.4.0'),
-      type: z.enum(['CH', 'CH2', 'HY', 'RF']).default('CH'),
-      targetId: name.optional(),
-    }).strict(),
-    policies: z.array(policy).min(1),
-  }).strict(),
-  clientApplications: z.array(clientApplication).default([]),
-}).strict();
-
-const probe = z.object({ method: HTTP_METHOD.default('GET'), path: z.string().regex(/^\//, 'must start with /'), expect: z.number().int() }).strict();
-
-export const TenantSchema = z
+const rule = z
   .object({
-    tenant: z.object({
-      id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be 2-63 lowercase letters, digits or dashes'),
-      displayName: z.string().optional(),
-    }).strict(),
-    okta,
-    anypoint,
-    assignment: z.discriminatedUnion('mode', [
-      z.object({ mode: z.literal('manual'), reminderEvery: duration.default('1h'), deadline: duration.default('72h') }).strict(),
-      z.object({ mode: z.literal('auto') }).strict(),
-    ]).default({ mode: 'manual', reminderEvery: '1h', deadline: '72h' }),
-    verification: z.object({
-      enabled: z.boolean().default(true),
-      clientApplication: name,
-      gatewayUrl: httpUrl.describe('where the deployed proxy answers, e.g. https://okta-solar-proxy.us-e2.cloudhub.io'),
-      tokenScopes: z.array(name).min(1),
-      allowed: z.array(probe.extend({ expect: z.number().int().default(200) })).default([]),
-      denied: z.array(probe.extend({ expect: z.number().int().default(403) })).default([]),
-    }).strict(),
+    name,
+    priority: z.number().int().min(1).default(1),
+    grantTypes: z.array(OKTA_GRANT_TYPE).min(1),
+    scopes: z.array(name).min(1).describe("Scope names from okta.scopes, built-in scopes, or '*'"),
+    groups: z.array(name).default([EVERYONE]).describe('Okta group names from okta.groups, or EVERYONE'),
+    accessTokenLifetimeMinutes: z.number().int().min(5).max(1440).default(60),
+  })
+  .strict();
+
+const accessPolicy = z
+  .object({
+    name: name.max(100),
+    description: z.string().max(255).default('Managed by the onboarding service'),
+    priority: z.number().int().min(1).default(1),
+    clients: z.array(name).min(1).default(['ALL_CLIENTS']).describe('ALL_CLIENTS or specific client ids'),
+    rule,
   })
   .strict()
-  .superRefine((cfg, ctx) => {
-    const issue = (path: (string | number)[], message: string, fix: string) => ctx.addIssue({ code: 'custom', path, message, params: { fix } });
-    const scopes = new Set(cfg.okta.scopes.map((s) => s.name));
-    const groups = new Set(cfg.okta.groups.map((g) => g.name));
-    const dupes = (xs: string[]) => xs.filter((x, i) => xs.indexOf(x) !== i);
-    for (const d of dupes(cfg.okta.scopes.map((s) => s.name))) issue(['okta', 'scopes'], `scope "${d}" is listed twice`, 'keep one entry per scope name');
-    for (const d of dupes(cfg.okta.groups.map((g) => g.name))) issue(['okta', 'groups'], `group "${d}" is listed twice`, 'keep one entry per group name');
-    for (const d of dupes(cfg.anypoint.clientApplications.map((a) => a.name))) issue(['anypoint', 'clientApplications'], `application "${d}" is listed twice`, 'application names must be unique');
-    const knownScope = (s: string) => scopes.has(s) || s === '*' || ['openid', 'profile', 'email', 'address', 'phone', 'offline_access', 'groups'].includes(s);
-    cfg.okta.accessPolicy.rule.scopes.forEach((s, i) => {
-      if (!knownScope(s)) issue(['okta', 'accessPolicy', 'rule', 'scopes', i], `scope "${s}" is not defined`, `add it to okta.scopes or use one of: ${[...scopes].join(', ')}`);
+  .describe('A new authorization server has no policy: without one, Okta refuses every token request.');
+
+const okta = z
+  .object({
+    orgUrl: platformUrl('https://dev-123456.okta.com')
+      .refine((s) => !/-admin\./i.test(s), fixed('is the admin console URL', 'remove "-admin" from the host, e.g. https://dev-123456.okta.com'))
+      .describe('The Okta org, e.g. https://dev-123456.okta.com (http only for 127.0.0.1/localhost)'),
+    apiToken: secret('okta.apiToken'),
+    authorizationServer,
+    scopes: z.array(scope).min(1),
+    groups: z.array(group).default([]),
+    accessPolicy,
+    introspectionClient: z.object({ label: name }).strict().describe('Confidential service app Anypoint uses to introspect tokens.'),
+    ssoApp: z
+      .object({ label: name, postLogoutRedirectUris: z.array(redirectUri).default([]) })
+      .strict()
+      .optional()
+      .describe('Web app for signing in to Anypoint with Okta; omit to leave SSO alone.'),
+  })
+  .strict();
+
+// ---------------------------------------------------------------------------------------------
+// anypoint
+// ---------------------------------------------------------------------------------------------
+
+const policy = z
+  .object({
+    resource: z.string().regex(/^\//, fixed('must be a URI template starting with /', 'write e.g. /planets or /planets/{id}')),
+    methods: z.array(HTTP_METHOD).min(1, fixed('needs at least one HTTP method', 'list e.g. [GET]')),
+    scopes: z.array(name).min(1),
+    validation: z.enum(['AND', 'OR']).default('AND').describe('AND: the token needs every scope; OR: any one of them'),
+    skipClientIdValidation: z.boolean().default(false),
+  })
+  .strict();
+
+const clientApplication = z
+  .object({
+    name,
+    description: z.string().default(''),
+    grantTypes: z.array(ANYPOINT_GRANT_TYPE).min(1),
+    redirectUris: z.array(redirectUri).default([]).describe('Required with authorization_code or implicit'),
+    groups: z.array(name).default([]).describe('Okta groups the registered client must be assigned to (from okta.groups, or EVERYONE)'),
+  })
+  .strict();
+
+const anypoint = z
+  .object({
+    baseUrl: z
+      .string()
+      .trim()
+      .transform((s) => (ANYPOINT_REGIONS as Record<string, string>)[s] ?? s)
+      .pipe(platformUrl('https://anypoint.mulesoft.com'))
+      .meta({ description: 'us, eu, gov, or the control plane URL (http only for 127.0.0.1/localhost)', examples: ['us', 'eu', 'gov', 'https://anypoint.mulesoft.com'] }),
+    connectedApp: z
+      .object({ clientId: secret('anypoint.connectedApp.clientId'), clientSecret: secret('anypoint.connectedApp.clientSecret') })
+      .strict(),
+    environment: name.describe('Environment name, e.g. Sandbox'),
+    clientProvider: z.object({ name }).strict().describe('The OpenID Connect Dynamic Client Registration provider pointing at Okta.'),
+    identityProvider: z.object({ name }).strict().optional().describe('The OpenID Connect identity provider for SSO; needs okta.ssoApp.'),
+    api: z
+      .object({
+        asset: z
+          .object({
+            groupId: name.optional().describe('Defaults to the organization id'),
+            assetId: name,
+            version: z.string().regex(/^\d+\.\d+\.\d+$/, fixed('must be a semantic version', 'write e.g. 1.0.0')),
+          })
+          .strict(),
+        raml: z.string().min(1).optional().describe('RAML file published to Exchange when the asset is missing; relative to the tenant file'),
+        instanceLabel: name,
+        upstreamUrl: httpUrl.describe('The implementation the proxy forwards to'),
+        proxy: z
+          .object({
+            applicationName: z
+              .string()
+              .regex(/^[a-z0-9][a-z0-9-]{1,40}[a-z0-9]$/, fixed('must be 3-42 lowercase letters, digits or dashes', 'use e.g. okta-solar-proxy (it becomes a host name)')),
+            gatewayVersion: z.string().default('4.4.0'),
+            type: z.enum(['CH', 'CH2', 'HY', 'RF']).default('CH').describe('CH CloudHub, CH2 CloudHub 2.0, HY hybrid/Flex, RF Runtime Fabric'),
+            targetId: name.optional().describe('Required for CH2, HY and RF'),
+          })
+          .strict(),
+        policies: z.array(policy).min(1).describe('One OpenID Connect access token enforcement policy per entry'),
+      })
+      .strict(),
+    clientApplications: z.array(clientApplication).default([]),
+  })
+  .strict();
+
+// ---------------------------------------------------------------------------------------------
+// assignment and verification
+// ---------------------------------------------------------------------------------------------
+
+const assignment = z
+  .discriminatedUnion('mode', [
+    z
+      .object({ mode: z.literal('manual'), reminderEvery: duration.default('1h'), deadline: duration.default('72h') })
+      .strict()
+      .describe('An Okta admin assigns the registered clients to their groups and approves; the run waits, reminds, and rolls back after the deadline.'),
+    z.object({ mode: z.literal('auto') }).strict().describe('The onboarding assigns the groups itself.'),
+  ])
+  .default({ mode: 'manual', reminderEvery: '1h', deadline: '72h' });
+
+const probe = (expect: number) =>
+  z
+    .object({
+      method: HTTP_METHOD.default('GET'),
+      path: z.string().regex(/^\//, fixed('must start with /', 'write e.g. /planets')),
+      expect: z.number().int().min(100).max(599).default(expect),
+    })
+    .strict();
+
+const verification = z
+  .object({
+    enabled: z.boolean().default(true),
+    clientApplication: name.describe('Name of the client application whose token is used for the proof'),
+    gatewayUrl: httpUrl.describe('Where the deployed proxy answers, e.g. https://okta-solar-proxy.us-e2.cloudhub.io'),
+    tokenScopes: z.array(name).min(1).describe('Scopes requested in the client_credentials token'),
+    allowed: z.array(probe(200)).default([]),
+    denied: z.array(probe(403)).default([]),
+  })
+  .strict();
+
+// ---------------------------------------------------------------------------------------------
+// The whole file
+// ---------------------------------------------------------------------------------------------
+
+const TenantObject = z.object({ tenant, okta, anypoint, assignment, verification }).strict();
+type ParsedTenant = z.output<typeof TenantObject>;
+
+type IssuePath = (string | number)[];
+type Report = (path: IssuePath, message: string, fix: string) => void;
+
+/** Rules relating two fields: everything a tenant file names must exist in that same file. */
+function crossFieldChecks(cfg: ParsedTenant, report: Report): void {
+  const scopeNames = cfg.okta.scopes.map((s) => s.name);
+  const groupNames = cfg.okta.groups.map((g) => g.name);
+  const known = new Set(scopeNames);
+  const knownScope = (s: string) => known.has(s) || (BUILT_IN_SCOPES as readonly string[]).includes(s);
+  const scopeFix = `use one of ${[...scopeNames, ...BUILT_IN_SCOPES].join(', ')}, or add it to okta.scopes`;
+  const groupFix = `use one of ${[...groupNames, EVERYONE].join(', ')}, or add it to okta.groups`;
+  const knownGroup = (g: string) => g === EVERYONE || groupNames.includes(g);
+
+  const duplicates = (values: string[], path: IssuePath, what: string) => {
+    values.forEach((v, i) => {
+      if (values.indexOf(v) !== i) report([...path, i], `${what} "${v}" is listed twice`, `keep one entry per ${what} name`);
     });
-    cfg.okta.accessPolicy.rule.groups.forEach((g, i) => {
-      if (g !== 'EVERYONE' && !groups.has(g)) issue(['okta', 'accessPolicy', 'rule', 'groups', i], `group "${g}" is not defined`, 'add it to okta.groups or use EVERYONE');
-    });
-    cfg.anypoint.api.policies.forEach((p, pi) => p.scopes.forEach((s, si) => {
-      if (!scopes.has(s)) issue(['anypoint', 'api', 'policies', pi, 'scopes', si], `scope "${s}" is not defined in okta.scopes`, `add it to okta.scopes or use one of: ${[...scopes].join(', ')}`);
-    }));
-    cfg.anypoint.clientApplications.forEach((a, ai) => {
-      a.groups.forEach((g, gi) => {
-        if (g !== 'EVERYONE' && !groups.has(g)) issue(['anypoint', 'clientApplications', ai, 'groups', gi], `group "${g}" is not defined`, 'add it to okta.groups or use EVERYONE');
-      });
-      if (a.grantTypes.some((t) => t === 'authorization_code' || t === 'implicit') && a.redirectUris.length === 0) {
-        issue(['anypoint', 'clientApplications', ai, 'redirectUris'], 'redirect URIs are required for authorization_code and implicit grants', 'add at least one redirectUris entry');
-      }
-    });
-    if (cfg.okta.ssoApp && !cfg.anypoint.identityProvider) issue(['anypoint', 'identityProvider'], 'okta.ssoApp needs an Anypoint identity provider', 'add anypoint.identityProvider: { name: ... } or remove okta.ssoApp');
-    if (cfg.verification.enabled) {
-      if (!cfg.anypoint.clientApplications.some((a) => a.name === cfg.verification.clientApplication)) {
-        issue(['verification', 'clientApplication'], `application "${cfg.verification.clientApplication}" is not in anypoint.clientApplications`, 'name one of the client applications');
-      }
-      cfg.verification.tokenScopes.forEach((s, i) => {
-        if (!scopes.has(s)) issue(['verification', 'tokenScopes', i], `scope "${s}" is not defined in okta.scopes`, 'request a scope the tenant defines');
-      });
-      if (cfg.verification.allowed.length + cfg.verification.denied.length === 0) issue(['verification', 'allowed'], 'the proof needs at least one request to check', 'add an allowed or denied probe');
-    }
-    if (cfg.assignment.mode === 'manual' && durationMs(cfg.assignment.deadline)! <= durationMs(cfg.assignment.reminderEvery)!) {
-      issue(['assignment', 'deadline'], 'the deadline must be longer than the reminder interval', 'raise assignment.deadline or shorten assignment.reminderEvery');
+  };
+  duplicates(scopeNames, ['okta', 'scopes'], 'scope');
+  duplicates(groupNames, ['okta', 'groups'], 'group');
+  duplicates(cfg.anypoint.clientApplications.map((a) => a.name), ['anypoint', 'clientApplications'], 'application');
+  cfg.anypoint.api.policies.forEach((p, i, all) => {
+    const key = (x: typeof p) => `${[...x.methods].sort().join('|')} ${x.resource}`;
+    if (all.findIndex((o) => key(o) === key(p)) !== i) {
+      report(['anypoint', 'api', 'policies', i], `another policy already covers ${p.methods.join('|')} ${p.resource}`, 'merge the two entries into one (list all scopes in it)');
     }
   });
 
-export type TenantConfig = z.infer<typeof TenantSchema>;
+  const r = cfg.okta.accessPolicy.rule;
+  r.scopes.forEach((s, i) => {
+    if (s !== '*' && !knownScope(s)) report(['okta', 'accessPolicy', 'rule', 'scopes', i], `scope "${s}" is not defined`, `${scopeFix} (or '*')`);
+  });
+  r.groups.forEach((g, i) => {
+    if (!knownGroup(g)) report(['okta', 'accessPolicy', 'rule', 'groups', i], `group "${g}" is not defined`, groupFix);
+  });
+  if (r.groups.length === 0 && r.grantTypes.some((t) => USER_FACING_GRANTS.has(t))) {
+    report(['okta', 'accessPolicy', 'rule', 'groups'], 'must name at least one group when the rule allows authorization_code, implicit or password', `add ${EVERYONE} or a group from okta.groups`);
+  }
+  // Only a server this tenant creates is governed by this rule alone; an adopted one has other policies.
+  const ruleIsOnlyPolicy = 'create' in cfg.okta.authorizationServer;
+  const ruleAllowsScope = (s: string) => !ruleIsOnlyPolicy || r.scopes.includes('*') || r.scopes.includes(s);
+  const ruleAllowsGrant = (g: string) => !ruleIsOnlyPolicy || r.grantTypes.includes(g as (typeof r.grantTypes)[number]);
+
+  cfg.anypoint.api.policies.forEach((p, pi) =>
+    p.scopes.forEach((s, si) => {
+      if (!knownScope(s)) report(['anypoint', 'api', 'policies', pi, 'scopes', si], `scope "${s}" is not defined in okta.scopes`, scopeFix);
+    }),
+  );
+
+  cfg.anypoint.clientApplications.forEach((a, ai) => {
+    a.groups.forEach((g, gi) => {
+      if (!knownGroup(g)) report(['anypoint', 'clientApplications', ai, 'groups', gi], `group "${g}" is not defined`, groupFix);
+    });
+    duplicates(a.groups, ['anypoint', 'clientApplications', ai, 'groups'], 'group');
+    if (a.grantTypes.some((t) => REDIRECTING_GRANTS.has(t)) && a.redirectUris.length === 0) {
+      report(['anypoint', 'clientApplications', ai, 'redirectUris'], 'is required for the authorization_code and implicit grants', 'add at least one redirect URI the application controls, e.g. http://localhost:8080/callback');
+    }
+    if (a.grantTypes.includes('refresh_token') && !a.grantTypes.includes('authorization_code')) {
+      report(['anypoint', 'clientApplications', ai, 'grantTypes'], 'refresh_token needs authorization_code', 'add authorization_code or remove refresh_token');
+    }
+    a.grantTypes.forEach((t, ti) => {
+      if (t !== 'refresh_token' && !ruleAllowsGrant(t)) {
+        report(['anypoint', 'clientApplications', ai, 'grantTypes', ti], `grant type ${t} is not allowed by okta.accessPolicy.rule, so Okta would refuse its tokens`, `add ${t} to okta.accessPolicy.rule.grantTypes or remove it here`);
+      }
+    });
+  });
+
+  const proxy = cfg.anypoint.api.proxy;
+  if (proxy.type !== 'CH' && !proxy.targetId) {
+    report(['anypoint', 'api', 'proxy', 'targetId'], `is required for deployment type ${proxy.type}`, 'set the id of the Runtime Fabric, CloudHub 2.0 space or Flex Gateway target');
+  }
+
+  if (cfg.okta.ssoApp && !cfg.anypoint.identityProvider) {
+    report(['anypoint', 'identityProvider'], 'is required when okta.ssoApp is set', 'add anypoint.identityProvider: { name: Okta SSO }, or remove okta.ssoApp');
+  }
+  if (cfg.anypoint.identityProvider && !cfg.okta.ssoApp) {
+    report(['okta', 'ssoApp'], 'is required when anypoint.identityProvider is set', 'add okta.ssoApp: { label: Anypoint Platform SSO }, or remove anypoint.identityProvider');
+  }
+  if (cfg.okta.ssoApp && !ruleAllowsGrant('authorization_code')) {
+    report(['okta', 'accessPolicy', 'rule', 'grantTypes'], 'must include authorization_code for SSO into Anypoint (okta.ssoApp)', 'add authorization_code to the rule, or remove okta.ssoApp');
+  }
+
+  const v = cfg.verification;
+  if (v.enabled) {
+    const app = cfg.anypoint.clientApplications.find((a) => a.name === v.clientApplication);
+    if (!app) {
+      const names = cfg.anypoint.clientApplications.map((a) => a.name);
+      report(['verification', 'clientApplication'], `application "${v.clientApplication}" is not in anypoint.clientApplications`, names.length > 0 ? `use one of: ${names.join(', ')}` : 'add the application to anypoint.clientApplications');
+    } else if (!app.grantTypes.includes('client_credentials')) {
+      report(['verification', 'clientApplication'], `application "${app.name}" does not have the client_credentials grant the proof uses`, 'add client_credentials to its grantTypes or verify with another application');
+    }
+    if (!ruleAllowsGrant('client_credentials')) {
+      report(['okta', 'accessPolicy', 'rule', 'grantTypes'], 'must include client_credentials for the verification token', 'add client_credentials, or set verification.enabled: false');
+    }
+    v.tokenScopes.forEach((s, i) => {
+      if (!knownScope(s)) report(['verification', 'tokenScopes', i], `scope "${s}" is not defined in okta.scopes`, scopeFix);
+      else if (!ruleAllowsScope(s)) report(['verification', 'tokenScopes', i], `scope "${s}" is not allowed by okta.accessPolicy.rule, so Okta would refuse the token`, `add ${s} to okta.accessPolicy.rule.scopes`);
+    });
+    if (v.allowed.length + v.denied.length === 0) {
+      report(['verification', 'allowed'], 'the proof needs at least one request to check', 'add an allowed probe such as { method: GET, path: /planets }');
+    }
+  }
+
+  const a = cfg.assignment;
+  if (a.mode === 'manual' && durationMs(a.deadline)! <= durationMs(a.reminderEvery)!) {
+    report(['assignment', 'deadline'], `must be longer than reminderEvery (${a.reminderEvery})`, 'raise assignment.deadline or shorten assignment.reminderEvery');
+  }
+}
+
+export const TenantSchema = TenantObject.superRefine((cfg, ctx) =>
+  crossFieldChecks(cfg, (path, message, fix) => ctx.addIssue({ code: 'custom', path, message: withFix(message, fix) })),
+).describe('One tenant of the Okta ⇄ MuleSoft Anypoint onboarding service.');
+
+/** The validated tenant file, with defaults applied. */
+export type TenantConfig = z.output<typeof TenantSchema>;
+/** What may be written in a tenant file (before defaults). */
 export type TenantFileInput = z.input<typeof TenantSchema>;
