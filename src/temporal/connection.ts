@@ -104,7 +104,7 @@ export interface ConnectedClient {
 export async function connectClient(settings: TemporalSettings, dataConverter?: DataConverter): Promise<ConnectedClient> {
   let connection: Connection;
   try {
-    // The gRPC client waits out its whole deadline (10 s) on a refused port; locally, say so at once.
+    // Locally, a refused port gets a plain answer at once (the gRPC client would wait out its 10 s deadline).
     if (!settings.configured) await assertListening(settings.address ?? LOCAL_ADDRESS);
     connection = await Connection.connect({
       address: settings.address ?? LOCAL_ADDRESS,
@@ -122,6 +122,7 @@ export async function connectClient(settings: TemporalSettings, dataConverter?: 
 /** The worker's native (Rust core) connection. */
 export async function connectWorker(settings: TemporalSettings): Promise<NativeConnection> {
   try {
+    if (!settings.configured) await assertListening(settings.address ?? LOCAL_ADDRESS);
     return await NativeConnection.connect({
       address: settings.address ?? LOCAL_ADDRESS,
       tls: settings.tls,
