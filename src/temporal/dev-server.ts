@@ -179,7 +179,8 @@ export async function startDevServer(opts: DevServerOptions): Promise<RunningDev
 
   const stop = async () => {
     process.removeListener('exit', killOnExit);
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    // A binary that failed to spawn never emits 'exit'; one that already exited has nothing to stop.
+    if (spawnError || child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.stopTimeoutMs ?? 10_000);
     await exited;

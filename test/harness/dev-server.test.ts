@@ -58,7 +58,7 @@ describe('the embedded dev server', () => {
     }
   });
 
-  it('reports a binary that is not a Temporal CLI', async () => {
-    await expect(startDevServer({ cliPath: '/bin/false', port: 0, uiPort: false, dbFile: false, startTimeoutMs: 5000 })).rejects.toMatchObject({ code: 'TEMPORAL_DEV_SERVER_EXITED' });
+  it.each(['/bin/false', '/nonexistent/temporal'])('reports a CLI that cannot start (%s) instead of waiting', async (path) => {
+    await expect(startDevServer({ cliPath: path, port: 0, uiPort: false, dbFile: false, startTimeoutMs: 5000 })).rejects.toMatchObject({ code: 'TEMPORAL_DEV_SERVER_EXITED' });
   });
 });
