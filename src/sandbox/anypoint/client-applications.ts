@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CLIENT_PROVIDER_TYPE } from './client-providers';
-import { exchangeError } from './errors';
+import { apiManagerError, exchangeError } from './errors';
 import { AnypointContext, fuzzyMatch, isRecord, page, requireOrg } from './http';
 import { callProvider, providerMessage, ProviderUnreachableError, timeoutMs } from './outbound';
 import { randomHex } from './seed';
@@ -22,6 +22,9 @@ import { ClientApplicationRecord, ClientProviderRecord, nextId, nowIso } from '.
  *   documented limitation. Only a provider with `allow_external_client_modification` gets the v3 calls
  *   `PUT {register}/{client_id}` and `DELETE {register}/{client_id}`.
  * - Deleting an application also deletes its contracts.
+ * - Import (`POST /apimanager/api/v1/organizations/{org}/applications` {clientId, providerId}) needs the provider's
+ *   `allow_client_import`; it reads the client's metadata from `{register}/{client_id}` when the IdP allows it and
+ *   changes nothing there. The secret of an imported client is unknown to Anypoint (empty).
  * - Listing: only the caller's applications unless `targetAdminSite=true`; `query` is a case-insensitive
  *   substring over name, description and client id; default limit 20 (max 500).
  */
@@ -46,7 +49,7 @@ function providerHeaders(p: ClientProviderRecord): Record<string, string> {
   return p.registrationAuthorization.trim() ? { authorization: p.registrationAuthorization } : {};
 }
 
-async function callRegistration(p: ClientProviderRecord, url: string, method: 'POST' | 'PUT' | 'DELETE', body?: unknown) {
+async function callRegistration(p: ClientProviderRecord, url: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', body?: unknown) {
   try {
     return await callProvider(url, { method, headers: providerHeaders(p), body, timeoutMs: timeoutMs(p.clientRequestTimeout), allowUntrustedCertificates: p.allowUntrustedCertificates });
   } catch (err) {
@@ -225,6 +228,52 @@ export function registerClientApplications(app: FastifyInstance, ctx: AnypointCo
     ctx.state.contracts = ctx.state.contracts.filter((c) => c.applicationId !== a.id);
     return reply.code(204).send();
   });
+
+  // Import an existing IdP client (provider with `allow_client_import`): nothing is created or changed in the IdP.
+  app.post<{ Params: { orgId: string }; Body: { clientId: string; providerId: string; name?: string; description?: string; url?: string | null } }>(
+    '/apimanager/api/v1/organizations/:orgId/applications',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['clientId', 'providerId'],
+          properties: { clientId: { type: 'string', minLength: 1 }, providerId: { type: 'string', minLength: 1 }, name: { type: 'string' }, description: { type: 'string' }, url: { type: 'string', nullable: true } },
+        },
+      },
+    },
+    async (req, reply) => {
+      requireOrg(ctx, req.params.orgId, 'apiManager');
+      const body = req.body;
+      const provider = ctx.state.clientProviders.find((p) => p.providerId === body.providerId);
+      if (!provider) throw apiManagerError(404, 'NotFoundError', `Client provider ${body.providerId} not found`);
+      if (!provider.allowClientImport) throw apiManagerError(400, 'BadRequestError', `Client import is not enabled for the client provider ${provider.name} (allow_client_import)`);
+      if (ctx.state.applications.some((a) => a.clientId === body.clientId && a.providerId === provider.providerId)) {
+        throw apiManagerError(409, 'ConflictError', `The client ${body.clientId} is already an application`);
+      }
+      // Read what the IdP knows about the client (RFC 7592 read); an IdP that does not allow it is fine.
+      const read = await callRegistration(provider, `${provider.registerUrl.replace(/\/$/, '')}/${encodeURIComponent(body.clientId)}`, 'GET').catch(() => undefined);
+      const meta = read && read.status === 200 && isRecord(read.json) ? read.json : {};
+      const now = nowIso();
+      const caller = req.anypointCaller?.record;
+      const record: ClientApplicationRecord = {
+        id: nextId(ctx.state, 'application'),
+        name: body.name ?? (typeof meta.client_name === 'string' ? meta.client_name : body.clientId),
+        description: body.description ?? '',
+        url: body.url ?? null,
+        redirectUri: Array.isArray(meta.redirect_uris) ? (meta.redirect_uris as string[]) : [],
+        grantTypes: Array.isArray(meta.grant_types) ? (meta.grant_types as string[]) : [],
+        clientId: body.clientId,
+        clientSecret: '',
+        providerId: provider.providerId,
+        ownerConnectedAppId: caller?.connectedAppClientId,
+        ownerUserId: caller?.userId,
+        createdAt: now,
+        updatedAt: now,
+      };
+      ctx.state.applications.push(record);
+      return reply.code(201).send(applicationView(ctx, record, true));
+    },
+  );
 
   app.get<{ Params: { orgId: string; appId: string } }>(`${base}/:appId/contracts`, async (req) => {
     requireOrg(ctx, req.params.orgId, 'exchange');

@@ -122,3 +122,27 @@ describe('Exchange client applications', () => {
     expect(idp.clients.has(created.body.clientId)).toBe(false);
   });
 });
+
+describe('Importing an IdP client into Anypoint', () => {
+  it('needs allow_client_import and leaves the IdP untouched', async () => {
+    const [anypoint, idp] = await Promise.all([startAnypoint(), startRfcProvider()]);
+    try {
+      const closed = await anypoint.createClientProvider(idp, 'No import');
+      const existing = idp.addClient({ grant_types: ['client_credentials'], client_name: 'Made in the IdP' });
+      const refused = await anypoint.post(`/apimanager/api/v1/organizations/${anypoint.org}/applications`, { clientId: existing.client_id, providerId: closed });
+      expect(refused.status).toBe(400);
+      const body = clientProviderBody(idp, 'Import');
+      body.oidc_dynamic_client_provider.allow_client_import = true;
+      const open = (await anypoint.post(`/accounts/api/organizations/${anypoint.org}/clientProviders`, body)).body.provider_id;
+      const registrations = idp.registrations.length;
+      const imported = await anypoint.post(`/apimanager/api/v1/organizations/${anypoint.org}/applications`, { clientId: existing.client_id, providerId: open, name: 'Imported' });
+      expect(imported.status).toBe(201);
+      expect(imported.body).toMatchObject({ name: 'Imported', clientId: existing.client_id, clientProvider: { providerId: open } });
+      expect(idp.registrations.length).toBe(registrations);
+      expect((await anypoint.post(`/apimanager/api/v1/organizations/${anypoint.org}/applications`, { clientId: existing.client_id, providerId: open })).status).toBe(409);
+    } finally {
+      await anypoint.sandbox.close();
+      await idp.close();
+    }
+  });
+});
