@@ -74,6 +74,7 @@ describe('Anypoint access management', () => {
     const renamed = await anypoint.put(`/accounts/api/organizations/${anypoint.org}/environments/${created.body.id}`, { name: 'QA2' });
     expect(renamed.status).toBe(201);
     expect(renamed.body.name).toBe('QA2');
+    expectResponseMatchesSpec(specs.env(), 'PUT /organizations/{orgId}/environments/{environmentId}', 201, renamed.body);
     expect((await anypoint.delete(`/accounts/api/organizations/${anypoint.org}/environments/${created.body.id}`)).status).toBe(204);
   });
 

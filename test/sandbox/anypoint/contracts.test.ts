@@ -86,6 +86,16 @@ describe('Contracts and SLA tiers', () => {
     expect(c.body).toMatchObject({ status: 'PENDING', requestedTierId: gold.body.id });
     const approved = await anypoint.post(xapi(api.id, c.body.id, 'approve'));
     expect(approved.body).toMatchObject({ status: 'APPROVED', tierId: gold.body.id, tier: { name: 'Gold' } });
+    const silver = await anypoint.post(tiers, { name: 'Silver', status: 'ACTIVE', autoApprove: true, limits: [{ maximumRequests: 10, timePeriodInMilliseconds: 60000, visible: true }] });
+    const moved = await anypoint.patch(`${anypoint.apis()}/${api.id}/contracts/${c.body.id}`, { tierId: silver.body.id });
+    expect(moved.status).toBe(200);
+    expectResponseMatchesSpec(specs.contract(), 'UpdateApiContract', 200, moved.body);
+    expect(moved.body).toMatchObject({ tierId: silver.body.id, tier: { name: 'Silver' } });
+    const updated = await anypoint.put(`${tiers}/${gold.body.id}`, { name: 'Gold', autoApprove: true, limits: [{ maximumRequests: 200, timePeriodInMilliseconds: 60000, visible: true }] });
+    expect(updated.status).toBe(201);
+    expectResponseMatchesSpec(specs.tier(), 'UpdateApiInstanceTier', 201, updated.body);
+    expect(updated.body.limits[0].maximumRequests).toBe(200);
+    expect((await anypoint.delete(`${tiers}/${silver.body.id}`)).status).toBe(409);
   });
 
   it('takes the portal\'s Exchange route for requesting access too', async () => {
