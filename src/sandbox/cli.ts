@@ -1,0 +1,83 @@
+import { Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_PORTS, startAllSandboxes } from './index';
+
+/*
+ * `npm run sandbox`: brings up Okta, Anypoint, the solar-system upstream and the gateway on 127.0.0.1,
+ * prints every URL and the seeded credentials, and stops cleanly on Ctrl-C or SIGTERM.
+ */
+
+const port = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number (0 picks a free one)');
+  return n;
+};
+
+const program = new Command()
+  .name('sandbox')
+  .description('Run the local Okta and Anypoint Platform emulators, the solar-system upstream and the API gateway')
+  .option('--okta-port <port>', 'Okta emulator port', port, DEFAULT_PORTS.okta)
+  .option('--anypoint-port <port>', 'Anypoint emulator port', port, DEFAULT_PORTS.anypoint)
+  .option('--upstream-port <port>', 'solar-system upstream port', port, DEFAULT_PORTS.upstream)
+  .option('--gateway-port <port>', 'API gateway port', port, DEFAULT_PORTS.gateway)
+  .option('--host <host>', 'interface to listen on', '127.0.0.1')
+  .option('--state-dir <dir>', 'keep state in this folder across restarts (in memory when omitted)')
+  .option('--profile <profile>', 'rate limits: developer (as the real platforms announce them) or unlimited', 'unlimited')
+  .action(async (o: { oktaPort: number; anypointPort: number; upstreamPort: number; gatewayPort: number; host: string; stateDir?: string; profile: string }) => {
+    if (!['developer', 'unlimited'].includes(o.profile)) {
+      console.error(`--profile must be developer or unlimited, got ${o.profile}`);
+      process.exit(2);
+    }
+    let all;
+    try {
+      all = await startAllSandboxes({
+        host: o.host,
+        stateDir: o.stateDir,
+        rateLimitProfile: o.profile,
+        ports: { okta: o.oktaPort, anypoint: o.anypointPort, upstream: o.upstreamPort, gateway: o.gatewayPort },
+      });
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      console.error(e.code === 'EADDRINUSE' ? `A port is already in use (${e.message}). Stop the other process or pick ports with --okta-port, --anypoint-port, --upstream-port, --gateway-port.` : e.message);
+      process.exit(1);
+    }
+    const lines = [
+      'Sandboxes are up.',
+      '',
+      `Okta                 ${all.okta.url}`,
+      `  API token          ${all.okta.apiToken}      (Authorization: SSWS <token>)`,
+      `  admin user         ${all.okta.adminUserLogin}`,
+      `Anypoint Platform    ${all.anypoint.url}`,
+      `  organization id    ${all.anypoint.orgId}   (domain ${all.anypoint.orgDomain}, SSO at ${all.anypoint.url}/accounts/login/${all.anypoint.orgDomain})`,
+      `  environments       Sandbox ${all.anypoint.environments.Sandbox}, Production ${all.anypoint.environments.Production}`,
+      `  connected app      id ${all.anypoint.connectedApp.clientId}  secret ${all.anypoint.connectedApp.clientSecret}`,
+      `Solar-system API     ${all.upstream.url}   (/planets, /moons)`,
+      `API gateway          ${all.gateway.url}/{applicationName}   (stands in for {applicationName}.cloudhub.io)`,
+      '',
+      `Admin API            ${all.admin.okta}, ${all.admin.anypoint}, ${all.admin.upstream}, ${all.admin.gateway}`,
+      `                     (GET state, POST reset, GET requests, POST/DELETE faults)`,
+      `State                ${o.stateDir ? `kept in ${o.stateDir}` : 'in memory (use --state-dir to keep it)'}; rate limits: ${o.profile}`,
+      '',
+      'Export for the CLI and the demo:',
+      `  export OKTA_API_TOKEN=${all.okta.apiToken}`,
+      `  export ANYPOINT_CLIENT_ID=${all.anypoint.connectedApp.clientId}`,
+      `  export ANYPOINT_CLIENT_SECRET=${all.anypoint.connectedApp.clientSecret}`,
+      '',
+      'Ctrl-C stops everything.',
+    ];
+    console.log(lines.join('\n'));
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      console.log(`\n${signal}: stopping the sandboxes…`);
+      await all.close();
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+  });
+
+program.parseAsync(process.argv).catch((err) => {
+  console.error((err as Error).message);
+  process.exit(1);
+});
