@@ -1,0 +1,34 @@
+import type { RateLimitClassifier } from '../core';
+
+/*
+ * Rate-limit profile `developer`: the per-minute buckets of a free (Developer / Integrator Free Plan) org,
+ * reference/okta.md §3.2. One counter per bucket, shared by every id the pattern covers (all custom
+ * authorization servers share the `/oauth2/{authServerId}/v1/*` buckets, as Okta documents).
+ * Custom-AS discovery documents and keys are exempt. The kit answers 429 with E0000047 and sends
+ * X-Rate-Limit-Limit/Remaining/Reset on every classified response; `unlimited` (the default) sends none.
+ */
+
+const ID = '[^/]+';
+const exactly = (pattern: string) => new RegExp(`^${pattern}/?$`);
+
+const APPS_ITEM = exactly(`/api/v1/apps/${ID}`);
+const GROUPS_ITEM = exactly(`/api/v1/groups/${ID}`);
+const AS_METADATA = exactly(`/oauth2/${ID}/\\.well-known/(oauth-authorization-server|openid-configuration)`);
+const AS_KEYS = exactly(`/oauth2/${ID}/v1/keys`);
+const AS_TOKEN = exactly(`/oauth2/${ID}/v1/token`);
+const AS_AUTHORIZE = exactly(`/oauth2/${ID}/v1/authorize`);
+const AS_OTHER = new RegExp(`^/oauth2/${ID}/v1/`);
+
+export const developerProfile: RateLimitClassifier = (_method, path) => {
+  if (APPS_ITEM.test(path)) return { key: '/api/v1/apps/{id}', limit: 100 };
+  if (path === '/api/v1/apps' || path.startsWith('/api/v1/apps/')) return { key: '/api/v1/apps*', limit: 20 };
+  if (path === '/api/v1/groups' || path === '/api/v1/groups/') return { key: '/api/v1/groups', limit: 100 };
+  if (GROUPS_ITEM.test(path)) return { key: '/api/v1/groups/{id}', limit: 100 };
+  if (path.startsWith('/api/v1/')) return { key: '/api/v1/*', limit: 100 };
+  if (path === '/oauth2/v1/clients' || path.startsWith('/oauth2/v1/clients/')) return { key: '/oauth2/v1/clients', limit: 25 };
+  if (AS_METADATA.test(path) || AS_KEYS.test(path)) return undefined;
+  if (AS_TOKEN.test(path)) return { key: '/oauth2/{authServerId}/v1/token', limit: 300 };
+  if (AS_AUTHORIZE.test(path)) return { key: '/oauth2/{authServerId}/v1/authorize', limit: 300 };
+  if (AS_OTHER.test(path)) return { key: '/oauth2/{authServerId}/v1/*', limit: 300 };
+  return undefined;
+};

@@ -1,0 +1,65 @@
+import type { FastifyInstance } from 'fastify';
+import { OKTA_RATE_LIMIT_HEADERS, type SandboxServiceDefinition } from '../core';
+import { registerAppAssignments } from './app-groups';
+import { registerApps } from './apps';
+import { registerAuthorizationServers } from './authorization-servers';
+import { registerClaims } from './claims';
+import { registerDynamicClientRegistration } from './dcr';
+import { installErrorHandler, rateLimitedResponse, serverErrorResponse } from './errors';
+import { registerGroups } from './groups';
+import { addRequestIdHeader, installNotFound, requireApiToken, type OktaContext } from './http';
+import { registerOAuthEndpoints } from './oauth';
+import { registerPolicies } from './policies';
+import { developerProfile } from './rate-limits';
+import { registerScopes } from './scopes';
+import { seedState, type OktaSeed } from './seed';
+import type { OktaState } from './state';
+import { registerSystemLog } from './system-log';
+import { registerUsers } from './users';
+
+/**
+ * Admin routes beyond the kit's (`/__sandbox/okta/...`): expiring issued tokens, to exercise
+ * introspection and re-authentication without waiting an hour.
+ */
+function registerOktaAdmin(app: FastifyInstance, ctx: OktaContext): void {
+  app.post<{ Body: { jti?: string } | undefined }>('/okta/tokens/expire', async (req, reply) => {
+    const only = req.body?.jti;
+    for (const [id, t] of Object.entries(ctx.state.tokens)) if (!only || only === id) t.exp = 1;
+    ctx.store.persist();
+    return reply.code(204).send();
+  });
+}
+
+/** The Okta emulator as a sandbox service: management API, DCR and the custom authorization servers. */
+export function oktaService(seed: OktaSeed): SandboxServiceDefinition<OktaState> {
+  return {
+    name: 'okta',
+    seed: () => seedState(seed),
+    rateLimitHeaders: OKTA_RATE_LIMIT_HEADERS,
+    rateLimitProfiles: { developer: developerProfile },
+    serverError: serverErrorResponse,
+    rateLimited: rateLimitedResponse,
+    adminRoutes: registerOktaAdmin,
+    async routes(app, ctx) {
+      addRequestIdHeader(app);
+      await app.register(async (okta) => {
+        installErrorHandler(okta);
+        installNotFound(okta);
+        await okta.register(async (management) => {
+          requireApiToken(management, ctx);
+          registerAuthorizationServers(management, ctx);
+          registerScopes(management, ctx);
+          registerClaims(management, ctx);
+          registerPolicies(management, ctx);
+          registerGroups(management, ctx);
+          registerUsers(management, ctx);
+          registerApps(management, ctx);
+          registerAppAssignments(management, ctx);
+          registerSystemLog(management, ctx);
+        });
+        await okta.register(async (dcr) => registerDynamicClientRegistration(dcr, ctx));
+        await okta.register(async (oauth) => registerOAuthEndpoints(oauth, ctx));
+      });
+    },
+  };
+}
