@@ -1,98 +1,121 @@
-import { Dispatcher, FormData, request } from 'undici';
-import { ApiSystem, ExternalApiError, kindOfStatus, retryAfterFromReset } from './errors';
+import { Agent, request, type Dispatcher } from 'undici';
+import { ExternalApiError, type ApiSystem } from './errors';
 
-export interface HttpCall {
-  system: ApiSystem;
-  /** What the call does, in words, for errors: "create client provider". */
-  operation: string;
-  method: Dispatcher.HttpMethod;
+/*
+ * The undici transport both clients share: one request, its body read and parsed leniently,
+ * network failures turned into `network` errors. Status codes are left to the caller, which
+ * knows the system's error format. No retries here: Temporal retries activities by cause.
+ */
+
+export type HttpMethod = Dispatcher.HttpMethod;
+
+export interface HttpRequest {
+  method: HttpMethod;
   url: string;
   headers?: Record<string, string>;
-  json?: unknown;
-  form?: Record<string, string>;
-  /** A prebuilt body such as multipart FormData (undici sets its content type). */
-  rawBody?: FormData;
-  /** Statuses answered with `undefined` instead of an error (e.g. 404 on a lookup). */
-  tolerate?: number[];
-  dispatcher?: Dispatcher;
-  /** Header names carrying the rate-limit reset (epoch seconds). */
-  resetHeader?: string;
-  /** The user-facing fix for an error status. */
-  fixFor?: (status: number, body: unknown) => string;
-  timeoutMs?: number;
+  body?: string | Buffer;
+  /** Gives up when response headers, or a gap in the body, take longer than this. */
+  timeoutMs: number;
+  dispatcher: Dispatcher;
 }
 
-export interface HttpResult<T> {
+export interface HttpResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: T;
+  /** The raw body text (empty for 204). */
+  text: string;
+  /** The body parsed as JSON, or undefined when it is empty or not JSON. */
+  json: unknown;
 }
 
-/** The message a person can read from any of the error bodies Okta and Anypoint return. */
-export function messageOf(body: unknown): string {
-  if (typeof body === 'string') return body.slice(0, 300) || 'no body';
-  const b = (body ?? {}) as Record<string, unknown>;
-  const causes = Array.isArray(b.errorCauses) ? (b.errorCauses as { errorSummary?: string }[]).map((c) => c.errorSummary).filter(Boolean) : [];
-  const errors = Array.isArray(b.errors) ? (b.errors as { message?: string }[]).map((e) => e.message).filter(Boolean) : [];
-  return [b.errorSummary, b.error_description ?? b.error, b.message, ...causes, ...errors].filter((x) => typeof x === 'string' && x).join(' — ') || JSON.stringify(body).slice(0, 300);
+/** Who is calling, for the error a network failure becomes. */
+export interface CallContext {
+  system: ApiSystem;
+  operation: string;
+  secrets?: readonly (string | undefined)[];
 }
 
-export async function callJson<T>(call: HttpCall): Promise<HttpResult<T>> {
-  const headers: Record<string, string> = { accept: 'application/json', ...call.headers };
-  let body: string | FormData | undefined = call.rawBody;
-  if (call.json !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(call.json);
-  } else if (call.form) {
-    headers['content-type'] = 'application/x-www-form-urlencoded';
-    body = new URLSearchParams(call.form).toString();
-  }
+/** Default dispatcher of a client: one keep-alive pool per origin, with a connect timeout. */
+export function defaultDispatcher(connectTimeoutMs = 10_000): Agent {
+  return new Agent({ connect: { timeout: connectTimeoutMs }, keepAliveTimeout: 10_000 });
+}
+
+export async function send(req: HttpRequest, ctx: CallContext): Promise<HttpResponse> {
   let res: Dispatcher.ResponseData;
   try {
-    res = await request(call.url, {
-      method: call.method,
-      headers,
-      body,
-      dispatcher: call.dispatcher,
-      headersTimeout: call.timeoutMs ?? 30_000,
-      bodyTimeout: call.timeoutMs ?? 30_000,
+    res = await request(req.url, {
+      method: req.method,
+      headers: req.headers,
+      body: req.body,
+      dispatcher: req.dispatcher,
+      headersTimeout: req.timeoutMs,
+      bodyTimeout: req.timeoutMs,
     });
   } catch (err) {
-    throw new ExternalApiError(call.system, 'network', call.operation, (err as Error).message, `Check that ${new URL(call.url).origin} is reachable.`);
+    throw networkError(err, req.url, ctx);
   }
-  const text = await res.body.text();
-  let parsed: unknown = text;
+  let text: string;
   try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    /* plain-text bodies stay text */
+    text = await res.body.text();
+  } catch (err) {
+    throw networkError(err, req.url, ctx);
   }
-  if (res.statusCode >= 200 && res.statusCode < 300) return { status: res.statusCode, headers: res.headers, body: parsed as T };
-  if (call.tolerate?.includes(res.statusCode)) return { status: res.statusCode, headers: res.headers, body: undefined as T };
-  const header = (name: string) => {
-    const v = res.headers[name.toLowerCase()];
-    return Array.isArray(v) ? v.join(',') : v;
-  };
-  const code = typeof parsed === 'object' && parsed ? String((parsed as Record<string, unknown>).errorCode ?? (parsed as Record<string, unknown>).error ?? '') || undefined : undefined;
-  const retryAfterMs = res.statusCode === 429
-    ? retryAfterFromReset(header(call.resetHeader ?? 'x-rate-limit-reset'), header('date')) ?? (Number(header('retry-after')) * 1000 || undefined)
-    : undefined;
-  throw new ExternalApiError(
-    call.system,
-    kindOfStatus(res.statusCode),
-    call.operation,
-    messageOf(parsed),
-    call.fixFor?.(res.statusCode, parsed) ?? defaultFix(res.statusCode),
-    res.statusCode,
-    code,
-    retryAfterMs,
-  );
+  return { status: res.statusCode, headers: res.headers, text, json: parseJson(text) };
 }
 
-function defaultFix(status: number): string {
-  if (status === 429) return 'Wait for the rate-limit window to reset; the run retries by itself.';
-  if (status >= 500) return 'The service failed; the run retries with backoff.';
-  if (status === 401) return 'Check the credentials referenced by the tenant file.';
-  if (status === 403) return 'Grant the credentials the permissions this step needs.';
-  return 'Check the tenant file values used by this step.';
+function parseJson(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export function networkError(err: unknown, url: string, ctx: CallContext): ExternalApiError {
+  const e = err as { code?: string; name?: string; message?: string };
+  const origin = safeOrigin(url);
+  return new ExternalApiError({
+    system: ctx.system,
+    kind: 'network',
+    operation: ctx.operation,
+    detail: `${e.code ?? e.name ?? 'error'} calling ${origin}: ${e.message ?? String(err)}`,
+    code: e.code,
+    fix: `Check that ${origin} is reachable from the worker (URL in the tenant file, DNS, proxy, firewall); the step is retried.`,
+    secrets: ctx.secrets,
+  });
+}
+
+function safeOrigin(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return 'the service';
+  }
+}
+
+/** Okta pages with `Link: <absolute-url>; rel="next"`; several links may share one header. */
+export function nextLink(link: string | string[] | undefined): string | undefined {
+  for (const part of [link ?? []].flat().join(',').split(/,(?=\s*<)/)) {
+    const match = /<([^>]+)>\s*;(?:[^;]*;)*\s*rel="?next"?/i.exec(part);
+    if (match) return match[1];
+  }
+  return undefined;
+}
+
+/** Builds a query string, leaving out undefined values. */
+export function query(params: Record<string, string | number | boolean | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+/** Encodes one path segment (ids come from servers and tenant files; never trust them in a path). */
+export const seg = (value: string | number): string => encodeURIComponent(String(value));
+
+/** The short, readable part of an error body, whatever its shape. */
+export function bodySnippet(text: string, max = 300): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
 }

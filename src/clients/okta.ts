@@ -1,287 +1,835 @@
-import { Client as OktaSdkClient } from '@okta/okta-sdk-nodejs';
+import {
+  Client as OktaSdk,
+  DefaultRequestExecutor,
+  type AuthorizationServer,
+  type AuthorizationServerPolicy,
+  type AuthorizationServerPolicyRuleRequest,
+  type Collection,
+  type CreateGroupRequest,
+  type OAuth2Scope,
+  type OpenIdConnectApplication,
+} from '@okta/okta-sdk-nodejs';
 import type { Dispatcher } from 'undici';
-import { ExternalApiError } from './errors';
-import { callJson, HttpCall } from './http';
+import { ExternalApiError, type ApiErrorKind } from './errors';
+import { defaultDispatcher, seg, send, type HttpMethod, type HttpResponse } from './http';
+import { oktaErrorFromResponse, oktaErrorFromSdk } from './okta-errors';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- Okta resources are open JSON documents. */
-export type OktaObject = Record<string, any>;
+/*
+ * Okta, through the unmodified official SDK for the management API (SSWS, no GET cache, no
+ * retries: Temporal owns retries) and through undici for what the SDK lacks or mangles: dynamic
+ * client registration, the OAuth endpoints of an authorization server, and raw app documents
+ * (the SDK's serializer drops fields it does not model, so a PUT built from an SDK object can
+ * reset server settings; see okta.md §4.7).
+ *
+ * Conventions: `find*` looks up by exact identity (Okta's `q` is a prefix match, so every list is
+ * paged through and filtered here) and returns undefined when absent; `get*` returns undefined on
+ * 404; `delete*` and `unassign*` treat "already gone" as done.
+ */
 
 export interface OktaClientOptions {
-  /** Org URL, e.g. https://dev-123.okta.com (a trailing slash is removed: the SDK would send `//api`). */
+  /** Org URL, e.g. `https://dev-123456.okta.com`. A trailing slash is removed (the SDK would send `//api/v1/...`). */
   orgUrl: string;
-  /** SSWS API token. */
+  /** Okta API token, sent as `Authorization: SSWS <token>`. Never logged, never in an error message. */
   apiToken: string;
-  /** undici dispatcher, for tests. @default the global dispatcher */
+  /**
+   * undici dispatcher for the calls made without the SDK (DCR, token, introspection, metadata,
+   * raw apps); tests inject a `MockAgent`. The SDK itself uses node-fetch.
+   * @default a keep-alive Agent owned (and closed) by this client
+   */
   dispatcher?: Dispatcher;
+  /**
+   * Per-request timeout in milliseconds, for SDK and undici calls alike.
+   * @default 30000
+   */
+  timeoutMs?: number;
+  /**
+   * Page size of list calls (Okta's maximum is 200).
+   * @default 200
+   */
+  pageSize?: number;
+  /**
+   * Clock used when a response has no `Date` header to measure a rate-limit reset against.
+   * @default Date.now
+   */
+  now?: () => number;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Shapes
+// ---------------------------------------------------------------------------------------------
+
+/*
+ * Resources come back as plain JSON (SDK model instances are converted): they can cross the
+ * activity boundary, be compared field by field, and carry fields newer than the SDK's models.
+ */
+
+export interface OktaAuthorizationServer {
+  id: string;
+  name: string;
+  description?: string;
+  audiences?: string[];
+  /** `https://{org}/oauth2/{id}` */
+  issuer?: string;
+  issuerMode?: string;
+  status?: string;
+  [field: string]: unknown;
+}
+
+export interface OktaScope {
+  id: string;
+  name: string;
+  description?: string;
+  displayName?: string;
+  consent?: string;
+  metadataPublish?: string;
+  default?: boolean;
+  system?: boolean;
+  [field: string]: unknown;
+}
+
+export interface OktaGroup {
+  id: string;
+  /** OKTA_GROUP, BUILT_IN (Everyone) or APP_GROUP */
+  type?: string;
+  profile?: { name?: string; description?: string; [field: string]: unknown };
+  [field: string]: unknown;
+}
+
+export interface OktaPolicy {
+  id: string;
+  type?: string;
+  name: string;
+  description?: string;
+  priority?: number;
+  status?: string;
+  system?: boolean;
+  conditions?: { clients?: { include?: string[] }; [field: string]: unknown };
+  [field: string]: unknown;
+}
+
+export interface OktaPolicyRule {
+  id: string;
+  type?: string;
+  name: string;
+  priority?: number;
+  status?: string;
+  system?: boolean;
+  conditions?: {
+    grantTypes?: { include?: string[] };
+    scopes?: { include?: string[] };
+    people?: { groups?: { include?: string[]; exclude?: string[] }; users?: { include?: string[]; exclude?: string[] } };
+    [field: string]: unknown;
+  };
+  actions?: { token?: { accessTokenLifetimeMinutes?: number; refreshTokenLifetimeMinutes?: number; refreshTokenWindowMinutes?: number; [field: string]: unknown }; [field: string]: unknown };
+  [field: string]: unknown;
+}
+
+export interface OktaAppGroupAssignment {
+  /** The group id. */
+  id: string;
+  priority?: number;
+  profile?: Record<string, unknown>;
+  [field: string]: unknown;
+}
+
+/** What may be sent to create or replace an authorization server (server fields pass through). */
+export interface AuthorizationServerInput {
+  name: string;
+  description?: string;
+  /** Okta supports exactly one audience. */
+  audiences: string[];
+  issuerMode?: string;
+  [field: string]: unknown;
+}
+
+export interface ScopeInput {
+  name: string;
+  description?: string;
+  displayName?: string;
+  consent?: string;
+  /** ALL_CLIENTS publishes the scope in the server metadata. */
+  metadataPublish?: string;
+  /** Sent as Okta's `default` (the SDK calls it `_default`). */
+  default?: boolean;
+  optional?: boolean;
+  [field: string]: unknown;
+}
+
+export interface PolicyInput {
+  /** @default 'OAUTH_AUTHORIZATION_POLICY' */
+  type?: string;
+  name: string;
+  description?: string;
+  priority?: number;
+  status?: string;
+  conditions?: { clients?: { include?: string[] } };
+  [field: string]: unknown;
+}
+
+export interface PolicyRuleInput {
+  /** @default 'RESOURCE_ACCESS' */
+  type?: string;
+  name: string;
+  priority?: number;
+  status?: string;
+  conditions?: {
+    grantTypes?: { include?: string[] };
+    scopes?: { include?: string[] };
+    people?: { groups?: { include?: string[] }; users?: { include?: string[] } };
+  };
+  actions?: { token?: { accessTokenLifetimeMinutes?: number; refreshTokenLifetimeMinutes?: number; refreshTokenWindowMinutes?: number } };
+  [field: string]: unknown;
+}
+
+export interface GroupInput {
+  name: string;
+  description?: string;
+}
+
+/**
+ * An OIDC app as plain JSON (apps are read and written raw so that no server field is lost).
+ * `credentials.oauthClient.client_id` equals `id` for apps Okta generated the id for.
+ */
+export interface OktaOidcApp {
+  id: string;
+  name: string;
+  label: string;
+  status?: string;
+  signOnMode?: string;
+  credentials?: { oauthClient?: { client_id?: string; token_endpoint_auth_method?: string; pkce_required?: boolean; autoKeyRotation?: boolean; [field: string]: unknown }; [field: string]: unknown };
+  settings?: {
+    oauthClient?: {
+      application_type?: string;
+      grant_types?: string[];
+      response_types?: string[];
+      redirect_uris?: string[];
+      post_logout_redirect_uris?: string[];
+      consent_method?: string;
+      [field: string]: unknown;
+    };
+    [field: string]: unknown;
+  };
+  [field: string]: unknown;
+}
+
+/** The OIDC app this service creates: a confidential service app (introspection) or web app (SSO). */
 export interface OidcAppSpec {
   label: string;
-  applicationType: string;
+  /** `service` for client_credentials only, `web` for authorization_code. */
+  applicationType: 'service' | 'web' | 'native' | 'browser' | (string & {});
   grantTypes: string[];
   responseTypes: string[];
   redirectUris: string[];
   postLogoutRedirectUris?: string[];
 }
 
+/** A client registered through `/oauth2/v1/clients` (by Anypoint's client provider). Its id is also its app id. */
+export interface OktaDcrClient {
+  client_id: string;
+  client_name?: string;
+  application_type?: string;
+  grant_types?: string[];
+  response_types?: string[];
+  redirect_uris?: string[];
+  token_endpoint_auth_method?: string;
+  [field: string]: unknown;
+}
+
+/** The authorization server's `openid-configuration` document. */
+export interface OktaAuthServerMetadata {
+  issuer: string;
+  authorization_endpoint: string;
+  token_endpoint: string;
+  introspection_endpoint: string;
+  registration_endpoint: string;
+  userinfo_endpoint: string;
+  jwks_uri: string;
+  scopes_supported?: string[];
+  grant_types_supported?: string[];
+  [field: string]: unknown;
+}
+
+export interface ClientCredentialsRequest {
+  /** The authorization server id; or give `tokenUrl` directly (from the metadata). */
+  asId?: string;
+  tokenUrl?: string;
+  clientId: string;
+  /** Sent with HTTP Basic (client_secret_basic); never in an error message. */
+  clientSecret: string;
+  scopes: string[];
+}
+
 export interface TokenResponse {
+  /** A bearer credential: keep it inside the activity that asked for it. */
   accessToken: string;
+  tokenType: string;
+  /** Space-separated scopes granted. */
   scope: string;
   expiresIn: number;
 }
 
-/** The fix for each Okta error a user can act on. */
-function oktaFix(status: number, body: unknown): string {
-  const b = (body ?? {}) as OktaObject;
-  if (b.errorCode === 'E0000011' || status === 401) return 'Check the Okta API token referenced by okta.apiToken; it is invalid or revoked.';
-  if (b.errorCode === 'E0000006' || status === 403) return 'Give the API token an admin role that may manage authorization servers, apps and groups.';
-  if (b.error === 'access_denied') return 'No access policy rule matches this client, grant and scopes: check okta.accessPolicy.';
-  if (b.error === 'invalid_scope') return 'Request only scopes defined on the authorization server (okta.scopes).';
-  if (b.error === 'invalid_client') return 'The client id or secret is wrong, or the app is deactivated.';
-  if (status === 429) return 'Okta rate limit reached; the run waits for the reset Okta announced.';
-  return 'Check the tenant file values used by this step.';
+export interface IntrospectionRequest {
+  asId?: string;
+  introspectUrl?: string;
+  clientId: string;
+  clientSecret: string;
+  token: string;
+  /** @default 'access_token' */
+  tokenTypeHint?: string;
 }
 
-/**
- * The Okta client: management API (SSWS), dynamic client registration and the OAuth endpoints.
- * Lookups are exact: Okta's `q` is a prefix match, so every list is paged through and filtered.
- * No retries here: Temporal retries activities by cause.
- */
+/** RFC 7662 introspection result. */
+export interface IntrospectionResult {
+  active: boolean;
+  scope?: string;
+  client_id?: string;
+  token_type?: string;
+  exp?: number;
+  iat?: number;
+  sub?: string;
+  aud?: string | string[];
+  iss?: string;
+  [field: string]: unknown;
+}
+
+const OIDC_APP_NAME = 'oidc_client';
+const EVERYONE_GROUP = 'Everyone';
+
+type Fixes = Partial<Record<ApiErrorKind, string>>;
+
+// ---------------------------------------------------------------------------------------------
+// The client
+// ---------------------------------------------------------------------------------------------
+
 export class OktaClient {
   readonly orgUrl: string;
-  private readonly sdk: OktaSdkClient;
+  private readonly sdk: OktaSdk;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private readonly timeoutMs: number;
+  private readonly pageSize: number;
+  private readonly now: () => number;
 
-  constructor(private readonly opts: OktaClientOptions) {
-    this.orgUrl = opts.orgUrl.replace(/\/+$/, '');
-    // The official SDK, with its GET cache off (it would serve stale reads to polling steps).
-    this.sdk = new OktaSdkClient({ orgUrl: this.orgUrl, token: opts.apiToken, cacheMiddleware: null } as never);
-  }
-
-  private call<T>(operation: string, method: HttpCall['method'], path: string, extra: Partial<HttpCall> = {}) {
-    return callJson<T>({
-      system: 'okta',
-      operation,
-      method,
-      url: path.startsWith('http') ? path : `${this.orgUrl}${path}`,
-      headers: { authorization: `SSWS ${this.opts.apiToken}`, ...extra.headers },
-      dispatcher: this.opts.dispatcher,
-      fixFor: oktaFix,
-      ...extra,
+  constructor(private readonly options: OktaClientOptions) {
+    this.orgUrl = options.orgUrl.trim().replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.pageSize = options.pageSize ?? 200;
+    this.now = options.now ?? Date.now;
+    this.ownsDispatcher = !options.dispatcher;
+    this.dispatcher = options.dispatcher ?? defaultDispatcher();
+    this.sdk = new OktaSdk({
+      orgUrl: this.orgUrl,
+      token: options.apiToken,
+      authorizationMode: 'SSWS',
+      // The default cache replays GETs forever: polling and re-runs would read stale state.
+      cacheMiddleware: null,
+      // maxRetries 0 disables the SDK's 429 retry (Temporal retries with the reset we report);
+      // requestTimeout is node-fetch's per-request timeout.
+      requestExecutor: new DefaultRequestExecutor({ maxRetries: 0, requestTimeout: this.timeoutMs }),
     });
   }
 
-  private async get<T>(operation: string, path: string): Promise<T | undefined> {
-    return (await this.call<T>(operation, 'GET', path, { tolerate: [404] })).body;
+  /** Closes the connection pool of the undici calls, unless it was injected. */
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
   }
 
-  /** Every page of a list, following Okta's absolute `Link: <…>; rel="next"`. */
-  private async listAll(operation: string, path: string): Promise<OktaObject[]> {
-    const items: OktaObject[] = [];
-    let url: string | undefined = path;
-    while (url) {
-      const res: { body: OktaObject[]; headers: Record<string, unknown> } = await this.call<OktaObject[]>(operation, 'GET', url);
-      items.push(...(res.body ?? []));
-      const link = [res.headers.link].flat().join(',');
-      url = /<([^>]+)>;\s*rel="next"/.exec(link)?.[1];
-    }
-    return items;
+  // -------------------------------------------------------------------------------------------
+  // Plumbing
+  // -------------------------------------------------------------------------------------------
+
+  private ctx(operation: string, fixes?: Fixes, secrets: (string | undefined)[] = []) {
+    return { operation, fixes, secrets: [this.options.apiToken, ...secrets], now: this.now() };
   }
 
-  /** Preflight: the token is valid (GET /api/v1/users/me through the official SDK). */
-  async verifyApiToken(): Promise<void> {
+  /** One SDK call, its errors mapped and its result made plain JSON typed as `R`. */
+  private async sdkCall<R = void>(operation: string, fn: (sdk: OktaSdk) => Promise<unknown>, fixes?: Fixes): Promise<R> {
     try {
-      await this.sdk.userApi.getUser({ userId: 'me' });
+      return plain<R>(await fn(this.sdk));
     } catch (err) {
-      const e = err as { status?: number; errorCode?: string; errorSummary?: string; message?: string };
-      if (e.status) {
-        throw new ExternalApiError('okta', e.status === 401 ? 'auth' : e.status >= 500 ? 'server' : 'validation', 'verify API token', e.errorSummary ?? 'refused', oktaFix(e.status, e), e.status, e.errorCode);
-      }
-      throw new ExternalApiError('okta', 'network', 'verify API token', e.message ?? String(err), `Check that ${this.orgUrl} is reachable.`);
+      throw oktaErrorFromSdk(err, this.orgUrl, this.ctx(operation, fixes));
     }
   }
 
-  // Authorization servers
-  getAuthorizationServer(id: string) {
-    return this.get<OktaObject>('read authorization server', `/api/v1/authorizationServers/${encodeURIComponent(id)}`);
-  }
-  async findAuthorizationServerByName(name: string) {
-    return (await this.listAll('list authorization servers', `/api/v1/authorizationServers?q=${encodeURIComponent(name)}&limit=200`)).find((s) => s.name === name);
-  }
-  async createAuthorizationServer(body: OktaObject) {
-    return (await this.call<OktaObject>('create authorization server', 'POST', '/api/v1/authorizationServers', { json: body })).body;
-  }
-  async replaceAuthorizationServer(id: string, body: OktaObject) {
-    return (await this.call<OktaObject>('replace authorization server', 'PUT', `/api/v1/authorizationServers/${id}`, { json: body })).body;
-  }
-  async deleteAuthorizationServer(id: string) {
-    await this.call('deactivate authorization server', 'POST', `/api/v1/authorizationServers/${id}/lifecycle/deactivate`, { tolerate: [404] });
-    await this.call('delete authorization server', 'DELETE', `/api/v1/authorizationServers/${id}`, { tolerate: [404] });
-  }
-
-  // Scopes
-  async findScopeByName(asId: string, name: string) {
-    return (await this.listAll('list scopes', `/api/v1/authorizationServers/${asId}/scopes?limit=200`)).find((s) => s.name === name);
-  }
-  async createScope(asId: string, body: OktaObject) {
-    return (await this.call<OktaObject>('create scope', 'POST', `/api/v1/authorizationServers/${asId}/scopes`, { json: body })).body;
-  }
-  async replaceScope(asId: string, id: string, body: OktaObject) {
-    return (await this.call<OktaObject>('replace scope', 'PUT', `/api/v1/authorizationServers/${asId}/scopes/${id}`, { json: body })).body;
-  }
-  async deleteScope(asId: string, id: string) {
-    await this.call('delete scope', 'DELETE', `/api/v1/authorizationServers/${asId}/scopes/${id}`, { tolerate: [404] });
-  }
-
-  // Groups: names are unique, but `q` is a prefix match, so filter exactly.
-  async findGroupByName(name: string, type = 'OKTA_GROUP') {
-    const found = await this.listAll('list groups', `/api/v1/groups?q=${encodeURIComponent(name)}&limit=200`);
-    return found.find((g) => g.profile?.name === name && g.type === type);
-  }
-  async createGroup(profile: { name: string; description: string }) {
+  /** Like sdkCall, but a 404 answers undefined. */
+  private async sdkFind<R>(operation: string, fn: (sdk: OktaSdk) => Promise<unknown>): Promise<R | undefined> {
     try {
-      return (await this.call<OktaObject>('create group', 'POST', '/api/v1/groups', { json: { profile } })).body;
+      return await this.sdkCall<R>(operation, fn);
     } catch (err) {
-      // A retried create whose first response was lost: adopt the group the first attempt made.
-      const existing = err instanceof ExternalApiError && err.code === 'E0000001' ? await this.findGroupByName(profile.name) : undefined;
-      if (existing) return existing;
+      if (err instanceof ExternalApiError && err.status === 404) return undefined;
       throw err;
     }
   }
-  async replaceGroup(id: string, profile: { name: string; description: string }) {
-    return (await this.call<OktaObject>('replace group', 'PUT', `/api/v1/groups/${id}`, { json: { profile } })).body;
-  }
-  async deleteGroup(id: string) {
-    await this.call('delete group', 'DELETE', `/api/v1/groups/${id}`, { tolerate: [404] });
+
+  /** Every item of an SDK collection: the SDK follows `Link: rel="next"` page after page. */
+  private async sdkAll<R>(operation: string, list: (sdk: OktaSdk) => Promise<Collection<unknown>>): Promise<R[]> {
+    return this.sdkCall<R[]>(operation, async (sdk) => {
+      const items: unknown[] = [];
+      for await (const item of await list(sdk)) if (item) items.push(item);
+      return items;
+    });
   }
 
+  /** One undici call with SSWS auth (or none, or Basic), errors mapped. */
+  private async raw(
+    operation: string,
+    method: HttpMethod,
+    pathOrUrl: string,
+    opts: { json?: unknown; form?: Record<string, string>; auth?: 'ssws' | 'none' | { basic: [string, string] }; tolerate404?: boolean; fixes?: Fixes } = {},
+  ): Promise<HttpResponse | undefined> {
+    const url = /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : `${this.orgUrl}${pathOrUrl}`;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    const auth = opts.auth ?? 'ssws';
+    const secrets: string[] = [];
+    if (auth === 'ssws') headers.authorization = `SSWS ${this.options.apiToken}`;
+    else if (auth !== 'none') {
+      headers.authorization = `Basic ${Buffer.from(`${auth.basic[0]}:${auth.basic[1]}`).toString('base64')}`;
+      secrets.push(auth.basic[1], headers.authorization.slice(6));
+    }
+    let body: string | undefined;
+    if (opts.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(opts.json);
+    } else if (opts.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(opts.form).toString();
+    }
+    const context = this.ctx(operation, opts.fixes, [...secrets, opts.form?.token]);
+    const res = await send({ method, url, headers, body, timeoutMs: this.timeoutMs, dispatcher: this.dispatcher }, { system: 'okta', ...context });
+    if (res.status >= 200 && res.status < 300) return res;
+    if (res.status === 404 && opts.tolerate404) return undefined;
+    throw oktaErrorFromResponse(res, context);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Preflight
+  // -------------------------------------------------------------------------------------------
+
+  /** Checks the API token works (GET /api/v1/users/me): cheap, and fails fast with E0000011 when it does not. */
+  async verifyApiToken(): Promise<{ userId: string; login?: string }> {
+    const user = await this.sdkCall<{ id: string; profile?: { login?: string } }>('verify the Okta API token', (sdk) => sdk.userApi.getUser({ userId: 'me' }));
+    return { userId: String(user.id), login: user.profile?.login };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Authorization servers
+  // -------------------------------------------------------------------------------------------
+
+  async findAuthorizationServerByName(name: string): Promise<OktaAuthorizationServer | undefined> {
+    const servers = await this.sdkAll<OktaAuthorizationServer>('list authorization servers', (sdk) => sdk.authorizationServerApi.listAuthorizationServers({ q: name, limit: this.pageSize }));
+    return servers.find((s) => s.name === name);
+  }
+
+  getAuthorizationServer(id: string): Promise<OktaAuthorizationServer | undefined> {
+    return this.sdkFind<OktaAuthorizationServer>('read authorization server', (sdk) => sdk.authorizationServerApi.getAuthorizationServer({ authServerId: id }));
+  }
+
+  createAuthorizationServer(server: AuthorizationServerInput): Promise<OktaAuthorizationServer> {
+    return this.sdkCall<OktaAuthorizationServer>('create authorization server', (sdk) =>
+      sdk.authorizationServerApi.createAuthorizationServer({ authorizationServer: server as AuthorizationServer }),
+    );
+  }
+
+  replaceAuthorizationServer(id: string, server: AuthorizationServerInput): Promise<OktaAuthorizationServer> {
+    return this.sdkCall<OktaAuthorizationServer>('replace authorization server', (sdk) =>
+      sdk.authorizationServerApi.replaceAuthorizationServer({ authServerId: id, authorizationServer: server as AuthorizationServer }),
+    );
+  }
+
+  /** Deactivates the server when active, then deletes it; already gone counts as done. */
+  async deleteAuthorizationServer(id: string): Promise<void> {
+    const server = await this.getAuthorizationServer(id);
+    if (!server) return;
+    if (server.status === 'ACTIVE') {
+      await this.tolerate404(this.sdkCall('deactivate authorization server', (sdk) => sdk.authorizationServerApi.deactivateAuthorizationServer({ authServerId: id })));
+    }
+    await this.tolerate404(this.sdkCall('delete authorization server', (sdk) => sdk.authorizationServerApi.deleteAuthorizationServer({ authServerId: id })));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Scopes
+  // -------------------------------------------------------------------------------------------
+
+  listScopes(asId: string): Promise<OktaScope[]> {
+    return this.sdkAll<OktaScope>('list scopes', (sdk) => sdk.authorizationServerApi.listOAuth2Scopes({ authServerId: asId, limit: this.pageSize }));
+  }
+
+  async findScopeByName(asId: string, name: string): Promise<OktaScope | undefined> {
+    return (await this.listScopes(asId)).find((s) => s.name === name);
+  }
+
+  createScope(asId: string, scope: ScopeInput): Promise<OktaScope> {
+    return this.sdkCall<OktaScope>('create scope', (sdk) => sdk.authorizationServerApi.createOAuth2Scope({ authServerId: asId, oAuth2Scope: toSdkScope(scope) }));
+  }
+
+  replaceScope(asId: string, scopeId: string, scope: ScopeInput): Promise<OktaScope> {
+    return this.sdkCall<OktaScope>('replace scope', (sdk) => sdk.authorizationServerApi.replaceOAuth2Scope({ authServerId: asId, scopeId, oAuth2Scope: toSdkScope(scope) }));
+  }
+
+  deleteScope(asId: string, scopeId: string): Promise<void> {
+    return this.tolerate404(this.sdkCall('delete scope', (sdk) => sdk.authorizationServerApi.deleteOAuth2Scope({ authServerId: asId, scopeId })));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Groups
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * The group whose `profile.name` is exactly `name` (and whose type is `type`). `q` is a prefix
+   * match that cannot page past its limit, and `search` lags behind writes (eventually
+   * consistent), so `q` is asked first and `search` covers what `q` could not return.
+   */
+  async findGroupByName(name: string, type: 'OKTA_GROUP' | 'BUILT_IN' | 'APP_GROUP' = name === EVERYONE_GROUP ? 'BUILT_IN' : 'OKTA_GROUP'): Promise<OktaGroup | undefined> {
+    const exact = (g: OktaGroup) => g.profile?.name === name && g.type === type;
+    const byPrefix = await this.sdkAll<OktaGroup>('list groups', (sdk) => sdk.groupApi.listGroups({ q: name, limit: this.pageSize }));
+    const found = byPrefix.find(exact);
+    if (found) return found;
+    const expression = `profile.name eq "${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+    const bySearch = await this.sdkAll<OktaGroup>('search groups', (sdk) => sdk.groupApi.listGroups({ search: expression, limit: this.pageSize }));
+    return bySearch.find(exact);
+  }
+
+  /** Creates the group; when Okta answers "already exists" (a retried create), returns the existing one. */
+  async createGroup(group: GroupInput): Promise<OktaGroup> {
+    try {
+      return await this.sdkCall<OktaGroup>('create group', (sdk) => sdk.groupApi.createGroup({ group: { profile: { name: group.name, description: group.description ?? '' } } }), {
+        conflict: `A group named "${group.name}" already exists in Okta but could not be read back; retry, or rename okta.groups entry "${group.name}".`,
+      });
+    } catch (err) {
+      if (err instanceof ExternalApiError && err.code === 'E0000001') {
+        const existing = await this.findGroupByName(group.name);
+        if (existing) return existing;
+      }
+      throw err;
+    }
+  }
+
+  replaceGroup(groupId: string, group: GroupInput): Promise<OktaGroup> {
+    const body: CreateGroupRequest = { profile: { name: group.name, description: group.description ?? '' } };
+    return this.sdkCall<OktaGroup>('replace group', (sdk) => sdk.groupApi.replaceGroup({ groupId, group: body }));
+  }
+
+  deleteGroup(groupId: string): Promise<void> {
+    return this.tolerate404(this.sdkCall('delete group', (sdk) => sdk.groupApi.deleteGroup({ groupId })));
+  }
+
+  // -------------------------------------------------------------------------------------------
   // Authorization-server policies and rules
-  async findPolicyByName(asId: string, name: string) {
-    return (await this.listAll('list policies', `/api/v1/authorizationServers/${asId}/policies`)).find((p) => p.name === name);
-  }
-  async createPolicy(asId: string, body: OktaObject) {
-    return (await this.call<OktaObject>('create access policy', 'POST', `/api/v1/authorizationServers/${asId}/policies`, { json: body })).body;
-  }
-  async replacePolicy(asId: string, id: string, body: OktaObject) {
-    return (await this.call<OktaObject>('replace access policy', 'PUT', `/api/v1/authorizationServers/${asId}/policies/${id}`, { json: body })).body;
-  }
-  async deletePolicy(asId: string, id: string) {
-    await this.call('delete access policy', 'DELETE', `/api/v1/authorizationServers/${asId}/policies/${id}`, { tolerate: [404] });
-  }
-  async findRuleByName(asId: string, policyId: string, name: string) {
-    return (await this.listAll('list policy rules', `/api/v1/authorizationServers/${asId}/policies/${policyId}/rules`)).find((r) => r.name === name);
-  }
-  async createRule(asId: string, policyId: string, body: OktaObject) {
-    return (await this.call<OktaObject>('create policy rule', 'POST', `/api/v1/authorizationServers/${asId}/policies/${policyId}/rules`, { json: body })).body;
-  }
-  async replaceRule(asId: string, policyId: string, id: string, body: OktaObject) {
-    return (await this.call<OktaObject>('replace policy rule', 'PUT', `/api/v1/authorizationServers/${asId}/policies/${policyId}/rules/${id}`, { json: body })).body;
-  }
-  async deleteRule(asId: string, policyId: string, id: string) {
-    await this.call('delete policy rule', 'DELETE', `/api/v1/authorizationServers/${asId}/policies/${policyId}/rules/${id}`, { tolerate: [404] });
+  // -------------------------------------------------------------------------------------------
+
+  listPolicies(asId: string): Promise<OktaPolicy[]> {
+    return this.sdkAll<OktaPolicy>('list access policies', (sdk) => sdk.authorizationServerApi.listAuthorizationServerPolicies({ authServerId: asId }));
   }
 
-  // Applications (raw JSON: the SDK's serializer drops fields it does not model, see okta.md §4.7)
-  async findOidcAppByLabel(label: string) {
-    return (await this.listAll('list apps', `/api/v1/apps?q=${encodeURIComponent(label)}&limit=200`)).find((a) => a.label === label && a.name === 'oidc_client');
+  async findPolicyByName(asId: string, name: string): Promise<OktaPolicy | undefined> {
+    return (await this.listPolicies(asId)).find((p) => p.name === name);
   }
-  getApp(id: string) {
-    return this.get<OktaObject>('read app', `/api/v1/apps/${id}`);
+
+  createPolicy(asId: string, policy: PolicyInput): Promise<OktaPolicy> {
+    return this.sdkCall<OktaPolicy>('create access policy', (sdk) =>
+      sdk.authorizationServerApi.createAuthorizationServerPolicy({ authServerId: asId, policy: { type: 'OAUTH_AUTHORIZATION_POLICY', ...policy } as AuthorizationServerPolicy }),
+    );
   }
-  private appBody(spec: OidcAppSpec): OktaObject {
-    return {
-      name: 'oidc_client',
+
+  replacePolicy(asId: string, policyId: string, policy: PolicyInput): Promise<OktaPolicy> {
+    return this.sdkCall<OktaPolicy>('replace access policy', (sdk) =>
+      sdk.authorizationServerApi.replaceAuthorizationServerPolicy({ authServerId: asId, policyId, policy: { type: 'OAUTH_AUTHORIZATION_POLICY', ...policy } as AuthorizationServerPolicy }),
+    );
+  }
+
+  deletePolicy(asId: string, policyId: string): Promise<void> {
+    return this.tolerate404(this.sdkCall('delete access policy', (sdk) => sdk.authorizationServerApi.deleteAuthorizationServerPolicy({ authServerId: asId, policyId })));
+  }
+
+  listRules(asId: string, policyId: string): Promise<OktaPolicyRule[]> {
+    return this.sdkAll<OktaPolicyRule>('list policy rules', (sdk) => sdk.authorizationServerApi.listAuthorizationServerPolicyRules({ authServerId: asId, policyId }));
+  }
+
+  async findRuleByName(asId: string, policyId: string, name: string): Promise<OktaPolicyRule | undefined> {
+    return (await this.listRules(asId, policyId)).find((r) => r.name === name);
+  }
+
+  createRule(asId: string, policyId: string, rule: PolicyRuleInput): Promise<OktaPolicyRule> {
+    return this.sdkCall<OktaPolicyRule>('create policy rule', (sdk) =>
+      sdk.authorizationServerApi.createAuthorizationServerPolicyRule({ authServerId: asId, policyId, policyRule: { type: 'RESOURCE_ACCESS', ...rule } as AuthorizationServerPolicyRuleRequest }),
+    );
+  }
+
+  replaceRule(asId: string, policyId: string, ruleId: string, rule: PolicyRuleInput): Promise<OktaPolicyRule> {
+    return this.sdkCall<OktaPolicyRule>('replace policy rule', (sdk) =>
+      sdk.authorizationServerApi.replaceAuthorizationServerPolicyRule({ authServerId: asId, policyId, ruleId, policyRule: { type: 'RESOURCE_ACCESS', ...rule } as AuthorizationServerPolicyRuleRequest }),
+    );
+  }
+
+  deleteRule(asId: string, policyId: string, ruleId: string): Promise<void> {
+    return this.tolerate404(this.sdkCall('delete policy rule', (sdk) => sdk.authorizationServerApi.deleteAuthorizationServerPolicyRule({ authServerId: asId, policyId, ruleId })));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Applications
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * The OIDC app whose label is exactly `label`. Labels are not unique and `q` is a prefix match
+   * over names and labels, so all pages are read; with several matches the active, oldest one wins.
+   */
+  async findOidcAppByLabel(label: string): Promise<OktaOidcApp | undefined> {
+    const apps = await this.sdkAll<OktaOidcApp>('list apps', (sdk) => sdk.applicationApi.listApplications({ q: label, limit: this.pageSize }));
+    const matches = apps.filter((a) => a.label === label && a.name === OIDC_APP_NAME);
+    const rank = (a: OktaOidcApp) => (a.status === 'ACTIVE' ? 0 : 1);
+    return matches.sort((a, b) => rank(a) - rank(b) || String(a.created ?? '').localeCompare(String(b.created ?? '')))[0];
+  }
+
+  async getApp(appId: string): Promise<OktaOidcApp | undefined> {
+    return this.sdkFind<OktaOidcApp>('read app', (sdk) => sdk.applicationApi.getApplication({ appId }));
+  }
+
+  /**
+   * Creates and activates an OIDC app: a confidential client authenticating with
+   * client_secret_basic. Web apps get `pkce_required: false` (Anypoint, their relying party,
+   * sends no PKCE) and `consent_method: TRUSTED`.
+   */
+  async createOidcApp(spec: OidcAppSpec): Promise<OktaOidcApp> {
+    return this.sdkCall<OktaOidcApp>('create app', (sdk) =>
+      sdk.applicationApi.createApplication({ application: oidcAppBody(spec) as unknown as OpenIdConnectApplication, activate: true }),
+    );
+  }
+
+  /** Brings an existing app to `spec` with a raw GET → merge → PUT, keeping every other server field. */
+  async updateOidcApp(appId: string, spec: OidcAppSpec): Promise<OktaOidcApp> {
+    const current = await this.requireAppRaw(appId, 'update app');
+    const desired = oidcAppBody(spec);
+    const currentSettings = (current.settings ?? {}) as Record<string, unknown>;
+    const body = {
+      ...current,
       label: spec.label,
-      signOnMode: 'OPENID_CONNECT',
-      // A confidential client whose relying party (Anypoint) does not send PKCE.
-      credentials: { oauthClient: { token_endpoint_auth_method: 'client_secret_basic', autoKeyRotation: true, pkce_required: false } },
-      settings: {
-        oauthClient: {
-          application_type: spec.applicationType,
-          grant_types: spec.grantTypes,
-          response_types: spec.responseTypes,
-          redirect_uris: spec.redirectUris,
-          post_logout_redirect_uris: spec.postLogoutRedirectUris ?? [],
-          consent_method: 'TRUSTED',
-        },
-      },
+      settings: { ...currentSettings, oauthClient: { ...(currentSettings.oauthClient as Record<string, unknown> | undefined), ...desired.settings.oauthClient } },
     };
+    return (await this.replaceAppRaw(appId, body)) as OktaOidcApp;
   }
-  async createOidcApp(spec: OidcAppSpec) {
-    return (await this.call<OktaObject>('create app', 'POST', '/api/v1/apps?activate=true', { json: this.appBody(spec) })).body;
+
+  /** The app exactly as Okta stores it, with fields the SDK does not model. */
+  async getAppRaw(appId: string): Promise<Record<string, unknown> | undefined> {
+    const res = await this.raw('read app', 'GET', `/api/v1/apps/${seg(appId)}`, { tolerate404: true });
+    return res?.json as Record<string, unknown> | undefined;
   }
-  async updateOidcApp(id: string, spec: OidcAppSpec) {
-    const current = (await this.getApp(id)) ?? {};
-    const desired = this.appBody(spec);
-    const body = { ...current, label: spec.label, settings: { ...current.settings, oauthClient: { ...current.settings?.oauthClient, ...desired.settings.oauthClient } } };
-    return (await this.call<OktaObject>('replace app', 'PUT', `/api/v1/apps/${id}`, { json: body })).body;
+
+  /** PUTs a whole raw app document (as read by getAppRaw, then modified). */
+  async replaceAppRaw(appId: string, app: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const res = await this.raw('replace app', 'PUT', `/api/v1/apps/${seg(appId)}`, { json: app });
+    return res!.json as Record<string, unknown>;
   }
-  async activateApp(id: string) {
-    await this.call('activate app', 'POST', `/api/v1/apps/${id}/lifecycle/activate`);
+
+  /** Sets the app's redirect URIs with a raw GET → PUT, so no server field (settings.app, manualProvisioning…) is lost. */
+  async setAppRedirectUris(appId: string, uris: string[]): Promise<OktaOidcApp> {
+    const app = await this.requireAppRaw(appId, 'set app redirect URIs');
+    const settings = (app.settings ?? {}) as Record<string, unknown>;
+    const body = { ...app, settings: { ...settings, oauthClient: { ...(settings.oauthClient as Record<string, unknown> | undefined), redirect_uris: uris } } };
+    return (await this.replaceAppRaw(appId, body)) as OktaOidcApp;
   }
-  /** GET → change redirect URIs → PUT of the whole raw document, so no server field is lost. */
-  async setAppRedirectUris(id: string, uris: string[]) {
-    const app = await this.getApp(id);
-    if (!app) throw new ExternalApiError('okta', 'not_found', 'set redirect URIs', `app ${id} does not exist`, 'Re-run the onboarding so the SSO app is created again.', 404);
-    app.settings.oauthClient.redirect_uris = uris;
-    return (await this.call<OktaObject>('replace app redirect URIs', 'PUT', `/api/v1/apps/${id}`, { json: app })).body;
+
+  private async requireAppRaw(appId: string, operation: string): Promise<Record<string, unknown>> {
+    const app = await this.getAppRaw(appId);
+    if (app) return app;
+    throw new ExternalApiError({
+      system: 'okta',
+      kind: 'not_found',
+      operation,
+      status: 404,
+      detail: `app ${appId} does not exist`,
+      fix: 'The Okta app was deleted outside the onboarding; start the onboarding again so it is created afresh.',
+    });
   }
-  /** Okta deletes only inactive apps: deactivate first. Gone already counts as done. */
-  async deleteApp(id: string) {
-    const deactivated = await this.call('deactivate app', 'POST', `/api/v1/apps/${id}/lifecycle/deactivate`, { tolerate: [404] });
-    if (deactivated.status === 404) return;
-    await this.call('delete app', 'DELETE', `/api/v1/apps/${id}`, { tolerate: [404] });
+
+  activateApp(appId: string): Promise<void> {
+    return this.sdkCall('activate app', (sdk) => sdk.applicationApi.activateApplication({ appId }));
   }
-  /** The app's active client secret, read where it lives so it never travels through history. */
+
+  deactivateApp(appId: string): Promise<void> {
+    return this.tolerate404(this.sdkCall('deactivate app', (sdk) => sdk.applicationApi.deactivateApplication({ appId })));
+  }
+
+  /** Okta deletes only inactive apps: deactivates, then deletes. Already gone counts as done. */
+  async deleteApp(appId: string): Promise<void> {
+    const gone = await this.sdkCall('deactivate app', (sdk) => sdk.applicationApi.deactivateApplication({ appId })).then(
+      () => false,
+      (err) => {
+        if (err instanceof ExternalApiError && err.status === 404) return true;
+        throw err;
+      },
+    );
+    if (!gone) await this.tolerate404(this.sdkCall('delete app', (sdk) => sdk.applicationApi.deleteApplication({ appId })));
+  }
+
+  /**
+   * The app's active client secret, read where it lives so that it never travels through workflow
+   * history (`/api/v1/apps/{id}/credentials/secrets`; older orgs return it on the app itself).
+   */
   async getClientSecret(appId: string): Promise<string> {
-    const secrets = (await this.call<OktaObject[]>('read client secrets', 'GET', `/api/v1/apps/${appId}/credentials/secrets`)).body ?? [];
-    const active = secrets.find((s) => s.status === 'ACTIVE') ?? secrets[0];
+    const secrets = await this.sdkAll<{ client_secret?: string; status?: string; created?: string }>('read client secrets', (sdk) => sdk.applicationSSOPublicKeysApi.listOAuth2ClientSecrets({ appId })).catch((err) => {
+      if (err instanceof ExternalApiError && err.status === 404) return [];
+      throw err;
+    });
+    const active = secrets
+      .filter((s) => s.status === 'ACTIVE' && s.client_secret)
+      .sort((a, b) => String(b.created ?? '').localeCompare(String(a.created ?? '')))[0];
     if (active?.client_secret) return active.client_secret;
-    const app = await this.getApp(appId);
-    const secret = app?.credentials?.oauthClient?.client_secret;
-    if (!secret) throw new ExternalApiError('okta', 'not_found', 'read client secret', `app ${appId} has no readable client secret`, 'Give the app a client secret (client_secret_basic).');
-    return secret;
+    const app = await this.getAppRaw(appId);
+    const inline = ((app?.credentials as OktaOidcApp['credentials'])?.oauthClient as { client_secret?: unknown } | undefined)?.client_secret;
+    if (typeof inline === 'string' && inline) return inline;
+    throw new ExternalApiError({
+      system: 'okta',
+      kind: 'not_found',
+      operation: 'read client secret',
+      detail: app ? `app ${appId} has no active client secret` : `app ${appId} does not exist`,
+      fix: app ? 'Generate a client secret for the app in Okta (client authentication: client secret).' : 'Start the onboarding again so the app is created afresh.',
+    });
   }
 
+  // -------------------------------------------------------------------------------------------
   // App ⇄ group assignments (a DCR client's client_id is its app id)
+  // -------------------------------------------------------------------------------------------
+
   async getAppGroupAssignment(appId: string, groupId: string): Promise<boolean> {
-    return (await this.call('read app group assignment', 'GET', `/api/v1/apps/${appId}/groups/${groupId}`, { tolerate: [404] })).status !== 404;
-  }
-  async assignGroupToApp(appId: string, groupId: string) {
-    await this.call('assign group to app', 'PUT', `/api/v1/apps/${appId}/groups/${groupId}`, { json: {} });
-  }
-  async unassignGroupFromApp(appId: string, groupId: string) {
-    await this.call('unassign group from app', 'DELETE', `/api/v1/apps/${appId}/groups/${groupId}`, { tolerate: [404] });
+    return (await this.sdkFind<OktaAppGroupAssignment>('read app group assignment', (sdk) => sdk.applicationApi.getApplicationGroupAssignment({ appId, groupId }))) !== undefined;
   }
 
-  // OAuth endpoints of an authorization server
-  async getMetadata(asId: string) {
-    const res = await callJson<OktaObject>({ system: 'okta', operation: 'read authorization server metadata', method: 'GET', url: `${this.orgUrl}/oauth2/${asId}/.well-known/openid-configuration`, dispatcher: this.opts.dispatcher, fixFor: oktaFix });
-    return res.body as { issuer: string; authorization_endpoint: string; token_endpoint: string; introspection_endpoint: string; registration_endpoint: string; userinfo_endpoint: string; jwks_uri: string; scopes_supported?: string[] };
+  listAppGroupAssignments(appId: string): Promise<OktaAppGroupAssignment[]> {
+    return this.sdkAll<OktaAppGroupAssignment>('list app group assignments', (sdk) => sdk.applicationApi.listApplicationGroupAssignments({ appId, limit: this.pageSize }));
   }
-  async requestClientCredentialsToken(req: { tokenUrl: string; clientId: string; clientSecret: string; scopes: string[] }): Promise<TokenResponse> {
-    const res = await callJson<OktaObject>({
-      system: 'okta',
-      operation: 'request a client_credentials token',
-      method: 'POST',
-      url: req.tokenUrl,
-      headers: { authorization: `Basic ${Buffer.from(`${req.clientId}:${req.clientSecret}`).toString('base64')}` },
+
+  /** PUT: assigning again is harmless, so retries are safe. */
+  async assignGroupToApp(appId: string, groupId: string): Promise<void> {
+    await this.sdkCall('assign group to app', (sdk) => sdk.applicationApi.assignGroupToApplication({ appId, groupId, applicationGroupAssignment: {} }), {
+      not_found: `The Okta app ${appId} or group ${groupId} does not exist; start the onboarding again so both are looked up afresh.`,
+    });
+  }
+
+  unassignGroupFromApp(appId: string, groupId: string): Promise<void> {
+    return this.tolerate404(this.sdkCall('unassign group from app', (sdk) => sdk.applicationApi.unassignApplicationFromGroup({ appId, groupId })));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Dynamic client registration (not in the SDK)
+  // -------------------------------------------------------------------------------------------
+
+  async getDcrClient(clientId: string): Promise<OktaDcrClient | undefined> {
+    const res = await this.raw('read registered client', 'GET', `/oauth2/v1/clients/${seg(clientId)}`, { tolerate404: true });
+    return res?.json as OktaDcrClient | undefined;
+  }
+
+  /** Removes a client Anypoint registered (Anypoint cannot delete it in Okta). Already gone counts as done. */
+  async deleteDcrClient(clientId: string): Promise<void> {
+    await this.raw('delete registered client', 'DELETE', `/oauth2/v1/clients/${seg(clientId)}`, { tolerate404: true });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // OAuth endpoints of an authorization server (not in the SDK)
+  // -------------------------------------------------------------------------------------------
+
+  async getMetadata(asId: string): Promise<OktaAuthServerMetadata> {
+    const res = await this.raw('read authorization server metadata', 'GET', `/oauth2/${seg(asId)}/.well-known/openid-configuration`, {
+      auth: 'none',
+      fixes: { not_found: `Okta has no authorization server "${asId}": check okta.authorizationServer (adopt takes 'default' or an existing server id).` },
+    });
+    return res!.json as OktaAuthServerMetadata;
+  }
+
+  /** The token endpoint of a custom authorization server. */
+  tokenUrl(asId: string): string {
+    return `${this.orgUrl}/oauth2/${seg(asId)}/v1/token`;
+  }
+
+  introspectUrl(asId: string): string {
+    return `${this.orgUrl}/oauth2/${seg(asId)}/v1/introspect`;
+  }
+
+  /**
+   * A client_credentials token (client_secret_basic), requested server-side: undici sends no
+   * `Origin` header, which Okta would answer with a PKCE error.
+   */
+  async requestClientCredentialsToken(req: ClientCredentialsRequest): Promise<TokenResponse> {
+    const url = req.tokenUrl ?? (req.asId ? this.tokenUrl(req.asId) : undefined);
+    if (!url) throw new TypeError('requestClientCredentialsToken needs asId or tokenUrl');
+    const res = await this.raw('request a client_credentials token', 'POST', url, {
+      auth: { basic: [req.clientId, req.clientSecret] },
       form: { grant_type: 'client_credentials', scope: req.scopes.join(' ') },
-      dispatcher: this.opts.dispatcher,
-      fixFor: oktaFix,
     });
-    return { accessToken: res.body.access_token, scope: res.body.scope ?? '', expiresIn: res.body.expires_in };
+    const body = (res!.json ?? {}) as { access_token?: string; token_type?: string; scope?: string; expires_in?: number };
+    if (!body.access_token) {
+      throw new ExternalApiError({ system: 'okta', kind: 'server', operation: 'request a client_credentials token', detail: 'the response has no access_token', fix: 'Retry; if it persists, check the Okta org status.' });
+    }
+    return { accessToken: body.access_token, tokenType: body.token_type ?? 'Bearer', scope: body.scope ?? '', expiresIn: Number(body.expires_in ?? 0) };
   }
-  async introspectToken(req: { introspectUrl: string; clientId: string; clientSecret: string; token: string }): Promise<OktaObject> {
-    const res = await callJson<OktaObject>({
-      system: 'okta',
-      operation: 'introspect a token',
-      method: 'POST',
-      url: req.introspectUrl,
-      headers: { authorization: `Basic ${Buffer.from(`${req.clientId}:${req.clientSecret}`).toString('base64')}` },
-      form: { token: req.token, token_type_hint: 'access_token' },
-      dispatcher: this.opts.dispatcher,
-      fixFor: oktaFix,
+
+  /** RFC 7662 introspection, authenticated as the introspection client. Inactive tokens answer `{ active: false }`. */
+  async introspectToken(req: IntrospectionRequest): Promise<IntrospectionResult> {
+    const url = req.introspectUrl ?? (req.asId ? this.introspectUrl(req.asId) : undefined);
+    if (!url) throw new TypeError('introspectToken needs asId or introspectUrl');
+    const res = await this.raw('introspect a token', 'POST', url, {
+      auth: { basic: [req.clientId, req.clientSecret] },
+      form: { token: req.token, token_type_hint: req.tokenTypeHint ?? 'access_token' },
     });
-    return res.body;
+    const body = (res!.json ?? {}) as IntrospectionResult;
+    return { ...body, active: body.active === true };
   }
+
+  // -------------------------------------------------------------------------------------------
+
+  private async tolerate404(call: Promise<unknown>): Promise<void> {
+    try {
+      await call;
+    } catch (err) {
+      if (err instanceof ExternalApiError && err.status === 404) return;
+      throw err;
+    }
+  }
+}
+
+/** The create body of an OIDC app (okta.md §1.6). */
+export function oidcAppBody(spec: OidcAppSpec) {
+  const web = spec.applicationType === 'web';
+  return {
+    name: OIDC_APP_NAME,
+    label: spec.label,
+    signOnMode: 'OPENID_CONNECT',
+    credentials: {
+      oauthClient: {
+        token_endpoint_auth_method: 'client_secret_basic',
+        autoKeyRotation: true,
+        // Okta defaults PKCE on for browser-facing types; Anypoint does not send it.
+        ...(web ? { pkce_required: false } : {}),
+      },
+    },
+    settings: {
+      oauthClient: {
+        application_type: spec.applicationType,
+        grant_types: spec.grantTypes,
+        response_types: spec.responseTypes,
+        redirect_uris: spec.redirectUris,
+        post_logout_redirect_uris: spec.postLogoutRedirectUris ?? [],
+        consent_method: 'TRUSTED',
+      },
+    },
+  };
+}
+
+function toSdkScope(scope: ScopeInput): OAuth2Scope {
+  const { default: isDefault, ...rest } = scope;
+  return { ...rest, ...(isDefault !== undefined ? { _default: isDefault } : {}) } as OAuth2Scope;
+}
+
+/**
+ * SDK models are class instances with Date fields and SDK-only names; resources leave this client
+ * as plain JSON with Okta's own field names (the scope's `_default` is `default` on the wire).
+ */
+function plain<T>(value: unknown): T {
+  if (value === undefined || value === null) return value as T;
+  return JSON.parse(JSON.stringify(value), (_key, v: unknown) => {
+    if (v && typeof v === 'object' && !Array.isArray(v) && '_default' in v) {
+      const { _default, ...rest } = v as Record<string, unknown>;
+      return { ...rest, default: _default };
+    }
+    return v;
+  }) as T;
 }
