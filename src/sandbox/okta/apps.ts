@@ -63,7 +63,8 @@ export function renderApp(ctx: OktaContext, app: AppRecord, withSecret = false) 
     status: app.status,
     created: app.created,
     lastUpdated: app.lastUpdated,
-    accessibility: { selfService: false, errorRedirectUrl: null, loginRedirectUrl: null, ...clone(app.accessibility) },
+    // The spec types errorRedirectUrl/loginRedirectUrl as non-null strings, so unset ones are left out.
+    accessibility: { selfService: false, ...clone(app.accessibility) },
     visibility: { autoLaunch: false, autoSubmitToolbar: false, hide: { iOS: true, web: true }, appLinks: { oidc_client_link: true }, ...clone(app.visibility) },
     features: [],
     signOnMode: app.signOnMode,

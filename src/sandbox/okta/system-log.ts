@@ -58,6 +58,13 @@ function defaultActor(state: OktaState, req: FastifyRequest): LogActor {
   return user ? userActor(user) : SYSTEM_ACTOR;
 }
 
+/** The spec types most LogEvent fields as non-nullable, so unknown ones are left out rather than null. */
+function withoutNulls<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(withoutNulls) as T;
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, withoutNulls(v)])) as T;
+}
+
 /** Appends one event, shaped as Okta's LogEvent. */
 export function logEvent(ctx: OktaContext, req: FastifyRequest, input: LogInput): LogEventRecord {
   const requestId = requestIdOf(req);
@@ -97,9 +104,9 @@ export function logEvent(ctx: OktaContext, req: FastifyRequest, input: LogInput)
     request: { ipChain: [{ ip, geographicalContext: null, version: ip.includes(':') ? 'V6' : 'V4', source: null }] },
   };
   const logs = ctx.state.logs;
-  logs.push(event);
+  logs.push(withoutNulls(event));
   if (logs.length > MAX_EVENTS) logs.splice(0, logs.length - MAX_EVENTS);
-  return event;
+  return logs[logs.length - 1];
 }
 
 interface LogsQuery {
