@@ -13,7 +13,9 @@ import { expectResponseMatchesSpec, loadSpecValidator, SPECS_DIR, type SpecValid
  * references keep their pointers, so validation results are those of the full document; a missing
  * reference would fail compilation loudly. One equivalence transform is applied: a response given as
  * `$ref: '#/components/responses/…'` (all of Okta's error responses) is inlined, because the shared
- * validator reads `responses[status].content` directly and would otherwise see "no JSON body". The subset is cached under .data/test, keyed by the
+ * validator reads `responses[status].content` directly and would otherwise see "no JSON body"; and
+ * `nullable` is dropped from schemas without `type`, where OpenAPI 3.0.3 gives it no effect ("only if
+ * type is explicitly defined") but Ajv refuses to compile it. The subset is cached under .data/test, keyed by the
  * spec's hash and the operation list. An operation outside the list fails as "not in" the spec: add it.
  */
 
@@ -59,6 +61,13 @@ function collectRefs(node: unknown, out: Set<string>): void {
   }
 }
 
+function withoutTypelessNullable(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutTypelessNullable);
+  if (node === null || typeof node !== 'object') return node;
+  const entries = Object.entries(node).filter(([k]) => !(k === 'nullable' && !('type' in node)));
+  return Object.fromEntries(entries.map(([k, v]) => [k, withoutTypelessNullable(v)]));
+}
+
 function prune(doc: Doc, operationIds: string[]): Doc {
   const paths: Doc['paths'] = {};
   for (const [path, item] of Object.entries(doc.paths)) {
@@ -73,7 +82,7 @@ function prune(doc: Doc, operationIds: string[]): Doc {
         }),
       );
       const responses = JSON.parse(JSON.stringify(inlined), (k, v) => (k === 'examples' || k === 'example' ? undefined : v));
-      (paths[path] ??= {})[method] = { operationId: op.operationId, responses };
+      (paths[path] ??= {})[method] = { operationId: op.operationId, responses: withoutTypelessNullable(responses) };
     }
   }
   const components: Record<string, Record<string, unknown>> = {};
@@ -88,7 +97,7 @@ function prune(doc: Doc, operationIds: string[]): Doc {
     const [, , kind, name] = ref.split('/');
     const target = doc.components?.[kind]?.[name.replace(/~1/g, '/').replace(/~0/g, '~')];
     if (target === undefined) continue;
-    (components[kind] ??= {})[name] = target;
+    (components[kind] ??= {})[name] = withoutTypelessNullable(target);
     const more = new Set<string>();
     collectRefs(target, more);
     for (const r of more) if (!done.has(r)) pending.add(r);
@@ -99,7 +108,7 @@ function prune(doc: Doc, operationIds: string[]): Doc {
 /** Path of the cached subset of `file` (relative to the specs folder) covering `operationIds`. */
 export function specSubset(file: string, operationIds: string[]): string {
   const source = readFileSync(resolve(SPECS_DIR, file), 'utf8');
-  const key = createHash('sha256').update(source).update(`v2:${operationIds.join(',')}`).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(source).update(`v3:${operationIds.join(',')}`).digest('hex').slice(0, 16);
   const target = join(CACHE_DIR, `${file.replace(/[^A-Za-z0-9.-]/g, '_')}.${key}.subset.json`);
   if (!existsSync(target)) {
     const pruned = prune(parse(source, { maxAliasCount: -1 }) as Doc, operationIds);
