@@ -121,9 +121,10 @@ interface SdkError {
 
 /**
  * Maps what the Okta SDK throws: `OktaApiError` (JSON error body), `HttpError` (non-JSON body,
- * e.g. a proxy's HTML 502), node-fetch's `FetchError` (network, timeout) and anything else.
+ * e.g. a proxy's HTML 502) and node-fetch's `FetchError` (network, timeout). Anything else is a
+ * defect, not an Okta answer, and is returned unchanged.
  */
-export function oktaErrorFromSdk(err: unknown, orgUrl: string, ctx: OktaErrorContext): ExternalApiError {
+export function oktaErrorFromSdk(err: unknown, orgUrl: string, ctx: OktaErrorContext): unknown {
   if (err instanceof ExternalApiError) return err;
   const e = (err ?? {}) as SdkError;
   const status = typeof e.status === 'string' ? Number(e.status) : e.status;
@@ -135,5 +136,8 @@ export function oktaErrorFromSdk(err: unknown, orgUrl: string, ctx: OktaErrorCon
     // HttpError's message is "HTTP <status> <body>".
     return classify(status, undefined, (e.message ?? '').replace(/^HTTP \d+\s*/, ''), header, ctx);
   }
-  return networkError(err, orgUrl, { system: 'okta', operation: ctx.operation, secrets: ctx.secrets });
+  if (e.name === 'FetchError' || e.name === 'AbortError' || (typeof e.code === 'string' && /^(E[A-Z]+|UND_ERR_)/.test(e.code))) {
+    return networkError(err, orgUrl, { system: 'okta', operation: ctx.operation, secrets: ctx.secrets });
+  }
+  return err;
 }

@@ -67,7 +67,8 @@ export interface OktaAuthorizationServer {
   id: string;
   name: string;
   description?: string;
-  audiences?: string[];
+  /** Okta always returns the (single) audience. */
+  audiences: string[];
   /** `https://{org}/oauth2/{id}` */
   issuer?: string;
   issuerMode?: string;
@@ -426,13 +427,13 @@ export class OktaClient {
 
   createAuthorizationServer(server: AuthorizationServerInput): Promise<OktaAuthorizationServer> {
     return this.sdkCall<OktaAuthorizationServer>('create authorization server', (sdk) =>
-      sdk.authorizationServerApi.createAuthorizationServer({ authorizationServer: server as AuthorizationServer }),
+      sdk.authorizationServerApi.createAuthorizationServer({ authorizationServer: forSdk<AuthorizationServer>(server) }),
     );
   }
 
   replaceAuthorizationServer(id: string, server: AuthorizationServerInput): Promise<OktaAuthorizationServer> {
     return this.sdkCall<OktaAuthorizationServer>('replace authorization server', (sdk) =>
-      sdk.authorizationServerApi.replaceAuthorizationServer({ authServerId: id, authorizationServer: server as AuthorizationServer }),
+      sdk.authorizationServerApi.replaceAuthorizationServer({ authServerId: id, authorizationServer: forSdk<AuthorizationServer>(server) }),
     );
   }
 
@@ -527,13 +528,13 @@ export class OktaClient {
 
   createPolicy(asId: string, policy: PolicyInput): Promise<OktaPolicy> {
     return this.sdkCall<OktaPolicy>('create access policy', (sdk) =>
-      sdk.authorizationServerApi.createAuthorizationServerPolicy({ authServerId: asId, policy: { type: 'OAUTH_AUTHORIZATION_POLICY', ...policy } as AuthorizationServerPolicy }),
+      sdk.authorizationServerApi.createAuthorizationServerPolicy({ authServerId: asId, policy: forSdk<AuthorizationServerPolicy>({ type: 'OAUTH_AUTHORIZATION_POLICY', ...policy }) }),
     );
   }
 
   replacePolicy(asId: string, policyId: string, policy: PolicyInput): Promise<OktaPolicy> {
     return this.sdkCall<OktaPolicy>('replace access policy', (sdk) =>
-      sdk.authorizationServerApi.replaceAuthorizationServerPolicy({ authServerId: asId, policyId, policy: { type: 'OAUTH_AUTHORIZATION_POLICY', ...policy } as AuthorizationServerPolicy }),
+      sdk.authorizationServerApi.replaceAuthorizationServerPolicy({ authServerId: asId, policyId, policy: forSdk<AuthorizationServerPolicy>({ type: 'OAUTH_AUTHORIZATION_POLICY', ...policy }) }),
     );
   }
 
@@ -551,13 +552,13 @@ export class OktaClient {
 
   createRule(asId: string, policyId: string, rule: PolicyRuleInput): Promise<OktaPolicyRule> {
     return this.sdkCall<OktaPolicyRule>('create policy rule', (sdk) =>
-      sdk.authorizationServerApi.createAuthorizationServerPolicyRule({ authServerId: asId, policyId, policyRule: { type: 'RESOURCE_ACCESS', ...rule } as AuthorizationServerPolicyRuleRequest }),
+      sdk.authorizationServerApi.createAuthorizationServerPolicyRule({ authServerId: asId, policyId, policyRule: forSdk<AuthorizationServerPolicyRuleRequest>({ type: 'RESOURCE_ACCESS', ...rule }) }),
     );
   }
 
   replaceRule(asId: string, policyId: string, ruleId: string, rule: PolicyRuleInput): Promise<OktaPolicyRule> {
     return this.sdkCall<OktaPolicyRule>('replace policy rule', (sdk) =>
-      sdk.authorizationServerApi.replaceAuthorizationServerPolicyRule({ authServerId: asId, policyId, ruleId, policyRule: { type: 'RESOURCE_ACCESS', ...rule } as AuthorizationServerPolicyRuleRequest }),
+      sdk.authorizationServerApi.replaceAuthorizationServerPolicyRule({ authServerId: asId, policyId, ruleId, policyRule: forSdk<AuthorizationServerPolicyRuleRequest>({ type: 'RESOURCE_ACCESS', ...rule }) }),
     );
   }
 
@@ -814,9 +815,28 @@ export function oidcAppBody(spec: OidcAppSpec) {
   };
 }
 
+/** Read-only fields the server owns; Okta ignores them on writes. */
+const SERVER_FIELDS = ['created', 'lastUpdated', 'lastMembershipUpdated', '_links', '_embedded'];
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * A plain resource (possibly read back from Okta) made fit for the SDK's serializer: server-owned
+ * fields dropped, and date-time strings turned back into Dates (the serializer calls toISOString
+ * on fields its models type as Date, such as credentials.signing.lastRotated).
+ */
+function forSdk<T>(resource: object): T {
+  const revive = (value: unknown): unknown => {
+    if (typeof value === 'string' && ISO_DATE_TIME.test(value)) return new Date(value);
+    if (Array.isArray(value)) return value.map(revive);
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, revive(v)]));
+    return value;
+  };
+  return Object.fromEntries(Object.entries(resource).filter(([key, value]) => !SERVER_FIELDS.includes(key) && value !== undefined).map(([k, v]) => [k, revive(v)])) as T;
+}
+
 function toSdkScope(scope: ScopeInput): OAuth2Scope {
   const { default: isDefault, ...rest } = scope;
-  return { ...rest, ...(isDefault !== undefined ? { _default: isDefault } : {}) } as OAuth2Scope;
+  return forSdk<OAuth2Scope>({ ...rest, ...(isDefault !== undefined ? { _default: isDefault } : {}) });
 }
 
 /**

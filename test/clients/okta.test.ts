@@ -177,6 +177,35 @@ describe('OktaClient over the SDK', () => {
     await expect(caught(okta.listScopes('aus1'))).resolves.toMatchObject({ kind: 'server', status: 502, retryable: true });
   });
 
+  it('writes back a resource it read (dates as strings, server fields) through the SDK', async () => {
+    const stored = {
+      id: 'aus1',
+      name: 'solar-system',
+      description: 'Solar system API',
+      audiences: ['api://solar-system'],
+      issuer: `${server.url}/oauth2/aus1`,
+      status: 'ACTIVE',
+      created: '2026-11-23T09:00:00.000Z',
+      lastUpdated: '2026-11-23T09:00:00.000Z',
+      credentials: { signing: { rotationMode: 'AUTO', kid: 'k1', lastRotated: '2026-11-23T09:00:00.000Z', nextRotation: '2027-02-21T09:00:00.000Z' } },
+      _links: { self: { href: `${server.url}/api/v1/authorizationServers/aus1` } },
+    };
+    route = (req) => (req.url === '/api/v1/authorizationServers/aus1' ? { body: req.method === 'PUT' ? { ...stored, ...JSON.parse(req.body) } : stored } : undefined);
+    const read = (await okta.getAuthorizationServer('aus1'))!;
+    expect(read.created).toBe('2026-11-23T09:00:00.000Z');
+    await okta.replaceAuthorizationServer('aus1', { ...read, description: 'v2' });
+    const sent = JSON.parse(server.requests[1].body);
+    expect(sent).toMatchObject({ name: 'solar-system', description: 'v2', audiences: ['api://solar-system'], credentials: { signing: { lastRotated: expect.stringMatching(/^2026-11-23T09:00:00/) } } });
+    expect(sent).not.toHaveProperty('_links');
+    expect(sent).not.toHaveProperty('created');
+  });
+
+  it('lets a defect surface as itself, not as a network error', async () => {
+    route = () => ({ body: {} });
+    const err = await caught(okta.replaceAuthorizationServer('aus1', { name: 'x', audiences: ['a'], credentials: { signing: { lastRotated: 'yesterday' } } }));
+    expect(err).toBeInstanceOf(TypeError);
+  });
+
   it('reads the active client secret from the secrets endpoint', async () => {
     route = (req) =>
       req.url === '/api/v1/apps/0oa1/credentials/secrets'
