@@ -44,7 +44,6 @@ function renderAppUser(ctx: OktaContext, app: AppRecord, user: UserRecord, direc
   const at = direct?.created ?? user.created;
   return {
     id: user.id,
-    externalId: null,
     created: at,
     lastUpdated: direct?.lastUpdated ?? at,
     scope: direct ? 'USER' : 'GROUP',

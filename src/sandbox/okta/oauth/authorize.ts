@@ -5,7 +5,7 @@ import { appByClientId } from '../apps';
 import { isUserAssigned } from '../app-groups';
 import { OAUTH, OAuthError } from '../errors';
 import { findUser } from '../users';
-import { appTarget, clientActor, logEvent, userActor, type LogActor } from '../system-log';
+import { appTarget, clientActor, logEvent, userActor } from '../system-log';
 import type { AppRecord, AuthServerRecord, UserRecord } from '../state';
 import { activeAuthServerOr404 } from './common';
 import { evaluateAccessPolicies, resolveRequestedScopes } from './policy-evaluation';
@@ -94,7 +94,8 @@ interface AuthorizeOutcome {
   grantType: string;
 }
 
-function authorize(ctx: OktaContext, as: AuthServerRecord, app: AppRecord, params: Params, responseTypes: string[]): AuthorizeOutcome {
+/** `signedIn` receives the user as soon as one is identified, so failures after that are logged as theirs. */
+function authorize(ctx: OktaContext, as: AuthServerRecord, app: AppRecord, params: Params, responseTypes: string[], signedIn: { user?: UserRecord }): AuthorizeOutcome {
   const grantType = responseTypes.includes('code') ? 'authorization_code' : 'implicit';
   if (!params.state) throw redirectError('invalid_request', "The 'state' parameter is required.");
   const scopes = resolveRequestedScopes(as, params.scope ?? '', grantType);
@@ -111,6 +112,7 @@ function authorize(ctx: OktaContext, as: AuthServerRecord, app: AppRecord, param
 
   const user = params.login_hint ? findUser(ctx.state, params.login_hint) : undefined;
   if (!user || user.status !== 'ACTIVE') throw redirectError('login_required', 'The client specified not to prompt, but the user is not logged in.');
+  signedIn.user = user;
   if (!isUserAssigned(ctx.state, app, user)) throw Object.assign(OAUTH.userNotAssigned(), { logReason: 'user_not_assigned' });
 
   const match = evaluateAccessPolicies(ctx.state, as, app, grantType, scopes, user);
@@ -165,7 +167,7 @@ export function registerAuthorize(app: FastifyInstance, ctx: OktaContext): void 
     const responseTypes = (params.response_type ?? '').split(/\s+/).filter(Boolean);
     const implicitOnly = responseTypes.length > 0 && !responseTypes.includes('code');
     const mode = params.response_mode ?? (implicitOnly ? 'fragment' : 'query');
-    let actor: LogActor = clientActor(client);
+    const signedIn: { user?: UserRecord } = {};
     try {
       if (!['query', 'fragment', 'form_post', 'okta_post_message'].includes(mode)) throw redirectError('invalid_request', "Invalid value for 'response_mode' parameter.");
       if (responseTypes.length === 0) throw redirectError('invalid_request', "The 'response_type' parameter is required.");
@@ -179,8 +181,8 @@ export function registerAuthorize(app: FastifyInstance, ctx: OktaContext): void 
         throw redirectError('unauthorized_client', `The client is not authorized to use the provided grant type. Configured grant types: [${client.oauthClient.grant_types.join(', ')}].`);
       }
       if (mode === 'query' && implicitOnly) throw redirectError('invalid_request', "The 'query' response mode can't be used with a token or id_token response type.");
-      const outcome = authorize(ctx, as, client, params, responseTypes);
-      actor = userActor(outcome.user);
+      const outcome = authorize(ctx, as, client, params, responseTypes, signedIn);
+      const actor = userActor(outcome.user);
       const eventType = responseTypes.includes('code') ? 'app.oauth2.as.authorize.code' : responseTypes.includes('token') ? 'app.oauth2.as.authorize.implicit.access_token' : 'app.oauth2.as.authorize.implicit.id_token';
       logEvent(ctx, req, { eventType, displayMessage: 'OAuth2 authorization request', actor, target: [appTarget(client)], debugData: { responseType: responseTypes.join(' '), authorizationServerId: as.id } });
       return redirectWith(reply, redirectUri, mode === 'okta_post_message' ? 'fragment' : mode, { ...outcome.params, state: params.state });
@@ -190,7 +192,7 @@ export function registerAuthorize(app: FastifyInstance, ctx: OktaContext): void 
         eventType: 'app.oauth2.as.authorize',
         displayMessage: 'OAuth2 authorization request',
         outcome: { result: 'FAILURE', reason: err.logReason ?? err.error },
-        actor,
+        actor: signedIn.user ? userActor(signedIn.user) : clientActor(client),
         target: [appTarget(client)],
         debugData: { error: err.error, errorDescription: err.description, authorizationServerId: as.id, loginHint: params.login_hint ?? null },
       });
