@@ -189,7 +189,8 @@ export interface GroupInput {
 
 /**
  * An OIDC app as plain JSON (apps are read and written raw so that no server field is lost).
- * `credentials.oauthClient.client_id` equals `id` for apps Okta generated the id for.
+ * `credentials.oauthClient.client_id` equals `id` for apps Okta generated the id for. The client
+ * secret is never included: read it with getClientSecret where it is needed.
  */
 export interface OktaOidcApp {
   id: string;
@@ -578,11 +579,13 @@ export class OktaClient {
     const apps = await this.sdkAll<OktaOidcApp>('list apps', (sdk) => sdk.applicationApi.listApplications({ q: label, limit: this.pageSize }));
     const matches = apps.filter((a) => a.label === label && a.name === OIDC_APP_NAME);
     const rank = (a: OktaOidcApp) => (a.status === 'ACTIVE' ? 0 : 1);
-    return matches.sort((a, b) => rank(a) - rank(b) || String(a.created ?? '').localeCompare(String(b.created ?? '')))[0];
+    const best = matches.sort((a, b) => rank(a) - rank(b) || String(a.created ?? '').localeCompare(String(b.created ?? '')))[0];
+    return best && withoutClientSecret(best);
   }
 
   async getApp(appId: string): Promise<OktaOidcApp | undefined> {
-    return this.sdkFind<OktaOidcApp>('read app', (sdk) => sdk.applicationApi.getApplication({ appId }));
+    const app = await this.sdkFind<OktaOidcApp>('read app', (sdk) => sdk.applicationApi.getApplication({ appId }));
+    return app && withoutClientSecret(app);
   }
 
   /**
@@ -591,9 +594,10 @@ export class OktaClient {
    * sends no PKCE) and `consent_method: TRUSTED`.
    */
   async createOidcApp(spec: OidcAppSpec): Promise<OktaOidcApp> {
-    return this.sdkCall<OktaOidcApp>('create app', (sdk) =>
+    const app = await this.sdkCall<OktaOidcApp>('create app', (sdk) =>
       sdk.applicationApi.createApplication({ application: oidcAppBody(spec) as unknown as OpenIdConnectApplication, activate: true }),
     );
+    return withoutClientSecret(app);
   }
 
   /** Brings an existing app to `spec` with a raw GET → merge → PUT, keeping every other server field. */
@@ -606,10 +610,10 @@ export class OktaClient {
       label: spec.label,
       settings: { ...currentSettings, oauthClient: { ...(currentSettings.oauthClient as Record<string, unknown> | undefined), ...desired.settings.oauthClient } },
     };
-    return (await this.replaceAppRaw(appId, body)) as OktaOidcApp;
+    return withoutClientSecret((await this.replaceAppRaw(appId, body)) as OktaOidcApp);
   }
 
-  /** The app exactly as Okta stores it, with fields the SDK does not model. */
+  /** The app exactly as Okta stores it, with fields the SDK does not model (and its client secret, when Okta returns it). */
   async getAppRaw(appId: string): Promise<Record<string, unknown> | undefined> {
     const res = await this.raw('read app', 'GET', `/api/v1/apps/${seg(appId)}`, { tolerate404: true });
     return res?.json as Record<string, unknown> | undefined;
@@ -626,7 +630,7 @@ export class OktaClient {
     const app = await this.requireAppRaw(appId, 'set app redirect URIs');
     const settings = (app.settings ?? {}) as Record<string, unknown>;
     const body = { ...app, settings: { ...settings, oauthClient: { ...(settings.oauthClient as Record<string, unknown> | undefined), redirect_uris: uris } } };
-    return (await this.replaceAppRaw(appId, body)) as OktaOidcApp;
+    return withoutClientSecret((await this.replaceAppRaw(appId, body)) as OktaOidcApp);
   }
 
   private async requireAppRaw(appId: string, operation: string): Promise<Record<string, unknown>> {
@@ -716,7 +720,10 @@ export class OktaClient {
 
   async getDcrClient(clientId: string): Promise<OktaDcrClient | undefined> {
     const res = await this.raw('read registered client', 'GET', `/oauth2/v1/clients/${seg(clientId)}`, { tolerate404: true });
-    return res?.json as OktaDcrClient | undefined;
+    const client = res?.json as (OktaDcrClient & { client_secret?: unknown }) | undefined;
+    if (!client) return undefined;
+    const { client_secret: _secret, ...rest } = client;
+    return rest;
   }
 
   /** Removes a client Anypoint registered (Anypoint cannot delete it in Okta). Already gone counts as done. */
@@ -785,6 +792,17 @@ export class OktaClient {
       throw err;
     }
   }
+}
+
+/**
+ * Apps leave this client without their client secret (Okta returns it on create and update):
+ * a secret is read only where it is used, with getClientSecret.
+ */
+function withoutClientSecret(app: OktaOidcApp): OktaOidcApp {
+  const oauthClient = app.credentials?.oauthClient;
+  if (!oauthClient || !('client_secret' in oauthClient)) return app;
+  const { client_secret: _secret, ...rest } = oauthClient;
+  return { ...app, credentials: { ...app.credentials, oauthClient: rest } };
 }
 
 /** The create body of an OIDC app (okta.md §1.6). */

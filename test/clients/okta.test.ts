@@ -206,6 +206,26 @@ describe('OktaClient over the SDK', () => {
     expect(err).toBeInstanceOf(TypeError);
   });
 
+  it('creates a confidential web app without PKCE, and returns it without its client secret', async () => {
+    route = (req) => {
+      if (req.method === 'POST' && req.url.startsWith('/api/v1/apps')) {
+        const body = JSON.parse(req.body);
+        return { body: { ...body, id: '0oaW', status: 'ACTIVE', credentials: { oauthClient: { ...body.credentials.oauthClient, client_id: '0oaW', client_secret: CLIENT_SECRET } } } };
+      }
+      return undefined;
+    };
+    const app = await okta.createOidcApp({ label: 'Anypoint Platform SSO', applicationType: 'web', grantTypes: ['authorization_code'], responseTypes: ['code'], redirectUris: ['http://localhost/pending'] });
+    expect(server.requests[0].url).toBe('/api/v1/apps?activate=true');
+    expect(JSON.parse(server.requests[0].body)).toMatchObject({
+      name: 'oidc_client',
+      signOnMode: 'OPENID_CONNECT',
+      credentials: { oauthClient: { token_endpoint_auth_method: 'client_secret_basic', pkce_required: false } },
+      settings: { oauthClient: { application_type: 'web', grant_types: ['authorization_code'], redirect_uris: ['http://localhost/pending'], consent_method: 'TRUSTED' } },
+    });
+    expect(app).toMatchObject({ id: '0oaW', credentials: { oauthClient: { client_id: '0oaW' } } });
+    expect(JSON.stringify(app)).not.toContain(CLIENT_SECRET);
+  });
+
   it('reads the active client secret from the secrets endpoint', async () => {
     route = (req) =>
       req.url === '/api/v1/apps/0oa1/credentials/secrets'
