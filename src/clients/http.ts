@@ -94,15 +94,6 @@ function safeOrigin(url: string): string {
   }
 }
 
-/** Okta pages with `Link: <absolute-url>; rel="next"`; several links may share one header. */
-export function nextLink(link: string | string[] | undefined): string | undefined {
-  for (const part of [link ?? []].flat().join(',').split(/,(?=\s*<)/)) {
-    const match = /<([^>]+)>\s*;(?:[^;]*;)*\s*rel="?next"?/i.exec(part);
-    if (match) return match[1];
-  }
-  return undefined;
-}
-
 /** Builds a query string, leaving out undefined values. */
 export function query(params: Record<string, string | number | boolean | undefined>): string {
   const q = new URLSearchParams();
