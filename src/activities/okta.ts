@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import type { TenantConfig } from '../config/tenant';
 import { oktaFor } from './clients';
 import { converge, diffFields, type Convergence } from './converge';
@@ -22,7 +23,7 @@ export function authorizationServerConvergence(cfg: Cfg): Convergence<OktaAuthor
   if ('adopt' in spec) {
     return {
       find: () => okta.getAuthorizationServer(spec.adopt),
-      create: () => Promise.reject(new Error(`Authorization server ${spec.adopt} does not exist`)),
+      create: () => Promise.reject(adoptedServerMissing(spec.adopt)),
       differences: () => [],
       update: async (s) => s,
       idOf: (s) => s.id!,
@@ -173,6 +174,15 @@ function appConvergence(okta: ReturnType<typeof oktaFor>, label: string, desired
   };
 }
 
+/** Adopting is never creating: a missing server is a configuration error, not something to retry. */
+function adoptedServerMissing(id: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: 'config',
+    nonRetryable: true,
+    message: `Okta authorization server "${id}" does not exist. Fix: set okta.authorizationServer.adopt to an existing id (or 'default'), or use create.`,
+  });
+}
+
 async function groupIds(cfg: Cfg, names: string[]): Promise<string[]> {
   const okta = oktaFor(cfg);
   const ids: string[] = [];
@@ -199,7 +209,7 @@ export const oktaActivities = {
     const okta = oktaFor(cfg);
     await okta.verifyApiToken();
     const spec = cfg.okta.authorizationServer;
-    if ('adopt' in spec) await okta.getAuthorizationServer(spec.adopt);
+    if ('adopt' in spec && !(await okta.getAuthorizationServer(spec.adopt))) throw adoptedServerMissing(spec.adopt);
   },
 
   ensureAuthorizationServer: (cfg: Cfg): Promise<StepResult> => converge(authorizationServerConvergence(cfg)),
