@@ -49,12 +49,13 @@ function tokenize(input: string): Token[] {
 
 const COMPARISONS = ['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'];
 
-/** Reads `a.b.c` from an object. */
+/** Reads `a.b.c` from an object; through an array it collects every element's value (SCIM multi-valued attributes). */
 export function readPath(subject: unknown, path: string): unknown {
   let node: unknown = subject;
   for (const part of path.split('.')) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string, unknown>)[part];
+    if (Array.isArray(node)) node = node.flatMap((n) => (n !== null && typeof n === 'object' ? [(n as Record<string, unknown>)[part]] : []));
+    else if (node === null || typeof node !== 'object') return undefined;
+    else node = (node as Record<string, unknown>)[part];
   }
   return node;
 }

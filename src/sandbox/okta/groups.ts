@@ -55,7 +55,7 @@ export function renderGroup(ctx: OktaContext, g: GroupRecord, expand?: string) {
   const logo = (name: string) => ({ name, href: absolute(ctx, `/img/logos/groups/okta-${name}.png`), type: 'image/png' });
   const rendered: Record<string, unknown> = {
     ...searchable(g),
-    profile: { ...g.profile, description: g.profile.description ?? null },
+    profile: { ...g.profile },
     _links: {
       logo: [logo('medium'), logo('large')],
       users: { href: absolute(ctx, `/api/v1/groups/${g.id}/users`) },
@@ -84,7 +84,9 @@ function readGroupProfile(ctx: OktaContext, body: Record<string, unknown>, exist
   v.required('name', name).maxLength('name', name, 255).maxLength('description', profile?.description, 1024);
   if (name && Object.values(ctx.state.groups).some((g) => g.type !== 'APP_GROUP' && g.profile.name === name && g.id !== existing?.id)) v.add('name', ALREADY_EXISTS);
   v.throwIfFailed();
-  return { ...(profile as Record<string, unknown>), name: name as string, description: typeof profile?.description === 'string' ? profile.description : null };
+  // The spec types description as a string: a group without one has none rather than null.
+  const { description, ...rest } = profile as Record<string, unknown>;
+  return { ...rest, name: name as string, ...(typeof description === 'string' ? { description } : {}) };
 }
 
 type GroupParams = { groupId: string; userId: string };

@@ -38,11 +38,19 @@ export class TestOkta {
   private readonly sdkResponses: Promise<{ method: string; url: string; status: number; text: string }>[] = [];
 
   constructor(readonly sandbox: OktaSandbox) {
-    this.admin = new SandboxAdminClient(sandbox.url);
+    const address = sandbox.app.server.address() as { port: number };
+    this.admin = new SandboxAdminClient(`http://127.0.0.1:${address.port}`);
   }
 
+  /** The sandbox's public URL (what it puts in issuers and links). */
   get url(): string {
     return this.sandbox.url;
+  }
+
+  /** Where it actually listens; differs from {@link url} when started with `publicUrl`. */
+  get localUrl(): string {
+    const address = this.sandbox.app.server.address() as { port: number };
+    return `http://127.0.0.1:${address.port}`;
   }
 
   get token(): string {
@@ -60,7 +68,7 @@ export class TestOkta {
       body = typeof opts.json === 'string' ? opts.json : JSON.stringify(opts.json);
     }
     Object.assign(headers, opts.headers);
-    const res = await request(path.startsWith('http') ? path : `${this.url}${path}`, { method, headers, body });
+    const res = await request(path.startsWith('http') ? path : `${this.localUrl}${path}`, { method, headers, body, headersTimeout: 10_000, bodyTimeout: 10_000 });
     const text = await res.body.text();
     let parsed: unknown;
     try {
