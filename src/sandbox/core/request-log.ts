@@ -29,7 +29,8 @@ export class RequestLog {
   record(entry: Omit<RequestLogEntry, 'seq' | 'at'>): void {
     const full: RequestLogEntry = { ...entry, seq: ++this.seq, at: new Date().toISOString() };
     this.entries.push(full);
-    if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
+    // Trimmed in batches: dropping one entry per request would shift the whole array every time.
+    if (this.entries.length > this.capacity + this.capacity / 10) this.entries.splice(0, this.entries.length - this.capacity);
     const key = `${entry.method} ${entry.route}`;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
     if (!READ_METHODS.has(entry.method)) this.writes++;
@@ -40,7 +41,7 @@ export class RequestLog {
       total: this.seq,
       writes: this.writes,
       counts: Object.fromEntries([...this.counts.entries()].sort(([a], [b]) => a.localeCompare(b))),
-      entries: this.entries.filter((e) => e.seq > sinceSeq),
+      entries: this.entries.slice(-this.capacity).filter((e) => e.seq > sinceSeq),
     };
   }
 
