@@ -35,6 +35,23 @@ export function everyoneGroup(state: OktaState): GroupRecord | undefined {
   return Object.values(state.groups).find((g) => g.type === 'BUILT_IN');
 }
 
+/*
+ * Names are checked on every create, so they are indexed. The index is derived data (never persisted):
+ * built from the state on first use, per state object (a reset or a restart starts a new one), and kept
+ * up to date by the three handlers that change names: add, replace, delete.
+ */
+const nameIndexes = new WeakMap<OktaState, Map<string, string>>();
+
+function nameIndex(state: OktaState): Map<string, string> {
+  let index = nameIndexes.get(state);
+  if (!index) {
+    index = new Map();
+    for (const g of Object.values(state.groups)) if (g.type !== 'APP_GROUP') index.set(g.profile.name, g.id);
+    nameIndexes.set(state, index);
+  }
+  return index;
+}
+
 export function groupOr404(ctx: OktaContext, id: string): GroupRecord {
   const group = ctx.state.groups[id];
   if (!group) throw notFound(id, 'UserGroup');
@@ -82,7 +99,8 @@ function readGroupProfile(ctx: OktaContext, body: Record<string, unknown>, exist
   if (!profile) v.add('profile', 'The field cannot be left blank');
   const name = typeof profile?.name === 'string' ? profile.name : undefined;
   v.required('name', name).maxLength('name', name, 255).maxLength('description', profile?.description, 1024);
-  if (name && Object.values(ctx.state.groups).some((g) => g.type !== 'APP_GROUP' && g.profile.name === name && g.id !== existing?.id)) v.add('name', ALREADY_EXISTS);
+  const holder = name ? nameIndex(ctx.state).get(name) : undefined;
+  if (holder && holder !== existing?.id) v.add('name', ALREADY_EXISTS);
   v.throwIfFailed();
   // The spec types description as a string: a group without one has none rather than null.
   const { description, ...rest } = profile as Record<string, unknown>;
@@ -136,6 +154,7 @@ export function registerGroups(app: FastifyInstance, ctx: OktaContext): void {
     const at = nowIso();
     const group: GroupRecord = { id: oktaId('00g'), seq: nextSeq(ctx.state), created: at, lastUpdated: at, lastMembershipUpdated: at, type: 'OKTA_GROUP', profile, members: [] };
     ctx.state.groups[group.id] = group;
+    nameIndex(ctx.state).set(group.profile.name, group.id);
     logEvent(ctx, req, { eventType: 'group.lifecycle.create', displayMessage: 'Create Okta group', target: [target(group.id, 'UserGroup', group.profile.name)] });
     return renderGroup(ctx, group);
   });
@@ -147,7 +166,10 @@ export function registerGroups(app: FastifyInstance, ctx: OktaContext): void {
   app.put<{ Params: GroupParams }>('/api/v1/groups/:groupId', async function replaceGroup(req) {
     const group = groupOr404(ctx, req.params.groupId);
     if (group.type !== 'OKTA_GROUP') throw forbidden(`${group.profile.name}: Only OKTA_GROUP groups can be modified`);
-    group.profile = readGroupProfile(ctx, objectBody(req.body), group);
+    const profile = readGroupProfile(ctx, objectBody(req.body), group);
+    nameIndex(ctx.state).delete(group.profile.name);
+    group.profile = profile;
+    nameIndex(ctx.state).set(profile.name, group.id);
     group.lastUpdated = nowIso();
     logEvent(ctx, req, { eventType: 'group.profile.update', displayMessage: 'Update Okta group profile', target: [target(group.id, 'UserGroup', group.profile.name)] });
     return renderGroup(ctx, group);
@@ -157,6 +179,7 @@ export function registerGroups(app: FastifyInstance, ctx: OktaContext): void {
     const group = groupOr404(ctx, req.params.groupId);
     if (group.type === 'BUILT_IN') throw forbidden(`${group.profile.name}: The Everyone group cannot be deleted`);
     delete ctx.state.groups[group.id];
+    nameIndex(ctx.state).delete(group.profile.name);
     rememberDeleted(ctx, group);
     for (const byGroup of Object.values(ctx.state.appGroups)) delete byGroup[group.id];
     logEvent(ctx, req, { eventType: 'group.lifecycle.delete', displayMessage: 'Delete Okta group', target: [target(group.id, 'UserGroup', group.profile.name)] });

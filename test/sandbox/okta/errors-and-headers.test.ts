@@ -16,7 +16,7 @@ describe('Okta sandbox: authentication, error bodies and headers', () => {
   });
 
   it('refuses a missing, blank, wrong or non-SSWS Authorization with 401 E0000011', async () => {
-    for (const headers of [{}, { authorization: '' }, { authorization: 'SSWS ' }, { authorization: 'SSWS 00nope' }, { authorization: `Bearer ${okta.token}` }]) {
+    for (const headers of [{}, { authorization: '' }, { authorization: 'SSWS ' }, { authorization: 'SSWS 00nope' }, { authorization: `Bearer ${okta.token}` }] as Record<string, string>[]) {
       const res = await okta.call('GET', '/api/v1/groups', { auth: 'none', headers });
       expect(res.status).toBe(401);
       expect(res.body).toMatchObject({ errorCode: 'E0000011', errorSummary: 'Invalid token provided', errorLink: 'E0000011', errorCauses: [] });
