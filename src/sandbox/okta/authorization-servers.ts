@@ -107,8 +107,10 @@ export function registerAuthorizationServers(app: FastifyInstance, ctx: OktaCont
   });
 
   app.post(BASE, async function createAuthorizationServer(req, reply) {
-    const fields = readAuthServer(ctx, objectBody(req.body));
+    readAuthServer(ctx, objectBody(req.body));
     const key = await generateSigningKey();
+    // Validated again after the key generation's await: a concurrent create may have taken the name.
+    const fields = readAuthServer(ctx, objectBody(req.body));
     const at = nowIso();
     const as: AuthServerRecord = {
       id: oktaId('aus'),

@@ -169,6 +169,15 @@ describe('Okta sandbox: authorization code, PKCE, implicit, refresh and userinfo
     expect(forbidden.headers['www-authenticate']).toContain('insufficient_scope');
   });
 
+  it('puts an IDENTITY groups claim in the ID token, filtered as configured', async () => {
+    await okta.call('POST', `/api/v1/authorizationServers/${as.id}/claims`, {
+      json: { name: 'groups', claimType: 'IDENTITY', valueType: 'GROUPS', value: 'sub', group_filter_type: 'STARTS_WITH', conditions: { scopes: [] }, alwaysIncludeInToken: true },
+    });
+    const code = redirected(await authorize(base(web.id, { scope: 'openid' }))).params.get('code')!;
+    const res = await token({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT }, { authorization: basic(web.id, web.secret) });
+    expect((await okta.verifyWithJose(res.body.id_token, as.id, web.id)).payload.groups).toEqual(['subscribers']);
+  });
+
   it('logs successful authorizations and grants in the System Log', async () => {
     const code = await okta.call('GET', `/api/v1/logs?filter=${encodeURIComponent('eventType eq "app.oauth2.as.authorize.code"')}`, { op: 'listLogEvents' });
     expect(code.body.length).toBeGreaterThan(0);

@@ -130,6 +130,24 @@ describe('Okta sandbox: client_credentials tokens', () => {
     expect((await tokenRequest(as.id, client, { grant_type: 'client_credentials', scope: ' ' })).body.error_description).toBe('No scopes were requested.');
   });
 
+  it('carries the server’s RESOURCE claims whose scope condition the grant meets', async () => {
+    const as = await createServerWithScope(okta, 'Claims');
+    await okta.call('POST', `/api/v1/authorizationServers/${as.id}/scopes`, { json: { name: 'other' } });
+    const client = await createServiceApp(okta, 'Claims client');
+    await createPolicyAndRule(okta, as.id, { grantTypes: ['client_credentials'], scopes: ['*'] });
+    const claim = (name: string, value: string, scopes: string[]) =>
+      okta.call('POST', `/api/v1/authorizationServers/${as.id}/claims`, { json: { name, claimType: 'RESOURCE', valueType: 'EXPRESSION', value, conditions: { scopes } } });
+    await claim('tier', '"gold"', []);
+    await claim('onlyOther', '"x"', ['other']);
+    await claim('login', 'user.login', []);
+    const res = await tokenRequest(as.id, client, { grant_type: 'client_credentials', scope: 'mulescope' });
+    const { payload } = await okta.verifyWithJose(res.body.access_token, as.id, as.audience);
+    expect(payload.tier).toBe('gold');
+    expect(payload.onlyOther).toBeUndefined();
+    // A user expression has no value without a user.
+    expect(payload.login).toBeUndefined();
+  });
+
   it('works on the default server out of the box (Default Policy Rule)', async () => {
     const client = await createServiceApp(okta, 'Default AS client');
     await okta.call('POST', '/api/v1/authorizationServers/default/scopes', { json: { name: 'api.read' } });
