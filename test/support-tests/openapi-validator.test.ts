@@ -19,6 +19,12 @@ describe('published-spec response validator', () => {
     expect(okta.validate('noSuchOperation', 200, {})[0]).toMatch(/not in okta\/management-minimal.yaml/);
   });
 
+  it("follows Okta's shared error responses and still says no to a wrong body", () => {
+    const error = { errorCode: 'E0000007', errorSummary: 'Not found: Resource not found: x (UserGroup)', errorLink: 'E0000007', errorId: 'oae1', errorCauses: [] };
+    expect(okta.validate('getGroup', 404, error)).toEqual([]);
+    expect(okta.validate('getGroup', 404, { ...error, errorCauses: 'none' })).not.toEqual([]);
+  });
+
   it('loads the Anypoint specs too', () => {
     expect(loadSpecValidator('anypoint/apim.yaml').operationIds()).toContain('PostApimInstance');
   });

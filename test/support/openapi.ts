@@ -34,11 +34,14 @@ export function loadSpecValidator(specPath: string): SpecValidator {
   const cached = cache.get(file);
   if (cached) return cached;
 
-  const doc = parse(readFileSync(file, 'utf8'), { maxAliasCount: -1 }) as { paths: Record<string, Record<string, unknown>> };
-  stripTemplatedIds(doc);
+  const doc = parse(readFileSync(file, 'utf8'), { maxAliasCount: -1 }) as {
+    paths: Record<string, Record<string, unknown>>;
+    components?: { responses?: Record<string, Operation['responses'][string]> };
+  };
+  prepareForAjv(doc);
   const ajv = new Ajv({ strict: false, allErrors: true, logger: false, validateFormats: true });
   addFormats(ajv);
-  const docId = `https://specs.invalid/${specPath.replace(/[^A-Za-z0-9.-]/g, "_")}`;
+  const docId = `https://specs.invalid/${specPath.replace(/[^A-Za-z0-9.-]/g, '_')}`;
   ajv.addSchema(doc as object, docId);
 
   const operations = new Map<string, Operation>();
@@ -58,14 +61,18 @@ export function loadSpecValidator(specPath: string): SpecValidator {
       if (!op) return [`operation ${operationId} is not in ${specPath}`];
       const code = [String(status), `${String(status)[0]}XX`, 'default'].find((c) => op.responses[c]);
       if (!code) return [`${operationId} documents no response for status ${status} (documented: ${Object.keys(op.responses).join(', ')})`];
-      const content = op.responses[code].content ?? {};
+      // Okta documents its errors once, as `$ref: '#/components/responses/…'`: follow it, keeping a real pointer.
+      const ref = (op.responses[code] as { $ref?: string }).$ref;
+      const base = ref ?? `${op.pointer}/responses/${escapePointer(code)}`;
+      const response = ref ? doc.components?.responses?.[ref.split('/').pop()!.replace(/~1/g, '/').replace(/~0/g, '~')] : op.responses[code];
+      const content = response?.content ?? {};
       const mediaType = Object.keys(content).find((m) => m.includes('json'));
       if (!mediaType || content[mediaType].schema === undefined) {
         return body === undefined || body === '' ? [] : [`${operationId} ${code} documents no JSON body`];
       }
       const key = `${operationId} ${code}`;
       if (!compiled.has(key)) {
-        const pointer = `${op.pointer}/responses/${escapePointer(code)}/content/${escapePointer(mediaType)}/schema`;
+        const pointer = `${base}/content/${escapePointer(mediaType)}/schema`;
         compiled.set(key, ajv.compile({ $ref: `${docId}${pointer}` }));
       }
       const fn = compiled.get(key)!;
@@ -78,15 +85,17 @@ export function loadSpecValidator(specPath: string): SpecValidator {
 }
 
 /**
- * Okta's spec carries `$id: http://{yourOktaDomain}/…` placeholders, which are not URIs and make
- * any JSON Schema engine refuse the whole document; they identify nothing we validate, so drop them.
+ * Two things in the published specs that mean nothing to validation but stop Ajv compiling them:
+ * Okta's `$id: http://{yourOktaDomain}/…` placeholders (not URIs), and `nullable` on schemas without
+ * `type`, which OpenAPI 3.0.3 ignores ("only if type is explicitly defined") but Ajv refuses.
  */
-function stripTemplatedIds(node: unknown): void {
-  if (Array.isArray(node)) return node.forEach(stripTemplatedIds);
+function prepareForAjv(node: unknown): void {
+  if (Array.isArray(node)) return node.forEach(prepareForAjv);
   if (node === null || typeof node !== 'object') return;
   const record = node as Record<string, unknown>;
   if (typeof record.$id === 'string' && record.$id.includes('{')) delete record.$id;
-  Object.values(record).forEach(stripTemplatedIds);
+  if ('nullable' in record && !('type' in record)) delete record.nullable;
+  Object.values(record).forEach(prepareForAjv);
 }
 
 /** jest helper: fails with the spec's complaints, naming the operation. */

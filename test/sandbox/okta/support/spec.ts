@@ -9,13 +9,9 @@ import { expectResponseMatchesSpec, loadSpecValidator, SPECS_DIR, type SpecValid
  *
  * Parsing the 3.5 MB management spec takes ~5 s, paid again by every test file (each has its own module
  * registry). So the validator is given a subset of the pinned spec instead: the operations these suites
- * exercise, with every component they reference, transitively. Schemas are copied untouched and
- * references keep their pointers, so validation results are those of the full document; a missing
- * reference would fail compilation loudly. One equivalence transform is applied: a response given as
- * `$ref: '#/components/responses/…'` (all of Okta's error responses) is inlined, because the shared
- * validator reads `responses[status].content` directly and would otherwise see "no JSON body"; and
- * `nullable` is dropped from schemas without `type`, where OpenAPI 3.0.3 gives it no effect ("only if
- * type is explicitly defined") but Ajv refuses to compile it. The subset is cached under .data/test, keyed by the
+ * exercise, with every component they reference (responses included), transitively. Schemas are copied
+ * untouched and references keep their pointers, so validation results are those of the full document; a
+ * missing reference would fail compilation loudly. The subset is cached under .data/test, keyed by the
  * spec's hash and the operation list. An operation outside the list fails as "not in" the spec: add it.
  */
 
@@ -61,13 +57,6 @@ function collectRefs(node: unknown, out: Set<string>): void {
   }
 }
 
-function withoutTypelessNullable(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(withoutTypelessNullable);
-  if (node === null || typeof node !== 'object') return node;
-  const entries = Object.entries(node).filter(([k]) => !(k === 'nullable' && !('type' in node)));
-  return Object.fromEntries(entries.map(([k, v]) => [k, withoutTypelessNullable(v)]));
-}
-
 function prune(doc: Doc, operationIds: string[]): Doc {
   const paths: Doc['paths'] = {};
   for (const [path, item] of Object.entries(doc.paths)) {
@@ -75,14 +64,8 @@ function prune(doc: Doc, operationIds: string[]): Doc {
       const op = item[method] as { operationId?: string; responses?: Record<string, unknown> } | undefined;
       if (!op?.operationId || !operationIds.includes(op.operationId)) continue;
       // Only what validation reads: the operation id and its responses (examples dropped).
-      const inlined = Object.fromEntries(
-        Object.entries(op.responses ?? {}).map(([status, r]) => {
-          const ref = (r as { $ref?: string }).$ref;
-          return [status, ref?.startsWith('#/components/responses/') ? doc.components?.responses?.[ref.split('/')[3]] : r];
-        }),
-      );
-      const responses = JSON.parse(JSON.stringify(inlined), (k, v) => (k === 'examples' || k === 'example' ? undefined : v));
-      (paths[path] ??= {})[method] = { operationId: op.operationId, responses: withoutTypelessNullable(responses) };
+      const responses = JSON.parse(JSON.stringify(op.responses ?? {}), (k, v) => (k === 'examples' || k === 'example' ? undefined : v));
+      (paths[path] ??= {})[method] = { operationId: op.operationId, responses };
     }
   }
   const components: Record<string, Record<string, unknown>> = {};
@@ -97,7 +80,7 @@ function prune(doc: Doc, operationIds: string[]): Doc {
     const [, , kind, name] = ref.split('/');
     const target = doc.components?.[kind]?.[name.replace(/~1/g, '/').replace(/~0/g, '~')];
     if (target === undefined) continue;
-    (components[kind] ??= {})[name] = withoutTypelessNullable(target);
+    (components[kind] ??= {})[name] = target;
     const more = new Set<string>();
     collectRefs(target, more);
     for (const r of more) if (!done.has(r)) pending.add(r);
@@ -108,7 +91,7 @@ function prune(doc: Doc, operationIds: string[]): Doc {
 /** Path of the cached subset of `file` (relative to the specs folder) covering `operationIds`. */
 export function specSubset(file: string, operationIds: string[]): string {
   const source = readFileSync(resolve(SPECS_DIR, file), 'utf8');
-  const key = createHash('sha256').update(source).update(`v3:${operationIds.join(',')}`).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(source).update(`v4:${operationIds.join(',')}`).digest('hex').slice(0, 16);
   const target = join(CACHE_DIR, `${file.replace(/[^A-Za-z0-9.-]/g, '_')}.${key}.subset.json`);
   if (!existsSync(target)) {
     const pruned = prune(parse(source, { maxAliasCount: -1 }) as Doc, operationIds);
