@@ -1,0 +1,104 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { OktaClient } from '../../src/clients/okta';
+import { confirmGroupAssignmentUpdate } from '../../src/workflows/messages';
+import { inventoryDiff, inventoryOf } from '../support/inventory';
+import { OnboardingStack } from '../support/onboarding-stack';
+import { startTestTemporal } from '../support/temporal';
+
+/** Requests that are not configuration writes: token issuance, introspection, sign-in. */
+const NOT_A_WRITE = /\/(v1\/token|v1\/introspect|oauth2\/token|api\/v1\/authn)/;
+
+describe('onboarding the example tenant on the sandboxes', () => {
+  let env: TestWorkflowEnvironment;
+  let stack: OnboardingStack;
+  beforeAll(async () => {
+    env = await startTestTemporal();
+    stack = await OnboardingStack.start(env);
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await env?.teardown();
+  });
+
+  it('pauses for the assignment, completes after approval, proves the integration; a re-run writes nothing', async () => {
+    const cfg = stack.tenant();
+    const before = inventoryOf(await stack.state());
+    const workflowId = `onboarding-${cfg.tenant.id}-${Date.now()}`;
+    await (await stack.worker()).runUntil(async () => {
+      const handle = await stack.start(cfg, workflowId);
+      const waiting = await stack.waitForPhase(handle, 'awaiting-assignment');
+      expect(waiting.missingAssignments).toEqual([expect.stringMatching(/^Solar System Silver \(\w+\) → silverSubscribers$/)]);
+
+      // Approval before the assignment exists is refused, and the run keeps waiting.
+      await expect(handle.executeUpdate(confirmGroupAssignmentUpdate, { args: [{ approver: 'ada' }] })).rejects.toMatchObject({ cause: { message: expect.stringContaining('silverSubscribers') } });
+      expect((await stack.waitForPhase(handle, 'awaiting-assignment')).phase).toBe('awaiting-assignment');
+
+      // The Okta admin's manual step, then the approval.
+      const okta = new OktaClient({ orgUrl: stack.sandboxes.okta.url, apiToken: stack.sandboxes.okta.apiToken });
+      const clientId = /\((\w+)\)/.exec(waiting.missingAssignments[0])![1];
+      await okta.assignGroupToApp(clientId, (await okta.findGroupByName('silverSubscribers'))!.id!);
+      await handle.executeUpdate(confirmGroupAssignmentUpdate, { args: [{ approver: 'ada', note: 'assigned in Okta' }] });
+
+      const { progress } = await handle.result();
+      expect(progress.phase).toBe('completed');
+      expect(progress.approval).toMatchObject({ approver: 'ada', note: 'assigned in Okta' });
+      expect(progress.proof).toMatchObject({
+        passed: true,
+        introspectionActive: true,
+        tokenScopes: ['silver'],
+        withoutToken: { actual: 401 },
+        probes: [
+          { method: 'GET', path: '/planets', actual: 200 },
+          { method: 'GET', path: '/moons', actual: 403 },
+        ],
+      });
+      expect(progress.steps.filter((s) => s.state !== 'done')).toEqual([]);
+    });
+
+    const diff = inventoryDiff(before, inventoryOf(await stack.state()));
+    expect(diff.removed).toEqual([]);
+    expect(diff.changed).toEqual([]);
+    // The sandbox seeds the solar-system asset in Exchange, as the guides start from a published asset.
+    expect(diff.added).toEqual(
+      [
+        'okta.authServer:solar-system',
+        ...['openid', 'profile', 'email', 'address', 'phone', 'offline_access', 'device_sso'].map((s) => `okta.scope:solar-system/${s}`),
+        'okta.scope:solar-system/silver',
+        'okta.scope:solar-system/gold',
+        'okta.policy:solar-system/Solar system access',
+        'okta.rule:solar-system/Solar system access/Subscribers',
+        'okta.group:silverSubscribers',
+        'okta.group:goldSubscribers',
+        'okta.app:Anypoint introspection client',
+        'okta.app:Anypoint Platform SSO',
+        'okta.app:Solar System Silver',
+        'okta.appGroup:Solar System Silver→silverSubscribers',
+        'anypoint.clientProvider:Okta DCR',
+        'anypoint.identityProvider:Okta SSO',
+        'anypoint.api:solar-system',
+        'anypoint.deployment:solar-system/okta-solar-proxy',
+        'anypoint.policy:solar-system/openidconnect-access-token-enforcement/[{"methodRegex":"GET","uriTemplateRegex":"/planets"}]',
+        'anypoint.policy:solar-system/openidconnect-access-token-enforcement/[{"methodRegex":"GET","uriTemplateRegex":"/moons"}]',
+        'anypoint.application:Solar System Silver',
+        'anypoint.contract:solar-system/Solar System Silver',
+      ].sort(),
+    );
+
+    // Re-run of the completed tenant (same workflow id, as the CLI does): converges, proves, writes nothing.
+    const settled = inventoryOf(await stack.state());
+    const [oktaSeq, anypointSeq] = [(await stack.okta.requests()).total, (await stack.anypoint.requests()).total];
+    await (await stack.worker()).runUntil(async () => {
+      const { progress } = await (await stack.start(cfg, workflowId)).result();
+      expect(progress.phase).toBe('completed');
+      expect(progress.proof?.passed).toBe(true);
+      expect(progress.steps.filter((s) => s.outcome && s.outcome !== 'unchanged')).toEqual([]);
+    });
+    const rerunRequests = [...(await stack.okta.requests(oktaSeq)).entries, ...(await stack.anypoint.requests(anypointSeq)).entries];
+    expect(rerunRequests.length).toBeGreaterThan(20); // it did look everything up
+    const writes = rerunRequests
+      .filter((e) => !['GET', 'HEAD', 'OPTIONS'].includes(e.method) && !NOT_A_WRITE.test(e.url))
+      .map((e) => `${e.method} ${e.url}`);
+    expect(writes).toEqual([]);
+    expect(inventoryOf(await stack.state())).toEqual(settled);
+  });
+});

@@ -1,0 +1,85 @@
+import { resolve } from 'node:path';
+import { Client, type WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import * as activities from '../../src/activities';
+import { loadTenantFile, type TenantConfig } from '../../src/config/tenant';
+import { startAllSandboxes, type AllSandboxes } from '../../src/sandbox';
+import { SandboxAdminClient } from '../../src/sandbox/core';
+import { pointTenantAtSandboxes, sandboxSecretEnv } from '../../src/sandbox/tenant';
+import type { onboardTenant } from '../../src/workflows';
+import { progressQuery, type OnboardingProgress } from '../../src/workflows/messages';
+import { getWorkflowBundle, testDataConverter, uniqueId, uniqueTaskQueue } from './temporal';
+
+export const EXAMPLE_TENANT = resolve(__dirname, '../../examples/solar-system.tenant.yaml');
+
+/**
+ * The product as a user runs it, for end-to-end tests: the real activities against the Okta and
+ * Anypoint sandboxes and the gateway (free ports), a worker and a client on a real Temporal server,
+ * with the encrypting codec. The example tenant's secrets are exported from the sandboxes' values.
+ */
+export class OnboardingStack {
+  readonly dataConverter = testDataConverter();
+  readonly client: Client;
+  readonly taskQueue = uniqueTaskQueue('e2e');
+  readonly okta: SandboxAdminClient;
+  readonly anypoint: SandboxAdminClient;
+
+  private constructor(
+    readonly env: TestWorkflowEnvironment,
+    readonly sandboxes: AllSandboxes,
+  ) {
+    this.client = new Client({ connection: env.connection, dataConverter: this.dataConverter });
+    this.okta = new SandboxAdminClient(sandboxes.okta.url);
+    this.anypoint = new SandboxAdminClient(sandboxes.anypoint.url);
+  }
+
+  static async start(env: TestWorkflowEnvironment): Promise<OnboardingStack> {
+    const sandboxes = await startAllSandboxes({ ports: { okta: 0, anypoint: 0, upstream: 0, gateway: 0 } });
+    Object.assign(process.env, sandboxSecretEnv(sandboxes));
+    return new OnboardingStack(env, sandboxes);
+  }
+
+  /** The example tenant pointed at these sandboxes, with a tenant id of its own unless given. */
+  tenant(mutate: (cfg: TenantConfig) => TenantConfig = (c) => c): TenantConfig {
+    const cfg = pointTenantAtSandboxes(loadTenantFile(EXAMPLE_TENANT), this.sandboxes);
+    return mutate(cfg);
+  }
+
+  /** A worker with the project's activities (or overrides of some of them) on this stack's queue. */
+  worker(overrides: Partial<typeof activities> = {}): Promise<Worker> {
+    return Worker.create({
+      connection: this.env.nativeConnection,
+      taskQueue: this.taskQueue,
+      workflowBundle: getWorkflowBundle('onboarding'),
+      activities: { ...activities, ...overrides },
+      dataConverter: this.dataConverter,
+    });
+  }
+
+  start(cfg: TenantConfig, workflowId = uniqueId(`onboarding-${cfg.tenant.id}`)): Promise<WorkflowHandle<typeof onboardTenant>> {
+    return this.client.workflow.start<typeof onboardTenant>('onboardTenant', { taskQueue: this.taskQueue, workflowId, args: [{ tenant: cfg }] });
+  }
+
+  async waitForPhase(handle: WorkflowHandle, phase: string | string[], timeoutMs = 120_000): Promise<OnboardingProgress> {
+    const phases = [phase].flat();
+    const until = Date.now() + timeoutMs;
+    let last: OnboardingProgress | undefined;
+    while (Date.now() < until) {
+      last = await handle.query(progressQuery);
+      if (phases.includes(last.phase)) return last;
+      if (['completed', 'failed', 'cancelled'].includes(last.phase)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`run never reached ${phases.join('/')}: last phase ${last?.phase}, steps ${JSON.stringify(last?.steps.filter((s) => s.state !== 'done'))}, error ${last?.error}`);
+  }
+
+  /** Okta and Anypoint resources, comparable across runs (the request log and token stores left out). */
+  async state(): Promise<{ okta: unknown; anypoint: unknown }> {
+    return { okta: await this.okta.state(), anypoint: await this.anypoint.state() };
+  }
+
+  async close(): Promise<void> {
+    await this.sandboxes.close();
+  }
+}
