@@ -1,0 +1,235 @@
+/**
+ * `npm run demo`: the whole product on one machine, no account needed. Starts the embedded Temporal
+ * dev server (or uses TEMPORAL_ADDRESS), the Okta and Anypoint sandboxes with the gateway, and the
+ * worker; onboards examples/solar-system.tenant.yaml; stops at the manual group assignment and shows
+ * the approve command; then (unless --interactive) does the Okta admin's assignment in the Okta
+ * sandbox, approves, and prints the proof and a summary with the Web UI link.
+ *
+ * Sandbox state is kept in .data/sandbox (--state-dir), so a demo stopped during the pause resumes where it was,
+ * and a second demo re-converges the onboarded tenant with zero writes. --fresh starts them empty.
+ */
+import { rmSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { Command } from 'commander';
+import type { Client } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { AnypointClient } from './clients/anypoint';
+import { OktaClient } from './clients/okta';
+import { approve, progress, startOnboarding, workflowIdFor, CliError } from './cli/operations';
+import { renderProgress } from './cli/render';
+import { loadTenantFile, TenantConfigError, formatTenantConfigError, type TenantConfig } from './config/tenant';
+import { startAllSandboxes, DEFAULT_PORTS, type AllSandboxes } from './sandbox';
+import { SandboxAdminClient } from './sandbox/core';
+import { sandboxSecretEnv } from './sandbox/tenant';
+import { connectClient, connectWorker } from './temporal/connection';
+import { createDataConverter } from './temporal/data-converter';
+import { startLocalTemporal } from './temporal/local';
+import { DATA_DIR, PROJECT_ROOT } from './temporal/paths';
+import { ShutdownStack, stopOnSignals } from './temporal/shutdown';
+import { taskQueueName } from './temporal/task-queue';
+import { createOnboardingWorker } from './worker';
+import type { OnboardingProgress } from './workflows/messages';
+
+const EXAMPLE_TENANT = join(PROJECT_ROOT, 'examples', 'solar-system.tenant.yaml');
+const DEFAULT_SANDBOX_STATE_DIR = join(DATA_DIR, 'sandbox');
+const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+/** Token issuance, introspection and sign-in are traffic, not configuration writes. */
+const NOT_A_WRITE = /\/(v1\/token|v1\/introspect|oauth2\/token|api\/v1\/authn)/;
+
+interface DemoOptions {
+  interactive: boolean;
+  keepRunning: boolean;
+  fresh: boolean;
+  tenant: string;
+  stateDir: string;
+}
+
+const say = (message = '') => console.log(message);
+const step = (message: string) => console.log(`\n▸ ${message}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function main(opts: DemoOptions, stack: ShutdownStack): Promise<number> {
+  // The worker's lifecycle chatter would bury the story; warnings and errors still show.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  stopOnSignals(stack, (m) => say(`[demo] ${m}`));
+  const tenant = loadTenant(opts.tenant);
+
+  step('Starting the sandboxes (Okta, Anypoint Platform, solar-system API, gateway)');
+  if (opts.fresh) rmSync(opts.stateDir, { recursive: true, force: true });
+  const sandboxes = await startSandboxes(opts.stateDir);
+  stack.add('sandboxes', () => sandboxes.close());
+  // The example tenant reads its secrets from these variables; the worker below resolves them.
+  Object.assign(process.env, sandboxSecretEnv(sandboxes));
+  say(`  Okta ${sandboxes.okta.url}, Anypoint ${sandboxes.anypoint.url}, gateway ${sandboxes.gateway.url}`);
+  say(`  state in ${relative(process.cwd(), opts.stateDir) || opts.stateDir}${opts.fresh ? ' (started empty: --fresh)' : ''}`);
+
+  step('Starting Temporal and the worker');
+  const temporal = await startLocalTemporal();
+  stack.add('Temporal', () => temporal.stop());
+  say(temporal.startedServer ? `  embedded dev server on ${temporal.settings.address}, Web UI ${temporal.uiUrl}` : `  using ${temporal.settings.address} (TEMPORAL_ADDRESS); nothing started`);
+  const dataConverter = createDataConverter();
+  const workerConnection = await connectWorker(temporal.settings);
+  stack.add('worker connection', () => workerConnection.close());
+  const taskQueue = taskQueueName();
+  const worker = await createOnboardingWorker({ connection: workerConnection, namespace: temporal.settings.namespace, taskQueue, dataConverter });
+  const running = worker.run();
+  stack.add('worker', async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+  });
+  const { client, close } = await connectClient(temporal.settings, dataConverter);
+  stack.add('client', close);
+
+  const counter = writeCounter(sandboxes);
+  await counter.mark();
+  const tenantId = tenant.tenant.id;
+  step(`Onboarding tenant "${tenantId}" from ${relative(process.cwd(), opts.tenant)}`);
+  const started = await startOnboarding(client, taskQueue, tenant);
+  say(started.existing ? `  a run was already open (${started.workflowId}); following it` : `  started ${started.workflowId} (run ${started.runId})`);
+
+  const shown = new Map<string, string>();
+  let p = await follow(client, tenantId, shown, (phase) => phase === 'awaiting-assignment');
+  if (p.phase === 'awaiting-assignment') {
+    step('Paused: an Okta admin must assign the client Anypoint registered to its group');
+    for (const missing of p.missingAssignments) say(`  missing: ${missing}`);
+    say(`  After assigning, anyone approves with:\n    npm run cli -- approve ${tenantId} --by <your name> --note "assigned in Okta"`);
+    if (opts.interactive) {
+      say('  Waiting for that approval (Ctrl-C stops the demo; the run waits durably and resumes with the next demo).');
+    } else {
+      await assignAsOktaAdmin(tenant, sandboxes);
+      const approval = await approve(client, tenantId, 'demo', 'assigned in the Okta sandbox by the demo');
+      say(`  approved by ${approval.approver}; Okta shows every assignment, so the run continues`);
+    }
+    p = await follow(client, tenantId, shown, () => false);
+  }
+
+  step(`Result: ${p.phase}`);
+  // Steps were shown as they finished; a failed run also gets its error and what was rolled back.
+  if (p.phase !== 'completed') say(indent(renderProgress(p)));
+  const writes = await counter.since();
+  summary(p, temporal.uiUrl, workflowIdFor(tenantId), writes);
+  if (opts.keepRunning) {
+    say('\nEverything keeps running (--keep-running); try the CLI in another terminal, Ctrl-C to stop.');
+    await running;
+  }
+  return p.phase === 'completed' ? 0 : 3;
+}
+
+function loadTenant(file: string): TenantConfig {
+  try {
+    return loadTenantFile(file);
+  } catch (err) {
+    if (err instanceof TenantConfigError) throw new CliError(formatTenantConfigError(err), 2, err.code);
+    throw err;
+  }
+}
+
+async function startSandboxes(stateDir: string): Promise<AllSandboxes> {
+  try {
+    return await startAllSandboxes({ stateDir });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') {
+      throw new CliError(`A sandbox port is taken (${e.message}). The demo uses ${Object.values(DEFAULT_PORTS).join(', ')}, as the example tenant does: stop what uses it (another demo or npm run sandbox?).`, 3, 'PORT_IN_USE');
+    }
+    throw err;
+  }
+}
+
+/** Prints each step as it finishes (`shown` remembers what was printed) until the run ends or `stopAt` says to stop. */
+async function follow(client: Client, tenantId: string, shown: Map<string, string>, stopAt: (phase: string) => boolean): Promise<OnboardingProgress> {
+  for (;;) {
+    const p = await progress(client, tenantId);
+    for (const s of p.steps) {
+      const line = `${s.state}${s.outcome ?? ''}${s.error ?? ''}`;
+      if (shown.get(s.key) === line || s.state === 'pending' || s.state === 'running') continue;
+      shown.set(s.key, line);
+      const mark = s.state === 'done' ? '✓' : s.state === 'compensated' ? '↺' : '✗';
+      // Outcomes belong to resources (keys like okta.scope:silver); checks and the approval have none worth printing.
+      const outcome = s.outcome && s.key.includes('.') ? ` — ${s.outcome}` : '';
+      say(`  ${mark} ${s.title}${outcome}${s.error ? ` — ${s.error}` : ''}`);
+    }
+    if (TERMINAL.has(p.phase) || stopAt(p.phase)) return p;
+    await sleep(250);
+  }
+}
+
+/** The manual step of the guides, done the way an Okta admin would: the client Anypoint registered, assigned to its groups. */
+async function assignAsOktaAdmin(tenant: TenantConfig, sandboxes: AllSandboxes): Promise<void> {
+  const okta = new OktaClient({ orgUrl: sandboxes.okta.url, apiToken: sandboxes.okta.apiToken });
+  const anypoint = new AnypointClient({ baseUrl: sandboxes.anypoint.url, ...sandboxes.anypoint.connectedApp });
+  try {
+    for (const app of tenant.anypoint.clientApplications) {
+      const registered = await anypoint.findClientApplicationByName(sandboxes.anypoint.orgId, app.name);
+      if (!registered?.clientId) continue;
+      for (const groupName of app.groups) {
+        const group = groupName === 'EVERYONE' ? await okta.findGroupByName('Everyone', 'BUILT_IN') : await okta.findGroupByName(groupName);
+        if (!group?.id) continue;
+        await okta.assignGroupToApp(String(registered.clientId), group.id);
+        say(`  as the Okta admin: assigned client ${String(registered.clientId)} ("${app.name}") to group ${groupName}`);
+      }
+    }
+  } finally {
+    await okta.close();
+    await anypoint.close();
+  }
+}
+
+/** Counts configuration writes the sandboxes received (from their request logs). */
+function writeCounter(sandboxes: AllSandboxes) {
+  const admins = { okta: new SandboxAdminClient(sandboxes.okta.url), anypoint: new SandboxAdminClient(sandboxes.anypoint.url) };
+  const marks = { okta: 0, anypoint: 0 };
+  const writesSince = async (name: keyof typeof admins) =>
+    (await admins[name].requests(marks[name])).entries.filter((e) => !['GET', 'HEAD', 'OPTIONS'].includes(e.method) && !NOT_A_WRITE.test(e.url)).length;
+  return {
+    async mark() {
+      marks.okta = (await admins.okta.requests()).total;
+      marks.anypoint = (await admins.anypoint.requests()).total;
+    },
+    since: async () => ({ okta: await writesSince('okta'), anypoint: await writesSince('anypoint') }),
+  };
+}
+
+function summary(p: OnboardingProgress, uiUrl: string | undefined, workflowId: string, writes: { okta: number; anypoint: number }): void {
+  const count = (outcome: string) => p.steps.filter((s) => s.outcome === outcome).length;
+  step('Summary');
+  say(`  ${count('created')} created, ${count('updated')} updated, ${count('unchanged')} unchanged; ${writes.okta} writes to Okta, ${writes.anypoint} to Anypoint`);
+  if (p.approval) say(`  approved by ${p.approval.approver} at ${p.approval.at}`);
+  if (p.proof) {
+    say(`  proof ${p.proof.passed ? 'passed' : 'FAILED'}: a client_credentials token with scopes [${p.proof.tokenScopes.join(' ')}], introspection ${p.proof.introspectionActive ? 'active' : 'inactive'}; through the gateway:`);
+    for (const x of [p.proof.withoutToken, ...p.proof.probes]) {
+      say(`    ${x.passed ? '✓' : '✗'} ${x.method} ${x.path} ${x === p.proof.withoutToken ? 'without a token' : 'with the token'} → ${x.actual} (expected ${x.expected})`);
+    }
+  }
+  if (uiUrl) say(`  Web UI: ${uiUrl}/namespaces/default/workflows/${workflowId}`);
+  say(`  Audit: npm run cli -- history ${p.tenantId}   (needs the server: npm run dev, or this demo with --keep-running)`);
+  if (count('created') === 0 && p.phase === 'completed') say('  Nothing was created: this tenant was already onboarded (npm run demo -- --fresh starts from empty sandboxes).');
+}
+
+const indent = (text: string) => text.split('\n').map((l) => `  ${l}`).join('\n');
+
+const program = new Command('demo')
+  .description('Onboard the example tenant on the embedded Temporal server and the local sandboxes')
+  .option('--interactive', 'wait at the pause for someone to assign in Okta and run the approve command', false)
+  .option('--keep-running', 'keep Temporal, the sandboxes and the worker up after the run, for the CLI and the Web UI', false)
+  .option('--fresh', 'start the sandboxes empty (forget the previous demo\'s Okta and Anypoint state)', false)
+  .option('--tenant <file>', 'tenant file (it must point at the sandboxes)', EXAMPLE_TENANT)
+  .option('--state-dir <dir>', 'where the sandboxes keep their state', DEFAULT_SANDBOX_STATE_DIR)
+  .action(async (o: DemoOptions) => {
+    const stack = new ShutdownStack();
+    let code = 1;
+    try {
+      code = await main({ ...o, tenant: resolve(o.tenant), stateDir: resolve(o.stateDir) }, stack);
+    } catch (err) {
+      if (!stack.isStopping) {
+        const e = err as Error & { code?: string };
+        console.error(`\ndemo failed${e instanceof CliError ? ` [${e.code}]` : ''}: ${e.message}`);
+        code = e instanceof CliError ? e.exitCode : 1;
+      }
+    } finally {
+      await stack.stopAll((m) => say(`[demo] ${m}`));
+    }
+    process.exit(code);
+  });
+
+void program.parseAsync(process.argv);

@@ -1,0 +1,65 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { TEST_ADDRESS_VAR } from '../support/temporal-bundles';
+import { uniqueTaskQueue } from '../support/temporal';
+
+const ROOT = resolve(__dirname, '../..');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+
+/** Every secret the sandboxes hold after the demo: API token, connected app, client secrets, access tokens. */
+function secretsIn(stateDir: string): string[] {
+  const okta = JSON.parse(readFileSync(join(stateDir, 'okta.json'), 'utf8'));
+  const anypoint = JSON.parse(readFileSync(join(stateDir, 'anypoint.json'), 'utf8'));
+  return [
+    ...okta.apiTokens.map((t: { token: string }) => t.token),
+    ...Object.values<{ secrets?: { secret: string }[] }>(okta.apps).flatMap((a) => (a.secrets ?? []).map((s) => s.secret)),
+    ...anypoint.connectedApps.map((c: { clientSecret: string }) => c.clientSecret),
+    ...anypoint.applications.map((a: { clientSecret?: string }) => a.clientSecret).filter(Boolean),
+    ...Object.keys(anypoint.tokens),
+  ];
+}
+
+/*
+ * The README's main command, run as a user runs it (a child process with the demo's fixed sandbox
+ * ports), against this run's Temporal server instead of starting an embedded one.
+ */
+describe('npm run demo', () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'demo-sandbox-'));
+  const env = {
+    ...process.env,
+    TEMPORAL_ADDRESS: process.env[TEST_ADDRESS_VAR],
+    ONBOARDING_TASK_QUEUE: uniqueTaskQueue('demo'),
+    ONBOARDING_CODEC_KEY: randomBytes(32).toString('base64'),
+    // The demo must work from the example file alone: nothing may come from the test's environment.
+    OKTA_API_TOKEN: '',
+    ANYPOINT_CLIENT_ID: '',
+    ANYPOINT_CLIENT_SECRET: '',
+  };
+  const demo = (...args: string[]) => promisify(execFile)(TSX, ['src/demo.ts', '--state-dir', stateDir, ...args], { cwd: ROOT, env, maxBuffer: 10 * 1024 * 1024 });
+  afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
+
+  it('onboards the example tenant through the pause and the proof; a second demo writes nothing; no secret is printed', async () => {
+    const first = await demo('--fresh');
+    expect(first.stdout).toContain('Paused: an Okta admin must assign the client Anypoint registered to its group');
+    expect(first.stdout).toMatch(/npm run cli -- approve solar-system --by <your name>/);
+    expect(first.stdout).toMatch(/as the Okta admin: assigned client \w+ \("Solar System Silver"\) to group silverSubscribers/);
+    expect(first.stdout).toContain('▸ Result: completed');
+    expect(first.stdout).toMatch(/✓ GET \/planets without a token → 401[\s\S]*✓ GET \/planets with the token → 200[\s\S]*✓ GET \/moons with the token → 403/);
+    expect(first.stdout).toMatch(/17 created, 1 updated, 2 unchanged/);
+
+    const second = await demo();
+    expect(second.stdout).not.toContain('Paused');
+    expect(second.stdout).toContain('0 writes to Okta, 0 to Anypoint');
+    expect(second.stdout).toContain('▸ Result: completed');
+
+    const output = [first.stdout, first.stderr, second.stdout, second.stderr].join('\n');
+    const secrets = secretsIn(stateDir);
+    expect(secrets.length).toBeGreaterThanOrEqual(6);
+    for (const secret of secrets) expect(output).not.toContain(secret);
+    expect(output).not.toMatch(/eyJ[\w-]+\.eyJ/); // no JWT (access token) either
+  });
+});
