@@ -12,6 +12,7 @@ import { createDataConverter } from './temporal/data-converter';
 import { taskQueueName } from './temporal/task-queue';
 import { CliError, approve, cancel, history, list, planDryRun, progress, startOnboarding } from './cli/operations';
 import { renderPlan, renderProgress } from './cli/render';
+import { HIDDEN, readCredentials } from './cli/credentials';
 
 const TERMINAL_PHASES = new Set(['completed', 'failed', 'cancelled']);
 
@@ -135,6 +136,24 @@ export function buildProgram(): Command {
       const out = { json: Boolean(opts.json || program.opts().json) };
       await withClient((client) => cancel(client, tenantId, opts.reason, opts.by));
       print(out, { cancelled: tenantId, reason: opts.reason }, () => `Cancellation requested for ${tenantId}; follow the rollback with: npm run cli -- status ${tenantId} --watch`);
+    });
+
+  program
+    .command('credentials')
+    .argument('<tenant.yaml>', 'tenant file')
+    .option('--show-secrets', 'print the client secrets (hidden otherwise)')
+    .option('--json', 'machine-readable output')
+    .description('Client ids of the clients an onboarding made, read from Okta and Anypoint; secrets only with --show-secrets')
+    .action(async (file: string, opts: { showSecrets?: boolean; json?: boolean }) => {
+      const out = { json: Boolean(opts.json || program.opts().json) };
+      const tenant = loadTenant(file);
+      const credentials = await readCredentials(tenant, { showSecrets: Boolean(opts.showSecrets) });
+      print(out, credentials, () =>
+        [
+          ...credentials.map((c) => `${c.name.padEnd(32)} ${c.purpose.padEnd(22)} client id ${(c.clientId ?? '(not created)').padEnd(24)} secret ${c.clientSecret}`),
+          ...(credentials.some((c) => c.clientSecret === HIDDEN) ? ['', 'Secrets are hidden; add --show-secrets to print them (they are read from Okta and Anypoint, never from Temporal).'] : []),
+        ].join('\n'),
+      );
     });
 
   program
