@@ -19,7 +19,7 @@ import { approve, progress, startOnboarding, workflowIdFor, CliError } from './c
 import { renderProgress } from './cli/render';
 import { loadTenantFile, TenantConfigError, formatTenantConfigError, type TenantConfig } from './config/tenant';
 import { startAllSandboxes, DEFAULT_PORTS, type AllSandboxes } from './sandbox';
-import { SandboxAdminClient } from './sandbox/core';
+import { SandboxAdminClient, isConfigurationWrite } from './sandbox/core';
 import { sandboxSecretEnv } from './sandbox/tenant';
 import { connectClient, connectWorker } from './temporal/connection';
 import { createDataConverter } from './temporal/data-converter';
@@ -33,8 +33,6 @@ import type { OnboardingProgress } from './workflows/messages';
 const EXAMPLE_TENANT = join(PROJECT_ROOT, 'examples', 'solar-system.tenant.yaml');
 const DEFAULT_SANDBOX_STATE_DIR = join(DATA_DIR, 'sandbox');
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
-/** Token issuance, introspection and sign-in are traffic, not configuration writes. */
-const NOT_A_WRITE = /\/(v1\/token|v1\/introspect|oauth2\/token|api\/v1\/authn)/;
 
 interface DemoOptions {
   interactive: boolean;
@@ -180,7 +178,7 @@ function writeCounter(sandboxes: AllSandboxes) {
   const admins = { okta: new SandboxAdminClient(sandboxes.okta.url), anypoint: new SandboxAdminClient(sandboxes.anypoint.url) };
   const marks = { okta: 0, anypoint: 0 };
   const writesSince = async (name: keyof typeof admins) =>
-    (await admins[name].requests(marks[name])).entries.filter((e) => !['GET', 'HEAD', 'OPTIONS'].includes(e.method) && !NOT_A_WRITE.test(e.url)).length;
+    (await admins[name].requests(marks[name])).entries.filter(isConfigurationWrite).length;
   return {
     async mark() {
       marks.okta = (await admins.okta.requests()).total;

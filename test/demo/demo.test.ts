@@ -4,24 +4,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { secretsOf } from '../support/inventory';
 import { TEST_ADDRESS_VAR } from '../support/temporal-bundles';
 import { uniqueTaskQueue } from '../support/temporal';
 
 const ROOT = resolve(__dirname, '../..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 
-/** Every secret the sandboxes hold after the demo: API token, connected app, client secrets, access tokens. */
-function secretsIn(stateDir: string): string[] {
-  const okta = JSON.parse(readFileSync(join(stateDir, 'okta.json'), 'utf8'));
-  const anypoint = JSON.parse(readFileSync(join(stateDir, 'anypoint.json'), 'utf8'));
-  return [
-    ...okta.apiTokens.map((t: { token: string }) => t.token),
-    ...Object.values<{ secrets?: { secret: string }[] }>(okta.apps).flatMap((a) => (a.secrets ?? []).map((s) => s.secret)),
-    ...anypoint.connectedApps.map((c: { clientSecret: string }) => c.clientSecret),
-    ...anypoint.applications.map((a: { clientSecret?: string }) => a.clientSecret).filter(Boolean),
-    ...Object.keys(anypoint.tokens),
-  ];
-}
+const secretsIn = (stateDir: string) =>
+  secretsOf({ okta: JSON.parse(readFileSync(join(stateDir, 'okta.json'), 'utf8')), anypoint: JSON.parse(readFileSync(join(stateDir, 'anypoint.json'), 'utf8')) });
 
 /*
  * The README's main command, run as a user runs it (a child process with the demo's fixed sandbox

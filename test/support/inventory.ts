@@ -69,3 +69,15 @@ export function inventoryDiff(before: Inventory, after: Inventory): { added: str
     changed: Object.keys(after).filter((k) => k in before && before[k] !== after[k]).sort(),
   };
 }
+
+/** Every secret the sandboxes hold: the Okta API token, client secrets of every app, the connected app's, Anypoint tokens. */
+export function secretsOf(state: { okta: any; anypoint: any }): string[] {
+  const { okta, anypoint } = state;
+  return [
+    ...okta.apiTokens.map((t: { token: string }) => t.token),
+    ...Object.values<{ secrets?: { secret: string }[] }>(okta.apps).flatMap((a) => (a.secrets ?? []).map((x) => x.secret)),
+    ...anypoint.connectedApps.map((c: { clientSecret: string }) => c.clientSecret),
+    ...anypoint.applications.map((a: { clientSecret?: string }) => a.clientSecret).filter(Boolean),
+    ...Object.keys(anypoint.tokens),
+  ];
+}

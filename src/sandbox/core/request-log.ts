@@ -52,3 +52,11 @@ export class RequestLog {
     this.counts.clear();
   }
 }
+
+/** Token issuance, introspection and sign-in: POSTs that are traffic, not configuration. */
+const TRAFFIC = /\/(v1\/token|v1\/introspect|oauth2\/token|api\/v1\/authn)(\?|$)/;
+
+/** A request that changed configuration: what "zero writes" on a re-run counts. */
+export function isConfigurationWrite(entry: Pick<RequestLogEntry, 'method' | 'url'>): boolean {
+  return !READ_METHODS.has(entry.method) && !TRAFFIC.test(entry.url);
+}
