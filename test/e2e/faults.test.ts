@@ -87,7 +87,7 @@ describe('onboarding under faults', () => {
   it('a 429 storm on both services → completes after the announced resets, nothing twice', async () => {
     const before = inventoryOf(await stack.state());
     // At most 5 refusals per service: 10 in all stays below an activity's 12 attempts, so no step
-    // can run out of attempts on 429s alone (rate-limited attempts count; see the report of issue 5).
+    // can run out of attempts on 429s alone (a rate-limited attempt uses up an attempt like any failure).
     const storm = { kind: 'rateLimit', probability: 0.3, times: 5, retryAfterSeconds: 1 } as const;
     // Left out in Okta: the calls other services make on the onboarding's behalf. The gateway
     // answers 500 when its introspection is refused (as a real one does) and the proof judges the
