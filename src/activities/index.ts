@@ -1,18 +1,20 @@
-// Every activity the worker registers, each wrapped so client errors become Temporal failures by cause.
+// Every activity the worker registers, each wrapped so client errors become Temporal failures by
+// cause, and heartbeating so a dead worker's activity is retried elsewhere quickly.
 import { anypointActivities } from './anypoint';
 import { withFailureMapping } from './failures';
+import { withHeartbeats } from './heartbeat';
 import * as notify from './notify';
 import { oktaActivities } from './okta';
 import * as plan from './plan';
 import * as proof from './proof';
 
-const all = withFailureMapping({
+const all = withHeartbeats(withFailureMapping({
   ...oktaActivities,
   ...anypointActivities,
   planOnboarding: plan.planOnboarding,
   proveIntegration: proof.proveIntegration,
   remindApprover: notify.remindApprover,
-});
+}));
 
 export const {
   checkOktaAccess,

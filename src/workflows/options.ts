@@ -7,9 +7,17 @@ import type { ActivityOptions } from '@temporalio/workflow';
  */
 export const NON_RETRYABLE_TYPES = ['okta.validation', 'okta.auth', 'okta.forbidden', 'okta.conflict', 'anypoint.validation', 'anypoint.auth', 'anypoint.forbidden', 'anypoint.conflict', 'config'];
 
+/**
+ * Every activity heartbeats while it runs (src/activities/heartbeat.ts): a worker that dies
+ * mid-step is noticed after this, not after the start-to-close timeout, which stays long enough
+ * for a step of many slow calls (each call has its own 30 s timeout).
+ */
+export const HEARTBEAT_TIMEOUT = '10 seconds';
+
 /** Converge steps: short calls, retried with backoff on 5xx and network errors. */
 export const ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   scheduleToCloseTimeout: '30 minutes',
   retry: {
     initialInterval: '1 second',
@@ -23,6 +31,7 @@ export const ACTIVITY_OPTIONS: ActivityOptions = {
 /** Undo steps retry longer: leaving a half-built tenant behind is worse than waiting. */
 export const COMPENSATION_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
   scheduleToCloseTimeout: '2 hours',
   retry: {
     initialInterval: '1 second',

@@ -1,0 +1,37 @@
+import { Context } from '@temporalio/activity';
+
+/** How often a running activity reports its worker alive; the SDK throttles what it actually sends. */
+const HEARTBEAT_EVERY_MS = 2_000;
+
+/**
+ * Heartbeats while each activity runs, so that Temporal notices a worker that died mid-activity
+ * within the heartbeat timeout (src/workflows/options.ts) instead of only at the start-to-close
+ * timeout, and retries the step on another worker. Liveness only: no progress is recorded, a retry
+ * starts over (every step is safe to retry). Called outside a worker (tests), it sends nothing.
+ */
+export function withHeartbeats<T extends Record<string, (...args: never[]) => Promise<unknown>>>(fns: T): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(fns)) {
+    wrapped[name] = async (...args: never[]) => {
+      const ctx = currentContext();
+      if (!ctx) return fn(...args);
+      ctx.heartbeat();
+      const timer = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
+      try {
+        return await fn(...args);
+      } finally {
+        clearInterval(timer);
+      }
+    };
+    Object.defineProperty(wrapped[name], 'name', { value: name });
+  }
+  return wrapped as T;
+}
+
+function currentContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,109 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { FaultSpec } from '../../src/sandbox/core';
+import { inventoryOf } from '../support/inventory';
+import { OnboardingStack } from '../support/onboarding-stack';
+import { startTestTemporal } from '../support/temporal';
+import { autoAssignment, expectCompletedAndProven, expectExactlyTheExampleTenant } from './support/onboarding-run';
+
+/*
+ * The failures that make naive provisioning create things twice: a write the service committed
+ * whose response never arrived, and bursts of 429s. Each run must still complete, prove the
+ * integration, and leave exactly the resources of a clean run.
+ */
+
+const ID = '[^/]+';
+
+/** Every create (and the writes that complete one) the onboarding makes in Okta. */
+const OKTA_CREATES: Omit<FaultSpec, 'kind'>[] = [
+  { method: 'POST', path: '^/api/v1/authorizationServers$' },
+  { method: 'POST', path: `^/api/v1/authorizationServers/${ID}/scopes$`, times: 2 },
+  { method: 'POST', path: '^/api/v1/groups$', times: 2 },
+  { method: 'POST', path: `^/api/v1/authorizationServers/${ID}/policies$` },
+  { method: 'POST', path: `^/api/v1/authorizationServers/${ID}/policies/${ID}/rules$` },
+  // The introspection client and the SSO app.
+  { method: 'POST', path: '^/api/v1/apps$', times: 2 },
+  // The SSO app's redirect URI (a replace of the app).
+  { method: 'PUT', path: `^/api/v1/apps/${ID}$` },
+  // The group assignment of the registered client (auto mode).
+  { method: 'PUT', path: `^/api/v1/apps/${ID}/groups/${ID}$` },
+];
+
+/** Every create the onboarding makes in Anypoint (the sandbox seeds the Exchange asset, so it is not published). */
+const ANYPOINT_CREATES: Omit<FaultSpec, 'kind'>[] = [
+  { method: 'POST', path: `^/accounts/api/organizations/${ID}/clientProviders$` },
+  { method: 'POST', path: `^/accounts/api/organizations/${ID}/identityProviders$` },
+  { method: 'POST', path: `^/apimanager/x?api/v1/organizations/${ID}/environments/${ID}/apis$` },
+  { method: 'POST', path: `/apis/${ID}/deployments$` },
+  { method: 'POST', path: `^/apimanager/api/v1/organizations/${ID}/environments/${ID}/apis/${ID}/policies$`, times: 2 },
+  // Anypoint registers the client in Okta through DCR while creating the application: a retry
+  // must find the application, not register a second Okta client.
+  { method: 'POST', path: `^/exchange/api/v2/organizations/${ID}/applications$` },
+  // Without SLA tiers the contract is approved as it is created: there is no approval call to lose.
+  { method: 'POST', path: `/apis/${ID}/contracts$` },
+];
+
+describe('onboarding under faults', () => {
+  let env: TestWorkflowEnvironment;
+  let stack: OnboardingStack;
+  beforeAll(async () => {
+    env = await startTestTemporal();
+  });
+  // Fresh sandboxes per test: each run must start from the seed alone to be compared with a clean run.
+  beforeEach(async () => {
+    stack = await OnboardingStack.start(env);
+  });
+  afterEach(async () => {
+    await stack?.close();
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  async function onboard() {
+    const cfg = stack.tenant(autoAssignment);
+    return (await stack.worker()).runUntil(async () => (await (await stack.start(cfg)).result()).progress);
+  }
+
+  it.each([
+    { okta: 'status', anypoint: 'reset' },
+    { okta: 'reset', anypoint: 'status' },
+  ] as const)('every create committed but its response lost (Okta: $okta, Anypoint: $anypoint) → completes, nothing twice', async (modes) => {
+    const before = inventoryOf(await stack.state());
+    for (const spec of OKTA_CREATES) await stack.okta.addFault({ kind: 'lostResponse', mode: modes.okta, times: 1, ...spec });
+    for (const spec of ANYPOINT_CREATES) await stack.anypoint.addFault({ kind: 'lostResponse', mode: modes.anypoint, times: 1, ...spec });
+
+    expectCompletedAndProven(await onboard());
+
+    // Every rule fired as often as it was allowed to (a rule retires after its last time), so each create really lost its response.
+    expect(await stack.okta.faults()).toEqual([]);
+    expect(await stack.anypoint.faults()).toEqual([]);
+    const lost = async (s: typeof stack.okta) => (await s.requests()).entries.filter((e) => e.fault === 'lostResponse').length;
+    const expected = (specs: Omit<FaultSpec, 'kind'>[]) => specs.reduce((n, s) => n + (s.times ?? 1), 0);
+    expect(await lost(stack.okta)).toBe(expected(OKTA_CREATES));
+    expect(await lost(stack.anypoint)).toBe(expected(ANYPOINT_CREATES));
+    await expectExactlyTheExampleTenant(stack, before);
+  });
+
+  it('a 429 storm on both services → completes after the announced resets, nothing twice', async () => {
+    const before = inventoryOf(await stack.state());
+    // At most 5 refusals per service: 10 in all stays below an activity's 12 attempts, so no step
+    // can run out of attempts on 429s alone (a rate-limited attempt uses up an attempt like any failure).
+    const storm = { kind: 'rateLimit', probability: 0.3, times: 5, retryAfterSeconds: 1 } as const;
+    // Left out in Okta: the calls other services make on the onboarding's behalf. The gateway
+    // answers 500 when its introspection is refused (as a real one does) and the proof judges the
+    // gateway's answers; Anypoint relays a refused DCR registration as a 400, which is final.
+    await stack.okta.addFault({ ...storm, path: '^(?!/oauth2/v1/clients$|.*/v1/introspect$)' });
+    await stack.anypoint.addFault(storm);
+
+    expectCompletedAndProven(await onboard());
+
+    // The storms ran their course: both rules retired after their 5 refusals each, which the services answered with 429.
+    expect(await stack.okta.faults()).toEqual([]);
+    expect(await stack.anypoint.faults()).toEqual([]);
+    for (const s of [stack.okta, stack.anypoint]) {
+      const limited = (await s.requests()).entries.filter((e) => e.fault === 'rateLimit');
+      expect(limited.map((e) => e.status)).toEqual(Array(storm.times).fill(429));
+    }
+    await expectExactlyTheExampleTenant(stack, before);
+  });
+});
