@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { ExternalApiError } from '../clients/errors';
 import { SecretReferenceError } from '../config/secrets';
+import { wrapEach } from './wrap';
 
 /**
  * Turns a client error into the failure Temporal retries by cause: rate limits wait for the
@@ -27,16 +28,11 @@ export function toActivityFailure(err: unknown): unknown {
 
 /** Wraps every activity of a module so each throws failures Temporal understands. */
 export function withFailureMapping<T extends Record<string, (...args: never[]) => Promise<unknown>>>(fns: T): T {
-  const wrapped: Record<string, unknown> = {};
-  for (const [name, fn] of Object.entries(fns)) {
-    wrapped[name] = async (...args: never[]) => {
-      try {
-        return await fn(...args);
-      } catch (err) {
-        throw toActivityFailure(err);
-      }
-    };
-    Object.defineProperty(wrapped[name], 'name', { value: name });
-  }
-  return wrapped as T;
+  return wrapEach(fns, async (call) => {
+    try {
+      return await call();
+    } catch (err) {
+      throw toActivityFailure(err);
+    }
+  });
 }

@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { wrapEach } from './wrap';
 
 /** How often a running activity reports its worker alive; the SDK throttles what it actually sends. */
 const HEARTBEAT_EVERY_MS = 2_000;
@@ -10,22 +11,17 @@ const HEARTBEAT_EVERY_MS = 2_000;
  * starts over (every step is safe to retry). Called outside a worker (tests), it sends nothing.
  */
 export function withHeartbeats<T extends Record<string, (...args: never[]) => Promise<unknown>>>(fns: T): T {
-  const wrapped: Record<string, unknown> = {};
-  for (const [name, fn] of Object.entries(fns)) {
-    wrapped[name] = async (...args: never[]) => {
-      const ctx = currentContext();
-      if (!ctx) return fn(...args);
-      ctx.heartbeat();
-      const timer = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
-      try {
-        return await fn(...args);
-      } finally {
-        clearInterval(timer);
-      }
-    };
-    Object.defineProperty(wrapped[name], 'name', { value: name });
-  }
-  return wrapped as T;
+  return wrapEach(fns, async (call) => {
+    const ctx = currentContext();
+    if (!ctx) return call();
+    ctx.heartbeat();
+    const timer = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
+    try {
+      return await call();
+    } finally {
+      clearInterval(timer);
+    }
+  });
 }
 
 function currentContext(): Context | undefined {

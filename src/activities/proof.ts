@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import { request } from 'undici';
 import type { TenantConfig } from '../config/tenant';
 import { anypointFor, oktaFor } from './clients';
@@ -41,6 +42,12 @@ export async function proveIntegration(cfg: TenantConfig, ctx: AnypointContext, 
   const probes: ProbeResult[] = [];
   for (const c of v.allowed) probes.push(await probe(c.method, c.path, c.expect, token.accessToken));
   for (const c of v.denied) probes.push(await probe(c.method, c.path, c.expect, token.accessToken));
+
+  // A 5xx is the gateway (or its introspection) failing, not a verdict on the policies: try the proof again.
+  const unavailable = [withoutToken, ...probes].find((p) => p.actual >= 500);
+  if (unavailable) {
+    throw ApplicationFailure.retryable(`The gateway answered ${unavailable.method} ${unavailable.path} with ${unavailable.actual}; the proof is retried until it answers.`, 'gateway.unavailable');
+  }
 
   return {
     tokenScopes: token.scope ? token.scope.split(' ') : [],

@@ -14,7 +14,11 @@ export const NON_RETRYABLE_TYPES = ['okta.validation', 'okta.auth', 'okta.forbid
  */
 export const HEARTBEAT_TIMEOUT = '10 seconds';
 
-/** Converge steps: short calls, retried with backoff on 5xx and network errors. */
+/**
+ * Converge steps: short calls, retried with backoff on 5xx and network errors. The budget is time
+ * (30 minutes per step), not a count of attempts: a 429 storm with short resets would otherwise
+ * burn through the attempts in seconds and roll back a run that only had to wait.
+ */
 export const ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
@@ -23,7 +27,6 @@ export const ACTIVITY_OPTIONS: ActivityOptions = {
     initialInterval: '1 second',
     backoffCoefficient: 2,
     maximumInterval: '1 minute',
-    maximumAttempts: 12,
     nonRetryableErrorTypes: NON_RETRYABLE_TYPES,
   },
 };
