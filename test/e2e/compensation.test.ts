@@ -123,6 +123,18 @@ describe('compensation on the sandboxes', () => {
     expectRolledBack(outcome, kept);
   });
 
+  it('Anypoint providers: a sibling step still retrying when another fails is awaited before the undo', async () => {
+    const kept = await preExisting();
+    // The client provider is created only on its third attempt (after ~3 s of backoff), long after
+    // the identity provider, running beside it, was refused: compensation must not start before.
+    await stack.anypoint.addFault({ kind: 'error', status: 503, method: 'POST', path: '/clientProviders$', times: 2 });
+    await stack.anypoint.addFault({ kind: 'error', status: REFUSED, method: 'POST', path: '/identityProviders$' });
+    const outcome = await runToFailure(stack.tenant());
+    expect(outcome.failure.message).toMatch(/identity provider/i);
+    expect(outcome.progress.steps.find((s) => s.key === 'anypoint.clientProvider')?.outcome).toBe('created');
+    expectRolledBack(outcome, kept);
+  });
+
   it('API instance: the second policy is refused after the first was applied', async () => {
     const kept = await preExisting();
     const outcome = await runToFailure(stack.tenant(), {
