@@ -104,6 +104,20 @@ describe('compensation on the sandboxes', () => {
     expectRolledBack(outcome, kept);
   });
 
+  it('Okta: an undo whose parent is already gone counts as done (the server deleted by an admin mid-run)', async () => {
+    const kept = await preExisting();
+    const outcome = await runToFailure(stack.tenant(), {
+      overrides: {
+        ensurePolicyRule: async () => {
+          await okta.deleteAuthorizationServer((await okta.findAuthorizationServerByName('solar-system'))!.id!);
+          throw ApplicationFailure.nonRetryable('rule refused after the server was deleted', 'okta.validation');
+        },
+      },
+    });
+    expect(outcome.failure.message).toContain('rule refused after the server was deleted');
+    expectRolledBack(outcome, kept);
+  });
+
   it('Anypoint providers: the identity provider is refused; nothing of the adopted default server changes', async () => {
     const kept = await preExisting();
     await stack.anypoint.addFault({ kind: 'error', status: REFUSED, method: 'POST', path: '/identityProviders$' });
