@@ -17,7 +17,7 @@ type Anypoint = ReturnType<typeof anypointFor>;
 
 export const OIDC_POLICY = { groupId: '68ef9520-24e9-4cf2-b2f5-620025690913', assetId: 'openidconnect-access-token-enforcement', assetVersion: '1.3.0' };
 
-function assetGroupId(cfg: Cfg, ctx: AnypointContext): string {
+export function assetGroupId(cfg: Cfg, ctx: AnypointContext): string {
   return cfg.anypoint.api.asset.groupId ?? ctx.orgId;
 }
 

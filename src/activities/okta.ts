@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { ExternalApiError } from '../clients/errors';
 import type { TenantConfig } from '../config/tenant';
 import { oktaFor } from './clients';
 import { converge, diffFields, type Convergence } from './converge';
@@ -198,6 +199,16 @@ async function groupIds(cfg: Cfg, names: string[]): Promise<string[]> {
   return ids;
 }
 
+/** A lookup under a parent that is gone (404) finds nothing: the child went with its parent. */
+async function unlessParentGone<T>(lookup: Promise<T | undefined>): Promise<T | undefined> {
+  try {
+    return await lookup;
+  } catch (err) {
+    if (err instanceof ExternalApiError && err.kind === 'not_found') return undefined;
+    throw err;
+  }
+}
+
 /** App assignments need real group ids; the Everyone pseudo group maps to the built-in group. */
 async function assignableGroupId(cfg: Cfg, name: string): Promise<string | undefined> {
   const group = await oktaFor(cfg).findGroupByName(name === EVERYONE ? 'Everyone' : name, name === EVERYONE ? 'BUILT_IN' : undefined);
@@ -279,7 +290,7 @@ export const oktaActivities = {
   async deleteScope(cfg: Cfg, target: UndoTarget): Promise<void> {
     const asId = target.parents?.authServerId;
     if (!asId) return;
-    const id = target.id ?? (await oktaFor(cfg).findScopeByName(asId, target.name!))?.id;
+    const id = target.id ?? (await unlessParentGone(oktaFor(cfg).findScopeByName(asId, target.name!)))?.id;
     if (id) await oktaFor(cfg).deleteScope(asId, id);
   },
 
@@ -291,14 +302,14 @@ export const oktaActivities = {
   async deleteAccessPolicy(cfg: Cfg, target: UndoTarget): Promise<void> {
     const asId = target.parents?.authServerId;
     if (!asId) return;
-    const id = target.id ?? (await oktaFor(cfg).findPolicyByName(asId, target.name!))?.id;
+    const id = target.id ?? (await unlessParentGone(oktaFor(cfg).findPolicyByName(asId, target.name!)))?.id;
     if (id) await oktaFor(cfg).deletePolicy(asId, id);
   },
 
   async deletePolicyRule(cfg: Cfg, target: UndoTarget): Promise<void> {
     const { authServerId, policyId } = target.parents ?? {};
     if (!authServerId || !policyId) return;
-    const id = target.id ?? (await oktaFor(cfg).findRuleByName(authServerId, policyId, target.name!))?.id;
+    const id = target.id ?? (await unlessParentGone(oktaFor(cfg).findRuleByName(authServerId, policyId, target.name!)))?.id;
     if (id) await oktaFor(cfg).deleteRule(authServerId, policyId, id);
   },
 

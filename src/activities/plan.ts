@@ -1,5 +1,5 @@
 import type { TenantConfig } from '../config/tenant';
-import { oktaFor } from './clients';
+import { anypointFor, oktaFor } from './clients';
 import { planOf } from './converge';
 import {
   authorizationServerConvergence,
@@ -12,6 +12,7 @@ import {
 } from './okta';
 import {
   apiInstanceConvergence,
+  assetGroupId,
   clientApplicationConvergence,
   clientProviderConvergence,
   contractConvergence,
@@ -63,6 +64,14 @@ export async function planOnboarding(cfg: TenantConfig, ctx: AnypointContext): P
   if (cfg.okta.ssoApp) {
     const name = cfg.anypoint.identityProvider?.name ?? 'Okta';
     add(await planOf('anypoint.identityProvider', 'anypoint', `Anypoint identity provider "${name}"`, identityProviderConvergence(cfg, ctx, endpoints, sso?.id)));
+  }
+  // Planned like any other resource: an asset that was already in Exchange must get no undo.
+  if (cfg.anypoint.api.raml) {
+    const { assetId, version } = cfg.anypoint.api.asset;
+    const id = `${assetGroupId(cfg, ctx)}/${assetId}/${version}`;
+    const resource = `Exchange asset ${id}`;
+    if (await anypointFor(cfg).getAsset(assetGroupId(cfg, ctx), assetId, version)) add({ key: 'anypoint.asset', system: 'anypoint', resource, action: 'unchanged', id });
+    else absent('anypoint.asset', 'anypoint', resource);
   }
   const api = await planOf('anypoint.apiInstance', 'anypoint', `API instance "${cfg.anypoint.api.instanceLabel}"`, apiInstanceConvergence(cfg, ctx, provider.id));
   add(api);

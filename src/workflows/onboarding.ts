@@ -15,7 +15,7 @@ import type { AnypointContext, OktaEndpoints, PlanEntry, RegisteredClient, StepR
 import type { TenantConfig } from '../config/tenant';
 import { ONBOARDING_PHASE, TENANT_ID } from '../temporal/search-attributes';
 import { durationMs } from '../config/duration';
-import { Saga, describeError } from './saga';
+import { Saga, allSettled, describeError } from './saga';
 import {
   Approval,
   OnboardingProgress,
@@ -140,9 +140,9 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
     for (const entry of plan.entries) planByKey.set(entry.key, entry);
 
     setPhase('okta');
-    const [server, , introspection, sso] = await Promise.all([
+    const [server, , introspection, sso] = await allSettled([
       oktaAuthorizationServer(),
-      Promise.all(cfg.okta.groups.map((g) => ensureGroup(g.name))),
+      allSettled(cfg.okta.groups.map((g) => ensureGroup(g.name))),
       saga.step('okta.introspectionClient', `Okta introspection client "${cfg.okta.introspectionClient.label}"`,
         () => act.ensureIntrospectionClient(cfg),
         (r) => undoAct.deleteOktaApp(cfg, { key: 'okta.introspectionClient', id: r?.id, name: cfg.okta.introspectionClient.label })),
@@ -157,7 +157,7 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
     );
 
     setPhase('anypoint');
-    const [provider] = await Promise.all([
+    const [provider] = await allSettled([
       saga.step('anypoint.clientProvider', `Anypoint client provider "${cfg.anypoint.clientProvider.name}"`,
         () => act.ensureClientProvider(cfg, anypoint, endpoints, introspection.id),
         (r) => undoAct.deleteClientProvider(cfg, anypoint, { key: 'anypoint.clientProvider', id: r?.id, name: cfg.anypoint.clientProvider.name })),
@@ -184,7 +184,7 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
         (r) => undoAct.deleteApiPolicy(cfg, anypoint, { key, id: r?.id, name: String(index), parents: apiParent }));
     }
 
-    await Promise.all(cfg.anypoint.clientApplications.map((app) => clientApplication(anypoint, api.id, app.name, app.groups)));
+    await allSettled(cfg.anypoint.clientApplications.map((app) => clientApplication(anypoint, api.id, app.name, app.groups)));
 
     await groupAssignment();
 
@@ -208,7 +208,7 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
       () => act.ensureAuthorizationServer(cfg),
       (r) => undoAct.deleteAuthorizationServer(cfg, { key: 'okta.authorizationServer', id: r?.id }));
     const parents = { authServerId: server.id };
-    await Promise.all(cfg.okta.scopes.map((scope) =>
+    await allSettled(cfg.okta.scopes.map((scope) =>
       saga.step(`okta.scope:${scope.name}`, `Okta scope "${scope.name}"`,
         () => act.ensureScope(cfg, server.id, scope.name),
         (r) => undoAct.deleteScope(cfg, { key: `okta.scope:${scope.name}`, id: r?.id, name: scope.name, parents })),

@@ -19,6 +19,17 @@ export function describeError(err: unknown): string {
 }
 
 /**
+ * Promise.all for parallel steps, except that it fails only once every branch has settled: a
+ * sibling still running (or retrying) when another branch fails would otherwise create its
+ * resource after compensation had already looked for it, and leave it behind.
+ */
+export async function allSettled<T extends readonly unknown[] | []>(branches: T): Promise<{ -readonly [P in keyof T]: Awaited<T[P]> }> {
+  const results = await Promise.allSettled(branches as readonly unknown[]);
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [P in keyof T]: Awaited<T[P]> };
+}
+
+/**
  * Runs steps and remembers how to undo each one. An undo is registered BEFORE its step runs,
  * because a step that timed out may still have succeeded; it only ever applies to resources
  * that the plan (taken before any write) showed as absent, so nothing pre-existing is touched.

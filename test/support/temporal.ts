@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { DataConverter } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ClientOptionsForTestEnv } from '@temporalio/testing/lib/client';
 import type { WorkflowBundleOption } from '@temporalio/worker';
@@ -71,10 +72,18 @@ const isDataConverter = (x: object): x is DataConverter => ['payloadCodecs', 'pa
 export async function startTimeSkippingTemporal(opts: StartTimeSkippingOptions | DataConverter = {}): Promise<TestWorkflowEnvironment> {
   const options: StartTimeSkippingOptions = isDataConverter(opts) ? { dataConverter: opts } : opts;
   const { testServer } = ensureTemporalBinaries();
-  return TestWorkflowEnvironment.createTimeSkipping({
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: testServer } },
     client: clientOptions(options),
   });
+  // The test server starts without them, and an upsert of an unknown attribute fails the workflow
+  // task, which is retried forever: the run would hang instead of failing.
+  const { IndexedValueType } = temporal.api.enums.v1;
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTES.map((k) => [k.name, IndexedValueType[`INDEXED_VALUE_TYPE_${k.type}`]])),
+  });
+  return env;
 }
 
 /** A workflow bundle global setup built for this run: pass it as Worker.create's/runReplayHistory's `workflowBundle`. */

@@ -194,7 +194,18 @@ const SERVER_ERROR_SUMMARIES: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
+/** Okta's code for an injected 4xx: E0000009 is only ever a 5xx, and clients classify by code. */
+const CLIENT_ERRORS: Record<number, [code: string, summary: string]> = {
+  401: ['E0000011', 'Invalid token provided'],
+  403: ['E0000006', 'You do not have permission to perform the requested action'],
+  404: ['E0000007', 'Not found: Resource not found'],
+};
+
 export function serverErrorResponse(status: number): CannedResponse {
+  if (status >= 400 && status < 500 && status !== 429) {
+    const [code, summary] = CLIENT_ERRORS[status] ?? ['E0000001', 'Api validation failed: injected fault'];
+    return { status, body: oktaErrorBody(code, summary) };
+  }
   return { status, body: oktaErrorBody('E0000009', SERVER_ERROR_SUMMARIES[status] ?? 'Internal Server Error') };
 }
 

@@ -35,6 +35,14 @@ describe('Okta sandbox: injected faults, as a client sees them', () => {
     expect(log.counts['GET /api/v1/users/:userId']).toBe(1);
   });
 
+  it('error with a 4xx status: Okta’s 4xx code, never E0000009 (which clients read as a retryable 5xx)', async () => {
+    await okta.admin.addFault({ kind: 'error', status: 400, method: 'POST', path: '^/api/v1/groups$', times: 1 });
+    expect(await createGroup('refused')).toMatchObject({ status: 400, body: { errorCode: 'E0000001' } });
+    await okta.admin.addFault({ kind: 'error', status: 403, method: 'POST', path: '^/api/v1/groups$', times: 1 });
+    expect(await createGroup('forbidden')).toMatchObject({ status: 403, body: { errorCode: 'E0000006' } });
+    expect(await groupNames()).toEqual(['Everyone']);
+  });
+
   it('rateLimit: a 429 E0000047 with X-Rate-Limit headers announcing the reset', async () => {
     await okta.admin.addFault({ kind: 'rateLimit', retryAfterSeconds: 7, method: 'GET', path: '^/api/v1/apps$', times: 1 });
     const res = await okta.call('GET', '/api/v1/apps', { op: 'listApplications' });
