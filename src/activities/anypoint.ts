@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { request } from 'undici';
 import type { TenantConfig } from '../config/tenant';
 import { anypointFor, oktaFor } from './clients';
-import { converge, diffFields, type Convergence } from './converge';
+import { converge, diffFields, unlessParentGone, type Convergence } from './converge';
 import type { AnypointContext, OktaEndpoints, StepResult, UndoTarget } from './types';
 import { resolveSecretRef } from '../config/secrets';
 import { ApplicationFailure } from '@temporalio/activity';
@@ -283,13 +283,13 @@ export const anypointActivities = {
 
   async deleteProxyDeployment(cfg: Cfg, ctx: AnypointContext, target: UndoTarget): Promise<void> {
     const apiId = target.parents?.apiId;
-    const id = target.id ?? (await deploymentConvergence(cfg, ctx, apiId).find())?.id;
+    const id = target.id ?? (await unlessParentGone(deploymentConvergence(cfg, ctx, apiId).find()))?.id;
     if (apiId && id !== undefined) await anypointFor(cfg).deleteDeployment(ctx.orgId, ctx.environmentId, apiId, String(id));
   },
 
   async deleteApiPolicy(cfg: Cfg, ctx: AnypointContext, target: UndoTarget): Promise<void> {
     const apiId = target.parents?.apiId;
-    const id = target.id ?? (await policyConvergence(cfg, ctx, apiId, Number(target.name)).find())?.id;
+    const id = target.id ?? (await unlessParentGone(policyConvergence(cfg, ctx, apiId, Number(target.name)).find()))?.id;
     if (apiId && id !== undefined) await anypointFor(cfg).deletePolicy(ctx.orgId, ctx.environmentId, apiId, String(id));
   },
 
@@ -316,7 +316,7 @@ export const anypointActivities = {
 async function findContract(cfg: Cfg, ctx: AnypointContext, target: UndoTarget): Promise<AnyRecord | undefined> {
   const apiId = target.parents?.apiId;
   if (!apiId) return undefined;
-  const contracts: AnyRecord[] = await anypointFor(cfg).listContracts(ctx.orgId, ctx.environmentId, apiId);
+  const contracts: AnyRecord[] = (await unlessParentGone(anypointFor(cfg).listContracts(ctx.orgId, ctx.environmentId, apiId))) ?? [];
   return contracts.find((c) => (target.id ? String(c.id) === target.id : String((c.application as AnyRecord | undefined)?.id ?? c.applicationId) === target.name));
 }
 

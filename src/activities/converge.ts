@@ -1,3 +1,4 @@
+import { ExternalApiError } from '../clients/errors';
 import type { PlanEntry, StepResult } from './types';
 
 /** How one resource is found, compared and brought to its desired state. */
@@ -32,14 +33,15 @@ export async function planOf<R>(
   key: string,
   system: PlanEntry['system'],
   resource: string,
-  c: Pick<Convergence<R>, 'find' | 'differences' | 'idOf'>,
+  c: Pick<Convergence<R>, 'find' | 'differences' | 'idOf' | 'facts'>,
 ): Promise<PlanEntry> {
   const existing = await c.find();
   if (!existing) return { key, system, resource, action: 'create' };
   const changes = c.differences(existing);
+  const known = { id: c.idOf(existing), ...(c.facts ? { facts: c.facts(existing) } : {}) };
   return changes.length > 0
-    ? { key, system, resource, action: 'update', id: c.idOf(existing), changes }
-    : { key, system, resource, action: 'unchanged', id: c.idOf(existing) };
+    ? { key, system, resource, action: 'update', ...known, changes }
+    : { key, system, resource, action: 'unchanged', ...known };
 }
 
 /** Compares selected fields; arrays compare as sets because Okta and Anypoint reorder them. */
@@ -56,4 +58,14 @@ function sameValue(a: unknown, b: unknown): boolean {
     return diffFields(a as Record<string, unknown>, b as Record<string, unknown>).length === 0;
   }
   return a === b || (a === undefined && b === null) || (a === null && b === undefined);
+}
+
+/** An undo's lookup under a parent that is gone (404) finds nothing: the child went with its parent. */
+export async function unlessParentGone<T>(lookup: Promise<T | undefined>): Promise<T | undefined> {
+  try {
+    return await lookup;
+  } catch (err) {
+    if (err instanceof ExternalApiError && err.kind === 'not_found') return undefined;
+    throw err;
+  }
 }

@@ -1,8 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { ExternalApiError } from '../clients/errors';
 import type { TenantConfig } from '../config/tenant';
 import { oktaFor } from './clients';
-import { converge, diffFields, type Convergence } from './converge';
+import { converge, diffFields, unlessParentGone, type Convergence } from './converge';
 import type { MissingAssignment, OktaEndpoints, RegisteredClient, StepResult, UndoTarget } from './types';
 
 /*
@@ -175,6 +174,28 @@ function appConvergence(okta: ReturnType<typeof oktaFor>, label: string, desired
   };
 }
 
+/** An app (client) assigned to a group; the id is the group's. Used for registered clients and the SSO app. */
+export function groupAssignmentConvergence(cfg: Cfg, appId: string | undefined, group: string): Convergence<{ id: string }> {
+  const okta = oktaFor(cfg);
+  let groupId: string | undefined;
+  const resolveGroup = async () => (groupId ??= await assignableGroupId(cfg, group));
+  return {
+    find: async () => {
+      const id = await resolveGroup();
+      return appId && id && (await okta.getAppGroupAssignment(appId, id)) ? { id } : undefined;
+    },
+    create: async () => {
+      const id = await resolveGroup();
+      if (!id) throw new Error(`Okta group "${group}" does not exist`);
+      await okta.assignGroupToApp(appId!, id);
+      return { id };
+    },
+    differences: () => [],
+    update: async (a) => a,
+    idOf: (a) => a.id,
+  };
+}
+
 /** Adopting is never creating: a missing server is a configuration error, not something to retry. */
 function adoptedServerMissing(id: string): ApplicationFailure {
   return ApplicationFailure.create({
@@ -197,16 +218,6 @@ async function groupIds(cfg: Cfg, names: string[]): Promise<string[]> {
     ids.push(group.id);
   }
   return ids;
-}
-
-/** A lookup under a parent that is gone (404) finds nothing: the child went with its parent. */
-async function unlessParentGone<T>(lookup: Promise<T | undefined>): Promise<T | undefined> {
-  try {
-    return await lookup;
-  } catch (err) {
-    if (err instanceof ExternalApiError && err.kind === 'not_found') return undefined;
-    throw err;
-  }
 }
 
 /** App assignments need real group ids; the Everyone pseudo group maps to the built-in group. */
@@ -270,14 +281,8 @@ export const oktaActivities = {
     return missing;
   },
 
-  async assignGroupToClient(cfg: Cfg, clientId: string, group: string): Promise<StepResult> {
-    const okta = oktaFor(cfg);
-    const groupId = await assignableGroupId(cfg, group);
-    if (!groupId) throw new Error(`Okta group "${group}" does not exist`);
-    if (await okta.getAppGroupAssignment(clientId, groupId)) return { outcome: 'unchanged', id: groupId };
-    await okta.assignGroupToApp(clientId, groupId);
-    return { outcome: 'created', id: groupId };
-  },
+  /** Assigns an Okta app (a registered client or the SSO app) to a group. */
+  assignGroupToClient: (cfg: Cfg, clientId: string, group: string): Promise<StepResult> => converge(groupAssignmentConvergence(cfg, clientId, group)),
 
   // Undo steps: idempotent (a resource already gone counts as undone).
 

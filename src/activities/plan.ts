@@ -7,6 +7,7 @@ import {
   introspectionClientConvergence,
   policyConvergence as oktaPolicyConvergence,
   ruleConvergence,
+  groupAssignmentConvergence,
   scopeConvergence,
   ssoAppConvergence,
 } from './okta';
@@ -51,6 +52,9 @@ export async function planOnboarding(cfg: TenantConfig, ctx: AnypointContext): P
   if (cfg.okta.ssoApp) {
     sso = await planOf('okta.ssoApp', 'okta', `Okta SSO web app "${cfg.okta.ssoApp.label}"`, ssoAppConvergence(cfg));
     add(sso);
+    for (const group of cfg.okta.ssoApp.groups ?? []) {
+      add(await planOf(`okta.ssoAssignment:${group}`, 'okta', `Okta group "${group}" assigned to the SSO app`, groupAssignmentConvergence(cfg, sso.id, group)));
+    }
   }
 
   // Anypoint resources that embed Okta values are compared against the current Okta endpoints.
@@ -83,6 +87,12 @@ export async function planOnboarding(cfg: TenantConfig, ctx: AnypointContext): P
     const planned = await planOf(`anypoint.application:${app.name}`, 'anypoint', `Exchange client application "${app.name}"`, clientApplicationConvergence(cfg, ctx, api.id, app.name));
     add(planned);
     add(await planOf(`anypoint.contract:${app.name}`, 'anypoint', `Contract of "${app.name}"`, contractConvergence(cfg, ctx, api.id, planned.id)));
+    // Assignments the run makes itself (auto mode); a manual assignment is the Okta admin's, never undone.
+    if (cfg.assignment.mode === 'auto') {
+      for (const group of app.groups) {
+        add(await planOf(`okta.assignment:${app.name}:${group}`, 'okta', `Okta group "${group}" assigned to the client of "${app.name}"`, groupAssignmentConvergence(cfg, planned.facts?.clientId, group)));
+      }
+    }
   }
   return { entries };
 }

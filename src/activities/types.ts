@@ -27,6 +27,8 @@ export interface PlanEntry {
   id?: string;
   /** Why an update is planned: the fields that differ. */
   changes?: string[];
+  /** Non-secret facts of the existing resource (e.g. a registered client's id). */
+  facts?: Record<string, string>;
 }
 
 export interface Plan {

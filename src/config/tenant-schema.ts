@@ -196,7 +196,11 @@ const okta = z
     accessPolicy,
     introspectionClient: z.object({ label: name }).strict().describe('Confidential service app Anypoint uses to introspect tokens.'),
     ssoApp: z
-      .object({ label: name, postLogoutRedirectUris: z.array(redirectUri).default([]) })
+      .object({
+        label: name,
+        postLogoutRedirectUris: z.array(redirectUri).default([]),
+        groups: z.array(name).default([]).describe('Okta groups whose members may sign in to Anypoint (from okta.groups, or EVERYONE); Okta refuses sign-in to users not assigned to the app'),
+      })
       .strict()
       .optional()
       .describe('Web app for signing in to Anypoint with Okta; omit to leave SSO alone.'),
@@ -382,6 +386,11 @@ function crossFieldChecks(cfg: ParsedTenant, report: Report): void {
   if (proxy.type !== 'CH' && !proxy.targetId) {
     report(['anypoint', 'api', 'proxy', 'targetId'], `is required for deployment type ${proxy.type}`, 'set the id of the Runtime Fabric, CloudHub 2.0 space or Flex Gateway target');
   }
+
+  cfg.okta.ssoApp?.groups.forEach((g, gi) => {
+    if (!knownGroup(g)) report(['okta', 'ssoApp', 'groups', gi], `group "${g}" is not defined`, groupFix);
+  });
+  if (cfg.okta.ssoApp) duplicates(cfg.okta.ssoApp.groups, ['okta', 'ssoApp', 'groups'], 'group');
 
   if (cfg.okta.ssoApp && !cfg.anypoint.identityProvider) {
     report(['anypoint', 'identityProvider'], 'is required when okta.ssoApp is set', 'add anypoint.identityProvider: { name: Okta SSO }, or remove okta.ssoApp');

@@ -152,6 +152,11 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
             (r) => undoAct.deleteOktaApp(cfg, { key: 'okta.ssoApp', id: r?.id, name: cfg.okta.ssoApp?.label }))
         : undefined,
     ]);
+    // Okta refuses sign-in to users not assigned to the app; `?? []` keeps runs started before this field replayable.
+    if (sso) {
+      await allSettled((cfg.okta.ssoApp?.groups ?? []).map((group) =>
+        assignGroup(`okta.ssoAssignment:${group}`, `Okta group "${group}" assigned to the SSO app`, sso.id, group)));
+    }
     const endpoints: OktaEndpoints = await saga.track(declared('okta.metadata', 'Okta authorization server metadata'), () =>
       act.readOktaEndpoints(cfg, server.id),
     );
@@ -272,10 +277,7 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
       setPhase('assigning');
       for (const client of registered) {
         for (const group of client.groups) {
-          const key = `okta.assignment:${client.applicationName}:${group}`;
-          await saga.step(key, `Okta group "${group}" assigned to client of "${client.applicationName}"`,
-            () => act.assignGroupToClient(cfg, client.clientId, group),
-            (r) => undoAct.unassignGroupFromClient(cfg, { key, id: r?.id, name: group, parents: { clientId: client.clientId } }));
+          await assignGroup(`okta.assignment:${client.applicationName}:${group}`, `Okta group "${group}" assigned to client of "${client.applicationName}"`, client.clientId, group);
         }
       }
       return;
@@ -315,6 +317,12 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
       }
       return { outcome: 'unchanged' as const, id: approval?.approver ?? '' };
     });
+  }
+
+  function assignGroup(key: string, title: string, appId: string, group: string): Promise<StepResult> {
+    return saga.step(key, title,
+      () => act.assignGroupToClient(cfg, appId, group),
+      (r) => undoAct.unassignGroupFromClient(cfg, { key, id: r?.id, name: group, parents: { clientId: appId } }));
   }
 
   function declared(key: string, title: string) {

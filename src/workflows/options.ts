@@ -1,4 +1,4 @@
-import type { ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
 
 /**
  * Failures that retrying cannot fix: bad input, bad credentials, missing permissions. Activities
@@ -21,6 +21,9 @@ export const HEARTBEAT_TIMEOUT = '10 seconds';
  */
 export const ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
+  // A cancelled run waits for a step in flight to finish before compensating: otherwise the step
+  // could create its resource after its undo had already looked for it.
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   heartbeatTimeout: HEARTBEAT_TIMEOUT,
   scheduleToCloseTimeout: '30 minutes',
   retry: {

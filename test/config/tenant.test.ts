@@ -45,7 +45,7 @@ describe('the solar-system example', () => {
     ]);
     expect(cfg.okta.groups.map((g) => g.name)).toEqual(['silverSubscribers', 'goldSubscribers']);
     expect(cfg.okta.accessPolicy).toMatchObject({ priority: 1, clients: ['ALL_CLIENTS'], rule: { groups: ['EVERYONE'], accessTokenLifetimeMinutes: 60 } });
-    expect(cfg.okta.ssoApp).toEqual({ label: 'Anypoint Platform SSO', postLogoutRedirectUris: [] });
+    expect(cfg.okta.ssoApp).toEqual({ label: 'Anypoint Platform SSO', postLogoutRedirectUris: [], groups: ['EVERYONE'] });
     expect(cfg.anypoint.baseUrl).toBe('http://127.0.0.1:18081');
     expect(cfg.anypoint.connectedApp).toEqual({ clientId: { env: 'ANYPOINT_CLIENT_ID' }, clientSecret: { env: 'ANYPOINT_CLIENT_SECRET' } });
     expect(cfg.anypoint.api.raml).toBe(join(EXAMPLES, 'solar-system.raml'));

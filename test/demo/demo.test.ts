@@ -40,7 +40,7 @@ describe('npm run demo', () => {
     expect(first.stdout).toMatch(/as the Okta admin: assigned client \w+ \("Solar System Silver"\) to group silverSubscribers/);
     expect(first.stdout).toContain('▸ Result: completed');
     expect(first.stdout).toMatch(/✓ GET \/planets without a token → 401[\s\S]*✓ GET \/planets with the token → 200[\s\S]*✓ GET \/moons with the token → 403/);
-    expect(first.stdout).toMatch(/17 created, 1 updated, 2 unchanged/);
+    expect(first.stdout).toMatch(/18 created, 1 updated, 2 unchanged/);
 
     const second = await demo();
     expect(second.stdout).not.toContain('Paused');

@@ -208,4 +208,20 @@ describe('compensation on the sandboxes', () => {
     expect(await okta.findOidcAppByLabel('Solar System Silver')).toBeUndefined();
     expectRolledBack(outcome, kept);
   });
+
+  it('a re-run of an onboarded tenant (auto mode) that fails undoes nothing: every resource and assignment existed before it', async () => {
+    const auto = (c: TenantConfig): TenantConfig => ({ ...c, assignment: { mode: 'auto' } });
+    await (await stack.worker()).runUntil(async () => expect((await (await stack.start(stack.tenant(auto))).result()).progress.phase).toBe('completed'));
+    const failingProof = (c: TenantConfig): TenantConfig => ({ ...auto(c), verification: { ...c.verification, denied: [{ method: 'GET', path: '/moons', expect: 200 }] } });
+    const outcome = await runToFailure(stack.tenant(failingProof));
+    expect(outcome.failure.message).toContain('GET /moons answered 403, expected 200');
+    // The assignments the first run made are in the plan as unchanged, so they get no undo.
+    expect(outcome.progress.plan?.entries.filter((e) => e.key.includes('ssignment:'))).toEqual([
+      expect.objectContaining({ key: 'okta.ssoAssignment:EVERYONE', action: 'unchanged' }),
+      expect.objectContaining({ key: 'okta.assignment:Solar System Silver:silverSubscribers', action: 'unchanged' }),
+    ]);
+    expect(outcome.progress.compensation).toEqual({ undone: [], failed: [] });
+    expect(outcome.after).toEqual(outcome.before);
+    expect(Object.keys(outcome.after)).toContain('okta.appGroup:Solar System Silver→silverSubscribers');
+  });
 });

@@ -24,8 +24,8 @@ const OKTA_CREATES: Omit<FaultSpec, 'kind'>[] = [
   { method: 'POST', path: '^/api/v1/apps$', times: 2 },
   // The SSO app's redirect URI (a replace of the app).
   { method: 'PUT', path: `^/api/v1/apps/${ID}$` },
-  // The group assignment of the registered client (auto mode).
-  { method: 'PUT', path: `^/api/v1/apps/${ID}/groups/${ID}$` },
+  // The group assignments of the SSO app and of the registered client (auto mode).
+  { method: 'PUT', path: `^/api/v1/apps/${ID}/groups/${ID}$`, times: 2 },
 ];
 
 /** Every create the onboarding makes in Anypoint (the sandbox seeds the Exchange asset, so it is not published). */

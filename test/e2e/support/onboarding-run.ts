@@ -19,6 +19,7 @@ export const EXAMPLE_TENANT_IDENTITIES = [
   'okta.group:goldSubscribers',
   'okta.app:Anypoint introspection client',
   'okta.app:Anypoint Platform SSO',
+  'okta.appGroup:Anypoint Platform SSO→Everyone',
   'okta.app:Solar System Silver',
   'okta.appGroup:Solar System Silver→silverSubscribers',
   'anypoint.clientProvider:Okta DCR',
