@@ -209,6 +209,22 @@ describe('compensation on the sandboxes', () => {
     expectRolledBack(outcome, kept);
   });
 
+  it('cancel while a create is in flight: compensation waits for it, so what it created is removed too', async () => {
+    const kept = await preExisting();
+    // A group's create (no parent whose removal would make it fail) is held 3 s at the service; the
+    // cancel lands while it is held (the latency rule retires the moment it takes the request).
+    const held = await stack.okta.addFault({ kind: 'latency', latencyMs: 3000, method: 'POST', path: '^/api/v1/groups$', times: 1 });
+    const outcome = await runToFailure(stack.tenant(), {
+      during: async (handle) => {
+        for (let i = 0; i < 600 && (await stack.okta.faults()).some((r) => r.id === held.id); i++) await new Promise((r) => setTimeout(r, 20));
+        await handle.signal(cancelOnboardingSignal, { reason: 'changed my mind' });
+      },
+    });
+    expect(outcome.failure.type).toBe('OnboardingCancelled');
+    expect(outcome.progress.compensation?.undone).toEqual(expect.arrayContaining(['okta.group:silverSubscribers']));
+    expectRolledBack(outcome, kept);
+  });
+
   it('a re-run of an onboarded tenant (auto mode) that fails undoes nothing: every resource and assignment existed before it', async () => {
     const auto = (c: TenantConfig): TenantConfig => ({ ...c, assignment: { mode: 'auto' } });
     await (await stack.worker()).runUntil(async () => expect((await (await stack.start(stack.tenant(auto))).result()).progress.phase).toBe('completed'));
