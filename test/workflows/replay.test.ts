@@ -12,12 +12,14 @@ import { fixtureDataConverter, historyFixtures, RECORDING_SECRETS, SECRET_PATTER
 describe('replay of recorded onboarding histories', () => {
   const fixtures = historyFixtures();
 
-  it('has the completed, the failed-and-rolled-back and the cancelled run', () => {
-    expect(fixtures.map((f) => f.workflowId)).toEqual(['cancelled', 'completed', 'contract-refused']);
+  it('has the completed, the failed-and-rolled-back and the cancelled run, and a run of an earlier version', () => {
+    // completed-before-sso-groups: recorded before okta.ssoApp.groups existed; its input has no such field.
+    expect(fixtures.map((f) => f.workflowId)).toEqual(['cancelled', 'completed-before-sso-groups', 'completed', 'contract-refused']);
     const { EventType } = temporal.api.enums.v1;
     const closing = (f: (typeof fixtures)[number]) => EventType[f.history.events!.at(-1)!.eventType!];
     expect(fixtures.map((f) => [f.workflowId, closing(f)])).toEqual([
       ['cancelled', 'EVENT_TYPE_WORKFLOW_EXECUTION_FAILED'],
+      ['completed-before-sso-groups', 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED'],
       ['completed', 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED'],
       ['contract-refused', 'EVENT_TYPE_WORKFLOW_EXECUTION_FAILED'],
     ]);
