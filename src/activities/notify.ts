@@ -1,5 +1,7 @@
 import { log } from '@temporalio/activity';
+import { request } from 'undici';
 import type { TenantConfig } from '../config/tenant';
+import { resolveSecretRef } from '../config/secrets';
 
 export interface ReminderInfo {
   workflowId: string;
@@ -9,16 +11,41 @@ export interface ReminderInfo {
 }
 
 /**
- * Reminds whoever must assign the Okta groups. The reminder goes to the worker's structured log
- * (collected like any other alert); a webhook or e-mail sender plugs in here.
+ * Reminds whoever must assign the Okta groups: always in the worker's structured log, and, when the
+ * tenant names `assignment.reminderWebhook`, as a POST to that incoming webhook. The body carries
+ * `text` (what Slack and Teams display) and the same facts as fields. The URL is a credential: it is
+ * resolved here and never logged; a failed delivery is retried like any step.
  */
 export async function remindApprover(cfg: TenantConfig, info: ReminderInfo): Promise<void> {
+  const approveWith = `npm run cli -- approve ${cfg.tenant.id} --by <name>`;
   log.warn('Okta group assignment still awaiting confirmation', {
     tenant: cfg.tenant.id,
     workflowId: info.workflowId,
     reminder: info.reminder,
     deadline: info.deadline,
     missing: info.missing,
-    approveWith: `npm run cli -- approve ${cfg.tenant.id} --by <name>`,
+    approveWith,
   });
+  const webhook = cfg.assignment.mode === 'manual' ? cfg.assignment.reminderWebhook : undefined;
+  if (!webhook) return;
+  const text = [
+    `Onboarding of ${cfg.tenant.displayName ?? cfg.tenant.id} is waiting for the Okta group assignment (reminder ${info.reminder}, rolled back at ${info.deadline}).`,
+    ...info.missing.map((m) => `• assign ${m}`),
+    `Then: ${approveWith}`,
+  ].join('\n');
+  let status: number;
+  try {
+    const res = await request(resolveSecretRef(webhook), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text, tenant: cfg.tenant.id, workflowId: info.workflowId, reminder: info.reminder, deadline: info.deadline, missing: info.missing, approveWith }),
+      headersTimeout: 10_000,
+      bodyTimeout: 10_000,
+    });
+    await res.body.dump();
+    status = res.statusCode;
+  } catch (err) {
+    throw new Error(`The reminder webhook (assignment.reminderWebhook) could not be reached: ${(err as Error).message}`);
+  }
+  if (status >= 300) throw new Error(`The reminder webhook (assignment.reminderWebhook) answered HTTP ${status}`);
 }

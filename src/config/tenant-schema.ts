@@ -281,7 +281,14 @@ const anypoint = z
 const assignment = z
   .discriminatedUnion('mode', [
     z
-      .object({ mode: z.literal('manual'), reminderEvery: duration.default('1h'), deadline: duration.default('72h') })
+      .object({
+        mode: z.literal('manual'),
+        reminderEvery: duration.default('1h'),
+        deadline: duration.default('72h'),
+        reminderWebhook: secret('assignment.reminderWebhook')
+          .optional()
+          .describe('Incoming-webhook URL (Slack, Teams, any JSON endpoint) each reminder is POSTed to, by reference: such URLs are credentials'),
+      })
       .strict()
       .describe('An Okta admin assigns the registered clients to their groups and approves; the run waits, reminds, and rolls back after the deadline.'),
     z.object({ mode: z.literal('auto') }).strict().describe('The onboarding assigns the groups itself.'),
