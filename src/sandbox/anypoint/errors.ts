@@ -170,9 +170,20 @@ export function installErrorHandler(app: FastifyInstance): void {
   });
 }
 
+/** Status texts of the canned (injected) errors; a 4xx must not read as a server error. */
+const CANNED_ERRORS: Record<number, [name: string, message: string]> = {
+  400: ['BadRequestError', 'Bad Request'],
+  401: ['UnauthorizedError', 'Unauthorized'],
+  403: ['ForbiddenError', 'Forbidden'],
+  404: ['NotFoundError', 'Not Found'],
+  409: ['ConflictError', 'Conflict'],
+  503: ['ServiceUnavailableError', 'Service Unavailable'],
+};
+
 /** One body readable by any family's parser (it has `name`, `status` and `message`). */
 function serverErrorBody(status: number) {
-  return { name: 'InternalServerError', status, message: status === 503 ? 'Service Unavailable' : 'Internal Server Error' };
+  const [name, message] = CANNED_ERRORS[status] ?? (status < 500 ? ['ClientError', 'Client Error'] : ['InternalServerError', 'Internal Server Error']);
+  return { name, status, message };
 }
 
 export function cannedServerError(status: number): CannedResponse {

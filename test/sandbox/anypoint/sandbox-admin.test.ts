@@ -22,6 +22,9 @@ describe('Anypoint sandbox operations (shared kit)', () => {
     const failed = await anypoint.get(anypoint.apis());
     expect(failed.status).toBe(503);
     expect(failed.body).toMatchObject({ status: 503, message: 'Service Unavailable' });
+    // An injected 4xx reads as what it is, not as a server error.
+    await admin.addFault({ kind: 'error', status: 400, path: '^/apimanager/', times: 1 });
+    expect((await anypoint.get(anypoint.apis())).body).toEqual({ name: 'BadRequestError', status: 400, message: 'Bad Request' });
     const limited = await anypoint.get(`/exchange/api/v2/organizations/${anypoint.org}/applications`);
     expect(limited.status).toBe(429);
     expect(limited.body).toEqual({ status: 429, message: 'Too Many Requests' });
@@ -29,7 +32,7 @@ describe('Anypoint sandbox operations (shared kit)', () => {
     expect((await anypoint.get(anypoint.apis())).status).toBe(200);
     const log = await admin.requests();
     expect(log.counts).toEqual({
-      'GET /apimanager/api/v1/organizations/:orgId/environments/:envId/apis': 2,
+      'GET /apimanager/api/v1/organizations/:orgId/environments/:envId/apis': 3,
       'GET /exchange/api/v2/organizations/:orgId/applications': 1,
     });
     expect(log.writes).toBe(0);
