@@ -9,6 +9,7 @@ import { SandboxAdminClient } from '../../src/sandbox/core';
 import { pointTenantAtSandboxes, sandboxSecretEnv } from '../../src/sandbox/tenant';
 import type { onboardTenant } from '../../src/workflows';
 import { progressQuery, type OnboardingProgress } from '../../src/workflows/messages';
+import type { SandboxState } from './inventory';
 import { getWorkflowBundle, testDataConverter, uniqueId, uniqueTaskQueue } from './temporal';
 
 export const EXAMPLE_TENANT = resolve(__dirname, '../../examples/solar-system.tenant.yaml');
@@ -75,8 +76,8 @@ export class OnboardingStack {
   }
 
   /** Okta and Anypoint resources, comparable across runs (the request log and token stores left out). */
-  async state(): Promise<{ okta: unknown; anypoint: unknown }> {
-    return { okta: await this.okta.state(), anypoint: await this.anypoint.state() };
+  async state(): Promise<SandboxState> {
+    return { okta: await this.okta.state<SandboxState['okta']>(), anypoint: await this.anypoint.state<SandboxState['anypoint']>() };
   }
 
   async close(): Promise<void> {
