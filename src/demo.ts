@@ -90,11 +90,12 @@ async function main(opts: DemoOptions, stack: ShutdownStack): Promise<number> {
   if (p.phase === 'awaiting-assignment') {
     step('Paused: an Okta admin must assign the client Anypoint registered to its group');
     for (const missing of p.missingAssignments) say(`  missing: ${missing}`);
+    if (opts.interactive) await assignmentStep(tenant, sandboxes, true, opts.stateDir);
     say(`  After assigning, anyone approves with:\n    npm run cli -- approve ${tenantId} --by <your name> --note "assigned in Okta"`);
     if (opts.interactive) {
       say('  Waiting for that approval (Ctrl-C stops the demo; the run waits durably and resumes with the next demo).');
     } else {
-      await assignAsOktaAdmin(tenant, sandboxes);
+      await assignmentStep(tenant, sandboxes, false, opts.stateDir);
       const approval = await approve(client, tenantId, 'demo', 'assigned in the Okta sandbox by the demo');
       say(`  approved by ${approval.approver}; Okta shows every assignment, so the run continues`);
     }
@@ -152,24 +153,52 @@ async function follow(client: Client, tenantId: string, shown: Map<string, strin
   }
 }
 
-/** The manual step of the guides, done the way an Okta admin would: the client Anypoint registered, assigned to its groups. */
-async function assignAsOktaAdmin(tenant: TenantConfig, sandboxes: AllSandboxes): Promise<void> {
-  const okta = new OktaClient({ orgUrl: sandboxes.okta.url, apiToken: sandboxes.okta.apiToken });
+interface PendingAssignment {
+  application: string;
+  clientId: string;
+  group: string;
+  groupId: string;
+}
+
+/** The assignments the guides leave to an Okta admin: each client Anypoint registered, to its groups. */
+async function pendingAssignments(tenant: TenantConfig, sandboxes: AllSandboxes, okta: OktaClient): Promise<PendingAssignment[]> {
   const anypoint = new AnypointClient({ baseUrl: sandboxes.anypoint.url, ...sandboxes.anypoint.connectedApp });
+  const pending: PendingAssignment[] = [];
   try {
     for (const app of tenant.anypoint.clientApplications) {
       const registered = await anypoint.findClientApplicationByName(sandboxes.anypoint.orgId, app.name);
       if (!registered?.clientId) continue;
-      for (const groupName of app.groups) {
-        const group = groupName === 'EVERYONE' ? await okta.findGroupByName('Everyone', 'BUILT_IN') : await okta.findGroupByName(groupName);
-        if (!group?.id) continue;
-        await okta.assignGroupToApp(String(registered.clientId), group.id);
-        say(`  as the Okta admin: assigned client ${String(registered.clientId)} ("${app.name}") to group ${groupName}`);
+      for (const group of app.groups) {
+        const found = group === 'EVERYONE' ? await okta.findGroupByName('Everyone', 'BUILT_IN') : await okta.findGroupByName(group);
+        if (found?.id) pending.push({ application: app.name, clientId: String(registered.clientId), group, groupId: found.id });
       }
     }
   } finally {
-    await okta.close();
     await anypoint.close();
+  }
+  return pending;
+}
+
+/** Non-interactive: the demo does the Okta admin's step itself. Interactive: it says how to do it by hand. */
+async function assignmentStep(tenant: TenantConfig, sandboxes: AllSandboxes, interactive: boolean, stateDir: string): Promise<void> {
+  const okta = new OktaClient({ orgUrl: sandboxes.okta.url, apiToken: sandboxes.okta.apiToken });
+  try {
+    const pending = await pendingAssignments(tenant, sandboxes, okta);
+    if (interactive) {
+      // The Okta sandbox has no admin console: the API call an admin's click makes, with the token read from its state file.
+      say('  To assign as the Okta admin, in another terminal:');
+      say(`    export OKTA_API_TOKEN=$(node -p "require('${join(stateDir, 'okta.json')}').apiTokens[0].token")`);
+      for (const a of pending) {
+        say(`    curl -X PUT -H "Authorization: SSWS $OKTA_API_TOKEN" -H 'Content-Type: application/json' -d '{}' ${sandboxes.okta.url}/api/v1/apps/${a.clientId}/groups/${a.groupId}`);
+      }
+      return;
+    }
+    for (const a of pending) {
+      await okta.assignGroupToApp(a.clientId, a.groupId);
+      say(`  as the Okta admin: assigned client ${a.clientId} ("${a.application}") to group ${a.group}`);
+    }
+  } finally {
+    await okta.close();
   }
 }
 

@@ -1,9 +1,10 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { request } from 'undici';
 import { secretsOf } from '../support/inventory';
 import { TEST_ADDRESS_VAR } from '../support/temporal-bundles';
 import { uniqueTaskQueue } from '../support/temporal';
@@ -52,5 +53,32 @@ describe('npm run demo', () => {
     expect(secrets.length).toBeGreaterThanOrEqual(6);
     for (const secret of secrets) expect(output).not.toContain(secret);
     expect(output).not.toMatch(/eyJ[\w-]+\.eyJ/); // no JWT (access token) either
+  });
+
+  it('--interactive waits at the pause; the printed Okta call and the CLI approve from another terminal finish the run', async () => {
+    const child = spawn(TSX, ['src/demo.ts', '--state-dir', stateDir, '--fresh', '--interactive'], { cwd: ROOT, env });
+    let stdout = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stdout += chunk));
+    const exited = new Promise<number | null>((r) => child.on('exit', r));
+    for (let i = 0; i < 1200 && !stdout.includes('Waiting for that approval'); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(stdout).toContain('Waiting for that approval');
+    expect(stdout).not.toContain('as the Okta admin: assigned');
+
+    // What the user copies: the export reads the token from the state file; the curl names the ids.
+    const exportLine = /export OKTA_API_TOKEN=\$\(node -p "require\('(.+)'\)\.apiTokens\[0\]\.token"\)/.exec(stdout);
+    expect(exportLine?.[1]).toBe(join(stateDir, 'okta.json'));
+    const token = JSON.parse(readFileSync(exportLine![1], 'utf8')).apiTokens[0].token as string;
+    const call = /curl -X PUT -H "Authorization: SSWS \$OKTA_API_TOKEN" -H 'Content-Type: application\/json' -d '\{\}' (\S+)/.exec(stdout)!;
+    const assigned = await request(call[1], { method: 'PUT', headers: { authorization: `SSWS ${token}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(assigned.statusCode).toBe(200);
+    await assigned.body.dump();
+
+    const approve = await promisify(execFile)(TSX, ['src/client.ts', 'approve', 'solar-system', '--by', 'ada', '--note', 'assigned by hand'], { cwd: ROOT, env });
+    expect(approve.stdout).toContain('Approved by ada');
+    expect(await exited).toBe(0);
+    expect(stdout).toContain('▸ Result: completed');
+    expect(stdout).toContain('approved by ada');
+    expect(stdout).not.toContain(token);
   });
 });
