@@ -10,7 +10,7 @@ import { loadTenantFile, TenantConfigError, formatTenantConfigError } from './co
 import { connectClient, loadTemporalSettings } from './temporal/connection';
 import { createDataConverter } from './temporal/data-converter';
 import { taskQueueName } from './temporal/task-queue';
-import { CliError, approve, cancel, history, list, planDryRun, progress, startOnboarding } from './cli/operations';
+import { CliError, NO_WORKER_HINT, approve, cancel, history, list, planDryRun, progress, startOnboarding, workerIsPolling } from './cli/operations';
 import { renderPlan, renderProgress } from './cli/render';
 import { HIDDEN, readCredentials } from './cli/credentials';
 
@@ -59,12 +59,17 @@ export function buildProgram(): Command {
       const out = { json: Boolean(opts.json || program.opts().json) };
       const tenant = loadTenant(file);
       await withClient(async (client) => {
+        const polling = await workerIsPolling(client, taskQueueName());
         if (opts.dryRun) {
+          // The plan is computed by the worker (it holds the credentials): without one it would never come.
+          if (!polling) throw new CliError(`Cannot plan: ${NO_WORKER_HINT(taskQueueName())}`, 3, 'NO_WORKER');
           const plan = await planDryRun(client, taskQueueName(), tenant);
           print(out, plan, () => renderPlan(plan));
           return;
         }
         const started = await startOnboarding(client, taskQueueName(), tenant);
+        // The run is durable and waits for a worker; say so rather than let `status` look stuck.
+        if (!polling) process.stderr.write(`warning: ${NO_WORKER_HINT(taskQueueName())}\n`);
         print(out, started, () =>
           started.existing
             ? `Onboarding of ${tenant.tenant.id} is already running (${started.workflowId}, run ${started.runId}); follow it with: npm run cli -- status ${tenant.tenant.id} --watch`

@@ -5,6 +5,7 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import type { Plan } from '../activities/types';
 import type { TenantConfig } from '../config/tenant';
 import { ONBOARDING_PHASE, TENANT_ID } from '../temporal/search-attributes';
@@ -192,3 +193,19 @@ function asCliError(err: unknown, tenantId: string): unknown {
   return err;
 }
 
+
+/**
+ * Whether any worker polled the task queue recently: without one a started run waits (durably,
+ * but silently), and a dry run would block. The server keeps pollers of the last few minutes.
+ */
+export async function workerIsPolling(client: Client, taskQueue: string): Promise<boolean> {
+  const { pollers } = await client.workflowService.describeTaskQueue({
+    namespace: client.options.namespace,
+    taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+  });
+  return (pollers ?? []).length > 0;
+}
+
+export const NO_WORKER_HINT = (taskQueue: string) =>
+  `no worker is polling task queue "${taskQueue}": start one with npm run dev (local server and worker) or npm run worker (against TEMPORAL_ADDRESS).`;

@@ -118,6 +118,7 @@ describe('the onboarding CLI', () => {
     const started = await cli('start', good, '--json');
     expect(started.code).toBe(0);
     expect(JSON.parse(started.stdout)).toMatchObject({ workflowId: `onboarding-${tenantId}`, existing: false });
+    expect(started.stderr).toBe(''); // a worker polls: no warning
     const again = await cli('start', good);
     expect(again.stdout).toContain('is already running');
 
@@ -160,6 +161,20 @@ describe('the onboarding CLI', () => {
     const shown = JSON.parse((await cli('credentials', good, '--show-secrets', '--json')).stdout);
     expect(shown).toEqual(expect.arrayContaining([{ purpose: 'consumer application', name: 'Solar System Silver', clientId, clientSecret: secret }]));
     await okta.close();
+  });
+
+  it('without a worker: a dry run is refused, a start warns (the run waits for one)', async () => {
+    const idle = { ...cliEnv, ONBOARDING_TASK_QUEUE: uniqueTaskQueue('idle') };
+    const run = (...args: string[]): Promise<CliRun> =>
+      new Promise((done) => execFile(TSX, ['src/client.ts', ...args], { cwd: ROOT, env: idle }, (err, stdout, stderr) => done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr })));
+    const file = tenantFile('idle.tenant.yaml', (doc) => (doc.tenant.id = `${tenantId}-idle`));
+    const plan = await run('start', file, '--dry-run');
+    expect(plan.code).toBe(3);
+    expect(plan.stderr).toMatch(/^error \[NO_WORKER\]: Cannot plan: no worker is polling task queue "tq-idle-[^"]+": start one with npm run dev/);
+    const started = await run('start', file);
+    expect(started.code).toBe(0);
+    expect(started.stderr).toMatch(/^warning: no worker is polling task queue/);
+    await env.client.workflow.getHandle(`onboarding-${tenantId}-idle`).terminate('test: no worker will ever run it');
   });
 
   it('says so, with exit code 4, for a tenant that was never onboarded', async () => {
