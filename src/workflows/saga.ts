@@ -1,4 +1,4 @@
-import { CancellationScope, log } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, log } from '@temporalio/workflow';
 import type { PlanEntry, StepResult } from '../activities/types';
 import type { CompensationReport, StepProgress } from './messages';
 
@@ -79,7 +79,8 @@ export class Saga {
       return result;
     } catch (err) {
       progress.state = 'failed';
-      progress.error = describeError(err);
+      // The SDK's own words ("Cancellation scope cancelled") mean nothing to whoever reads the status.
+      progress.error = isCancellation(err) ? 'stopped: the run was cancelled' : describeError(err);
       throw err;
     } finally {
       progress.finishedAt = now();

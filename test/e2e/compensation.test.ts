@@ -204,6 +204,7 @@ describe('compensation on the sandboxes', () => {
     expect(outcome.failure.type).toBe('OnboardingCancelled');
     expect(outcome.progress.phase).toBe('cancelled');
     expect(outcome.failure.message).toContain('cancelled: wrong tenant (by grace)');
+    expect(outcome.progress.steps.find((s) => s.key === 'approval')).toMatchObject({ state: 'failed', error: 'stopped: the run was cancelled' });
     expect(outcome.progress.compensation?.undone).toEqual(expect.arrayContaining(['anypoint.contract:Solar System Silver', 'anypoint.application:Solar System Silver']));
     expect(await okta.findOidcAppByLabel('Solar System Silver')).toBeUndefined();
     expectRolledBack(outcome, kept);
