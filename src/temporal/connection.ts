@@ -100,36 +100,29 @@ export interface ConnectedClient {
   close(): Promise<void>;
 }
 
-/** A Client with the given data converter (use createDataConverter() so payloads stay encrypted). */
-export async function connectClient(settings: TemporalSettings, dataConverter?: DataConverter): Promise<ConnectedClient> {
-  let connection: Connection;
+/**
+ * Connects with `connect` (the client's or the worker's connection class), turning any failure into
+ * one readable error. Locally, a refused port gets a plain answer at once (the gRPC client would
+ * wait out its 10 s deadline).
+ */
+async function reach<C>(settings: TemporalSettings, connect: (options: Pick<TemporalSettings, 'tls' | 'apiKey' | 'metadata'> & { address: string }) => Promise<C>): Promise<C> {
+  const address = settings.address ?? LOCAL_ADDRESS;
   try {
-    // Locally, a refused port gets a plain answer at once (the gRPC client would wait out its 10 s deadline).
-    if (!settings.configured) await assertListening(settings.address ?? LOCAL_ADDRESS);
-    connection = await Connection.connect({
-      address: settings.address ?? LOCAL_ADDRESS,
-      tls: settings.tls,
-      apiKey: settings.apiKey,
-      metadata: settings.metadata,
-    });
+    if (!settings.configured) await assertListening(address);
+    return await connect({ address, tls: settings.tls, apiKey: settings.apiKey, metadata: settings.metadata });
   } catch (err) {
     throw unreachable(settings, err);
   }
+}
+
+/** A Client with the given data converter (use createDataConverter() so payloads stay encrypted). */
+export async function connectClient(settings: TemporalSettings, dataConverter?: DataConverter): Promise<ConnectedClient> {
+  const connection = await reach(settings, (options) => Connection.connect(options));
   const client = new Client({ connection, namespace: settings.namespace, dataConverter });
   return { client, connection, close: () => connection.close() };
 }
 
 /** The worker's native (Rust core) connection. */
-export async function connectWorker(settings: TemporalSettings): Promise<NativeConnection> {
-  try {
-    if (!settings.configured) await assertListening(settings.address ?? LOCAL_ADDRESS);
-    return await NativeConnection.connect({
-      address: settings.address ?? LOCAL_ADDRESS,
-      tls: settings.tls,
-      apiKey: settings.apiKey,
-      metadata: settings.metadata,
-    });
-  } catch (err) {
-    throw unreachable(settings, err);
-  }
+export function connectWorker(settings: TemporalSettings): Promise<NativeConnection> {
+  return reach(settings, (options) => NativeConnection.connect(options));
 }

@@ -12,7 +12,7 @@ import { OnboardingStack } from '../support/onboarding-stack';
 import { getWorkflowBundle, startTestTemporal, uniqueId, uniqueTaskQueue } from '../support/temporal';
 import { TEST_ADDRESS_VAR } from '../support/temporal-bundles';
 import { autoAssignment, expectCompletedAndProven, expectExactlyTheExampleTenant } from './support/onboarding-run';
-import { workerDataConverter } from './support/worker-codec';
+import { createDataConverter } from '../../src/temporal/data-converter';
 
 const WORKER_ENTRY = resolve(__dirname, 'support/worker-process.ts');
 
@@ -86,7 +86,7 @@ describe('a worker process killed in the middle of an onboarding', () => {
   it.each(KILL_POINTS)('$title: a new worker takes over, the run completes, proves, and creates nothing twice', async (at) => {
     // The client and both workers share one key, passed to the worker process through its environment.
     const key = randomBytes(32).toString('base64');
-    const dataConverter = workerDataConverter(key);
+    const dataConverter = createDataConverter({ ONBOARDING_CODEC_KEY: key });
     const client = new Client({ connection: env.connection, dataConverter });
     const taskQueue = uniqueTaskQueue('restart');
     const before = inventoryOf(await stack.state());
@@ -101,7 +101,7 @@ describe('a worker process killed in the middle of an onboarding', () => {
         WORKER_TEMPORAL_ADDRESS: process.env[TEST_ADDRESS_VAR],
         WORKER_TASK_QUEUE: taskQueue,
         WORKER_WORKFLOW_BUNDLE: (getWorkflowBundle('onboarding') as { codePath: string }).codePath,
-        WORKER_CODEC_KEY: key,
+        ONBOARDING_CODEC_KEY: key,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -2,13 +2,13 @@
  * A worker in a process of its own, for tests that kill it (SIGKILL) in the middle of a run: the
  * real activities and the prebuilt workflow bundle. Everything comes from the environment:
  *   WORKER_TEMPORAL_ADDRESS  the Temporal server         WORKER_TASK_QUEUE   the queue to poll
- *   WORKER_WORKFLOW_BUNDLE   path of the bundle          WORKER_CODEC_KEY    base64 AES key of the test's client
+ *   WORKER_WORKFLOW_BUNDLE   path of the bundle          ONBOARDING_CODEC_KEY  the test client's key (as for any worker)
  * plus the secrets the tenant file names (OKTA_API_TOKEN, ...), inherited from the test.
  * Prints "worker ready" once polling starts. Run with `node --import tsx`.
  */
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import * as activities from '../../../src/activities';
-import { workerDataConverter } from './worker-codec';
+import { createDataConverter } from '../../../src/temporal/data-converter';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     taskQueue: required('WORKER_TASK_QUEUE'),
     workflowBundle: { codePath: required('WORKER_WORKFLOW_BUNDLE') },
     activities,
-    dataConverter: workerDataConverter(required('WORKER_CODEC_KEY')),
+    dataConverter: createDataConverter({ ONBOARDING_CODEC_KEY: required('ONBOARDING_CODEC_KEY') }),
   });
   const running = worker.run();
   process.stdout.write('worker ready\n');
