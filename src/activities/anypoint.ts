@@ -215,15 +215,13 @@ function providerIdOf(p: AnyRecord): string {
 }
 
 export const anypointActivities = {
+  /** The organization and environment the tenant file names; no writes. */
+  readAnypointContext: (cfg: Cfg): Promise<AnypointContext> => anypointContext(cfg),
+
   /** Preflight, no writes: the connected app works, the environment and the asset (or its RAML) exist, the upstream answers. */
   async checkAnypointAccess(cfg: Cfg): Promise<AnypointContext> {
     const anypoint = anypointFor(cfg);
-    const me = await anypoint.me();
-    const env = await anypoint.findEnvironmentByName(me.orgId, cfg.anypoint.environment);
-    if (!env) {
-      throw ApplicationFailure.create({ type: 'anypoint.validation', nonRetryable: true, message: `Anypoint environment "${cfg.anypoint.environment}" does not exist in organization ${me.orgId}. Fix: set anypoint.environment to an existing environment name.` });
-    }
-    const ctx: AnypointContext = { orgId: me.orgId, orgDomain: me.orgDomain ?? '', environmentId: env.id };
+    const ctx = await anypointContext(cfg);
     const asset = cfg.anypoint.api.asset;
     if (!cfg.anypoint.api.raml && !(await anypoint.getAsset(assetGroupId(cfg, ctx), asset.assetId, asset.version))) {
       throw ApplicationFailure.create({ type: 'anypoint.validation', nonRetryable: true, message: `Exchange asset ${assetGroupId(cfg, ctx)}/${asset.assetId}/${asset.version} does not exist. Fix: publish it, or set anypoint.api.raml so the onboarding publishes it.` });
@@ -261,9 +259,11 @@ export const anypointActivities = {
 
   // Undo steps: idempotent; a resource already gone counts as undone.
 
-  async deleteApiAsset(cfg: Cfg, ctx: AnypointContext, _target: UndoTarget): Promise<void> {
-    const api = cfg.anypoint.api;
-    await anypointFor(cfg).deleteAsset(assetGroupId(cfg, ctx), api.asset.assetId, api.asset.version);
+  /** By the id the run recorded (`group/asset/version`), so a later change of the tenant file cannot redirect it. */
+  async deleteApiAsset(cfg: Cfg, ctx: AnypointContext, target: UndoTarget): Promise<void> {
+    const { asset } = cfg.anypoint.api;
+    const [groupId, assetId, version] = target.id?.split('/') ?? [assetGroupId(cfg, ctx), asset.assetId, asset.version];
+    await anypointFor(cfg).deleteAsset(groupId, assetId, version);
   },
 
   async deleteClientProvider(cfg: Cfg, ctx: AnypointContext, target: UndoTarget): Promise<void> {
@@ -312,6 +312,16 @@ export const anypointActivities = {
     if (contract) await anypointFor(cfg).deleteContract(ctx.orgId, ctx.environmentId, target.parents!.apiId, String(contract.id));
   },
 };
+
+async function anypointContext(cfg: Cfg): Promise<AnypointContext> {
+  const anypoint = anypointFor(cfg);
+  const me = await anypoint.me();
+  const env = await anypoint.findEnvironmentByName(me.orgId, cfg.anypoint.environment);
+  if (!env) {
+    throw ApplicationFailure.create({ type: 'anypoint.validation', nonRetryable: true, message: `Anypoint environment "${cfg.anypoint.environment}" does not exist in organization ${me.orgId}. Fix: set anypoint.environment to an existing environment name.` });
+  }
+  return { orgId: me.orgId, orgDomain: me.orgDomain ?? '', environmentId: env.id };
+}
 
 async function findContract(cfg: Cfg, ctx: AnypointContext, target: UndoTarget): Promise<AnyRecord | undefined> {
   const apiId = target.parents?.apiId;

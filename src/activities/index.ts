@@ -7,6 +7,7 @@ import * as notify from './notify';
 import { oktaActivities } from './okta';
 import * as plan from './plan';
 import * as proof from './proof';
+import * as record from './record';
 
 const all = withHeartbeats(withFailureMapping({
   ...oktaActivities,
@@ -14,6 +15,9 @@ const all = withHeartbeats(withFailureMapping({
   planOnboarding: plan.planOnboarding,
   proveIntegration: proof.proveIntegration,
   remindApprover: notify.remindApprover,
+  recordTenantEvent: record.recordTenantEvent,
+  readTenantRecord: record.readTenantRecord,
+  checkOffboardable: record.checkOffboardable,
 }));
 
 export const {
@@ -38,6 +42,7 @@ export const {
   deleteOktaClient,
   unassignGroupFromClient,
   checkAnypointAccess,
+  readAnypointContext,
   publishApiAsset,
   ensureClientProvider,
   ensureIdentityProvider,
@@ -58,4 +63,7 @@ export const {
   planOnboarding,
   proveIntegration,
   remindApprover,
+  recordTenantEvent,
+  readTenantRecord,
+  checkOffboardable,
 } = all;

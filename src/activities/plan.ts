@@ -22,77 +22,66 @@ import {
   policyConvergence,
 } from './anypoint';
 import type { AnypointContext, Plan, PlanEntry } from './types';
+import { CATALOGUE, type ItemOf, type KindName, type ResourceKind } from '../workflows/catalogue';
 
 /**
  * What the run would do, read before any write: the dry run prints it, and the onboarding keeps it
  * in history so that compensation can tell what this run created from what was there before.
- * It uses the same convergence definitions as the steps, so plan and execution cannot disagree.
- * Children of a resource that does not exist yet are planned as `create` without a lookup.
+ * Keys and titles come from the step catalogue and the comparisons from the same convergence
+ * definitions as the steps, so plan and execution cannot disagree. Children of a resource that
+ * does not exist yet are planned as `create` without a lookup.
  */
 export async function planOnboarding(cfg: TenantConfig, ctx: AnypointContext): Promise<Plan> {
   const entries: PlanEntry[] = [];
-  const add = (e: PlanEntry) => entries.push(e);
-  const absent = (key: string, system: PlanEntry['system'], resource: string) => add({ key, system, resource, action: 'create' });
+  const entry = <K extends KindName>(kind: K, item: ItemOf<K>) => {
+    const row = CATALOGUE[kind] as ResourceKind<ItemOf<K>>;
+    return { key: row.key(item), system: row.system, resource: row.title(cfg, item) };
+  };
+  const plan = async <K extends KindName>(kind: K, item: ItemOf<K>, c: Parameters<typeof planOf>[3]): Promise<PlanEntry> => {
+    const { key, system, resource } = entry(kind, item);
+    const planned = await planOf(key, system, resource, c);
+    entries.push(planned);
+    return planned;
+  };
+  const absent = <K extends KindName>(kind: K, item: ItemOf<K>) => entries.push({ ...entry(kind, item), action: 'create' });
 
-  const server = await planOf('okta.authorizationServer', 'okta', 'Okta authorization server', authorizationServerConvergence(cfg));
-  add(server);
-  for (const scope of cfg.okta.scopes) {
-    add(await planOf(`okta.scope:${scope.name}`, 'okta', `Okta scope "${scope.name}"`, scopeConvergence(cfg, server.id, scope.name)));
-  }
-  for (const group of cfg.okta.groups) {
-    add(await planOf(`okta.group:${group.name}`, 'okta', `Okta group "${group.name}"`, groupConvergence(cfg, group.name)));
-  }
-  const policy = await planOf('okta.accessPolicy', 'okta', `Okta access policy "${cfg.okta.accessPolicy.name}"`, oktaPolicyConvergence(cfg, server.id));
-  add(policy);
-  if (policy.id) add(await planOf('okta.policyRule', 'okta', `Okta policy rule "${cfg.okta.accessPolicy.rule.name}"`, ruleConvergence(cfg, server.id, policy.id)));
-  else absent('okta.policyRule', 'okta', `Okta policy rule "${cfg.okta.accessPolicy.rule.name}"`);
-  const introspection = await planOf('okta.introspectionClient', 'okta', `Okta introspection client "${cfg.okta.introspectionClient.label}"`, introspectionClientConvergence(cfg));
-  add(introspection);
+  const server = await plan('authorizationServer', null, authorizationServerConvergence(cfg));
+  for (const name of CATALOGUE.scope.select(cfg)) await plan('scope', name, scopeConvergence(cfg, server.id, name));
+  for (const name of CATALOGUE.group.select(cfg)) await plan('group', name, groupConvergence(cfg, name));
+  const policy = await plan('accessPolicy', null, oktaPolicyConvergence(cfg, server.id));
+  // The rule's desired state names group ids, which a group planned as `create` does not have yet.
+  if (policy.id) await plan('policyRule', null, ruleConvergence(cfg, server.id, policy.id));
+  else absent('policyRule', null);
+  const introspection = await plan('introspectionClient', null, introspectionClientConvergence(cfg));
   let sso: PlanEntry | undefined;
-  if (cfg.okta.ssoApp) {
-    sso = await planOf('okta.ssoApp', 'okta', `Okta SSO web app "${cfg.okta.ssoApp.label}"`, ssoAppConvergence(cfg));
-    add(sso);
-    for (const group of cfg.okta.ssoApp.groups ?? []) {
-      add(await planOf(`okta.ssoAssignment:${group}`, 'okta', `Okta group "${group}" assigned to the SSO app`, groupAssignmentConvergence(cfg, sso.id, group)));
-    }
-  }
+  for (const item of CATALOGUE.ssoApp.select(cfg)) sso = await plan('ssoApp', item, ssoAppConvergence(cfg));
+  for (const group of CATALOGUE.ssoAssignment.select(cfg)) await plan('ssoAssignment', group, groupAssignmentConvergence(cfg, sso?.id, group));
 
   // Anypoint resources that embed Okta values are compared against the current Okta endpoints.
   const endpoints = server.id ? await oktaFor(cfg).getMetadata(server.id).then((m) => ({
     issuer: m.issuer, authorize: m.authorization_endpoint, token: m.token_endpoint, introspect: m.introspection_endpoint,
     register: m.registration_endpoint, userinfo: m.userinfo_endpoint, keys: m.jwks_uri,
   })) : undefined;
-  const provider = await planOf('anypoint.clientProvider', 'anypoint', `Anypoint client provider "${cfg.anypoint.clientProvider.name}"`,
-    clientProviderConvergence(cfg, ctx, endpoints, introspection.id));
-  add(provider);
-  if (cfg.okta.ssoApp) {
-    const name = cfg.anypoint.identityProvider?.name ?? 'Okta';
-    add(await planOf('anypoint.identityProvider', 'anypoint', `Anypoint identity provider "${name}"`, identityProviderConvergence(cfg, ctx, endpoints, sso?.id)));
-  }
+  const provider = await plan('clientProvider', null, clientProviderConvergence(cfg, ctx, endpoints, introspection.id));
+  for (const item of CATALOGUE.identityProvider.select(cfg)) await plan('identityProvider', item, identityProviderConvergence(cfg, ctx, endpoints, sso?.id));
   // Planned like any other resource: an asset that was already in Exchange must get no undo.
-  if (cfg.anypoint.api.raml) {
+  for (const item of CATALOGUE.asset.select(cfg)) {
     const { assetId, version } = cfg.anypoint.api.asset;
     const id = `${assetGroupId(cfg, ctx)}/${assetId}/${version}`;
-    const resource = `Exchange asset ${id}`;
-    if (await anypointFor(cfg).getAsset(assetGroupId(cfg, ctx), assetId, version)) add({ key: 'anypoint.asset', system: 'anypoint', resource, action: 'unchanged', id });
-    else absent('anypoint.asset', 'anypoint', resource);
+    if (await anypointFor(cfg).getAsset(assetGroupId(cfg, ctx), assetId, version)) entries.push({ ...entry('asset', item), action: 'unchanged', id });
+    else absent('asset', item);
   }
-  const api = await planOf('anypoint.apiInstance', 'anypoint', `API instance "${cfg.anypoint.api.instanceLabel}"`, apiInstanceConvergence(cfg, ctx, provider.id));
-  add(api);
-  add(await planOf('anypoint.deployment', 'anypoint', `Proxy deployment "${cfg.anypoint.api.proxy.applicationName}"`, deploymentConvergence(cfg, ctx, api.id)));
-  for (const [index, p] of cfg.anypoint.api.policies.entries()) {
-    add(await planOf(`anypoint.policy:${index}`, 'anypoint', `OIDC policy ${p.methods.join('|')} ${p.resource}`, policyConvergence(cfg, ctx, api.id, index)));
+  const api = await plan('apiInstance', null, apiInstanceConvergence(cfg, ctx, provider.id));
+  await plan('deployment', null, deploymentConvergence(cfg, ctx, api.id));
+  for (const index of CATALOGUE.apiPolicy.select(cfg)) await plan('apiPolicy', index, policyConvergence(cfg, ctx, api.id, index));
+  const clientIds = new Map<string, string | undefined>();
+  for (const name of CATALOGUE.application.select(cfg)) {
+    const app = await plan('application', name, clientApplicationConvergence(cfg, ctx, api.id, name));
+    clientIds.set(name, app.facts?.clientId);
+    await plan('contract', name, contractConvergence(cfg, ctx, api.id, app.id));
   }
-  for (const app of cfg.anypoint.clientApplications) {
-    const planned = await planOf(`anypoint.application:${app.name}`, 'anypoint', `Exchange client application "${app.name}"`, clientApplicationConvergence(cfg, ctx, api.id, app.name));
-    add(planned);
-    add(await planOf(`anypoint.contract:${app.name}`, 'anypoint', `Contract of "${app.name}"`, contractConvergence(cfg, ctx, api.id, planned.id)));
-    // Assignments the run makes itself (auto mode); a manual assignment is the Okta admin's, never undone.
-    if (cfg.assignment.mode === 'auto') {
-      for (const group of app.groups) {
-        add(await planOf(`okta.assignment:${app.name}:${group}`, 'okta', `Okta group "${group}" assigned to the client of "${app.name}"`, groupAssignmentConvergence(cfg, planned.facts?.clientId, group)));
-      }
-    }
+  for (const item of CATALOGUE.clientAssignment.select(cfg)) {
+    await plan('clientAssignment', item, groupAssignmentConvergence(cfg, clientIds.get(item.application), item.group));
   }
   return { entries };
 }

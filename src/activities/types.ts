@@ -89,4 +89,6 @@ export interface UndoTarget {
   id?: string;
   /** Ids of parents needed to address the resource (authorization server, policy, API instance…). */
   parents?: Record<string, string>;
+  /** Non-secret facts the step reported (e.g. the Okta client id of an Exchange application). */
+  facts?: Record<string, string>;
 }

@@ -1,3 +1,5 @@
 // Everything the worker registers. Only deterministic code below this folder.
 export { onboardTenant } from './onboarding';
 export { planTenant } from './plan';
+export { offboardTenant } from './offboarding';
+export { tenantRecord } from './tenant-record';

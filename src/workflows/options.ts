@@ -47,3 +47,13 @@ export const COMPENSATION_OPTIONS: ActivityOptions = {
     nonRetryableErrorTypes: NON_RETRYABLE_TYPES.filter((t) => !t.endsWith('.conflict')),
   },
 };
+
+/**
+ * Writes to the tenant record (a signal to its workflow): cheap and idempotent (events carry an id),
+ * so retried for a long time; a record that misses a run would misguide a later offboarding.
+ */
+export const RECORD_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '6 hours',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
+};

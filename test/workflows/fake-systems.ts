@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { PlanEntry, RegisteredClient, StepResult, UndoTarget } from '../../src/activities/types';
 import type { TenantConfig } from '../../src/config/tenant';
+import * as tenantRecord from '../../src/activities/record';
 
 /**
  * In-memory Okta and Anypoint for workflow tests: the workflow runs on a real Temporal server and
@@ -124,6 +125,11 @@ export class FakeSystems {
         this.writes.push('revoke contract');
       },
       deleteContract: undo((t) => `anypoint.contract:${t.name}`),
+      // The tenant record is Temporal itself, which these tests run for real.
+      recordTenantEvent: tenantRecord.recordTenantEvent,
+      readTenantRecord: tenantRecord.readTenantRecord,
+      checkOffboardable: tenantRecord.checkOffboardable,
+      readAnypointContext: async () => ({ orgId: 'org-1', orgDomain: 'solar', environmentId: 'env-1' }),
     };
   }
 }

@@ -1,0 +1,161 @@
+import { ApplicationFailure, condition, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type * as activities from '../activities';
+import type { AnypointContext, OktaEndpoints, PlanEntry, RegisteredClient, StepResult, UndoTarget } from '../activities/types';
+import type { TenantConfig } from '../config/tenant';
+import { msOf } from './durations';
+import { ONBOARDING_PHASE } from '../temporal/search-attributes';
+import { CATALOGUE, CHECKS, type ItemOf, type KindName, type ParentId, type ResourceKind } from './catalogue';
+import type { Approval, OnboardingProgress, Phase, StepProgress } from './messages';
+import { removeResource } from './removal';
+import { Saga, allSettled } from './saga';
+import type { RecordedResource } from './tenant-record';
+import { ACTIVITY_OPTIONS } from './options';
+
+const act = proxyActivities<typeof activities>(ACTIVITY_OPTIONS);
+
+const now = () => new Date(Date.now()).toISOString();
+
+interface ResourceOptions {
+  parents?: Partial<Record<ParentId, string>>;
+  /** Identity an undo looks up by when it has no id, when it is only known at run time. */
+  identity?: string;
+}
+
+/**
+ * The state of one onboarding run and its steps. Each resource step takes its key, title and undo
+ * from the catalogue; what stays here is what the catalogue cannot say: which ids a step needs
+ * from the steps before it.
+ */
+export class OnboardingRun {
+  readonly progress: OnboardingProgress;
+  readonly planByKey = new Map<string, PlanEntry>();
+  readonly saga = new Saga(() => this.planByKey);
+  readonly registered: RegisteredClient[] = [];
+  /** What this run created, by step key, with how to remove it. */
+  readonly created = new Map<string, RecordedResource>();
+  approval?: Approval;
+  anypoint?: AnypointContext;
+
+  constructor(readonly cfg: TenantConfig) {
+    this.progress = { tenantId: cfg.tenant.id, phase: 'preflight', startedAt: now(), steps: [], remindersSent: 0, missingAssignments: [] };
+  }
+
+  snapshot(): OnboardingProgress {
+    return { ...this.progress, steps: [...this.saga.steps.values()] };
+  }
+
+  setPhase(phase: Phase): void {
+    this.progress.phase = phase;
+    upsertSearchAttributes([{ key: ONBOARDING_PHASE, value: phase }]);
+  }
+
+  /** A step that creates nothing (a check, a read, an update of what exists). */
+  check<T>(step: { key: string; title: string }, run: () => Promise<T>): Promise<T> {
+    return this.saga.track(this.declared(step), run);
+  }
+
+  declared(step: { key: string; title: string }): StepProgress {
+    this.saga.declare(step.key, step.title);
+    return this.saga.steps.get(step.key)!;
+  }
+
+  /** Converges one resource of the catalogue; its undo is registered unless the plan saw it before the run. */
+  async resource<K extends KindName>(kind: K, item: ItemOf<K>, run: () => Promise<StepResult>, opts: ResourceOptions = {}): Promise<StepResult> {
+    const row = CATALOGUE[kind] as ResourceKind<ItemOf<K>>;
+    const key = row.key(item);
+    const target = (r?: StepResult): UndoTarget => ({ key, id: r?.id, name: opts.identity ?? row.identity(this.cfg, item), parents: opts.parents as Record<string, string>, facts: r?.facts });
+    const title = row.title(this.cfg, item);
+    const result = await this.saga.step(key, title, run, (r) => removeResource(this.cfg, this.anypoint, { kind, target: target(r) }));
+    if (result.outcome === 'created') this.remember(kind, title, target(result));
+    return result;
+  }
+
+  remember(kind: KindName, title: string, target: UndoTarget): void {
+    this.created.set(target.key, { kind, title, target, system: CATALOGUE[kind].system, createdAt: now(), createdBy: workflowInfo().runId });
+  }
+
+  /** What the run leaves behind for the tenant record: created and not undone (an undo that failed leaves it). */
+  createdAndKept(): RecordedResource[] {
+    const undone = (key: string) => this.saga.steps.get(key)?.state === 'compensated';
+    return [...this.created.values()].filter((r) => !undone(r.target.key) && !(r.kind === 'registeredClient' && undone(CATALOGUE.application.key(r.target.name ?? ''))));
+  }
+
+  async oktaAuthorizationServer(): Promise<StepResult> {
+    const { cfg } = this;
+    const server = await this.resource('authorizationServer', null, () => act.ensureAuthorizationServer(cfg));
+    const parents = { authServerId: server.id };
+    await allSettled(CATALOGUE.scope.select(cfg).map((name) => this.resource('scope', name, () => act.ensureScope(cfg, server.id, name), { parents })));
+    // Policies and rules are created one after the other: Okta fails parallel same-priority writes.
+    const policy = await this.resource('accessPolicy', null, () => act.ensureAccessPolicy(cfg, server.id), { parents });
+    await this.resource('policyRule', null, () => act.ensurePolicyRule(cfg, server.id, policy.id), { parents: { ...parents, policyId: policy.id } });
+    return server;
+  }
+
+  async singleSignOn(endpoints: OktaEndpoints, sso: StepResult): Promise<void> {
+    const { cfg } = this;
+    const idp = await this.resource('identityProvider', null, () => act.ensureIdentityProvider(cfg, this.anypoint!, endpoints, sso.id));
+    const redirectUri = idp.facts?.redirectUri;
+    if (!redirectUri) throw ApplicationFailure.nonRetryable('Anypoint did not return a redirect URI for the identity provider.', 'MissingRedirectUri');
+    // An update of the SSO app: undone together with the app when this run created it.
+    await this.check(CHECKS.ssoRedirectUri, () => act.setSsoRedirectUri(cfg, sso.id, redirectUri));
+  }
+
+  async clientApplication(apiId: string, name: string, groups: string[]): Promise<void> {
+    const { cfg } = this;
+    const app = await this.resource('application', name, () => act.ensureClientApplication(cfg, this.anypoint!, apiId, name));
+    const clientId = app.facts?.clientId;
+    if (!clientId) throw ApplicationFailure.nonRetryable(`Anypoint returned no client id for application "${name}".`, 'MissingClientId');
+    if (app.outcome === 'created') this.remember('registeredClient', CATALOGUE.registeredClient.title(cfg, name), { key: CATALOGUE.registeredClient.key(name), id: clientId, name });
+    this.registered.push({ applicationName: name, clientId, groups });
+    await this.resource('contract', name, () => act.ensureContract(cfg, this.anypoint!, apiId, app.id), { parents: { apiId }, identity: app.id });
+  }
+
+  assignGroup(kind: 'ssoAssignment' | 'clientAssignment', item: ItemOf<'ssoAssignment'> | ItemOf<'clientAssignment'>, appId: string, group: string): Promise<StepResult> {
+    const run = () => act.assignGroupToClient(this.cfg, appId, group);
+    const opts = { parents: { clientId: appId } };
+    return kind === 'ssoAssignment' ? this.resource('ssoAssignment', item as string, run, opts) : this.resource('clientAssignment', item as ItemOf<'clientAssignment'>, run, opts);
+  }
+
+  /** Auto mode assigns the groups itself; manual mode waits for a person, reminding, until the deadline. */
+  async groupAssignment(): Promise<void> {
+    const { cfg, progress } = this;
+    if (this.registered.length === 0) return;
+    if (cfg.assignment.mode === 'auto') {
+      this.setPhase('assigning');
+      for (const client of this.registered) {
+        for (const group of client.groups) await this.assignGroup('clientAssignment', { application: client.applicationName, group }, client.clientId, group);
+      }
+      return;
+    }
+    const waiting = this.declared(CHECKS.approval);
+    const missing = await act.checkGroupAssignments(cfg, this.registered);
+    progress.missingAssignments = missing.map((m) => `${m.applicationName} (${m.clientId}) → ${m.group}`);
+    if (missing.length === 0) {
+      waiting.state = 'done';
+      waiting.outcome = 'unchanged';
+      return;
+    }
+    this.setPhase('awaiting-assignment');
+    const { deadline: deadlineText, reminderEvery } = cfg.assignment;
+    await this.saga.track(waiting, async () => {
+      const deadline = Date.now() + msOf(deadlineText);
+      const every = msOf(reminderEvery);
+      while (!this.approval) {
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          throw ApplicationFailure.create({
+            type: 'AssignmentDeadline',
+            nonRetryable: true,
+            message: `Nobody confirmed the Okta group assignment before the deadline (${deadlineText}). Still missing: ${progress.missingAssignments.join('; ')}.`,
+          });
+        }
+        if (await condition(() => this.approval !== undefined, Math.min(every, left))) break;
+        if (Date.now() < deadline) {
+          progress.remindersSent++;
+          await act.remindApprover(cfg, { workflowId: workflowInfo().workflowId, missing: progress.missingAssignments, reminder: progress.remindersSent, deadline: new Date(deadline).toISOString() });
+        }
+      }
+      return { outcome: 'unchanged' as const, id: this.approval?.approver ?? '' };
+    });
+  }
+}

@@ -1,0 +1,36 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type * as activities from '../activities';
+import type { AnypointContext, UndoTarget } from '../activities/types';
+import type { TenantConfig } from '../config/tenant';
+import { CATALOGUE, type KindName } from './catalogue';
+import { COMPENSATION_OPTIONS } from './options';
+
+const undoAct = proxyActivities<typeof activities>(COMPENSATION_OPTIONS);
+
+/** A resource this project created, as the saga and the tenant record keep it: enough to remove it. */
+export interface CreatedResource {
+  kind: KindName;
+  target: UndoTarget;
+}
+
+/**
+ * Removes one resource with its kind's undo activities, in the catalogue's order. The same path
+ * serves a run's compensation and the offboarding, so both remove a resource the same way.
+ */
+export async function removeResource(cfg: TenantConfig, anypoint: AnypointContext | undefined, { kind, target }: CreatedResource): Promise<void> {
+  const row = CATALOGUE[kind];
+  for (const name of row.undo) {
+    const undo = undoAct[name] as (...args: unknown[]) => Promise<unknown>;
+    const result = row.system === 'okta' ? await undo(cfg, target) : await undo(cfg, anypointContext(anypoint, kind), target);
+    if (name === 'deleteClientApplication') {
+      // Anypoint cannot delete the client it registered in Okta, so its removal does it in Okta directly.
+      const clientId = target.facts?.clientId ?? (result as { clientId?: string }).clientId;
+      if (clientId) await removeResource(cfg, anypoint, { kind: 'registeredClient', target: { key: CATALOGUE.registeredClient.key(target.name ?? ''), id: clientId } });
+    }
+  }
+}
+
+function anypointContext(ctx: AnypointContext | undefined, kind: KindName): AnypointContext {
+  if (!ctx) throw new Error(`Cannot remove the ${kind} without the Anypoint organization and environment (preflight did not run).`);
+  return ctx;
+}

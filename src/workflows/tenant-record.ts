@@ -1,0 +1,89 @@
+import { allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { System } from './catalogue';
+import type { Approval, CompensationReport, StepProgress } from './messages';
+import type { CreatedResource } from './removal';
+
+/*
+ * The tenant record: one long-running workflow per tenant (Temporal's entity pattern) that keeps
+ * what the tenant's runs created, who approved what, and every run's outcome, for as long as the
+ * tenant exists. Closed runs go with the namespace's retention (24 h on the embedded server, at most
+ * 90 days on Temporal Cloud); a running workflow does not, and continue-as-new carries the record
+ * forward before its own history grows large. Nothing here holds a secret.
+ */
+
+export { tenantRecordIdFor } from './ids';
+
+export type Operation = 'onboarding' | 'offboarding';
+
+/** One resource a run of this tenant created and that still exists as far as the project knows. */
+export interface RecordedResource extends CreatedResource {
+  title: string;
+  system: System;
+  createdAt: string;
+  /** Run id of the run that created it. */
+  createdBy: string;
+}
+
+export interface RunSummary {
+  operation: Operation;
+  workflowId: string;
+  runId: string;
+  startedAt: string;
+  closedAt: string;
+  outcome: 'completed' | 'failed' | 'cancelled';
+  steps: StepProgress[];
+  approval?: Approval;
+  error?: string;
+  compensation?: CompensationReport;
+}
+
+/** What a run tells the record when it ends. `id` makes a retried delivery count once. */
+export interface RunRecordedEvent {
+  id: string;
+  at: string;
+  type: 'run';
+  run: RunSummary;
+  /** Resources the run created and left in place. */
+  created: RecordedResource[];
+  /** Keys of resources the run removed (an offboarding). */
+  removed: string[];
+}
+
+export type TenantEvent = RunRecordedEvent;
+
+export interface TenantRecordState {
+  tenantId: string;
+  since: string;
+  /** `offboarded` once an offboarding removed everything the tenant's runs created. */
+  status: 'active' | 'offboarded';
+  resources: RecordedResource[];
+  events: TenantEvent[];
+}
+
+export const recordTenantEventSignal = defineSignal<[TenantEvent]>('recordTenantEvent');
+export const tenantRecordQuery = defineQuery<TenantRecordState>('tenantRecord');
+
+/** Histories past this many events continue as new (well under Temporal's 50k limit, and fast to replay). */
+const HISTORY_LIMIT = 5_000;
+
+export function emptyTenantRecord(tenantId: string, since: string): TenantRecordState {
+  return { tenantId, since, status: 'active', resources: [], events: [] };
+}
+
+/** Folds one event into the record; an event already applied changes nothing. */
+export function applyTenantEvent(state: TenantRecordState, event: TenantEvent): void {
+  if (state.events.some((e) => e.id === event.id)) return;
+  state.events.push(event);
+  const removed = new Set([...event.removed, ...event.created.map((r) => r.target.key)]);
+  state.resources = [...state.resources.filter((r) => !removed.has(r.target.key)), ...event.created];
+  if (event.run.operation === 'offboarding' && event.run.outcome === 'completed') state.status = 'offboarded';
+  else if (event.run.operation === 'onboarding' && event.run.outcome === 'completed') state.status = 'active';
+}
+
+export async function tenantRecord(state: TenantRecordState): Promise<never> {
+  setHandler(tenantRecordQuery, () => state);
+  setHandler(recordTenantEventSignal, (event) => applyTenantEvent(state, event));
+  await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_LIMIT);
+  await condition(allHandlersFinished);
+  return continueAsNew<typeof tenantRecord>(state);
+}
