@@ -11,7 +11,8 @@ import { connectClient, loadTemporalSettings } from './temporal/connection';
 import { createDataConverter } from './temporal/data-converter';
 import { taskQueueName } from './temporal/task-queue';
 import { CliError, NO_WORKER_HINT, approve, cancel, history, list, planDryRun, progress, startOnboarding, workerIsPolling } from './cli/operations';
-import { renderPlan, renderProgress } from './cli/render';
+import { renderAuditMarkdown, renderOffboarding, renderPlan, renderProgress, renderRemovals } from './cli/render';
+import { abandonOffboarding, confirmOffboarding, offboardingDryRun, requireRecord, startOffboarding } from './cli/lifecycle';
 import { HIDDEN, readCredentials } from './cli/credentials';
 
 const TERMINAL_PHASES = new Set(['completed', 'failed', 'cancelled']);
@@ -128,6 +129,48 @@ export function buildProgram(): Command {
           .map((r) => [`Run ${r.runId} — ${r.status.toLowerCase()} (started ${r.startTime}${r.closeTime ? `, closed ${r.closeTime}` : ''})`, r.progress ? renderProgress(r.progress) : '  (no progress recorded)'].join('\n'))
           .join('\n\n'),
       );
+    });
+
+  program
+    .command('audit')
+    .argument('<tenant>', 'tenant id')
+    .addOption(new Option('--format <format>', 'json or markdown').choices(['json', 'markdown']).default('markdown'))
+    .description('Export the tenant record: what its runs created, who approved, every run (kept whatever the retention)')
+    .action(async (tenantId: string, opts: { format: 'json' | 'markdown' }) => {
+      const record = await withClient((client) => requireRecord(client, tenantId));
+      process.stdout.write((opts.format === 'json' || program.opts().json ? JSON.stringify(record, null, 2) : renderAuditMarkdown(record)) + '\n');
+    });
+
+  program
+    .command('offboard')
+    .argument('<tenant.yaml>', 'tenant file (its credentials are needed to remove what the tenant created)')
+    .option('--dry-run', 'print what would be removed, from the tenant record, and start nothing')
+    .option('--confirm', 'confirm the removal list of the offboarding that waits, and remove')
+    .option('--abandon', 'give up the offboarding that waits; nothing is removed')
+    .option('--by <name>', 'who confirms (required with --confirm)')
+    .option('--reason <text>', 'why it is abandoned (with --abandon)')
+    .option('--note <text>', 'a note kept in the tenant record')
+    .option('--json', 'machine-readable output')
+    .description('Remove what the tenant\'s runs created (never adopted or pre-existing resources): a removal list first, then --confirm')
+    .action(async (file: string, opts: { dryRun?: boolean; confirm?: boolean; abandon?: boolean; by?: string; reason?: string; note?: string; json?: boolean }) => {
+      const out = { json: Boolean(opts.json || program.opts().json) };
+      if (opts.confirm && !opts.by?.trim()) throw new CliError('--confirm needs --by <name>: say who confirms the offboarding.', 2, 'USAGE');
+      if (opts.confirm && opts.abandon) throw new CliError('Use either --confirm or --abandon, not both.', 2, 'USAGE');
+      const tenant = loadTenant(file);
+      const tenantId = tenant.tenant.id;
+      await withClient(async (client) => {
+        if (opts.dryRun) {
+          const removals = await offboardingDryRun(client, tenantId);
+          print(out, removals, () => renderRemovals(removals));
+          return;
+        }
+        if (!(await workerIsPolling(client, taskQueueName()))) throw new CliError(`Cannot offboard: ${NO_WORKER_HINT(taskQueueName())}`, 3, 'NO_WORKER');
+        let p = await startOffboarding(client, taskQueueName(), tenant);
+        if (p.phase === 'awaiting-confirmation' && opts.confirm) p = await confirmOffboarding(client, tenantId, opts.by!, opts.note);
+        else if (p.phase === 'awaiting-confirmation' && opts.abandon) p = await abandonOffboarding(client, tenantId, opts.reason ?? 'abandoned', opts.by);
+        print(out, p, () => renderOffboarding(p));
+        if (p.phase === 'failed') process.exitCode = 3;
+      });
     });
 
   program

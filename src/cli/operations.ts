@@ -16,10 +16,13 @@ import {
   confirmGroupAssignmentUpdate,
   progressQuery,
 } from '../workflows/messages';
-import type { OnboardingResult } from '../workflows/onboarding';
+import { onboardingWorkflowIdFor } from '../workflows/ids';
+import { onboardTenant, type OnboardingResult } from '../workflows/onboarding';
+import { planTenant } from '../workflows/plan';
+import { tenantRecordIdFor, tenantRecordQuery, type RunSummary } from '../workflows/tenant-record';
 
 /** One onboarding per tenant: the workflow id is derived from the tenant id. */
-export const workflowIdFor = (tenantId: string) => `onboarding-${tenantId}`;
+export const workflowIdFor = onboardingWorkflowIdFor;
 
 export class CliError extends Error {
   constructor(
@@ -47,7 +50,7 @@ export async function startOnboarding(client: Client, taskQueue: string, tenant:
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
   }
-  const handle = await client.workflow.start('onboardTenant', {
+  const handle = await client.workflow.start(onboardTenant, {
     taskQueue,
     workflowId,
     args: [{ tenant }],
@@ -63,7 +66,7 @@ export async function startOnboarding(client: Client, taskQueue: string, tenant:
 }
 
 export async function planDryRun(client: Client, taskQueue: string, tenant: TenantConfig): Promise<Plan> {
-  return client.workflow.execute('planTenant', {
+  return client.workflow.execute(planTenant, {
     taskQueue,
     workflowId: `${workflowIdFor(tenant.tenant.id)}-plan-${Date.now()}`,
     args: [{ tenant }],
@@ -114,10 +117,17 @@ export interface RunRecord {
   progress?: OnboardingProgress;
 }
 
-/** Every run of a tenant, newest first, with its steps, approver, resources and errors. */
+/**
+ * Every run of a tenant, newest first, with its steps, approver, resources and errors: the runs the
+ * tenant record keeps (they outlive the namespace's retention) and any run Temporal still lists
+ * that the record does not have yet (one still running, or one from before the record existed).
+ */
 export async function history(client: Client, tenantId: string): Promise<RunRecord[]> {
-  const runs: RunRecord[] = [];
-  for await (const execution of client.workflow.list({ query: `WorkflowType = 'onboardTenant' AND WorkflowId = '${workflowIdFor(tenantId)}'` })) {
+  const runs = new Map<string, RunRecord>();
+  for (const run of await recordedRuns(client, tenantId)) runs.set(run.runId, run);
+  const query = `WorkflowType = 'onboardTenant' AND WorkflowId = '${workflowIdFor(tenantId)}'`;
+  for await (const execution of client.workflow.list({ query })) {
+    if (runs.has(execution.runId)) continue;
     let p: OnboardingProgress | undefined;
     try {
       const description = await client.workflow.getHandle(execution.workflowId, execution.runId).describe();
@@ -127,7 +137,7 @@ export async function history(client: Client, tenantId: string): Promise<RunReco
     } catch {
       p = undefined;
     }
-    runs.push({
+    runs.set(execution.runId, {
       workflowId: execution.workflowId,
       runId: execution.runId,
       status: execution.status.name,
@@ -136,8 +146,30 @@ export async function history(client: Client, tenantId: string): Promise<RunReco
       progress: p,
     });
   }
-  if (runs.length === 0) throw new CliError(`No onboarding run found for tenant ${tenantId}.`, 4, 'NOT_FOUND');
-  return runs.sort((a, b) => b.startTime.localeCompare(a.startTime));
+  if (runs.size === 0) throw new CliError(`No onboarding run found for tenant ${tenantId}.`, 4, 'NOT_FOUND');
+  return [...runs.values()].sort((a, b) => b.startTime.localeCompare(a.startTime));
+}
+
+async function recordedRuns(client: Client, tenantId: string): Promise<RunRecord[]> {
+  try {
+    const record = await client.workflow.getHandle(tenantRecordIdFor(tenantId)).query(tenantRecordQuery);
+    return record.events.map((e) => asRunRecord(tenantId, e.run));
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return [];
+    throw err;
+  }
+}
+
+function asRunRecord(tenantId: string, run: RunSummary): RunRecord {
+  const status = { completed: 'COMPLETED', failed: 'FAILED', cancelled: 'CANCELLED' }[run.outcome];
+  return {
+    workflowId: run.workflowId,
+    runId: run.runId,
+    status: run.operation === 'onboarding' ? status : `${run.operation.toUpperCase()} ${status}`,
+    startTime: run.startedAt,
+    closeTime: run.closedAt,
+    progress: { tenantId, phase: run.outcome, startedAt: run.startedAt, steps: run.steps, approval: run.approval, error: run.error, compensation: run.compensation, remindersSent: 0, missingAssignments: [] },
+  };
 }
 
 export interface TenantSummary {

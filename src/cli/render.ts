@@ -1,5 +1,7 @@
 import type { Plan } from '../activities/types';
 import type { OnboardingProgress, StepProgress } from '../workflows/messages';
+import type { OffboardingProgress } from '../workflows/offboarding';
+import type { RecordedResource, TenantRecordState } from '../workflows/tenant-record';
 
 const STATE_MARK: Record<StepProgress['state'], string> = {
   pending: '·',
@@ -47,3 +49,56 @@ export function renderProgress(p: OnboardingProgress): string {
   }
   return out.join('\n');
 }
+
+export function renderRemovals(resources: RecordedResource[]): string {
+  if (resources.length === 0) return 'Nothing to remove: the tenant record lists no resource this project created.';
+  return [
+    `Offboarding removes ${resources.length} resource(s), in this order (only what this tenant's runs created; adopted and pre-existing resources are not listed and are never touched):`,
+    ...resources.map((r) => `  - ${r.title}${r.target.id ? ` [${r.target.id}]` : ''} (created ${r.createdAt} by run ${r.createdBy})`),
+  ].join('\n');
+}
+
+export function renderOffboarding(p: OffboardingProgress): string {
+  const out = [`Offboarding of ${p.tenantId}: ${p.phase}`];
+  if (p.phase === 'awaiting-confirmation') {
+    out.push(renderRemovalList(p));
+    out.push('', `Nothing has been removed. To remove these, run: npm run cli -- offboard <tenant.yaml> --confirm --by <your name>`);
+    out.push(`To give up instead: npm run cli -- offboard <tenant.yaml> --abandon --reason <text>`);
+  } else {
+    for (const s of p.steps) out.push(`  ${STATE_MARK[s.state]} ${s.title}${s.error ? ` — ${s.error}` : ''}`);
+  }
+  if (p.confirmation) out.push(`Confirmed by ${p.confirmation.approver} at ${p.confirmation.at}${p.confirmation.note ? ` (${p.confirmation.note})` : ''}`);
+  for (const n of p.notRemoved) out.push(`  ! NOT removed: ${n.title}: ${n.error}`);
+  if (p.error) out.push(`Error: ${p.error}`);
+  return out.join('\n');
+}
+
+function renderRemovalList(p: OffboardingProgress): string {
+  if (p.removals.length === 0) return 'The tenant record lists nothing to remove.';
+  return ['Will remove, in this order:', ...p.removals.map((r) => `  - ${r.title}${r.id ? ` [${r.id}]` : ''}`)].join('\n');
+}
+
+/** The tenant's audit as a Markdown document: resources, then every run with its steps and approvals. */
+export function renderAuditMarkdown(record: TenantRecordState): string {
+  const out = [`# Audit of tenant ${record.tenantId}`, '', `Record since ${record.since}; status **${record.status}**.`, '', '## Resources this project created and keeps', ''];
+  if (record.resources.length === 0) out.push('None.');
+  else {
+    out.push('| Resource | System | Id | Created | By run |', '| --- | --- | --- | --- | --- |');
+    for (const r of record.resources) out.push(`| ${cell(r.title)} | ${r.system} | ${cell(r.target.id ?? '')} | ${r.createdAt} | ${r.createdBy} |`);
+  }
+  out.push('', '## Runs', '');
+  for (const e of record.events) {
+    const run = e.run;
+    out.push(`### ${run.operation} ${run.outcome} — ${run.startedAt} → ${run.closedAt}`, '', `Workflow \`${run.workflowId}\`, run \`${run.runId}\`.`);
+    if (run.approval) out.push(`Approved by **${cell(run.approval.approver)}** at ${run.approval.at}${run.approval.note ? ` (${cell(run.approval.note)})` : ''}.`);
+    if (run.error) out.push(`Error: ${cell(run.error)}`);
+    if (e.created.length > 0) out.push(`Created: ${e.created.map((r) => cell(r.title)).join('; ')}.`);
+    if (e.removed.length > 0) out.push(`Removed: ${e.removed.join(', ')}.`);
+    out.push('', '| Step | State | Outcome | Id |', '| --- | --- | --- | --- |');
+    for (const s of run.steps) out.push(`| ${cell(s.title)} | ${s.state} | ${s.outcome ?? ''} | ${cell(s.resourceId ?? '')} |`);
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');

@@ -1,0 +1,89 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { TenantConfig } from '../config/tenant';
+import { TENANT_ID } from '../temporal/search-attributes';
+import { offboardingWorkflowIdFor, tenantRecordIdFor } from '../workflows/ids';
+import {
+  abandonOffboardingSignal,
+  confirmOffboardingUpdate,
+  offboardTenant,
+  offboardingProgressQuery,
+  removalOrder,
+  type OffboardingProgress,
+} from '../workflows/offboarding';
+import { tenantRecordQuery, type RecordedResource, type TenantRecordState } from '../workflows/tenant-record';
+import { CliError } from './operations';
+
+/*
+ * The tenant's life after onboarding, as the CLI drives it: the durable record (audit), and the
+ * offboarding (a removal list first, then an explicit confirmation).
+ */
+
+/** The tenant record, or undefined when the tenant has none yet. */
+export async function readRecord(client: Client, tenantId: string): Promise<TenantRecordState | undefined> {
+  try {
+    return await client.workflow.getHandle(tenantRecordIdFor(tenantId)).query(tenantRecordQuery);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+export async function requireRecord(client: Client, tenantId: string): Promise<TenantRecordState> {
+  const record = await readRecord(client, tenantId);
+  if (!record) throw new CliError(`Tenant ${tenantId} has no record: no run of it has finished yet (or it ran before the tenant record existed).`, 4, 'NO_RECORD');
+  return record;
+}
+
+/** What an offboarding would remove, in order, read from the record alone: no workflow, no credentials. */
+export async function offboardingDryRun(client: Client, tenantId: string): Promise<RecordedResource[]> {
+  return removalOrder((await requireRecord(client, tenantId)).resources);
+}
+
+const WAITING_OR_DONE = new Set(['awaiting-confirmation', 'completed', 'failed', 'cancelled', 'expired']);
+
+/** Starts the offboarding (or finds the one open) and returns once it shows its removal list. */
+export async function startOffboarding(client: Client, taskQueue: string, tenant: TenantConfig, confirmWithin?: string): Promise<OffboardingProgress> {
+  const handle = await client.workflow.start(offboardTenant, {
+    taskQueue,
+    workflowId: offboardingWorkflowIdFor(tenant.tenant.id),
+    args: [{ tenant, confirmWithin }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    typedSearchAttributes: [{ key: TENANT_ID, value: tenant.tenant.id }],
+  });
+  for (;;) {
+    const described = await handle.describe();
+    if (described.status.name !== 'RUNNING') return offboardingOutcome(client, tenant.tenant.id);
+    const p = await handle.query(offboardingProgressQuery);
+    if (WAITING_OR_DONE.has(p.phase)) return p;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Confirms the removal list and waits for the removal to finish. */
+export async function confirmOffboarding(client: Client, tenantId: string, approver: string, note?: string): Promise<OffboardingProgress> {
+  const handle = client.workflow.getHandle<typeof offboardTenant>(offboardingWorkflowIdFor(tenantId));
+  try {
+    await handle.executeUpdate(confirmOffboardingUpdate, { args: [{ approver, note }] });
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new CliError(`No offboarding of ${tenantId} is waiting: start it with offboard <tenant.yaml> first.`, 4, 'NOT_FOUND');
+    throw new CliError((err as { cause?: Error }).cause?.message ?? (err as Error).message, 3, 'UPDATE_REFUSED');
+  }
+  return offboardingOutcome(client, tenantId);
+}
+
+export async function abandonOffboarding(client: Client, tenantId: string, reason: string, by?: string): Promise<OffboardingProgress> {
+  const handle = client.workflow.getHandle(offboardingWorkflowIdFor(tenantId));
+  await handle.signal(abandonOffboardingSignal, { reason, by });
+  return offboardingOutcome(client, tenantId);
+}
+
+async function offboardingOutcome(client: Client, tenantId: string): Promise<OffboardingProgress> {
+  const handle = client.workflow.getHandle<typeof offboardTenant>(offboardingWorkflowIdFor(tenantId));
+  try {
+    return await handle.result();
+  } catch (err) {
+    const details = (err as { cause?: { details?: unknown[] } }).cause?.details?.[0] as OffboardingProgress | undefined;
+    if (details?.phase) return details;
+    throw new CliError((err as { cause?: Error }).cause?.message ?? (err as Error).message, 3, 'OFFBOARDING_FAILED');
+  }
+}
