@@ -4,9 +4,13 @@ import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
+import { msToTs } from '@temporalio/common/lib/time';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
 import { DATA_DIR } from './paths';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
+
+/** Closed runs stay visible in the Web UI for a month on the embedded server. */
+export const DEFAULT_RETENTION_DAYS = 30;
 
 /** Where `npm run dev` keeps its SQLite database, so runs survive a restart. */
 export const DEFAULT_DB_FILE = join(DATA_DIR, 'temporal', 'temporal.db');
@@ -30,6 +34,12 @@ export interface DevServerOptions {
   uiCodecEndpoint?: string;
   /** Server log level; its logs go to stderr. @default 'warn' */
   logLevel?: 'debug' | 'info' | 'warn' | 'error' | 'never';
+  /**
+   * How long the namespace keeps closed runs. The CLI creates namespaces with 24 hours, after which
+   * `temporal workflow show` and the Web UI no longer find a run (the tenant record keeps the audit
+   * regardless). `false` leaves the server's own setting. @default DEFAULT_RETENTION_DAYS days
+   */
+  retentionDays?: number | false;
   /** Extra flags, e.g. `--dynamic-config-value KEY=JSON`. @default [] */
   extraArgs?: string[];
   /**
@@ -111,6 +121,15 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function setRetention(address: string, namespace: string, days: number): Promise<void> {
+  const connection = await Connection.connect({ address, connectTimeout: 2000 });
+  try {
+    await connection.workflowService.updateNamespace({ namespace, config: { workflowExecutionRetentionTtl: msToTs(days * 86_400_000) } });
+  } finally {
+    await connection.close();
+  }
+}
 
 /** Ready means the namespace answers over gRPC, not merely that the port accepts connections. */
 async function namespaceAnswers(address: string, namespace: string): Promise<boolean> {
@@ -202,6 +221,8 @@ export async function startDevServer(opts: DevServerOptions): Promise<RunningDev
     }
     await sleep(150);
   }
+  const retentionDays = opts.retentionDays ?? DEFAULT_RETENTION_DAYS;
+  if (retentionDays !== false) await setRetention(address, namespace, retentionDays);
 
   return {
     address,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { ensureTemporalCli } from '../../src/temporal/binaries';
-import { freePort, startDevServer, type RunningDevServer } from '../../src/temporal/dev-server';
+import { DEFAULT_RETENTION_DAYS, freePort, startDevServer, type RunningDevServer } from '../../src/temporal/dev-server';
 import { TENANT_ID } from '../../src/temporal/search-attributes';
 import { uniqueId } from '../support/temporal';
 
@@ -42,6 +42,16 @@ describe('the embedded dev server', () => {
     expect(description.status.name).toBe('RUNNING');
     expect(description.typedSearchAttributes.get(TENANT_ID)).toBe('acme');
     await second.stop();
+  });
+
+  it('keeps closed runs for 30 days, not the 24 hours the CLI gives a namespace', async () => {
+    const server = await startDevServer({ cliPath, port: await freePort(), uiPort: false, dbFile: false, detached: false });
+    servers.push(server);
+    const { namespaceInfo, config } = await withClient(server.address, (client) => client.workflowService.describeNamespace({ namespace: 'default' }));
+    expect(namespaceInfo?.name).toBe('default');
+    expect(Number(config?.workflowExecutionRetentionTtl?.seconds)).toBe(DEFAULT_RETENTION_DAYS * 86_400);
+    expect(DEFAULT_RETENTION_DAYS).toBe(30);
+    await server.stop();
   });
 
   it('refuses a port that is already taken, and says how to use the server there', async () => {
