@@ -27,7 +27,7 @@ export interface SandboxTlsOptions {
 }
 
 export const CA_CERT_FILE = 'sandbox-ca.pem';
-const CA_KEY_FILE = 'sandbox-ca.key';
+export const CA_KEY_FILE = 'sandbox-ca.key';
 const DAY_MS = 24 * 3600 * 1000;
 const BASE_HOSTNAMES = ['localhost', '127.0.0.1', '::1'];
 
