@@ -82,4 +82,14 @@ describe('Anypoint Graph API (the asset queries Exchange and API Manager clients
     expect(empty.status).toBe(400);
     expect(empty.body.errors[0].extensions.code).toBe('BAD_REQUEST');
   });
+
+  it('answers a rate-limit fault in the GraphQL error shape with Retry-After', async () => {
+    const faults = await anypoint.call('POST', '/__sandbox/faults', { body: { kind: 'rateLimit', method: 'POST', path: '^/graph/', times: 1, retryAfterSeconds: 2 }, auth: false });
+    expect(faults.status).toBeLessThan(300);
+    const limited = await query('{ assets { name } }');
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(2);
+    expect(limited.body).toEqual({ errors: [{ message: 'Too Many Requests', extensions: { code: 'TOO_MANY_REQUESTS' } }] });
+    expect((await query('{ assets { name } }')).status).toBe(200);
+  });
 });
