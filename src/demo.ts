@@ -7,8 +7,10 @@
  *
  * Sandbox state is kept in .data/sandbox (--state-dir), so a demo stopped during the pause resumes where it was,
  * and a second demo re-converges the onboarded tenant with zero writes. --fresh starts them empty.
+ * --tls serves the Anypoint sandbox over HTTPS (its CA in the state folder) and the worker calls it there.
  */
-import { rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Command } from 'commander';
 import type { Client } from '@temporalio/client';
@@ -18,8 +20,8 @@ import { OktaClient } from './clients/okta';
 import { approve, progress, startOnboarding, workflowIdFor, CliError } from './cli/operations';
 import { renderProgress } from './cli/render';
 import { loadTenantFile, TenantConfigError, formatTenantConfigError, type TenantConfig } from './config/tenant';
-import { startAllSandboxes, DEFAULT_PORTS, type AllSandboxes } from './sandbox';
-import { SandboxAdminClient, isConfigurationWrite } from './sandbox/core';
+import { ANYPOINT_TLS_HOSTNAMES, startAllSandboxes, DEFAULT_PORTS, type AllSandboxes } from './sandbox';
+import { CA_CERT_FILE, CA_KEY_FILE, SandboxAdminClient, isConfigurationWrite, prepareSandboxTls, type SandboxTls } from './sandbox/core';
 import { sandboxSecretEnv } from './sandbox/tenant';
 import { connectClient, connectWorker } from './temporal/connection';
 import { createDataConverter } from './temporal/data-converter';
@@ -40,22 +42,52 @@ interface DemoOptions {
   fresh: boolean;
   tenant: string;
   stateDir: string;
+  tls: boolean;
 }
 
 const say = (message = '') => console.log(message);
 const step = (message: string) => console.log(`\n▸ ${message}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function main(opts: DemoOptions, stack: ShutdownStack): Promise<number> {
+/** --fresh: forgets the sandboxes' state but keeps the TLS CA, so a client that trusts it still does. */
+function forgetSandboxState(stateDir: string): void {
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(stateDir);
+  } catch {
+    return;
+  }
+  for (const entry of entries) if (entry !== CA_CERT_FILE && entry !== CA_KEY_FILE) rmSync(join(stateDir, entry), { recursive: true, force: true });
+}
+
+/**
+ * Node reads NODE_EXTRA_CA_CERTS once, at start, and the worker's HTTP clients trust only that store:
+ * with --tls the demo runs again as a child that trusts the sandbox CA (replacing any other
+ * NODE_EXTRA_CA_CERTS for that run), and answers with the child's exit code.
+ */
+function rerunTrusting(caFile: string): Promise<number> {
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile } });
+  // Ctrl-C reaches the child through the terminal; a SIGTERM sent to this process is passed on.
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => child.kill('SIGTERM'));
+  return new Promise((done) => child.on('exit', (code, signal) => done(code ?? (signal ? 1 : 0))));
+}
+
+async function main(opts: DemoOptions, stack: ShutdownStack, tls: SandboxTls | undefined): Promise<number> {
   // The worker's lifecycle chatter would bury the story; warnings and errors still show.
   Runtime.install({ logger: new DefaultLogger('WARN') });
   stopOnSignals(stack, (m) => say(`[demo] ${m}`));
-  const tenant = loadTenant(opts.tenant);
+  let tenant = loadTenant(opts.tenant);
 
   step('Starting the sandboxes (Okta, Anypoint Platform, solar-system API, gateway)');
-  if (opts.fresh) rmSync(opts.stateDir, { recursive: true, force: true });
-  const sandboxes = await startSandboxes(opts.stateDir);
+  if (opts.fresh) forgetSandboxState(opts.stateDir);
+  const sandboxes = await startSandboxes(opts.stateDir, tls);
   stack.add('sandboxes', () => sandboxes.close());
+  if (tls) {
+    // The example tenant names the HTTP URL; over TLS the worker must call the HTTPS one.
+    tenant = { ...tenant, anypoint: { ...tenant.anypoint, baseUrl: sandboxes.anypoint.url } };
+    say(`  Anypoint over HTTPS (--tls): CA ${tls.caFile}; the tenant's anypoint.baseUrl is ${sandboxes.anypoint.url} for this run`);
+  }
   // The example tenant reads its secrets from these variables; the worker below resolves them.
   Object.assign(process.env, sandboxSecretEnv(sandboxes));
   say(`  Okta ${sandboxes.okta.url}, Anypoint ${sandboxes.anypoint.url}, gateway ${sandboxes.gateway.url}`);
@@ -123,9 +155,9 @@ function loadTenant(file: string): TenantConfig {
   }
 }
 
-async function startSandboxes(stateDir: string): Promise<AllSandboxes> {
+async function startSandboxes(stateDir: string, anypointTls: SandboxTls | undefined): Promise<AllSandboxes> {
   try {
-    return await startAllSandboxes({ stateDir });
+    return await startAllSandboxes({ stateDir, anypointTls });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') {
@@ -242,11 +274,15 @@ const program = new Command('demo')
   .option('--fresh', 'start the sandboxes empty (forget the previous demo\'s Okta and Anypoint state)', false)
   .option('--tenant <file>', 'tenant file (it must point at the sandboxes)', EXAMPLE_TENANT)
   .option('--state-dir <dir>', 'where the sandboxes keep their state', DEFAULT_SANDBOX_STATE_DIR)
+  .option('--tls', 'serve the Anypoint sandbox over HTTPS (CA in the state folder, trusted through NODE_EXTRA_CA_CERTS)', false)
   .action(async (o: DemoOptions) => {
     const stack = new ShutdownStack();
     let code = 1;
     try {
-      code = await main({ ...o, tenant: resolve(o.tenant), stateDir: resolve(o.stateDir) }, stack);
+      const stateDir = resolve(o.stateDir);
+      const tls = o.tls ? await prepareSandboxTls({ dir: stateDir, extraHostnames: ANYPOINT_TLS_HOSTNAMES }) : undefined;
+      if (tls && process.env.NODE_EXTRA_CA_CERTS !== tls.caFile) process.exit(await rerunTrusting(tls.caFile));
+      code = await main({ ...o, tenant: resolve(o.tenant), stateDir }, stack, tls);
     } catch (err) {
       if (!stack.isStopping) {
         const e = err as Error & { code?: string };

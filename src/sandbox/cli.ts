@@ -1,5 +1,8 @@
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_PORTS, startAllSandboxes } from './index';
+import { prepareSandboxTls, type SandboxTls } from './core';
+import { ANYPOINT_TLS_HOSTNAMES, DEFAULT_PORTS, startAllSandboxes } from './index';
 
 /*
  * `npm run sandbox`: brings up Okta, Anypoint, the solar-system upstream and the gateway on 127.0.0.1,
@@ -22,16 +25,22 @@ const program = new Command()
   .option('--host <host>', 'interface to listen on', '127.0.0.1')
   .option('--state-dir <dir>', 'keep state in this folder across restarts (in memory when omitted)')
   .option('--profile <profile>', 'rate limits: developer (as the real platforms announce them) or unlimited', 'unlimited')
-  .action(async (o: { oktaPort: number; anypointPort: number; upstreamPort: number; gatewayPort: number; host: string; stateDir?: string; profile: string }) => {
+  .option('--tls', 'serve Anypoint over HTTPS, with a certificate signed by a local CA (written to the state folder)', false)
+  .option('--tls-hostname <name...>', `more names for the Anypoint certificate (always: localhost, 127.0.0.1, ${ANYPOINT_TLS_HOSTNAMES.join(', ')})`, [])
+  .action(async (o: { oktaPort: number; anypointPort: number; upstreamPort: number; gatewayPort: number; host: string; stateDir?: string; profile: string; tls: boolean; tlsHostname: string[] }) => {
     if (!['developer', 'unlimited'].includes(o.profile)) {
       console.error(`--profile must be developer or unlimited, got ${o.profile}`);
       process.exit(2);
     }
     let all;
+    let tls: SandboxTls | undefined;
     try {
+      // In memory, the CA still needs a home that outlives the run, so a client's NODE_EXTRA_CA_CERTS stays valid.
+      if (o.tls) tls = await prepareSandboxTls({ dir: resolve(o.stateDir ?? join(tmpdir(), 'okta-anypoint-sandbox')), extraHostnames: [...ANYPOINT_TLS_HOSTNAMES, ...o.tlsHostname] });
       all = await startAllSandboxes({
         host: o.host,
         stateDir: o.stateDir,
+        anypointTls: tls,
         rateLimitProfile: o.profile,
         ports: { okta: o.oktaPort, anypoint: o.anypointPort, upstream: o.upstreamPort, gateway: o.gatewayPort },
       });
@@ -50,6 +59,13 @@ const program = new Command()
       `  organization id    ${all.anypoint.orgId}   (domain ${all.anypoint.orgDomain}, SSO at ${all.anypoint.url}/accounts/login/${all.anypoint.orgDomain})`,
       `  environments       Sandbox ${all.anypoint.environments.Sandbox}, Production ${all.anypoint.environments.Production}`,
       `  connected app      id ${all.anypoint.connectedApp.clientId}  secret ${all.anypoint.connectedApp.clientSecret}`,
+      ...(tls
+        ? [
+            `  TLS                certificate for ${tls.hostnames.join(', ')}`,
+            `  CA file            ${tls.caFile}   (trust it: export NODE_EXTRA_CA_CERTS=${tls.caFile})`,
+            `  anypoint-cli       ANYPOINT_HOST=${ANYPOINT_TLS_HOSTNAMES[0]}:${new URL(all.anypoint.url).port} (map ${ANYPOINT_TLS_HOSTNAMES[0]} to 127.0.0.1 in /etc/hosts; see the README)`,
+          ]
+        : []),
       `Solar-system API     ${all.upstream.url}   (/planets, /moons)`,
       `API gateway          ${all.gateway.url}/{applicationName}   (stands in for {applicationName}.cloudhub.io)`,
       '',

@@ -1,5 +1,5 @@
 import { startAnypointSandbox, type AnypointSandbox } from './anypoint';
-import { ADMIN_PREFIX } from './core';
+import { ADMIN_PREFIX, type SandboxTls } from './core';
 import { startGateway, type RunningGateway } from './gateway';
 import { startOktaSandbox } from './okta';
 import { startUpstream, UPSTREAM_BASE_PATH } from './upstream';
@@ -11,6 +11,13 @@ import { startUpstream, UPSTREAM_BASE_PATH } from './upstream';
  */
 
 export const DEFAULT_PORTS = { okta: 18080, anypoint: 18081, upstream: 18082, gateway: 18083 } as const;
+
+/**
+ * Names the Anypoint certificate is valid for beyond localhost and 127.0.0.1. anypoint-cli attaches its
+ * token only to hosts whose name contains `anypoint.mulesoft` (anypoint-cli-command lib/api-client.js), so
+ * it needs such a name for the sandbox: map this one to 127.0.0.1 (an /etc/hosts line) and use it as `--host`.
+ */
+export const ANYPOINT_TLS_HOSTNAMES = ['anypoint.mulesoft.localhost'];
 
 export interface StartAllOptions {
   /** Folder for persistent state (okta.json, anypoint.json); in memory when unset. */
@@ -25,6 +32,11 @@ export interface StartAllOptions {
   oktaApiToken?: string;
   /** Anypoint connected-app credentials to seed; env ANYPOINT_SANDBOX_CLIENT_ID/SECRET or random when unset. */
   anypointConnectedApp?: { clientId: string; clientSecret: string };
+  /**
+   * Serve the Anypoint emulator over HTTPS with this certificate ({@link prepareSandboxTls}). Okta, the
+   * upstream and the gateway stay on HTTP: HTTPS is for the clients that insist on it, like anypoint-cli.
+   */
+  anypointTls?: SandboxTls;
 }
 
 export interface AllSandboxes {
@@ -54,7 +66,7 @@ export async function startAllSandboxes(opts: StartAllOptions = {}): Promise<All
   try {
     const okta = await startOktaSandbox({ ...common, port: ports.okta, rateLimitProfile: opts.rateLimitProfile, ...(opts.oktaApiToken ? { apiToken: opts.oktaApiToken } : {}) });
     started.push(okta);
-    const anypoint = await startAnypointSandbox({ ...common, port: ports.anypoint, rateLimitProfile: opts.rateLimitProfile, connectedApp: opts.anypointConnectedApp });
+    const anypoint = await startAnypointSandbox({ ...common, port: ports.anypoint, rateLimitProfile: opts.rateLimitProfile, connectedApp: opts.anypointConnectedApp, tls: opts.anypointTls });
     started.push(anypoint);
     const upstream = await startUpstream({ host, port: ports.upstream });
     started.push(upstream);

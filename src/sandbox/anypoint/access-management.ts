@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { accountsError, accountsNotFound, oauthError, unauthorized } from './errors';
-import { AnypointContext, AnypointRuntime, isRecord, page, requireOrg } from './http';
-import type { AnypointState, EnvironmentRecord, UserRecord } from './state';
+import { AnypointContext, AnypointRuntime, Caller, isRecord, page, requireOrg } from './http';
+import type { AnypointState, ConnectedAppRecord, EnvironmentRecord, UserRecord } from './state';
 
 /*
  * Access Management basics: the connected-app token endpoint, /me, the organization and its
@@ -84,33 +84,68 @@ export function environmentView(env: EnvironmentRecord) {
   return { ...env };
 }
 
+/** The caller behind a token: a user after SSO, or the connected app itself. */
+type CallerIdentity = { kind: 'user'; user: UserRecord } | { kind: 'connectedApp'; app: ConnectedAppRecord };
+
+function callerIdentity(ctx: AnypointContext, caller: Caller): CallerIdentity {
+  const state = ctx.state;
+  if (caller.record.userId) {
+    const user = state.users.find((u) => u.id === caller.record.userId);
+    if (!user) throw unauthorized('accounts');
+    return { kind: 'user', user };
+  }
+  const app = state.connectedApps.find((a) => a.clientId === caller.record.connectedAppClientId);
+  if (!app) throw unauthorized('accounts');
+  return { kind: 'connectedApp', app };
+}
+
+/** The user object of /me and /users/me; a connected app is shown as the user it acts as. */
+function meUser(state: AnypointState, identity: CallerIdentity) {
+  const orgSummary = organizationSummary(state);
+  const membership = { organization: orgSummary, memberOfOrganizations: [{ id: state.org.id, name: state.org.name }], contributorOfOrganizations: [{ id: state.org.id, name: state.org.name }] };
+  if (identity.kind === 'user') return { ...userView(state, identity.user), ...membership, properties: {} };
+  const connected = identity.app;
+  return {
+    id: connected.clientId,
+    username: `connected-app:${connected.name}`,
+    firstName: connected.name,
+    lastName: '',
+    email: '',
+    organizationId: state.org.id,
+    enabled: true,
+    // The seed creates the connected app with the organization; the state keeps no date of its own.
+    createdAt: state.org.createdAt,
+    type: 'connected-app',
+    ...membership,
+    properties: { cs_auth: { activeOrganizationId: state.org.id } },
+  };
+}
+
 export function registerAccessManagement(app: FastifyInstance, ctx: AnypointContext): void {
   app.get('/accounts/api/me', async (req) => {
+    const identity = callerIdentity(ctx, req.anypointCaller!);
+    const user = meUser(ctx.state, identity);
+    if (identity.kind === 'user') return { user };
+    return { client: { client_id: identity.app.clientId, name: identity.app.name, org_id: ctx.state.org.id }, user };
+  });
+
+  /*
+   * The user service's view of the caller (anypoint-cli-v4 logs in with it): the user object at the
+   * top level, not wrapped in `{user}`. Its organizations carry the flags the CLI selects by
+   * (`memberOfOrganizations[].isRoot` picks the default org; business groups would be isRoot false),
+   * and `organizationPreferences` is keyed by org id (`defaultEnvironment` when one was chosen; none
+   * in the sandbox, so the CLI falls back to the first production environment, as the platform does).
+   */
+  app.get('/accounts/api/users/me', async (req) => {
     const state = ctx.state;
-    const caller = req.anypointCaller!;
-    const orgSummary = organizationSummary(state);
-    const membership = { organization: orgSummary, memberOfOrganizations: [{ id: state.org.id, name: state.org.name }], contributorOfOrganizations: [{ id: state.org.id, name: state.org.name }] };
-    if (caller.record.userId) {
-      const user = state.users.find((u) => u.id === caller.record.userId);
-      if (!user) throw unauthorized('accounts');
-      return { user: { ...userView(state, user), ...membership, properties: {} } };
-    }
-    const connected = state.connectedApps.find((a) => a.clientId === caller.record.connectedAppClientId);
-    if (!connected) throw unauthorized('accounts');
+    const identity = callerIdentity(ctx, req.anypointCaller!);
+    const org = organizationSummary(state);
+    const orgEntry = { id: org.id, name: org.name, domain: org.domain, isRoot: org.isRoot, isMaster: org.isMaster, parentId: null, parentName: null, parentOrganizationIds: [] as string[], subOrganizationIds: [] as string[], tenantOrganizationIds: [] as string[], clientId: org.clientId, isFederated: org.isFederated, createdAt: org.createdAt, updatedAt: org.createdAt, ownerId: org.ownerId };
     return {
-      client: { client_id: connected.clientId, name: connected.name, org_id: state.org.id },
-      user: {
-        id: connected.clientId,
-        username: `connected-app:${connected.name}`,
-        firstName: connected.name,
-        lastName: '',
-        email: '',
-        organizationId: state.org.id,
-        enabled: true,
-        type: 'connected-app',
-        ...membership,
-        properties: { cs_auth: { activeOrganizationId: state.org.id } },
-      },
+      ...meUser(state, identity),
+      memberOfOrganizations: [orgEntry],
+      contributorOfOrganizations: [orgEntry],
+      organizationPreferences: {},
     };
   });
 

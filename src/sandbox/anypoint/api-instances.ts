@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { CLIENT_PROVIDER_TYPE } from './client-providers';
 import { apiManagerError, apiNotFound } from './errors';
@@ -24,6 +25,9 @@ import { ApiInstanceRecord, audit, DeploymentRecord, EndpointRecord, nextId, now
  *   numbers sent are rendered as strings (false/absent as null).
  * - Once a proxy is deployed the instance reports `status: "active"` and, without an explicit endpointUri,
  *   the gateway URL of its proxy.
+ * - Upstreams (`…/apis/{apiId}/upstreams`, read-only; spec apim's routing `upstreams`): an instance has one,
+ *   its implementation URI (`endpoint.uri`), or none without one. Its id is a UUID derived from the instance
+ *   id, so it is stable across reads and restarts; no TLS context, `label` null, weight 100 in routing.
  */
 
 const TECHNOLOGIES = ['flexGateway', 'mule3', 'mule4', 'serviceMesh'];
@@ -220,6 +224,17 @@ function deleteInstance(ctx: AnypointContext, api: ApiInstanceRecord) {
   s.contracts = s.contracts.filter((c) => c.apiId !== api.id);
 }
 
+/** A UUID that is the same for the same instance every time (version nibble 5, name-based). */
+function upstreamId(api: ApiInstanceRecord): string {
+  const hex = createHash('sha1').update(`upstream:${api.id}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+export function upstreamsOf(api: ApiInstanceRecord) {
+  if (!api.endpoint.uri) return [];
+  return [{ audit: audit(api.createdAt, api.updatedAt), id: upstreamId(api), label: null, uri: api.endpoint.uri, tlsContext: null }];
+}
+
 type ListQuery = Record<'query' | 'groupId' | 'assetId' | 'assetVersion' | 'instanceLabel' | 'productVersion' | 'autodiscoveryInstanceName' | 'limit' | 'offset' | 'ascending', string | undefined>;
 
 export function registerApiInstances(app: FastifyInstance, ctx: AnypointContext, runtime: AnypointRuntime): void {
@@ -336,6 +351,17 @@ export function registerApiInstances(app: FastifyInstance, ctx: AnypointContext,
     app.delete<{ Params: { orgId: string; envId: string; apiId: string } }>(`${base}/:apiId`, async (req, reply) => {
       deleteInstance(ctx, findInstance(ctx, req.params.orgId, req.params.envId, req.params.apiId));
       return reply.code(204).send();
+    });
+
+    app.get<{ Params: { orgId: string; envId: string; apiId: string } }>(`${base}/:apiId/upstreams`, async (req) => {
+      const upstreams = upstreamsOf(findInstance(ctx, req.params.orgId, req.params.envId, req.params.apiId));
+      return { upstreams, total: upstreams.length };
+    });
+
+    app.get<{ Params: { orgId: string; envId: string; apiId: string; upstreamId: string } }>(`${base}/:apiId/upstreams/:upstreamId`, async (req) => {
+      const upstream = upstreamsOf(findInstance(ctx, req.params.orgId, req.params.envId, req.params.apiId)).find((u) => u.id === req.params.upstreamId);
+      if (!upstream) throw apiNotFound(`Upstream ${req.params.upstreamId}`);
+      return upstream;
     });
   }
 }

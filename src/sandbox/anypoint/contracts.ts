@@ -163,6 +163,24 @@ export function createContract(ctx: AnypointContext, api: ApiInstanceRecord, req
   return record;
 }
 
+/*
+ * List filters and order: `status`, `query` (part of the application's name), `coreServicesId` (the
+ * application's client id, exactly: anypoint-cli's `contract:delete` asks for `limit=1&coreServicesId=…` and
+ * deletes the first contract it gets); `sort` by name (the application's), status, createdDate, updatedDate
+ * or id (the default, and the tie-breaker); descending with `ascending=false` or `order=desc`.
+ */
+type ContractListQuery = Partial<Record<'status' | 'query' | 'coreServicesId' | 'sort' | 'order' | 'ascending' | 'limit' | 'offset', string>>;
+
+const CONTRACT_SORTS: Record<string, (ctx: AnypointContext, c: ContractRecord) => string | number> = {
+  id: (_ctx, c) => c.id,
+  name: (ctx, c) => (applicationOf(ctx, c)?.name ?? '').toLowerCase(),
+  status: (_ctx, c) => c.status,
+  createdDate: (_ctx, c) => c.createdAt,
+  updatedDate: (_ctx, c) => c.updatedAt,
+};
+
+const compareBy = (a: string | number, b: string | number): number => (typeof a === 'number' && typeof b === 'number' ? a - b : String(a).localeCompare(String(b)));
+
 export function registerContracts(app: FastifyInstance, ctx: AnypointContext): void {
   const base = '/apimanager/api/v1/organizations/:orgId/environments/:envId/apis/:apiId/contracts';
   type P = { orgId: string; envId: string; apiId: string };
@@ -173,14 +191,19 @@ export function registerContracts(app: FastifyInstance, ctx: AnypointContext): v
     return c;
   };
 
-  app.get<{ Params: P; Querystring: { status?: string; query?: string; limit?: string; offset?: string; ascending?: string } }>(base, async (req) => {
+  app.get<{ Params: P; Querystring: ContractListQuery }>(base, async (req) => {
     const api = findInstance(ctx, req.params.orgId, req.params.envId, req.params.apiId);
+    const q = req.query;
+    const sortValue = CONTRACT_SORTS[q.sort ?? ''] ?? CONTRACT_SORTS.id;
+    const descending = String(q.ascending).toLowerCase() === 'false' || String(q.order).toLowerCase() === 'desc';
     const matching = ctx.state.contracts
       .filter((c) => c.apiId === api.id)
-      .filter((c) => !req.query.status || c.status === req.query.status.toUpperCase())
-      .filter((c) => fuzzyMatch(req.query.query, applicationOf(ctx, c)?.name))
-      .sort((a, b) => (String(req.query.ascending).toLowerCase() === 'false' ? b.id - a.id : a.id - b.id));
-    return { contracts: page(matching, req.query, 20).map((c) => contractListView(ctx, c)), total: matching.length };
+      .filter((c) => !q.status || c.status === q.status.toUpperCase())
+      .filter((c) => !q.coreServicesId || applicationOf(ctx, c)?.clientId === q.coreServicesId)
+      .filter((c) => fuzzyMatch(q.query, applicationOf(ctx, c)?.name))
+      .sort((a, b) => compareBy(sortValue(ctx, a), sortValue(ctx, b)) || a.id - b.id);
+    if (descending) matching.reverse();
+    return { contracts: page(matching, q, 20).map((c) => contractListView(ctx, c)), total: matching.length };
   });
 
   const createSchema = {

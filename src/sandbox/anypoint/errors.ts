@@ -193,6 +193,8 @@ export function cannedServerError(status: number): CannedResponse {
 export function cannedRateLimited(resetEpochSeconds: number, path = ''): CannedResponse {
   const retryAfter = Math.max(1, resetEpochSeconds - Math.floor(Date.now() / 1000));
   const message = 'Too Many Requests';
+  // The Graph API answers in GraphQL's error shape, like its other errors (graph.ts).
+  if (path.startsWith('/graph/')) return { status: 429, body: { errors: [{ message, extensions: { code: 'TOO_MANY_REQUESTS' } }] }, headers: { 'Retry-After': String(retryAfter) } };
   const family = familyOf(path);
   const body = family === 'apiManager' ? { name: 'TooManyRequests', message } : family === 'oauth' ? { error: 'too_many_requests', error_description: message } : { status: 429, message };
   return { status: 429, body, headers: { 'Retry-After': String(retryAfter) } };

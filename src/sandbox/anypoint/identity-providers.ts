@@ -11,6 +11,8 @@ import { IdentityProviderRecord, nowIso } from './state';
  * Choices where the references are silent:
  * - The generated redirect URI is `{baseUrl}/accounts/login/{domain}/providers/{providerId}/redirect` and the SP
  *   sign-on URL `{baseUrl}/accounts/login/{domain}/providers/{providerId}`; read them from the API, as the docs say.
+ *   They use the sandbox's own base URL, not the request's host: the redirect URI is registered with the
+ *   identity provider once, and must not change with whoever reads it.
  * - Dynamic registration registers a confidential web client (authorization_code, response type code,
  *   client_secret_basic, redirect_uris = [the redirect URI]); an unreachable or refusing registration
  *   endpoint answers 400 "Invalid OIDC provider client registration URL provided" (with the IdP's words).

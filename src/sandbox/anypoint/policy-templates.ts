@@ -1,3 +1,4 @@
+import { stringify } from 'yaml';
 import type { ValidationIssue } from './errors';
 
 /*
@@ -173,4 +174,38 @@ export function templateJsonSchema(template: PolicyTemplate): Record<string, unk
     properties,
     required: template.fields.filter((f) => f.required).map((f) => f.name),
   };
+}
+
+/*
+ * The template's `policy-definition` file (YAML), the form Mule 4 policy assets describe their
+ * configuration in and `api-mgr:policy:describe --policyVersion` reads: `configuration[]` with
+ * propertyName, name, description, type (string, boolean, int; radio with options for an enum;
+ * keyvalues with nested properties for rate windows), optional, defaultValue, allowMultiple.
+ */
+export function templateDefinitionYaml(template: PolicyTemplate): string {
+  const property = (f: TemplateField) => {
+    const base = { propertyName: f.name, name: f.name, description: f.description, optional: !f.required, allowMultiple: f.type === 'rateLimits' };
+    const defaultValue = f.default !== undefined ? { defaultValue: f.default } : {};
+    if (f.type === 'rateLimits') {
+      return {
+        ...base,
+        type: 'keyvalues',
+        configuration: ['maximumRequests', 'timePeriodInMilliseconds'].map((name) => ({ propertyName: name, name, type: 'int', optional: false, allowMultiple: false })),
+      };
+    }
+    if (f.enum) return { ...base, type: 'radio', options: f.enum.map((v) => ({ name: v, value: v })), ...defaultValue };
+    return { ...base, type: f.type === 'integer' ? 'int' : f.type, ...defaultValue };
+  };
+  return stringify({
+    id: template.assetId,
+    name: template.name,
+    description: `${template.name} policy`,
+    category: template.category,
+    type: 'system',
+    resourceLevelSupported: true,
+    standalone: true,
+    requiredCharacteristics: [],
+    providedCharacteristics: template.category === 'Security' ? ['Requires authentication'] : [],
+    configuration: template.fields.map(property),
+  });
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { MULESOFT_POLICY_GROUP, POLICY_TEMPLATES, templateJsonSchema } from './policy-templates';
+import { MULESOFT_POLICY_GROUP, POLICY_TEMPLATES, templateDefinitionYaml, templateJsonSchema } from './policy-templates';
 import type { AnypointState, ExchangeAssetRecord, ExchangeFileRecord } from './state';
 
 /** The identity of a seeded org; fixed for the life of a sandbox so a reset keeps ids and credentials. */
@@ -100,7 +100,10 @@ function policyAssets(createdAt: string): ExchangeAssetRecord[] {
       description: `${t.name} policy`,
       type: 'policy',
       status: 'published',
-      files: [fileRecord('schema', 'json', Buffer.from(JSON.stringify(templateJsonSchema(t), null, 2)), null, createdAt)],
+      files: [
+        fileRecord('schema', 'json', Buffer.from(JSON.stringify(templateJsonSchema(t), null, 2)), null, createdAt),
+        fileRecord('policy-definition', 'yaml', Buffer.from(templateDefinitionYaml(t)), null, createdAt),
+      ],
       labels: [],
       createdById: 'mulesoft',
       createdAt,

@@ -7,6 +7,7 @@ import { registerClientProviders } from './client-providers';
 import { registerContracts } from './contracts';
 import { cannedRateLimited, cannedServerError, familyOf, installErrorHandler } from './errors';
 import { registerExchangeAssets, registerExchangeFileDownloads } from './exchange-assets';
+import { registerGraphApi } from './graph';
 import { AnypointContext, AnypointRuntime, requireBearer } from './http';
 import { registerIdentityProviders } from './identity-providers';
 import { registerPolicies } from './policies';
@@ -30,6 +31,8 @@ const platformProfile: RateLimitClassifier = (method, path) => {
     return assetWrite ? { key: 'exchange-asset-writes', limit: 20 } : { key: 'exchange', limit: 100 };
   }
   if (path.startsWith('/apimanager/')) return { key: 'apimanager', limit: 200 };
+  // The Graph API fronts Exchange: it gets Exchange's read budget, in a window of its own.
+  if (path.startsWith('/graph/')) return { key: 'graph', limit: 100 };
   if (path.startsWith('/proxies/')) return { key: 'proxies', limit: 200 };
   return undefined;
 };
@@ -68,6 +71,7 @@ export function anypointService(seed: AnypointSeed, runtime: AnypointRuntime): S
         registerSsoLogin(pub, ctx, runtime);
         registerExchangeFileDownloads(pub, ctx);
       });
+      await app.register(async (graph) => registerGraphApi(graph, ctx));
       await app.register(async (api) => {
         installErrorHandler(api);
         requireBearer(api, ctx, (req) => familyOf(req.url));

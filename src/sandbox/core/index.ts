@@ -6,3 +6,4 @@ export * from './state-store';
 export * from './admin';
 export * from './admin-client';
 export * from './ids';
+export * from './tls';

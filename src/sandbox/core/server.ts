@@ -40,8 +40,10 @@ export interface SandboxOptions {
   stateDir?: string;
   /** Name of a rate-limit profile of the service. @default 'unlimited' */
   rateLimitProfile?: string;
-  /** Overrides the externally visible base URL (e.g. behind a proxy). @default http://host:port */
+  /** Overrides the externally visible base URL (e.g. behind a proxy). @default http(s)://host:port */
   publicUrl?: string;
+  /** Serve HTTPS with this key and certificate (see {@link prepareSandboxTls}); plain HTTP when unset. */
+  tls?: { key: string; cert: string };
 }
 
 export interface SandboxContext<S> {
@@ -49,6 +51,8 @@ export interface SandboxContext<S> {
   readonly state: S;
   /** Base URL clients use, without trailing slash. Known once listening. */
   readonly baseUrl: string;
+  /** True when the base URL was configured (`publicUrl`) rather than derived from the listener. */
+  readonly publicUrlConfigured: boolean;
   readonly store: StateStore<S>;
   readonly log: RequestLog;
   readonly faults: FaultInjector;
@@ -73,6 +77,25 @@ declare module 'fastify' {
   }
 }
 
+const firstForwarded = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value)?.split(',')[0].trim() || undefined;
+
+/**
+ * The base URL as the caller reached it, for absolute links in responses: a client behind a proxy
+ * must be sent back through it. `X-Forwarded-Host` / `X-Forwarded-Proto` (the first hop's values)
+ * win, then a configured `publicUrl`, then the `Host` header with the listener's scheme. Values that
+ * are not a plain host[:port] or http(s) are ignored rather than echoed into links.
+ */
+export function requestBaseUrl(req: FastifyRequest, ctx: SandboxContext<unknown>): string {
+  const forwardedHost = firstForwarded(req.headers['x-forwarded-host']);
+  const forwardedProto = firstForwarded(req.headers['x-forwarded-proto'])?.toLowerCase();
+  if (!forwardedHost && !forwardedProto && ctx.publicUrlConfigured) return ctx.baseUrl;
+  const own = new URL(ctx.baseUrl);
+  const host = forwardedHost ?? req.headers.host ?? own.host;
+  const proto = forwardedProto ?? own.protocol.slice(0, -1);
+  if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/.test(host) || (proto !== 'http' && proto !== 'https')) return ctx.baseUrl;
+  return `${proto}://${host}`;
+}
+
 /** Builds (but does not start) a sandbox server for one service; used by {@link startSandbox}. */
 export async function buildSandbox<S>(def: SandboxServiceDefinition<S>, opts: SandboxOptions = {}) {
   const profileName = opts.rateLimitProfile ?? 'unlimited';
@@ -90,6 +113,7 @@ export async function buildSandbox<S>(def: SandboxServiceDefinition<S>, opts: Sa
     get baseUrl() {
       return baseUrl;
     },
+    publicUrlConfigured: opts.publicUrl !== undefined,
     store,
     log: new RequestLog(),
     faults: new FaultInjector(),
@@ -98,6 +122,7 @@ export async function buildSandbox<S>(def: SandboxServiceDefinition<S>, opts: Sa
   };
 
   const app = Fastify({
+    ...(opts.tls ? { https: { key: opts.tls.key, cert: opts.tls.cert } } : {}),
     logger: false,
     // The Okta SDK sends `//api/v1/...` when orgUrl ends with a slash; Okta tolerates it.
     routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true },
@@ -237,7 +262,8 @@ export async function startSandbox<S>(def: SandboxServiceDefinition<S>, opts: Sa
   await built.app.listen({ host, port: opts.port ?? 0 });
   const address = built.app.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
-  const url = opts.publicUrl?.replace(/\/$/, '') ?? `http://${host}:${port}`;
+  const scheme = opts.tls ? 'https' : 'http';
+  const url = opts.publicUrl?.replace(/\/$/, '') ?? `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   built.setBaseUrl(url);
   return {
     url,

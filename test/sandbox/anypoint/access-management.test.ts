@@ -115,3 +115,33 @@ describe('Anypoint access tokens', () => {
     }
   });
 });
+
+describe('Anypoint users/me (what anypoint-cli logs in with)', () => {
+  let anypoint: AnypointTestClient;
+
+  beforeAll(async () => {
+    anypoint = await startAnypoint();
+  });
+  afterAll(() => anypoint.sandbox.close());
+
+  it('answers the connected app as a top-level user with createdAt, the root organization and preferences', async () => {
+    const res = await anypoint.get('/accounts/api/users/me');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      id: anypoint.sandbox.connectedApp.clientId,
+      username: 'connected-app:okta-anypoint-provisioning',
+      organizationId: anypoint.org,
+      createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      organization: { id: anypoint.org, isRoot: true },
+      organizationPreferences: {},
+    });
+    expect(res.body.user).toBeUndefined();
+    expect(res.body.memberOfOrganizations).toEqual([expect.objectContaining({ id: anypoint.org, name: 'Solar System Inc.', isRoot: true, isMaster: true, parentId: null })]);
+  });
+
+  it('refuses a missing token with the accounts 401', async () => {
+    const res = await anypoint.call('GET', '/accounts/api/users/me', { auth: false });
+    expect(res.status).toBe(401);
+    expect(res.body).toBe('Unauthorized');
+  });
+});

@@ -110,4 +110,20 @@ describe('API Manager instances', () => {
     const created = await anypoint.createInstance({ instanceLabel: 'sandbox-only' });
     expect((await anypoint.get(`${anypoint.apis(anypoint.sandbox.environments.Production)}/${created.id}`)).status).toBe(404);
   });
+
+  it('lists an instance\'s upstream, its implementation URI, with a stable id; none without a URI', async () => {
+    const created = await anypoint.createInstance({ instanceLabel: 'with-upstream' });
+    const res = await anypoint.get(`${anypoint.apis()}/${created.id}/upstreams`);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ total: 1, upstreams: [{ id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/), label: null, uri: 'http://127.0.0.1:9/solar-system', tlsContext: null, audit: { created: { date: expect.any(String) }, updated: { date: expect.any(String) } } }] });
+    expect((await anypoint.get(`${anypoint.apis()}/${created.id}/upstreams`)).body.upstreams[0].id).toBe(res.body.upstreams[0].id);
+    const one = await anypoint.get(`${anypoint.apis()}/${created.id}/upstreams/${res.body.upstreams[0].id}`);
+    expect(one.body).toEqual(res.body.upstreams[0]);
+    expect((await anypoint.get(`${anypoint.apis()}/${created.id}/upstreams/00000000-0000-5000-8000-000000000000`)).status).toBe(404);
+    const bare = await anypoint.createInstance({ instanceLabel: 'no-uri', endpoint: { deploymentType: 'CH', uri: null } });
+    expect((await anypoint.get(`${anypoint.apis()}/${bare.id}/upstreams`)).body).toEqual({ total: 0, upstreams: [] });
+    const missing = await anypoint.get(`${anypoint.apis()}/999/upstreams`);
+    expect(missing.status).toBe(404);
+    expect(missing.body).toEqual({ name: 'NotFoundError', message: 'API instance 999 not found' });
+  });
 });

@@ -107,4 +107,20 @@ describe('Contracts and SLA tiers', () => {
     expect(res.status).toBe(201);
     expect(res.body.status).toBe('APPROVED');
   });
+
+  it('filters a contract list by coreServicesId (the application client id) and sorts by application name', async () => {
+    const api = await anypoint.createInstance({ providerId, instanceLabel: 'filtered' });
+    const zulu = await appFor(api.id, 'Zulu client');
+    const alpha = await appFor(api.id, 'Alpha client');
+    for (const app of [zulu, alpha]) expect((await anypoint.post(`${anypoint.apis()}/${api.id}/contracts`, { applicationId: app.id, acceptedTerms: true })).status).toBe(201);
+    const contracts = `${anypoint.apis()}/${api.id}/contracts`;
+    const byClient = await anypoint.get(`${contracts}?limit=1&coreServicesId=${alpha.clientId}`);
+    expectResponseMatchesSpec(specs.contract(), 'GetApiContracts', 200, byClient.body);
+    expect(byClient.body).toMatchObject({ total: 1, contracts: [{ application: { id: alpha.id, coreServicesId: alpha.clientId } }] });
+    expect((await anypoint.get(`${contracts}?coreServicesId=unknown-client`)).body).toEqual({ total: 0, contracts: [] });
+    const byName = await anypoint.get(`${contracts}?sort=name&ascending=true`);
+    expect(byName.body.contracts.map((c: { application: { name: string } }) => c.application.name)).toEqual(['Alpha client', 'Zulu client']);
+    const descending = await anypoint.get(`${contracts}?sort=name&order=desc`);
+    expect(descending.body.contracts.map((c: { application: { name: string } }) => c.application.name)).toEqual(['Zulu client', 'Alpha client']);
+  });
 });

@@ -88,4 +88,69 @@ describe('Exchange assets', () => {
     const schema = (await (await request(schemaFile.externalLink)).body.json()) as any;
     expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['scopes', 'scopeValidationCriteria', 'skipClientIdValidation', 'maxCacheEntries']));
   });
+
+  it('serves the policy definition YAML that describes the template configuration', async () => {
+    const res = await anypoint.get('/exchange/api/v2/assets/68ef9520-24e9-4cf2-b2f5-620025690913/openidconnect-access-token-enforcement/1.3.0');
+    const definition = res.body.files.find((f: { classifier: string }) => f.classifier === 'policy-definition');
+    expect(definition.externalLink).toMatch(/\/openidconnect-access-token-enforcement-1\.3\.0-policy-definition\.yaml$/);
+    const yaml = await (await request(definition.externalLink)).body.text();
+    expect(yaml).toContain('propertyName: scopeValidationCriteria');
+    expect(yaml).toContain('category: Security');
+  });
+
+  it('builds absolute links from the host the request came to (Host, X-Forwarded-Host, X-Forwarded-Proto)', async () => {
+    const byHost = await anypoint.call('GET', `/exchange/api/v2/assets/${anypoint.org}/solar-system/1.0.0`, { headers: { host: 'anypoint.internal:8443' } });
+    expect(byHost.body.files[0].externalLink).toMatch(/^http:\/\/anypoint\.internal:8443\/exchange\/api\/v2\/assets\//);
+    const proxied = await anypoint.call('GET', `/exchange/api/v2/assets/${anypoint.org}/solar-system/1.0.0`, { headers: { 'x-forwarded-host': 'anypoint.example.com', 'x-forwarded-proto': 'https' } });
+    expect(proxied.body.files[0].externalLink).toMatch(/^https:\/\/anypoint\.example\.com\/exchange\//);
+    const form = new FormData();
+    form.set('name', 'Forwarded');
+    form.set('type', 'rest-api');
+    form.set('files.raml', new Blob(['#%RAML 1.0\ntitle: F\n']), 'api.raml');
+    const res = await request(`${anypoint.sandbox.url}/exchange/api/v2/organizations/${anypoint.org}/assets/${anypoint.org}/forwarded/1.0.0`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${anypoint.token}`, 'x-forwarded-host': 'anypoint.example.com, inner.proxy', 'x-forwarded-proto': 'https' },
+      body: form,
+    });
+    expect(res.statusCode).toBe(202);
+    expect(((await res.body.json()) as any).publicationStatusLink).toMatch(new RegExp(`^https://anypoint\\.example\\.com/exchange/api/v2/organizations/${anypoint.org}/assets/${anypoint.org}/forwarded/1\\.0\\.0/publication/`));
+    const spoofed = await anypoint.call('GET', `/exchange/api/v2/assets/${anypoint.org}/solar-system/1.0.0`, { headers: { 'x-forwarded-host': 'evil.example/"><script>' } });
+    expect(spoofed.body.files[0].externalLink.startsWith(`${anypoint.sandbox.url}/`)).toBe(true);
+  });
+
+  it('answers the v1 asset route with versions as objects, and deletes through the v1 organization route', async () => {
+    await publish('v1-api', '1.0.0');
+    await publish('v1-api', '1.1.0');
+    const res = await anypoint.get(`/exchange/api/v1/assets/${anypoint.org}/v1-api/1.0.0`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ groupId: anypoint.org, assetId: 'v1-api', version: '1.0.0', type: 'rest-api', productAPIVersion: 'v1', modifiedAt: expect.any(String) });
+    expect(res.body.versions).toEqual([expect.objectContaining({ version: '1.0.0', status: 'published' }), expect.objectContaining({ version: '1.1.0' })]);
+    const v1Delete = `/exchange/api/v1/organizations/${anypoint.org}/assets/${anypoint.org}/v1-api/1.0.0`;
+    expect((await anypoint.call('DELETE', v1Delete, { headers: { 'x-delete-type': 'hard-delete' } })).status).toBe(204);
+    expect((await anypoint.get(`/exchange/api/v1/assets/${anypoint.org}/v1-api/1.0.0`)).body).toEqual({ status: 404, message: expect.stringContaining('does not exist') });
+    expect((await anypoint.delete(v1Delete)).status).toBe(404);
+    expect((await anypoint.delete(`/exchange/api/v1/organizations/${anypoint.org}/assets/68ef9520-24e9-4cf2-b2f5-620025690913/rate-limiting/1.4.0`)).status).toBe(403);
+    expect((await anypoint.delete(`/exchange/api/v1/organizations/not-my-org/assets/${anypoint.org}/v1-api/1.1.0`)).status).toBe(403);
+  });
+
+  it('searches assets as the spec describes: types required, text, organization, paging, latest versions only', async () => {
+    await publish('search-moons', '1.0.0', { name: 'Search Moons' });
+    await publish('search-moons', '2.0.0', { name: 'Search Moons' });
+    const res = await anypoint.get(`/exchange/api/v2/assets/search?types=rest-api&search=moons&organizationId=${anypoint.org}`);
+    expect(res.status).toBe(200);
+    expectResponseMatchesSpec(specs.assets(), 'GET /assets/search', 200, res.body);
+    const found = res.body.filter((a: any) => a.assetId === 'search-moons');
+    expect(found).toEqual([expect.objectContaining({ version: '2.0.0', name: 'Search Moons', organization: expect.objectContaining({ id: anypoint.org }), createdBy: expect.any(Object) })]);
+    const policies = await anypoint.get('/exchange/api/v2/assets/search?types=policy&limit=2&offset=1&sort=assetId');
+    expectResponseMatchesSpec(specs.assets(), 'GET /assets/search', 200, policies.body);
+    expect(policies.body.map((a: any) => a.assetId)).toEqual(['openidconnect-access-token-enforcement', 'rate-limiting']);
+    expect(policies.body[0]).toMatchObject({ version: '1.3.0', isPublic: true, organization: { isMulesoftOrganization: true } });
+    const both = await anypoint.get('/exchange/api/v2/assets/search?types=policy&types=rest-api&domain=solar-system');
+    expect(both.body.every((a: any) => a.organization.id === anypoint.org)).toBe(true);
+    const missingTypes = await anypoint.get('/exchange/api/v2/assets/search?search=moons');
+    expect(missingTypes.status).toBe(400);
+    expectResponseMatchesSpec(specs.assets(), 'GET /assets/search', 400, missingTypes.body);
+    expect(missingTypes.body).toEqual({ status: 400, message: expect.stringContaining('types') });
+    expect((await anypoint.call('GET', '/exchange/api/v2/assets/search?types=policy', { auth: false })).status).toBe(401);
+  });
 });

@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- test responses are open JSON documents checked against the specs. */
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { AnypointSandbox, AnypointSandboxOptions, startAnypointSandbox } from '../../../../src/sandbox/anypoint';
 import { expectResponseMatchesSpec, loadSpecValidator } from '../../../support/openapi';
 import type { RfcProvider } from './rfc-provider';
@@ -30,7 +30,11 @@ export interface Res<T = any> {
 export class AnypointTestClient {
   token = '';
 
-  constructor(readonly sandbox: AnypointSandbox) {}
+  /** `dispatcher` carries the CA when the sandbox serves HTTPS. */
+  constructor(
+    readonly sandbox: AnypointSandbox,
+    private readonly dispatcher?: Dispatcher,
+  ) {}
 
   get org() {
     return this.sandbox.orgId;
@@ -54,7 +58,7 @@ export class AnypointTestClient {
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     const token = typeof opts.auth === 'string' ? opts.auth : opts.auth === false ? undefined : this.token;
     if (token) headers.authorization = `Bearer ${token}`;
-    const res = await request(`${this.sandbox.url}${path}`, { method, headers, body: opts.body !== undefined ? JSON.stringify(opts.body) : (opts.raw as string | undefined) });
+    const res = await request(`${this.sandbox.url}${path}`, { method, headers, dispatcher: this.dispatcher, body: opts.body !== undefined ? JSON.stringify(opts.body) : (opts.raw as string | undefined) });
     const text = await res.body.text();
     let body: unknown = text;
     try {
@@ -117,8 +121,8 @@ export function clientProviderBody(provider: RfcProvider, name = 'RFC provider',
   };
 }
 
-export async function startAnypoint(opts: AnypointSandboxOptions = {}): Promise<AnypointTestClient> {
-  const client = new AnypointTestClient(await startAnypointSandbox(opts));
+export async function startAnypoint(opts: AnypointSandboxOptions = {}, dispatcher?: Dispatcher): Promise<AnypointTestClient> {
+  const client = new AnypointTestClient(await startAnypointSandbox(opts), dispatcher);
   await client.login();
   return client;
 }
