@@ -47,6 +47,15 @@ export class StrictProvider {
     return this.registerClient({ client_name: name, grant_types: ['client_credentials'], response_types: [], redirect_uris: [] });
   }
 
+  /** Replaces a client's metadata through its RFC 7592 handle, as the client's owner would. */
+  async updateClient(client: RegisteredClient, changes: Record<string, unknown>): Promise<RegisteredClient> {
+    const { registration_access_token: token, registration_client_uri: uri, client_id_issued_at: _issued, client_secret_expires_at: _expires, ...metadata } = client;
+    const res = await request(uri, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ ...metadata, ...changes }) });
+    const body = (await res.body.json()) as RegisteredClient;
+    if (res.statusCode !== 200) throw new Error(`update: ${res.statusCode} ${JSON.stringify(body)}`);
+    return { ...body, registration_access_token: body.registration_access_token ?? token };
+  }
+
   /** The client as the provider stores it, or undefined. */
   async client(clientId: string): Promise<Record<string, any> | undefined> {
     const state = await this.sandbox.admin.state<OpenAmState>();
