@@ -36,10 +36,10 @@ export async function runOpenAmSandbox(opts: OpenAmServerOptions = {}): Promise<
   const sandbox = await startSandbox(openAmService(seed, slot), opts);
   const state = sandbox.ctx.state;
   if (state.realm !== seed.realm) throw new Error(`The state in ${opts.stateDir} is realm ${state.realm}, not ${seed.realm}; use another --state-dir`);
-  if (configured && state.initialAccessToken !== configured) {
-    state.initialAccessToken = configured;
-    sandbox.ctx.store.persist();
-  }
+  if (configured) state.initialAccessToken = configured;
+  // Written at once, not at the first registration: the token is then the same after a restart (an Anypoint
+  // client provider configured with it keeps working) and can be read from `{stateDir}/openam.json`.
+  sandbox.ctx.store.persist();
   // A persisted state keeps its identity, so a reset after a restart reseeds the same realm.
   Object.assign(seed, { initialAccessToken: state.initialAccessToken, introspectionClient: state.introspectionClient, signingKey: state.signingKey, cookieKeys: state.cookieKeys, scopes: state.scopes });
   const urls = openAmUrls(sandbox.url, state.realm);
