@@ -5,8 +5,9 @@ import { prepareSandboxTls, type SandboxTls } from './core';
 import { ANYPOINT_TLS_HOSTNAMES, DEFAULT_PORTS, startAllSandboxes } from './index';
 
 /*
- * `npm run sandbox`: brings up Okta, Anypoint, the solar-system upstream and the gateway on 127.0.0.1,
- * prints every URL and the seeded credentials, and stops cleanly on Ctrl-C or SIGTERM.
+ * `npm run sandbox`: brings up Okta, Anypoint, OpenAM, the solar-system upstream and the gateway on
+ * 127.0.0.1, prints every URL and the seeded credentials, and stops cleanly on Ctrl-C or SIGTERM.
+ * `--no-openam` leaves the OpenAM emulator out.
  */
 
 const port = (value: string) => {
@@ -17,17 +18,19 @@ const port = (value: string) => {
 
 const program = new Command()
   .name('sandbox')
-  .description('Run the local Okta and Anypoint Platform emulators, the solar-system upstream and the API gateway')
+  .description('Run the local Okta, Anypoint Platform and OpenAM emulators, the solar-system upstream and the API gateway')
   .option('--okta-port <port>', 'Okta emulator port', port, DEFAULT_PORTS.okta)
   .option('--anypoint-port <port>', 'Anypoint emulator port', port, DEFAULT_PORTS.anypoint)
   .option('--upstream-port <port>', 'solar-system upstream port', port, DEFAULT_PORTS.upstream)
   .option('--gateway-port <port>', 'API gateway port', port, DEFAULT_PORTS.gateway)
+  .option('--openam-port <port>', 'OpenAM emulator port', port, DEFAULT_PORTS.openam)
+  .option('--no-openam', 'do not start the OpenAM emulator')
   .option('--host <host>', 'interface to listen on', '127.0.0.1')
   .option('--state-dir <dir>', 'keep state in this folder across restarts (in memory when omitted)')
   .option('--profile <profile>', 'rate limits: developer (as the real platforms announce them) or unlimited', 'unlimited')
   .option('--tls', 'serve Anypoint over HTTPS, with a certificate signed by a local CA (written to the state folder)', false)
   .option('--tls-hostname <name...>', `more names for the Anypoint certificate (always: localhost, 127.0.0.1, ${ANYPOINT_TLS_HOSTNAMES.join(', ')})`, [])
-  .action(async (o: { oktaPort: number; anypointPort: number; upstreamPort: number; gatewayPort: number; host: string; stateDir?: string; profile: string; tls: boolean; tlsHostname: string[] }) => {
+  .action(async (o: { oktaPort: number; anypointPort: number; upstreamPort: number; gatewayPort: number; openamPort: number; openam: boolean; host: string; stateDir?: string; profile: string; tls: boolean; tlsHostname: string[] }) => {
     if (!['developer', 'unlimited'].includes(o.profile)) {
       console.error(`--profile must be developer or unlimited, got ${o.profile}`);
       process.exit(2);
@@ -42,11 +45,12 @@ const program = new Command()
         stateDir: o.stateDir,
         anypointTls: tls,
         rateLimitProfile: o.profile,
-        ports: { okta: o.oktaPort, anypoint: o.anypointPort, upstream: o.upstreamPort, gateway: o.gatewayPort },
+        ports: { okta: o.oktaPort, anypoint: o.anypointPort, upstream: o.upstreamPort, gateway: o.gatewayPort, openam: o.openamPort },
+        openam: o.openam,
       });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      console.error(e.code === 'EADDRINUSE' ? `A port is already in use (${e.message}). Stop the other process or pick ports with --okta-port, --anypoint-port, --upstream-port, --gateway-port.` : e.message);
+      console.error(e.code === 'EADDRINUSE' ? `A port is already in use (${e.message}). Stop the other process or pick ports with --okta-port, --anypoint-port, --upstream-port, --gateway-port, --openam-port.` : e.message);
       process.exit(1);
     }
     const lines = [
@@ -66,10 +70,17 @@ const program = new Command()
             `  anypoint-cli       ANYPOINT_HOST=${ANYPOINT_TLS_HOSTNAMES[0]}:${new URL(all.anypoint.url).port} (map ${ANYPOINT_TLS_HOSTNAMES[0]} to 127.0.0.1 in /etc/hosts; see the README)`,
           ]
         : []),
+      ...(all.openam
+        ? [
+            `OpenAM               ${all.openam.issuer}   (realm ${all.openam.realm}; issuer + /connect/register, /authorize, /access_token, /introspect)`,
+            `  initial access     ${all.openam.initialAccessToken}      (Authorization: Bearer <token>, for registration)`,
+            `  introspection      id ${all.openam.introspectionClient.clientId}  secret ${all.openam.introspectionClient.clientSecret}`,
+          ]
+        : []),
       `Solar-system API     ${all.upstream.url}   (/planets, /moons)`,
       `API gateway          ${all.gateway.url}/{applicationName}   (stands in for {applicationName}.cloudhub.io)`,
       '',
-      `Admin API            ${all.admin.okta}, ${all.admin.anypoint}, ${all.admin.upstream}, ${all.admin.gateway}`,
+      `Admin API            ${[all.admin.okta, all.admin.anypoint, all.admin.upstream, all.admin.gateway, ...(all.admin.openam ? [all.admin.openam] : [])].join(', ')}`,
       `                     (GET state, POST reset, GET requests, POST/DELETE faults)`,
       `State                ${o.stateDir ? `kept in ${o.stateDir}` : 'in memory (use --state-dir to keep it)'}; rate limits: ${o.profile}`,
       '',
@@ -77,6 +88,12 @@ const program = new Command()
       `  export OKTA_API_TOKEN=${all.okta.apiToken}`,
       `  export ANYPOINT_CLIENT_ID=${all.anypoint.connectedApp.clientId}`,
       `  export ANYPOINT_CLIENT_SECRET=${all.anypoint.connectedApp.clientSecret}`,
+      ...(all.openam
+        ? [
+            `  export OPENAM_INITIAL_ACCESS_TOKEN=${all.openam.initialAccessToken}`,
+            `  export OPENAM_INTROSPECTION_CLIENT_SECRET=${all.openam.introspectionClient.clientSecret}`,
+          ]
+        : []),
       '',
       'Ctrl-C stops everything.',
     ];

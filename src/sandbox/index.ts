@@ -2,15 +2,17 @@ import { startAnypointSandbox, type AnypointSandbox } from './anypoint';
 import { ADMIN_PREFIX, type SandboxTls } from './core';
 import { startGateway, type RunningGateway } from './gateway';
 import { startOktaSandbox } from './okta';
+import { startOpenAmSandbox, type OpenAmSandbox } from './openam';
 import { startUpstream, UPSTREAM_BASE_PATH } from './upstream';
 
 /*
  * The whole local platform in one call: the Okta emulator, the Anypoint emulator, the built-in
- * solar-system upstream and the API gateway, wired together in process. Used by `npm run sandbox`,
- * the demo and end-to-end tests.
+ * solar-system upstream and the API gateway, wired together in process, and on request the OpenAM
+ * emulator (a second identity-provider type, in a child process). Used by `npm run sandbox`, the demo
+ * and end-to-end tests.
  */
 
-export const DEFAULT_PORTS = { okta: 18080, anypoint: 18081, upstream: 18082, gateway: 18083 } as const;
+export const DEFAULT_PORTS = { okta: 18080, anypoint: 18081, upstream: 18082, gateway: 18083, openam: 18084 } as const;
 
 /**
  * Names the Anypoint certificate is valid for beyond localhost and 127.0.0.1. anypoint-cli attaches its
@@ -37,6 +39,10 @@ export interface StartAllOptions {
    * upstream and the gateway stay on HTTP: HTTPS is for the clients that insist on it, like anypoint-cli.
    */
   anypointTls?: SandboxTls;
+  /** Also start the OpenAM emulator (state in `openam.json` beside the others). @default false */
+  openam?: boolean;
+  /** Its initial access token; env OPENAM_SANDBOX_INITIAL_ACCESS_TOKEN, else the persisted one, else random. */
+  openamInitialAccessToken?: string;
 }
 
 export interface AllSandboxes {
@@ -52,9 +58,15 @@ export interface AllSandboxes {
   upstream: { url: string; baseUrl: string };
   /** Deployed proxies answer at `${gateway.url}/{applicationName}`. */
   gateway: { url: string };
+  /**
+   * The OpenAM realm when `openam` was asked for: issuer and endpoint URLs, the initial access token
+   * (Anypoint's registration header is `registrationAuthorization`, `Bearer <token>`) and the introspection
+   * client to configure as the client provider's primary client.
+   */
+  openam?: Pick<OpenAmSandbox, 'url' | 'realm' | 'issuer' | 'urls' | 'initialAccessToken' | 'registrationAuthorization' | 'introspectionClient'>;
   /** Admin API base per service (`/__sandbox`: state, reset, request log, faults). */
-  admin: { okta: string; anypoint: string; upstream: string; gateway: string };
-  sandboxes: { anypoint: AnypointSandbox; gateway: RunningGateway };
+  admin: { okta: string; anypoint: string; upstream: string; gateway: string; openam?: string };
+  sandboxes: { anypoint: AnypointSandbox; gateway: RunningGateway; openam?: OpenAmSandbox };
   close(): Promise<void>;
 }
 
@@ -72,13 +84,36 @@ export async function startAllSandboxes(opts: StartAllOptions = {}): Promise<All
     started.push(upstream);
     const gateway = await startGateway({ anypoint, host, port: ports.gateway });
     started.unshift(gateway);
+    const openam = opts.openam
+      ? await startOpenAmSandbox({ ...common, port: ports.openam, ...(opts.openamInitialAccessToken ? { initialAccessToken: opts.openamInitialAccessToken } : {}) })
+      : undefined;
+    if (openam) started.push(openam);
     return {
       okta: { url: okta.url, apiToken: okta.apiToken, adminUserLogin: okta.adminUserLogin },
       anypoint: { url: anypoint.url, orgId: anypoint.orgId, orgDomain: anypoint.orgDomain, environments: anypoint.environments, connectedApp: anypoint.connectedApp },
       upstream: { url: `${upstream.url}${UPSTREAM_BASE_PATH}`, baseUrl: upstream.url },
       gateway: { url: gateway.url },
-      admin: { okta: `${okta.url}${ADMIN_PREFIX}`, anypoint: `${anypoint.url}${ADMIN_PREFIX}`, upstream: `${upstream.url}${ADMIN_PREFIX}`, gateway: `${gateway.url}${ADMIN_PREFIX}` },
-      sandboxes: { anypoint, gateway },
+      ...(openam
+        ? {
+            openam: {
+              url: openam.url,
+              realm: openam.realm,
+              issuer: openam.issuer,
+              urls: openam.urls,
+              initialAccessToken: openam.initialAccessToken,
+              registrationAuthorization: openam.registrationAuthorization,
+              introspectionClient: openam.introspectionClient,
+            },
+          }
+        : {}),
+      admin: {
+        okta: `${okta.url}${ADMIN_PREFIX}`,
+        anypoint: `${anypoint.url}${ADMIN_PREFIX}`,
+        upstream: `${upstream.url}${ADMIN_PREFIX}`,
+        gateway: `${gateway.url}${ADMIN_PREFIX}`,
+        ...(openam ? { openam: `${openam.url}${ADMIN_PREFIX}` } : {}),
+      },
+      sandboxes: { anypoint, gateway, ...(openam ? { openam } : {}) },
       close: () => closeAll(started),
     };
   } catch (err) {

@@ -11,16 +11,27 @@ import { ClientApplicationRecord, ClientProviderRecord, nextId, nowIso } from '.
  * application uses the instance's client provider; with an external OIDC DCR provider Anypoint CALLS
  * the provider's registration URL with the configured Authorization header (RFC 7591, standard fields
  * only) and returns the IdP's client_id/client_secret. Choices:
- * - application_type: `web` when authorization_code is among the grants, `browser` (public client,
- *   token_endpoint_auth_method none, so no secret) for implicit without authorization_code, otherwise
- *   `service` (client_credentials, password). response_types: code for authorization_code, token for
- *   implicit, `token` for a service client (as Okta's own service apps have). Confidential clients use
- *   client_secret_basic, which is what the gateway-side introspection and the guides assume.
+ * - The registration body is standard RFC 7591 / OIDC DCR metadata: client_name, redirect_uris, grant_types,
+ *   response_types as RFC 7591 §2.1 pairs them (authorization_code → code, implicit → token, client_credentials
+ *   and password → none), token_endpoint_auth_method (client_secret_basic; `none` for an implicit-only public
+ *   client), and no application_type (OIDC DCR: web by default, the only other value is native).
+ * - Except towards Okta, recognised by its `SSWS` registration header (the reference names SSWS for Okta and
+ *   Bearer for ForgeRock/Salesforce): Okta's DCR also defaults to web, and a web app must include
+ *   authorization_code, so a client_credentials application could not be registered there at all. Since the
+ *   platform supports both Okta and OpenAM (seed 003), it must speak Okta's dialect to Okta; the sandbox models
+ *   that as Okta's own application_type: `service` (client_credentials, password), `browser` (implicit without
+ *   authorization_code), `web` (authorization_code). The reference does not say how the platform tells them
+ *   apart; an Okta provider configured with an OAuth `Bearer` token gets the standard body.
+ * - When the IdP answers with RFC 7592 registration_client_uri + registration_access_token (OpenAM does), they
+ *   are kept on the application and never returned by the API.
  * - A registration the IdP refuses (401/403/400, e.g. a blank Authorization header, seed 004) answers 400
  *   `{status, message:"Invalid client id: …"}` with the IdP's words; an unreachable IdP or a 5xx answers 502.
  * - PATCH and DELETE touch Anypoint only: the IdP client keeps its settings and keeps getting tokens, the
  *   documented limitation. Only a provider with `allow_external_client_modification` gets the v3 calls
- *   `PUT {register}/{client_id}` and `DELETE {register}/{client_id}`.
+ *   `PUT {register}/{client_id}` and `DELETE {register}/{client_id}`, with the configured header as the
+ *   reference documents, not with the RFC 7592 registration access token: the doc warns they are "not expected
+ *   to work if the call is used directly against an IDP", and against OpenAM they are refused (401), so the
+ *   application cannot be deleted from Anypoint while that option is on.
  * - Deleting an application also deletes its contracts.
  * - Import (`POST /apimanager/api/v1/organizations/{org}/applications` {clientId, providerId}) needs the provider's
  *   `allow_client_import`; it reads the client's metadata from `{register}/{client_id}` when the IdP allows it and
@@ -31,18 +42,32 @@ import { ClientApplicationRecord, ClientProviderRecord, nextId, nowIso } from '.
 
 const GRANT_TYPES = ['password', 'implicit', 'client_credentials', 'authorization_code', 'refresh_token'];
 
-export function registrationMetadata(name: string, grantTypes: string[], redirectUris: string[]) {
-  const userFacing = grantTypes.includes('authorization_code');
-  const applicationType = userFacing ? 'web' : grantTypes.includes('implicit') ? 'browser' : 'service';
-  const responseTypes = [...(userFacing ? ['code'] : []), ...(grantTypes.includes('implicit') ? ['token'] : [])];
+/** Okta's API-token scheme: a provider whose registration header uses it is an Okta org. */
+export function speaksOktaDialect(registrationAuthorization: string): boolean {
+  return /^\s*SSWS\s/i.test(registrationAuthorization);
+}
+
+/** Okta's application_type for an application's grants (reference/okta.md §1.8, valid grants per type). */
+function oktaApplicationType(grantTypes: string[]): string {
+  if (grantTypes.includes('authorization_code')) return 'web';
+  return grantTypes.includes('implicit') ? 'browser' : 'service';
+}
+
+/** The RFC 7591 client metadata sent to the provider for an application (see the header comment). */
+export function registrationMetadata(name: string, grantTypes: string[], redirectUris: string[], opts: { oktaDialect?: boolean } = {}) {
+  const publicClient = grantTypes.includes('implicit') && !grantTypes.includes('authorization_code');
   return {
     client_name: name,
     redirect_uris: redirectUris,
     grant_types: grantTypes,
-    response_types: responseTypes.length ? responseTypes : ['token'],
-    token_endpoint_auth_method: applicationType === 'browser' ? 'none' : 'client_secret_basic',
-    application_type: applicationType,
+    response_types: [...(grantTypes.includes('authorization_code') ? ['code'] : []), ...(grantTypes.includes('implicit') ? ['token'] : [])],
+    token_endpoint_auth_method: publicClient ? 'none' : 'client_secret_basic',
+    ...(opts.oktaDialect ? { application_type: oktaApplicationType(grantTypes) } : {}),
   };
+}
+
+function metadataFor(p: ClientProviderRecord, name: string, grantTypes: string[], redirectUris: string[]) {
+  return registrationMetadata(name, grantTypes, redirectUris, { oktaDialect: speaksOktaDialect(p.registrationAuthorization) });
 }
 
 function providerHeaders(p: ClientProviderRecord): Record<string, string> {
@@ -59,13 +84,17 @@ async function callRegistration(p: ClientProviderRecord, url: string, method: 'G
 }
 
 async function registerAtProvider(p: ClientProviderRecord, name: string, grantTypes: string[], redirectUris: string[]) {
-  const res = await callRegistration(p, p.registerUrl, 'POST', registrationMetadata(name, grantTypes, redirectUris));
+  const res = await callRegistration(p, p.registerUrl, 'POST', metadataFor(p, name, grantTypes, redirectUris));
   if (res.status >= 500) throw exchangeError(502, `The client provider ${p.name} failed to register the application: ${providerMessage(res)}`);
   const body = isRecord(res.json) ? res.json : {};
   if (res.status >= 300 || typeof body.client_id !== 'string') {
     throw exchangeError(400, `Invalid client id: the client provider ${p.name} refused to register the application (HTTP ${res.status}: ${providerMessage(res)})`);
   }
-  return { clientId: body.client_id, clientSecret: typeof body.client_secret === 'string' ? body.client_secret : '' };
+  const registration =
+    typeof body.registration_client_uri === 'string' && typeof body.registration_access_token === 'string'
+      ? { registration: { clientUri: body.registration_client_uri, accessToken: body.registration_access_token } }
+      : {};
+  return { clientId: body.client_id, clientSecret: typeof body.client_secret === 'string' ? body.client_secret : '', ...registration };
 }
 
 export function applicationView(ctx: AnypointContext, a: ClientApplicationRecord, withSecret: boolean) {
@@ -202,7 +231,7 @@ export function registerClientApplications(app: FastifyInstance, ctx: AnypointCo
       const res = await callRegistration(provider, `${provider.registerUrl.replace(/\/$/, '')}/${encodeURIComponent(a.clientId)}`, 'PUT', {
         client_id: a.clientId,
         client_secret: a.clientSecret,
-        ...registrationMetadata(name, grantTypes, redirectUris),
+        ...metadataFor(provider, name, grantTypes, redirectUris),
         token_endpoint_auth_method: 'client_secret_basic',
       });
       if (res.status >= 300) throw exchangeError(400, `The client provider ${provider.name} refused the update (HTTP ${res.status}: ${providerMessage(res)})`);

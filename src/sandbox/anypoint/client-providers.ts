@@ -2,18 +2,20 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { accountsError, accountsNotFound } from './errors';
 import { AnypointContext, isRecord, requireOrg } from './http';
-import { callProvider, discover, ProviderUnreachableError, timeoutMs } from './outbound';
+import { discover, ProviderUnreachableError, timeoutMs } from './outbound';
 import { ClientProviderRecord, nowIso } from './state';
 
 /*
  * External client providers ("OpenID Connect Dynamic Client Registration"), snake_case as yaac
  * sends them. Choices where the platform is undocumented ([INF] in reference/anypoint.md):
- * - Create and any patch touching the issuer or registration URL check the IdP by calling it:
- *   a GET on the registration URL (with the configured Authorization header) must get an HTTP answer
- *   other than 404, and the issuer's discovery document is fetched when it has one; failures answer
- *   400 "Invalid OIDC provider client registration URL provided" / "Invalid OIDC provider issuer provided".
- *   A wrong or blank Authorization header is NOT detected here, as on the platform: it surfaces when
- *   an Exchange application is created (seed 004).
+ * - Create and any patch touching the issuer or registration URL check what can be checked without
+ *   guessing at the IdP: the registration URL must be an absolute http(s) URL (else 400 "Invalid OIDC
+ *   provider client registration URL provided"), and the issuer is called for its discovery document
+ *   (reference #53: the platform validates by calling the IdP, which must be reachable); an issuer nobody
+ *   answers at gets 400 "Invalid OIDC provider issuer provided". The registration URL itself is NOT called:
+ *   RFC 7591 defines only POST there, so a GET says nothing (a compliant provider answers 404 or 405), and a
+ *   POST would register a client. A wrong registration URL surfaces when an application is registered.
+ *   A wrong or blank Authorization header is not detected either, as on the platform (seed 004).
  * - Reads never return `primary_client.secret`, and return `client.registration.authorization` with
  *   its credential masked (`SSWS ********`): the scheme stays visible so a reader can tell SSWS from Bearer.
  * - At most 25 external providers per organization (managing-api-clients.adoc).
@@ -57,17 +59,19 @@ export function clientProviderSummary(orgId: string, p: ClientProviderRecord) {
   return { provider_id: p.providerId, org_id: orgId, name: p.name, type: { name: CLIENT_PROVIDER_TYPE, description: p.typeDescription } };
 }
 
-/** Calls the IdP the way the platform does before accepting a provider; returns discovery facts. */
-async function checkProvider(p: Pick<ClientProviderRecord, 'issuer' | 'registerUrl' | 'registrationAuthorization' | 'clientRequestTimeout' | 'allowUntrustedCertificates'>) {
-  const common = { timeoutMs: timeoutMs(p.clientRequestTimeout), allowUntrustedCertificates: p.allowUntrustedCertificates };
+function isHttpUrl(value: string): boolean {
   try {
-    const headers: Record<string, string> = p.registrationAuthorization.trim() ? { authorization: p.registrationAuthorization } : {};
-    const res = await callProvider(p.registerUrl, { ...common, method: 'GET', headers });
-    if (res.status === 404) throw new ProviderUnreachableError('404');
-  } catch (err) {
-    if (err instanceof ProviderUnreachableError) throw accountsError(400, 'Invalid OIDC provider client registration URL provided');
-    throw err;
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
   }
+}
+
+/** Checks a provider's settings before they are accepted; returns what the issuer's discovery document tells. */
+async function checkProvider(p: Pick<ClientProviderRecord, 'issuer' | 'registerUrl' | 'clientRequestTimeout' | 'allowUntrustedCertificates'>) {
+  if (!isHttpUrl(p.registerUrl)) throw accountsError(400, 'Invalid OIDC provider client registration URL provided');
+  const common = { timeoutMs: timeoutMs(p.clientRequestTimeout), allowUntrustedCertificates: p.allowUntrustedCertificates };
   try {
     const meta = await discover(p.issuer, common);
     const grants = meta?.grant_types_supported;

@@ -143,6 +143,12 @@ export interface ClientApplicationRecord {
   grantTypes: string[];
   clientId: string;
   clientSecret: string;
+  /**
+   * RFC 7592 handle the IdP returned with the registration (registration_client_uri + registration_access_token),
+   * when it returned one (OpenAM does, Okta does not). Kept, never shown by the API, and not used: the platform's
+   * documented update/delete calls go to `{register}/{client_id}` with the configured header (client-applications.ts).
+   */
+  registration?: { clientUri: string; accessToken: string };
   /** null = Anypoint's own client provider. */
   providerId: string | null;
   /** The API instance the application was created for (`?apiInstanceId=`), if any. */

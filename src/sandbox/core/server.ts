@@ -74,6 +74,8 @@ declare module 'fastify' {
     sandboxStartedAt?: bigint;
     sandboxLostResponse?: FaultRule;
     sandboxFault?: string;
+    /** Set by a service that hands requests to an app mounted at a path (the OpenAM emulator): what the log records. */
+    sandboxMounted?: { url: string; route: string };
   }
 }
 
@@ -221,8 +223,8 @@ export async function buildSandbox<S>(def: SandboxServiceDefinition<S>, opts: Sa
     const started = req.sandboxStartedAt ?? process.hrtime.bigint();
     ctx.log.record({
       method: req.method,
-      url: req.url,
-      route: req.routeOptions?.url ?? '(unmatched)',
+      url: req.sandboxMounted?.url ?? req.url,
+      route: req.sandboxMounted?.route ?? req.routeOptions?.url ?? '(unmatched)',
       status,
       durationMs: Number(process.hrtime.bigint() - started) / 1e6,
       fault: req.sandboxFault,

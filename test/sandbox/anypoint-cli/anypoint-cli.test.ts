@@ -7,7 +7,7 @@ import { Agent } from 'undici';
 import { prepareSandboxTls, type SandboxTls } from '../../../src/sandbox/core';
 import { ANYPOINT_TLS_HOSTNAMES } from '../../../src/sandbox';
 import { AnypointTestClient, clientProviderBody, startAnypoint } from '../anypoint/support/anypoint-kit';
-import { RfcProvider, startRfcProvider } from '../anypoint/support/rfc-provider';
+import { startStrictProvider, type StrictProvider } from '../anypoint/support/strict-provider';
 
 /*
  * MuleSoft's own CLI (anypoint-cli-v4, pinned in devDependencies) against the Anypoint sandbox over HTTPS,
@@ -32,7 +32,7 @@ describe('anypoint-cli-v4 against the Anypoint sandbox over HTTPS', () => {
   let work: string;
   let tls: SandboxTls;
   let anypoint: AnypointTestClient;
-  let idp: RfcProvider;
+  let idp: StrictProvider;
   let cliEnv: NodeJS.ProcessEnv;
   let providerId: string;
   let apiId: number;
@@ -41,7 +41,7 @@ describe('anypoint-cli-v4 against the Anypoint sandbox over HTTPS', () => {
     work = mkdtempSync(join(tmpdir(), 'anypoint-cli-'));
     tls = await prepareSandboxTls({ dir: join(work, 'state'), extraHostnames: ANYPOINT_TLS_HOSTNAMES });
     const trusting = new Agent({ connect: { ca: readFileSync(tls.caFile, 'utf8') } });
-    [anypoint, idp] = await Promise.all([startAnypoint({ tls }, trusting), startRfcProvider()]);
+    [anypoint, idp] = await Promise.all([startAnypoint({ tls }, trusting), startStrictProvider()]);
     const provider = await anypoint.post(`/accounts/api/organizations/${anypoint.org}/clientProviders`, clientProviderBody(idp, 'Solar IdP'));
     providerId = provider.body.provider_id;
     const home = join(work, 'home');

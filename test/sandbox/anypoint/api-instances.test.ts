@@ -1,13 +1,13 @@
 import { AnypointTestClient, expectResponseMatchesSpec, OIDC_POLICY, specs, startAnypoint } from './support/anypoint-kit';
-import { RfcProvider, startRfcProvider } from './support/rfc-provider';
+import { StrictProvider, startStrictProvider } from './support/strict-provider';
 
 describe('API Manager instances', () => {
   let anypoint: AnypointTestClient;
-  let idp: RfcProvider;
+  let idp: StrictProvider;
   let providerId: string;
 
   beforeAll(async () => {
-    [anypoint, idp] = await Promise.all([startAnypoint(), startRfcProvider()]);
+    [anypoint, idp] = await Promise.all([startAnypoint(), startStrictProvider()]);
     providerId = await anypoint.createClientProvider(idp);
   });
   afterAll(async () => {

@@ -1,14 +1,15 @@
+import { registrationMetadata, speaksOktaDialect } from '../../../src/sandbox/anypoint/client-applications';
 import { AnypointTestClient, clientProviderBody, expectResponseMatchesSpec, specs, startAnypoint } from './support/anypoint-kit';
-import { RfcProvider, startRfcProvider } from './support/rfc-provider';
+import { StrictProvider, startStrictProvider } from './support/strict-provider';
 
 describe('Exchange client applications', () => {
   let anypoint: AnypointTestClient;
-  let idp: RfcProvider;
+  let idp: StrictProvider;
   let apiId: number;
   let apps: string;
 
   beforeAll(async () => {
-    [anypoint, idp] = await Promise.all([startAnypoint(), startRfcProvider()]);
+    [anypoint, idp] = await Promise.all([startAnypoint(), startStrictProvider()]);
     const providerId = await anypoint.createClientProvider(idp);
     apiId = (await anypoint.createInstance({ providerId })).id;
     apps = `/exchange/api/v2/organizations/${anypoint.org}/applications`;
@@ -18,31 +19,64 @@ describe('Exchange client applications', () => {
     await idp.close();
   });
 
-  it('registers the client at the instance\'s provider with standard RFC 7591 fields and returns its credentials', async () => {
+  it('registers a client_credentials client at a strict provider with standard RFC 7591 fields and returns its credentials', async () => {
     const res = await anypoint.post(`${apps}?apiInstanceId=${apiId}`, { name: 'Solar Silver', description: 'cc client', grantTypes: ['client_credentials'], redirectUri: [], apiEndpoints: false });
     expect(res.status).toBe(201);
     expectResponseMatchesSpec(specs.apps(), 'PostExchangeClientApp', 201, res.body);
-    const registered = idp.clients.get(res.body.clientId);
-    expect(registered).toBeDefined();
-    expect(res.body.clientSecret).toBe(registered!.client_secret);
-    expect(idp.registrations.at(-1)).toEqual({
+    const registered = await idp.client(res.body.clientId);
+    expect(registered).toMatchObject({
       client_name: 'Solar Silver',
-      redirect_uris: [],
+      client_secret: res.body.clientSecret,
       grant_types: ['client_credentials'],
-      response_types: ['token'],
+      response_types: [],
+      redirect_uris: [],
       token_endpoint_auth_method: 'client_secret_basic',
-      application_type: 'service',
+      application_type: 'web',
     });
     expect(res.body.clientProvider).toMatchObject({ name: 'RFC provider', type: 'openid-dynamic-client' });
+    expect(await idp.tokenFor(res.body, 'silver')).toEqual(expect.any(String));
   });
 
-  it('registers a web client for authorization_code and a public browser client for implicit only', async () => {
+  it('keeps the RFC 7592 registration handle the provider returned, and never shows its token', async () => {
+    const res = await anypoint.post(`${apps}?apiInstanceId=${apiId}`, { name: 'With handle', grantTypes: ['client_credentials'] });
+    const record = anypoint.sandbox.ctx.state.applications.find((a) => a.id === res.body.id)!;
+    expect(record.registration?.clientUri).toBe(`${idp.urls.register}/${res.body.clientId}`);
+    const read = await fetch(record.registration!.clientUri, { headers: { authorization: `Bearer ${record.registration!.accessToken}` } });
+    expect(read.status).toBe(200);
+    expect(((await read.json()) as { client_name: string }).client_name).toBe('With handle');
+    const shown = [res.body, (await anypoint.get(`${apps}/${res.body.id}?targetAdminSite=true`)).body, (await anypoint.get(`${apps}?targetAdminSite=true&limit=500`)).body];
+    for (const body of shown) expect(JSON.stringify(body)).not.toContain(record.registration!.accessToken);
+  });
+
+  it('registers an authorization_code client as a web client with response type code', async () => {
     const web = await anypoint.post(`${apps}?apiInstanceId=${apiId}`, { name: 'Web', grantTypes: ['authorization_code', 'refresh_token'], redirectUri: ['http://localhost:8080/cb'] });
     expect(web.status).toBe(201);
-    expect(idp.registrations.at(-1)).toMatchObject({ application_type: 'web', response_types: ['code'], redirect_uris: ['http://localhost:8080/cb'] });
-    const spa = await anypoint.post(`${apps}?apiInstanceId=${apiId}`, { name: 'Implicit', grantTypes: ['implicit'], redirectUri: ['http://localhost:8888/mulesoft'] });
-    expect(spa.status).toBe(201);
-    expect(idp.registrations.at(-1)).toMatchObject({ application_type: 'browser', response_types: ['token'], token_endpoint_auth_method: 'none' });
+    expect(await idp.client(web.body.clientId)).toMatchObject({
+      application_type: 'web',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: ['http://localhost:8080/cb'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    });
+  });
+
+  it('reports the words of a provider that refuses an implicit-only public client (no `token` response type there)', async () => {
+    const spa = await anypoint.post(`${apps}?apiInstanceId=${apiId}`, { name: 'Implicit', grantTypes: ['implicit'], redirectUri: ['https://spa.example.com/mulesoft'] });
+    expect(spa.status).toBe(400);
+    expect(spa.body.message).toMatch(/^Invalid client id/);
+    expect(spa.body.message).toContain('invalid_client_metadata');
+  });
+
+  it('sends only standard metadata, and Okta\'s application_type only to an Okta (SSWS) provider', () => {
+    expect(speaksOktaDialect('SSWS 00abc')).toBe(true);
+    expect(speaksOktaDialect('Bearer abc')).toBe(false);
+    expect(registrationMetadata('cc', ['client_credentials'], [])).toEqual({ client_name: 'cc', redirect_uris: [], grant_types: ['client_credentials'], response_types: [], token_endpoint_auth_method: 'client_secret_basic' });
+    expect(registrationMetadata('spa', ['implicit'], ['https://x/cb'])).toMatchObject({ response_types: ['token'], token_endpoint_auth_method: 'none' });
+    expect(registrationMetadata('web', ['authorization_code', 'implicit'], ['https://x/cb'])).toMatchObject({ response_types: ['code', 'token'], token_endpoint_auth_method: 'client_secret_basic' });
+    expect(registrationMetadata('web', ['authorization_code'], ['https://x/cb'])).not.toHaveProperty('application_type');
+    expect(registrationMetadata('cc', ['client_credentials'], [], { oktaDialect: true })).toMatchObject({ application_type: 'service', response_types: [] });
+    expect(registrationMetadata('spa', ['implicit'], ['https://x/cb'], { oktaDialect: true })).toMatchObject({ application_type: 'browser' });
+    expect(registrationMetadata('web', ['authorization_code'], ['https://x/cb'], { oktaDialect: true })).toMatchObject({ application_type: 'web' });
   });
 
   it('surfaces the IdP refusing a blank registration header as "invalid client id"', async () => {
@@ -52,7 +86,8 @@ describe('Exchange client applications', () => {
     expect(res.status).toBe(400);
     expectResponseMatchesSpec(specs.apps(), 'PostExchangeClientApp', 400, res.body);
     expect(res.body.message).toMatch(/^Invalid client id/);
-    expect(res.body.message).toContain('registration access token');
+    expect(res.body.message).toContain('HTTP 401');
+    expect(res.body.message).toContain('invalid_token');
   });
 
   it('gives Anypoint-generated credentials to an application without an external provider', async () => {
@@ -94,51 +129,53 @@ describe('Exchange client applications', () => {
     const patched = await anypoint.patch(`${apps}/${created.body.id}`, { name: 'Patched', description: 'new' });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ name: 'Patched', description: 'new' });
-    expect(idp.clients.get(created.body.clientId)!.client_name).toBe('Patch me');
+    expect((await idp.client(created.body.clientId))!.client_name).toBe('Patch me');
   });
 
   it('deletes in Anypoint only: the client stays in the IdP and still gets tokens', async () => {
     const created = await anypoint.post(`${apps}?apiInstanceId=${apiId}`, { name: 'Delete me', grantTypes: ['client_credentials'] });
     expect((await anypoint.delete(`${apps}/${created.body.id}`)).status).toBe(204);
     expect((await anypoint.get(`${apps}/${created.body.id}`)).status).toBe(404);
-    expect(idp.clients.has(created.body.clientId)).toBe(true);
-    const token = await fetch(idp.urls.token, {
-      method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${created.body.clientId}:${created.body.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'grant_type=client_credentials&scope=silver',
-    });
-    expect(token.status).toBe(200);
+    expect(await idp.client(created.body.clientId)).toBeDefined();
+    expect((await idp.tokenRequest(created.body, 'silver')).status).toBe(200);
   });
 
-  it('propagates update and deletion to the IdP only when the provider allows external client modification', async () => {
+  it('with external client modification, sends the documented PUT/DELETE with the configured header, which a real provider refuses', async () => {
     const body = clientProviderBody(idp, 'Managed');
     body.oidc_dynamic_client_provider.allow_external_client_modification = true;
     const provider = await anypoint.post(`/accounts/api/organizations/${anypoint.org}/clientProviders`, body);
     const instance = await anypoint.createInstance({ providerId: provider.body.provider_id, instanceLabel: 'managed' });
     const created = await anypoint.post(`${apps}?apiInstanceId=${instance.id}`, { name: 'Managed app', grantTypes: ['client_credentials'] });
-    await anypoint.patch(`${apps}/${created.body.id}`, { name: 'Managed renamed' });
-    expect(idp.clients.get(created.body.clientId)!.client_name).toBe('Managed renamed');
-    await anypoint.delete(`${apps}/${created.body.id}`);
-    expect(idp.clients.has(created.body.clientId)).toBe(false);
+    // RFC 7592 wants the registration access token there, not the initial access token (the doc: "not expected to work ... directly against an IDP").
+    const patched = await anypoint.patch(`${apps}/${created.body.id}`, { name: 'Managed renamed' });
+    expect(patched.status).toBe(400);
+    expect(patched.body.message).toContain('refused the update (HTTP 401');
+    expect((await idp.client(created.body.clientId))!.client_name).toBe('Managed app');
+    const deleted = await anypoint.delete(`${apps}/${created.body.id}`);
+    expect(deleted.status).toBe(400);
+    expect(deleted.body.message).toContain('refused the deletion (HTTP 401');
+    expect(await idp.client(created.body.clientId)).toBeDefined();
+    expect((await anypoint.get(`${apps}/${created.body.id}`)).status).toBe(200);
   });
 });
 
 describe('Importing an IdP client into Anypoint', () => {
   it('needs allow_client_import and leaves the IdP untouched', async () => {
-    const [anypoint, idp] = await Promise.all([startAnypoint(), startRfcProvider()]);
+    const [anypoint, idp] = await Promise.all([startAnypoint(), startStrictProvider()]);
     try {
       const closed = await anypoint.createClientProvider(idp, 'No import');
-      const existing = idp.addClient({ grant_types: ['client_credentials'], client_name: 'Made in the IdP' });
+      const existing = await idp.registerServiceClient('Made in the IdP');
       const refused = await anypoint.post(`/apimanager/api/v1/organizations/${anypoint.org}/applications`, { clientId: existing.client_id, providerId: closed });
       expect(refused.status).toBe(400);
       const body = clientProviderBody(idp, 'Import');
       body.oidc_dynamic_client_provider.allow_client_import = true;
       const open = (await anypoint.post(`/accounts/api/organizations/${anypoint.org}/clientProviders`, body)).body.provider_id;
-      const registrations = idp.registrations.length;
+      const registerRoute = `POST ${new URL(idp.urls.register).pathname}`;
+      const registrations = (await idp.sandbox.admin.requests()).counts[registerRoute];
       const imported = await anypoint.post(`/apimanager/api/v1/organizations/${anypoint.org}/applications`, { clientId: existing.client_id, providerId: open, name: 'Imported' });
       expect(imported.status).toBe(201);
       expect(imported.body).toMatchObject({ name: 'Imported', clientId: existing.client_id, clientProvider: { providerId: open } });
-      expect(idp.registrations.length).toBe(registrations);
+      expect((await idp.sandbox.admin.requests()).counts[registerRoute]).toBe(registrations);
       expect((await anypoint.post(`/apimanager/api/v1/organizations/${anypoint.org}/applications`, { clientId: existing.client_id, providerId: open })).status).toBe(409);
     } finally {
       await anypoint.sandbox.close();

@@ -1,13 +1,13 @@
 import { AnypointTestClient, clientProviderBody, startAnypoint } from './support/anypoint-kit';
-import { RfcProvider, startRfcProvider } from './support/rfc-provider';
+import { StrictProvider, startStrictProvider } from './support/strict-provider';
 
 describe('Anypoint client providers (OpenID Connect dynamic client registration)', () => {
   let anypoint: AnypointTestClient;
-  let idp: RfcProvider;
+  let idp: StrictProvider;
   let base: string;
 
   beforeAll(async () => {
-    [anypoint, idp] = await Promise.all([startAnypoint(), startRfcProvider()]);
+    [anypoint, idp] = await Promise.all([startAnypoint(), startStrictProvider()]);
     base = `/accounts/api/organizations/${anypoint.org}/clientProviders`;
   });
   afterAll(async () => {
@@ -15,7 +15,8 @@ describe('Anypoint client providers (OpenID Connect dynamic client registration)
     await idp.close();
   });
 
-  it('creates a provider after checking the IdP answers, and never shows the secrets again', async () => {
+  it('creates a provider on a strict RFC 7591 provider (which answers GET on its registration URL with 404), and never shows the secrets again', async () => {
+    expect((await fetch(idp.urls.register)).status).toBe(404);
     const created = await anypoint.post(base, clientProviderBody(idp, 'Checked provider'));
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ provider_id: expect.any(String), name: 'Checked provider', type: { name: 'openid-dynamic-client' } });
@@ -29,16 +30,31 @@ describe('Anypoint client providers (OpenID Connect dynamic client registration)
     expect(JSON.stringify(read.body)).not.toContain(idp.introspectionClient.secret);
   });
 
-  it('refuses a registration URL nobody answers at, with the platform message', async () => {
-    const res = await anypoint.post(base, clientProviderBody(idp, 'Unreachable', { register: 'http://127.0.0.1:9/oauth2/v1/clients' }));
-    expect(res.status).toBe(400);
-    expect(res.body.message).toBe('Invalid OIDC provider client registration URL provided');
+  it('refuses a registration URL that is not an http(s) URL, with the platform message', async () => {
+    for (const register of ['not a url', 'ftp://idp.example.com/connect/register']) {
+      const res = await anypoint.post(base, clientProviderBody(idp, 'Bad URL', { register }));
+      expect(res.status).toBe(400);
+      expect(res.body.message).toBe('Invalid OIDC provider client registration URL provided');
+    }
   });
 
-  it('refuses a registration URL the IdP does not have (404)', async () => {
-    const res = await anypoint.post(base, clientProviderBody(idp, 'Wrong path', { register: `${idp.url}/no/such/path` }));
+  it('does not call the registration URL: a provider is accepted without registering anything', async () => {
+    const before = (await idp.sandbox.admin.requests()).counts;
+    const res = await anypoint.post(base, clientProviderBody(idp, 'No probe'));
+    expect(res.status).toBe(201);
+    const after = (await idp.sandbox.admin.requests()).counts;
+    const registerRoute = new URL(idp.urls.register).pathname;
+    expect(after[`GET ${registerRoute}`] ?? 0).toBe(before[`GET ${registerRoute}`] ?? 0);
+    expect(after[`POST ${registerRoute}`] ?? 0).toBe(before[`POST ${registerRoute}`] ?? 0);
+    expect(after[`GET ${new URL(idp.urls.discovery).pathname}`]).toBeGreaterThan(before[`GET ${new URL(idp.urls.discovery).pathname}`] ?? 0);
+  });
+
+  it('refuses an issuer nobody answers at', async () => {
+    const body = clientProviderBody(idp, 'Unreachable issuer');
+    body.oidc_dynamic_client_provider.issuer = 'http://127.0.0.1:9/openam/oauth2/realms/root/realms/solar';
+    const res = await anypoint.post(base, body);
     expect(res.status).toBe(400);
-    expect(res.body.message).toBe('Invalid OIDC provider client registration URL provided');
+    expect(res.body.message).toBe('Invalid OIDC provider issuer provided');
   });
 
   it('accepts a blank registration header: like the platform, it only fails when an application is registered', async () => {

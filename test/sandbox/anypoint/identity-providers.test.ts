@@ -1,8 +1,9 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- pages and JSON bodies alike. */
 import { request } from 'undici';
 import { AnypointTestClient, expectResponseMatchesSpec, specs, startAnypoint } from './support/anypoint-kit';
-import { RfcProvider, startRfcProvider } from './support/rfc-provider';
+import { StrictProvider, startStrictProvider } from './support/strict-provider';
 
-function manualBody(idp: RfcProvider, clientId: string, clientSecret: string, name = 'Manual SSO') {
+function manualBody(idp: StrictProvider, clientId: string, clientSecret: string, name = 'Manual SSO') {
   return {
     name,
     type: { name: 'openid', description: 'OpenID Connect' },
@@ -18,11 +19,11 @@ function manualBody(idp: RfcProvider, clientId: string, clientSecret: string, na
 
 describe('Anypoint identity providers (OpenID Connect SSO)', () => {
   let anypoint: AnypointTestClient;
-  let idp: RfcProvider;
+  let idp: StrictProvider;
   let base: string;
 
   beforeAll(async () => {
-    [anypoint, idp] = await Promise.all([startAnypoint(), startRfcProvider()]);
+    [anypoint, idp] = await Promise.all([startAnypoint(), startStrictProvider()]);
     base = `/accounts/api/organizations/${anypoint.org}/identityProviders`;
   });
   afterAll(async () => {
@@ -55,7 +56,7 @@ describe('Anypoint identity providers (OpenID Connect SSO)', () => {
     expect(created.status).toBe(200);
     expectResponseMatchesSpec(specs.idp(), 'POST /organizations/{orgId}/identityProviders', 200, created.body);
     const clientId = created.body.oidc_provider.client.credentials.id;
-    expect(idp.clients.get(clientId)).toMatchObject({ client_name: 'Anypoint SSO', redirect_uris: [created.body.oidc_provider.urls.redirect], grant_types: ['authorization_code'] });
+    expect(await idp.client(clientId)).toMatchObject({ client_name: 'Anypoint SSO', redirect_uris: [created.body.oidc_provider.urls.redirect], grant_types: ['authorization_code'] });
     expect(created.body.oidc_provider.client.registration.authorization).toBe('Bearer ********');
   });
 
@@ -82,24 +83,45 @@ describe('Anypoint identity providers (OpenID Connect SSO)', () => {
 
 describe('SSO login into Anypoint through an OIDC identity provider', () => {
   let anypoint: AnypointTestClient;
-  let idp: RfcProvider;
+  let idp: StrictProvider;
 
   beforeAll(async () => {
-    [anypoint, idp] = await Promise.all([startAnypoint(), startRfcProvider()]);
+    [anypoint, idp] = await Promise.all([startAnypoint(), startStrictProvider()]);
   });
   afterAll(async () => {
     await anypoint.sandbox.close();
     await idp.close();
   });
 
+  // A browser: keeps cookies (the provider's login session lives in them) and follows nothing by itself.
+  const cookies = new Map<string, string>();
   async function follow(url: string) {
-    const res = await request(url, { method: 'GET' });
+    const res = await request(url, { method: 'GET', headers: cookies.size ? { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {} });
+    const setCookie = res.headers['set-cookie'];
+    for (const c of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
+      const [pair] = c.split(';');
+      const eq = pair.indexOf('=');
+      cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
+    }
     const text = await res.body.text();
-    return { status: res.statusCode, location: res.headers.location as string | undefined, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+    let body: any = text;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* an HTML page */
+    }
+    return { status: res.statusCode, location: res.headers.location as string | undefined, body, text, headers: res.headers };
+  }
+
+  /** Follows redirects while they stay at the IdP (authorize → login page → authorize), as a browser would. */
+  async function throughIdp(url: string) {
+    let res = await follow(url);
+    while (res.location && new URL(res.location, url).origin === new URL(idp.issuer).origin) res = await follow(new URL(res.location, idp.issuer).href);
+    return res;
   }
 
   it('fails at the IdP until the IdP knows the redirect URI, then logs the user in', async () => {
-    const web = idp.addClient({ grant_types: ['authorization_code'], redirect_uris: ['http://localhost/placeholder'] });
+    let web = await idp.registerClient({ client_name: 'Anypoint SSO (manual)', grant_types: ['authorization_code'], response_types: ['code'], redirect_uris: ['http://localhost/placeholder'] });
     const created = await anypoint.post(`/accounts/api/organizations/${anypoint.org}/identityProviders`, manualBody(idp, web.client_id, web.client_secret));
     const redirectUri = created.body.oidc_provider.urls.redirect;
 
@@ -111,12 +133,12 @@ describe('SSO login into Anypoint through an OIDC identity provider', () => {
     expect(authorize.searchParams.get('nonce')).toBeTruthy();
     const refused = await follow(start.location!);
     expect(refused.status).toBe(400);
-    expect(refused.body.error_description).toContain('redirect_uri');
+    expect(refused.text).toContain('redirect_uri');
 
-    web.redirect_uris.push(redirectUri);
-    const again = await follow(`${anypoint.sandbox.url}/accounts/login/${anypoint.sandbox.orgDomain}`);
-    const back = await follow(again.location!);
-    expect(back.status).toBe(302);
+    web = await idp.updateClient(web, { redirect_uris: ['http://localhost/placeholder', redirectUri] });
+    const again = await follow(`${anypoint.sandbox.url}/accounts/login/${anypoint.sandbox.orgDomain}?login_hint=ada@example.com`);
+    const back = await throughIdp(again.location!);
+    expect(back.status).toBe(303);
     expect(back.location!.startsWith(redirectUri)).toBe(true);
     const session = await follow(back.location!);
     expect(session.status).toBe(200);

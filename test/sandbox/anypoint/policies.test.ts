@@ -1,14 +1,14 @@
 import { AnypointTestClient, expectResponseMatchesSpec, OIDC_POLICY, specs, startAnypoint } from './support/anypoint-kit';
-import { RfcProvider, startRfcProvider } from './support/rfc-provider';
+import { StrictProvider, startStrictProvider } from './support/strict-provider';
 
 describe('API Manager policies', () => {
   let anypoint: AnypointTestClient;
-  let idp: RfcProvider;
+  let idp: StrictProvider;
   let apiId: number;
   let policies: string;
 
   beforeAll(async () => {
-    [anypoint, idp] = await Promise.all([startAnypoint(), startRfcProvider()]);
+    [anypoint, idp] = await Promise.all([startAnypoint(), startStrictProvider()]);
     apiId = (await anypoint.createInstance({ providerId: await anypoint.createClientProvider(idp) })).id;
     policies = `${anypoint.apis()}/${apiId}/policies`;
   });

@@ -1,13 +1,14 @@
+import Fastify from 'fastify';
 import { request } from 'undici';
 import { RunningGateway, startGateway } from '../../../src/sandbox/gateway';
 import { startUpstream } from '../../../src/sandbox/upstream';
 import type { RunningSandbox } from '../../../src/sandbox/core';
 import { AnypointTestClient, OIDC_POLICY, startAnypoint } from '../anypoint/support/anypoint-kit';
-import { RfcProvider, startRfcProvider } from '../anypoint/support/rfc-provider';
+import { StrictProvider, startStrictProvider } from '../anypoint/support/strict-provider';
 
 describe('Gateway: OpenID Connect access token enforcement', () => {
   let anypoint: AnypointTestClient;
-  let idp: RfcProvider;
+  let idp: StrictProvider;
   let upstream: RunningSandbox<Record<string, never>>;
   let gateway: RunningGateway;
   let apiId: number;
@@ -21,7 +22,7 @@ describe('Gateway: OpenID Connect access token enforcement', () => {
   }
 
   beforeAll(async () => {
-    [anypoint, idp, upstream] = await Promise.all([startAnypoint(), startRfcProvider(), startUpstream()]);
+    [anypoint, idp, upstream] = await Promise.all([startAnypoint(), startStrictProvider(), startUpstream()]);
     gateway = await startGateway({ anypoint: anypoint.sandbox });
     const providerId = await anypoint.createClientProvider(idp);
     const api = await anypoint.createInstance({ providerId, endpoint: { deploymentType: 'CH', uri: `${upstream.url}/solar-system` } });
@@ -38,13 +39,13 @@ describe('Gateway: OpenID Connect access token enforcement', () => {
   });
 
   it('lets a token with the scope and an approved contract through to the upstream', async () => {
-    const res = await call('/solar-proxy/planets', idp.tokenFor(client.clientId, 'silver'));
+    const res = await call('/solar-proxy/planets', await idp.tokenFor(client, 'silver'));
     expect(res.status).toBe(200);
     expect(res.body.map((p: { name: string }) => p.name)).toContain('Jupiter');
   });
 
   it('reads the token from the access_token query parameter too, and refuses both at once (400)', async () => {
-    const token = idp.tokenFor(client.clientId, 'silver');
+    const token = await idp.tokenFor(client, 'silver');
     expect((await call(`/solar-proxy/planets?access_token=${token}`)).status).toBe(200);
     const both = await call(`/solar-proxy/planets?access_token=${token}`, token);
     expect(both.status).toBe(400);
@@ -58,25 +59,32 @@ describe('Gateway: OpenID Connect access token enforcement', () => {
     expect(res.body).toEqual({ error: 'unauthorized', error_description: expect.any(String) });
   });
 
+  async function expiredToken() {
+    const token = await idp.tokenFor(client, 'silver');
+    await idp.expireTokens();
+    return token;
+  }
+
   it('answers 401 invalid_token for an unknown or expired token', async () => {
     const unknown = await call('/solar-proxy/planets', 'not-a-token');
     expect(unknown.status).toBe(401);
     expect(unknown.headers['www-authenticate']).toContain('error="invalid_token"');
-    expect((await call('/solar-proxy/planets', idp.tokenFor(client.clientId, 'silver', -10))).status).toBe(401);
+    expect((await call('/solar-proxy/planets', await expiredToken())).status).toBe(401);
   });
 
   it('answers 403 insufficient_scope with the required scopes, AND by default and OR when configured', async () => {
-    const bronze = await call('/solar-proxy/planets', idp.tokenFor(client.clientId, 'bronze'));
+    const bronze = await call('/solar-proxy/planets', await idp.tokenFor(client, 'bronze'));
+    expect(bronze.headers['www-authenticate']).toContain('error="insufficient_scope"');
     expect(bronze.status).toBe(403);
     expect(bronze.body.error).toBe('insufficient_scope');
     expect(bronze.headers['www-authenticate']).toContain('scope="silver"');
-    expect((await call('/solar-proxy/moons', idp.tokenFor(client.clientId, 'silver'))).status).toBe(200);
-    expect((await call('/solar-proxy/moons', idp.tokenFor(client.clientId, 'bronze'))).status).toBe(403);
+    expect((await call('/solar-proxy/moons', await idp.tokenFor(client, 'silver'))).status).toBe(200);
+    expect((await call('/solar-proxy/moons', await idp.tokenFor(client, 'bronze'))).status).toBe(403);
   });
 
   it('answers 403 invalid_client for a client without an approved contract', async () => {
-    const stranger = idp.addClient({ grant_types: ['client_credentials'] });
-    const res = await call('/solar-proxy/planets', idp.tokenFor(stranger.client_id, 'silver'));
+    const stranger = await idp.registerServiceClient();
+    const res = await call('/solar-proxy/planets', await idp.tokenFor({ clientId: stranger.client_id, clientSecret: stranger.client_secret }, 'silver'));
     expect(res.status).toBe(403);
     expect(res.body.error).toBe('invalid_client');
   });
@@ -87,21 +95,21 @@ describe('Gateway: OpenID Connect access token enforcement', () => {
   });
 
   it('caches introspection per token and bounds the cache (LRU of maxCacheEntries)', async () => {
-    const tokens = [1, 2, 3].map(() => idp.tokenFor(client.clientId, 'silver'));
-    const before = idp.introspections;
+    const tokens = [await idp.tokenFor(client, 'silver'), await idp.tokenFor(client, 'silver'), await idp.tokenFor(client, 'silver')];
+    const before = await idp.introspections();
     await call('/solar-proxy/planets', tokens[0]);
     await call('/solar-proxy/planets', tokens[0]);
-    expect(idp.introspections - before).toBe(1);
+    expect((await idp.introspections()) - before).toBe(1);
     for (const t of tokens) await call('/solar-proxy/planets', t);
     const stats = ((await (await request(`${gateway.url}/__sandbox/introspection-cache`)).body.json()) as { policies: { policyId: number; size: number; capacity: number }[] }).policies;
     expect(stats.find((s) => s.policyId === silverPolicyId)).toMatchObject({ size: 2, capacity: 2 });
-    const afterFill = idp.introspections;
+    const afterFill = await idp.introspections();
     await call('/solar-proxy/planets', tokens[0]);
-    expect(idp.introspections - afterFill).toBe(1);
+    expect((await idp.introspections()) - afterFill).toBe(1);
   });
 
   it('re-checks contracts on every request: a revoked contract is refused at once even with a cached token', async () => {
-    const token = idp.tokenFor(client.clientId, 'silver');
+    const token = await idp.tokenFor(client, 'silver');
     expect((await call('/solar-proxy/planets', token)).status).toBe(200);
     const contracts = (await anypoint.get(`${anypoint.apis()}/${apiId}/contracts`)).body.contracts;
     const xapi = `/apimanager/xapi/v1/organizations/${anypoint.org}/environments/${anypoint.env}/apis/${apiId}/contracts/${contracts[0].id}`;
@@ -111,34 +119,35 @@ describe('Gateway: OpenID Connect access token enforcement', () => {
     expect((await call('/solar-proxy/planets', token)).status).toBe(200);
   });
 
-  it('answers 500 when the IdP answers introspection with something that is not RFC 7662, and 401 when it is down', async () => {
-    idp.introspectionMode = 'garbage';
+  it('answers 500 when introspection answers something that is not RFC 7662 or fails, and 401 when it is down', async () => {
+    const providers = (await anypoint.get(`/accounts/api/organizations/${anypoint.org}/clientProviders`)).body.data;
+    const record = anypoint.sandbox.ctx.state.clientProviders.find((p) => p.providerId === providers[0].provider_id)!;
+    const saved = record.urls.introspect;
+    // A real provider does not answer garbage on purpose: an endpoint of this test's own stands in for a broken one.
+    const broken = Fastify();
+    broken.post('/introspect', async () => ({ hello: 'world' }));
+    await broken.listen({ host: '127.0.0.1', port: 0 });
     try {
-      const res = await call('/solar-proxy/planets', idp.tokenFor(client.clientId, 'silver'));
+      record.urls.introspect = `http://127.0.0.1:${(broken.server.address() as { port: number }).port}/introspect`;
+      const res = await call('/solar-proxy/planets', await idp.tokenFor(client, 'silver'));
       expect(res.status).toBe(500);
       expect(res.body.error).toBe('server_error');
-      idp.introspectionMode = 'error';
-      expect((await call('/solar-proxy/planets', idp.tokenFor(client.clientId, 'silver'))).status).toBe(500);
-    } finally {
-      idp.introspectionMode = 'ok';
-    }
-    const providers = (await anypoint.get(`/accounts/api/organizations/${anypoint.org}/clientProviders`)).body.data;
-    const state = anypoint.sandbox.ctx.state;
-    const record = state.clientProviders.find((p) => p.providerId === providers[0].provider_id)!;
-    const saved = record.urls.introspect;
-    record.urls.introspect = 'http://127.0.0.1:9/introspect';
-    try {
-      const down = await call('/solar-proxy/planets', idp.tokenFor(client.clientId, 'silver'));
+      record.urls.introspect = saved;
+      await idp.sandbox.admin.addFault({ kind: 'error', method: 'POST', path: '/introspect$', status: 500, times: 1 });
+      expect((await call('/solar-proxy/planets', await idp.tokenFor(client, 'silver'))).status).toBe(500);
+      record.urls.introspect = 'http://127.0.0.1:9/introspect';
+      const down = await call('/solar-proxy/planets', await idp.tokenFor(client, 'silver'));
       expect(down.status).toBe(401);
       expect(down.body.error_description).toContain('could not be reached');
     } finally {
       record.urls.introspect = saved;
+      await broken.close();
     }
   });
 
   it('skips the contract check with skipClientIdValidation', async () => {
     await anypoint.patch(`${anypoint.apis()}/${apiId}/policies/${silverPolicyId}`, { configurationData: { scopes: 'silver', skipClientIdValidation: true } });
-    const stranger = idp.addClient({ grant_types: ['client_credentials'] });
-    expect((await call('/solar-proxy/planets', idp.tokenFor(stranger.client_id, 'silver'))).status).toBe(200);
+    const stranger = await idp.registerServiceClient();
+    expect((await call('/solar-proxy/planets', await idp.tokenFor({ clientId: stranger.client_id, clientSecret: stranger.client_secret }, 'silver'))).status).toBe(200);
   });
 });

@@ -2,7 +2,7 @@ import Fastify, { FastifyInstance } from 'fastify';
 import { request } from 'undici';
 import { RunningGateway, startGateway } from '../../../src/sandbox/gateway';
 import { AnypointTestClient, OIDC_POLICY, startAnypoint } from '../anypoint/support/anypoint-kit';
-import { RfcProvider, startRfcProvider } from '../anypoint/support/rfc-provider';
+import { StrictProvider, startStrictProvider } from '../anypoint/support/strict-provider';
 
 /** An upstream that answers with what it received. */
 async function startEcho(): Promise<{ url: string; app: FastifyInstance }> {
@@ -17,7 +17,7 @@ async function startEcho(): Promise<{ url: string; app: FastifyInstance }> {
 
 describe('Gateway routing and the other policies', () => {
   let anypoint: AnypointTestClient;
-  let idp: RfcProvider;
+  let idp: StrictProvider;
   let echo: { url: string; app: FastifyInstance };
   let gateway: RunningGateway;
   let providerId: string;
@@ -32,7 +32,7 @@ describe('Gateway routing and the other policies', () => {
   }
 
   beforeAll(async () => {
-    [anypoint, idp, echo] = await Promise.all([startAnypoint(), startRfcProvider(), startEcho()]);
+    [anypoint, idp, echo] = await Promise.all([startAnypoint(), startStrictProvider(), startEcho()]);
     gateway = await startGateway({ anypoint: anypoint.sandbox });
     providerId = await anypoint.createClientProvider(idp);
   });
@@ -68,8 +68,8 @@ describe('Gateway routing and the other policies', () => {
     const api = await anypoint.createInstance({ providerId, instanceLabel: 'exposed', endpoint: { deploymentType: 'CH', uri: echo.url } });
     await deploy(api.id, 'exposed-proxy');
     await anypoint.post(`${anypoint.apis()}/${api.id}/policies`, { ...OIDC_POLICY, configurationData: { scopes: 'silver', exposeHeaders: true, skipClientIdValidation: true }, pointcutData: null });
-    const c = idp.addClient({ grant_types: ['client_credentials'] });
-    const res = await call('/exposed-proxy/planets', { headers: { authorization: `Bearer ${idp.tokenFor(c.client_id, 'silver')}` } });
+    const c = await idp.registerServiceClient();
+    const res = await call('/exposed-proxy/planets', { headers: { authorization: `Bearer ${await idp.tokenFor({ clientId: c.client_id, clientSecret: c.client_secret }, 'silver')}` } });
     expect(res.status).toBe(200);
     expect(res.body.headers).toMatchObject({ 'x-agw-client-id': c.client_id, 'x-agw-scope': 'silver', 'x-agw-active': 'true' });
   });

@@ -2,7 +2,7 @@
 import { request, type Dispatcher } from 'undici';
 import { AnypointSandbox, AnypointSandboxOptions, startAnypointSandbox } from '../../../../src/sandbox/anypoint';
 import { expectResponseMatchesSpec, loadSpecValidator } from '../../../support/openapi';
-import type { RfcProvider } from './rfc-provider';
+import type { StrictProvider } from './strict-provider';
 
 /** Published specs, by family. */
 export const specs = {
@@ -80,7 +80,7 @@ export class AnypointTestClient {
   }
 
   /** A client provider on `provider`, through the API. */
-  async createClientProvider(provider: RfcProvider, name = 'RFC provider'): Promise<string> {
+  async createClientProvider(provider: StrictProvider, name = 'RFC provider'): Promise<string> {
     const res = await this.post(`/accounts/api/organizations/${this.org}/clientProviders`, clientProviderBody(provider, name));
     if (res.status !== 201) throw new Error(`client provider: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body.provider_id;
@@ -103,7 +103,7 @@ export class AnypointTestClient {
   }
 }
 
-export function clientProviderBody(provider: RfcProvider, name = 'RFC provider', overrides: { authorization?: string; register?: string } = {}) {
+export function clientProviderBody(provider: StrictProvider, name = 'RFC provider', overrides: { authorization?: string; register?: string } = {}) {
   return {
     name,
     type: { name: 'openid-dynamic-client', description: 'OpenID Connect Dynamic Client Registration' },
