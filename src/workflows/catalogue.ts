@@ -260,7 +260,6 @@ export const CHECKS = {
   ssoRedirectUri: { key: 'okta.ssoRedirectUri', title: 'Anypoint redirect URI written into the Okta SSO app' },
   approval: { key: 'approval', title: 'Manual Okta group assignment confirmed' },
   proof: { key: 'proof', title: 'Proof: token, introspection, gateway 401/200/403' },
-  record: { key: 'record', title: 'Tenant record updated' },
 } as const;
 
 function identityProviderName(cfg: TenantConfig): string {

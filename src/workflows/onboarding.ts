@@ -78,8 +78,9 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
 
   try {
     await work.run(() => provision(run));
-    run.setPhase('completed');
+    // Recorded before the phase says so: whoever waits for 'completed' may stop the worker at once.
     await recordRun(run, 'completed');
+    run.setPhase('completed');
     await condition(allHandlersFinished);
     return { progress: run.snapshot() };
   } catch (err) {
@@ -87,9 +88,9 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
     progress.error = cancelled ? `cancelled: ${progress.cancelReason ?? 'cancellation requested'}` : describeError(err);
     run.setPhase('compensating');
     progress.compensation = await run.saga.compensate();
+    await CancellationScope.nonCancellable(() => recordRun(run, cancelled ? 'cancelled' : 'failed'));
     run.setPhase(cancelled ? 'cancelled' : 'failed');
     log.warn('onboarding rolled back', { tenant: cfg.tenant.id, error: progress.error, compensation: progress.compensation });
-    await CancellationScope.nonCancellable(() => recordRun(run, cancelled ? 'cancelled' : 'failed'));
     await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
     if (cancelled && !progress.cancelReason) throw err;
     throw ApplicationFailure.create({
