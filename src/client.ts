@@ -11,7 +11,8 @@ import { connectClient, loadTemporalSettings } from './temporal/connection';
 import { createDataConverter } from './temporal/data-converter';
 import { taskQueueName } from './temporal/task-queue';
 import { CliError, NO_WORKER_HINT, approve, cancel, history, list, planDryRun, progress, startOnboarding, workerIsPolling } from './cli/operations';
-import { renderAuditMarkdown, renderOffboarding, renderPlan, renderProgress, renderRemovals } from './cli/render';
+import { renderAccessRequests, renderAuditMarkdown, renderOffboarding, renderOrphans, renderPlan, renderProgress, renderRemovals } from './cli/render';
+import { decideAccessRequest, listAccessRequests, orphans } from './cli/access';
 import { abandonOffboarding, confirmOffboarding, offboardingDryRun, requireRecord, startOffboarding } from './cli/lifecycle';
 import { HIDDEN, readCredentials } from './cli/credentials';
 
@@ -171,6 +172,53 @@ export function buildProgram(): Command {
         print(out, p, () => renderOffboarding(p));
         if (p.phase === 'failed') process.exitCode = 3;
       });
+    });
+
+  program
+    .command('requests')
+    .argument('<tenant>', 'tenant id')
+    .option('--json', 'machine-readable output')
+    .description('Consumer access requests of a tenant (and clients of deleted applications): waiting first, with tier, groups, decision, proof')
+    .action(async (tenantId: string, opts: { json?: boolean }) => {
+      const out = { json: Boolean(opts.json || program.opts().json) };
+      const requests = await withClient((client) => listAccessRequests(client, tenantId));
+      print(out, requests, () => renderAccessRequests(tenantId, requests));
+    });
+
+  program
+    .command('request')
+    .argument('<tenant>', 'tenant id')
+    .argument('<contractId>', 'the contract of the request (see: requests <tenant>)')
+    .option('--approve', 'approve: Okta must show the client assigned to its tier\'s groups (or add --assign)')
+    .option('--reject', 'reject: the Okta client is deleted and the contract rejected or revoked')
+    .option('--assign', 'with --approve: make the Okta assignment instead of checking one made by hand')
+    .option('--retirement', 'decide on the removal of a deleted application\'s client instead (approve removes it)')
+    .requiredOption('--by <name>', 'who decides (kept in the tenant record)')
+    .option('--note <text>', 'why (kept in the tenant record)')
+    .option('--json', 'machine-readable output')
+    .description('Approve or reject a consumer access request that waits for a person')
+    .action(async (tenantId: string, contractId: string, opts: { approve?: boolean; reject?: boolean; assign?: boolean; retirement?: boolean; by: string; note?: string; json?: boolean }) => {
+      const out = { json: Boolean(opts.json || program.opts().json) };
+      if (Boolean(opts.approve) === Boolean(opts.reject)) throw new CliError('Say --approve or --reject (one of them).', 2, 'USAGE');
+      const decision = opts.approve ? 'approve' : 'reject';
+      const done = await withClient((client) => decideAccessRequest(client, tenantId, contractId, decision, opts.by, { note: opts.note, assignForMe: opts.assign, retirement: opts.retirement }));
+      print(out, done, () => `${decision === 'approve' ? 'Approved' : 'Rejected'} by ${done.by}: contract ${contractId} of ${tenantId}. Follow it with: npm run cli -- requests ${tenantId}`);
+    });
+
+  program
+    .command('orphans')
+    .argument('<tenant.yaml>', 'tenant file')
+    .option('--delete', 'delete the orphans shown to come from this tenant\'s client provider (never the uncertain ones)')
+    .option('--json', 'machine-readable output')
+    .description('Okta clients that no Exchange application references any more')
+    .action(async (file: string, opts: { delete?: boolean; json?: boolean }) => {
+      const out = { json: Boolean(opts.json || program.opts().json) };
+      const tenant = loadTenant(file);
+      const report = await withClient(async (client) => {
+        if (!(await workerIsPolling(client, taskQueueName()))) throw new CliError(`Cannot sweep: ${NO_WORKER_HINT(taskQueueName())}`, 3, 'NO_WORKER');
+        return orphans(client, taskQueueName(), tenant, Boolean(opts.delete));
+      });
+      print(out, report, () => renderOrphans(report));
     });
 
   program

@@ -8,6 +8,7 @@ import { oktaActivities } from './okta';
 import * as plan from './plan';
 import * as proof from './proof';
 import * as record from './record';
+import * as access from './access';
 
 const all = withHeartbeats(withFailureMapping({
   ...oktaActivities,
@@ -18,6 +19,9 @@ const all = withHeartbeats(withFailureMapping({
   recordTenantEvent: record.recordTenantEvent,
   readTenantRecord: record.readTenantRecord,
   checkOffboardable: record.checkOffboardable,
+  startAccessWatch: record.startAccessWatch,
+  stopAccessWatch: record.stopAccessWatch,
+  ...access,
 }));
 
 export const {
@@ -66,4 +70,14 @@ export const {
   recordTenantEvent,
   readTenantRecord,
   checkOffboardable,
+  startAccessWatch,
+  stopAccessWatch,
+  locateApiInstance,
+  listAccessContracts,
+  findMissingGroups,
+  approveAccessContract,
+  rejectAccessContract,
+  clientReferences,
+  proveAccessRequest,
+  findOrphanClients,
 } = all;

@@ -1,7 +1,9 @@
 import { activityInfo, ApplicationFailure, getClient } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { TENANT_ID } from '../temporal/search-attributes';
-import { onboardingWorkflowIdFor } from '../workflows/ids';
+import type { TenantConfig } from '../config/tenant';
+import { reconfigureAccessWatchSignal, stopAccessWatchSignal, watchAccessRequests } from '../workflows/access';
+import { accessWatchIdFor, onboardingWorkflowIdFor } from '../workflows/ids';
 import {
   emptyTenantRecord,
   recordTenantEventSignal,
@@ -51,6 +53,11 @@ export async function checkOffboardable(tenantId: string): Promise<TenantRecordS
   if (onboarding?.status.name === 'RUNNING') {
     throw refused(`An onboarding of ${tenantId} is still running (${onboarding.workflowId}). Fix: let it finish, or cancel it (npm run cli -- cancel ${tenantId} --reason …), then offboard.`);
   }
+  const waiting: string[] = [];
+  for await (const run of getClient().workflow.list({ query: `WorkflowType = 'handleAccessRequest' AND TenantId = '${tenantId}' AND ExecutionStatus = 'Running'` })) waiting.push(run.workflowId);
+  if (waiting.length > 0) {
+    throw refused(`Tenant ${tenantId} has ${waiting.length} consumer access request(s) still open (${waiting.slice(0, 5).join(', ')}). Fix: approve or reject them (npm run cli -- requests ${tenantId}), then offboard.`);
+  }
   const record = await readTenantRecord(tenantId);
   if (!record) throw refused(`Tenant ${tenantId} has no record: it was never onboarded by this project (or its onboarding predates the tenant record). Nothing is removed. Fix: check the tenant id.`);
   return record;
@@ -58,4 +65,28 @@ export async function checkOffboardable(tenantId: string): Promise<TenantRecordS
 
 function refused(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: 'config', nonRetryable: true, message });
+}
+
+/**
+ * Starts the tenant's watcher of consumer contracts, or hands the running one the tenant file it
+ * should use from now on (a completed onboarding may have changed the tiers).
+ */
+export async function startAccessWatch(cfg: TenantConfig): Promise<void> {
+  await getClient().workflow.signalWithStart(watchAccessRequests, {
+    workflowId: accessWatchIdFor(cfg.tenant.id),
+    taskQueue: activityInfo().taskQueue,
+    args: [{ tenant: cfg }],
+    signal: reconfigureAccessWatchSignal,
+    signalArgs: [cfg],
+    typedSearchAttributes: [{ key: TENANT_ID, value: cfg.tenant.id }],
+  });
+}
+
+/** Stops the watcher; a tenant without one has nothing to stop. */
+export async function stopAccessWatch(tenantId: string): Promise<void> {
+  try {
+    await getClient().workflow.getHandle(accessWatchIdFor(tenantId)).signal(stopAccessWatchSignal);
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
 }

@@ -92,3 +92,45 @@ export interface UndoTarget {
   /** Non-secret facts the step reported (e.g. the Okta client id of an Exchange application). */
   facts?: Record<string, string>;
 }
+
+/** Where a tenant's API lives in Anypoint: what every access-request activity addresses. */
+export interface ApiLocation {
+  anypoint: AnypointContext;
+  apiId: string;
+}
+
+/** One contract on the tenant's API instance, as the watcher sees it: a consumer's access request. */
+export interface AccessContract {
+  contractId: string;
+  /** PENDING, APPROVED, REJECTED or REVOKED. */
+  status: string;
+  applicationId: string;
+  applicationName: string;
+  /** The client Anypoint registered at the provider for the application. */
+  clientId?: string;
+  /** SLA tier name, when the API has tiers. */
+  tier?: string;
+}
+
+/** What a request's proof could show; `unproven` says which parts were not shown, and why. */
+export interface AccessProof {
+  active: boolean;
+  assigned: string[];
+  tokenScopes: string[];
+  probes: ProbeResult[];
+  proven: string[];
+  unproven: string[];
+}
+
+export interface OrphanClient {
+  clientId: string;
+  label: string;
+  reason: string;
+}
+
+export interface OrphanReport {
+  /** Registered by this tenant's client provider (per the tenant record) and referenced by no Exchange application. */
+  certain: OrphanClient[];
+  /** Referenced by no Exchange application, but not shown to come from this tenant: never deleted. */
+  uncertain: OrphanClient[];
+}

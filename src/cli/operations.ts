@@ -153,7 +153,7 @@ export async function history(client: Client, tenantId: string): Promise<RunReco
 async function recordedRuns(client: Client, tenantId: string): Promise<RunRecord[]> {
   try {
     const record = await client.workflow.getHandle(tenantRecordIdFor(tenantId)).query(tenantRecordQuery);
-    return record.events.map((e) => asRunRecord(tenantId, e.run));
+    return record.events.flatMap((e) => (e.type === 'run' ? [asRunRecord(tenantId, e.run)] : []));
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return [];
     throw err;

@@ -2,6 +2,8 @@ import type { Plan } from '../activities/types';
 import type { OnboardingProgress, StepProgress } from '../workflows/messages';
 import type { OffboardingProgress } from '../workflows/offboarding';
 import type { RecordedResource, TenantRecordState } from '../workflows/tenant-record';
+import type { OrphanSweepResult } from '../workflows/access';
+import type { AccessRequestSummary } from './access';
 
 const STATE_MARK: Record<StepProgress['state'], string> = {
   pending: '·',
@@ -88,6 +90,15 @@ export function renderAuditMarkdown(record: TenantRecordState): string {
   }
   out.push('', '## Runs', '');
   for (const e of record.events) {
+    if (e.type === 'access') {
+      const who = e.decision ? ` — ${e.decision.decision === 'approve' ? 'approved' : 'rejected'} by **${cell(e.decision.by)}** at ${e.decision.at}${e.decision.note ? ` (${cell(e.decision.note)})` : ''}` : '';
+      out.push(`### access ${e.kind} ${e.state} — ${e.at}`, '', `Application "${cell(e.request.applicationName)}", Okta client \`${e.request.clientId ?? '-'}\`, tier ${e.request.tier ?? '(none)'}, groups ${e.groups.join(', ') || '-'}${who}.`);
+      if (e.reason) out.push(`Why: ${cell(e.reason)}`);
+      if (e.proven?.length) out.push(`Proven: ${e.proven.map(cell).join('; ')}.`);
+      if (e.unproven?.length) out.push(`Not proven: ${e.unproven.map(cell).join('; ')}.`);
+      out.push('');
+      continue;
+    }
     const run = e.run;
     out.push(`### ${run.operation} ${run.outcome} — ${run.startedAt} → ${run.closedAt}`, '', `Workflow \`${run.workflowId}\`, run \`${run.runId}\`.`);
     if (run.approval) out.push(`Approved by **${cell(run.approval.approver)}** at ${run.approval.at}${run.approval.note ? ` (${cell(run.approval.note)})` : ''}.`);
@@ -102,3 +113,26 @@ export function renderAuditMarkdown(record: TenantRecordState): string {
 }
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+export function renderAccessRequests(tenantId: string, requests: AccessRequestSummary[]): string {
+  if (requests.length === 0) return `No consumer access requests for ${tenantId} yet.`;
+  const lines = requests.map(({ workflowId, status, progress: p }) => {
+    if (!p) return `  ${workflowId}  ${status.toLowerCase()}`;
+    const r = p.request;
+    const who = p.decision ? ` — ${p.decision.decision === 'approve' ? 'approved' : 'rejected'} by ${p.decision.by}` : '';
+    const what = p.kind === 'retirement' ? 'deleted application' : `tier ${r.tier ?? '(none)'} → ${p.groups.join(', ') || '-'}`;
+    const proof = p.proof ? ` [proven: ${p.proof.proven.join('; ') || 'nothing'}${p.proof.unproven.length ? `; not proven: ${p.proof.unproven.join('; ')}` : ''}]` : '';
+    return `  contract ${r.contractId.padEnd(8)} ${p.state.padEnd(9)} "${r.applicationName}" client ${r.clientId ?? '-'} ${what}${who}${proof}${p.reason ? `\n      ${p.reason}` : ''}`;
+  });
+  const waiting = requests.filter((r) => r.progress?.state === 'waiting');
+  const hint = waiting.length > 0 ? [``, `Decide with: npm run cli -- request ${tenantId} <contractId> --approve|--reject --by <your name> [--assign] [--note <text>]${waiting.some((w) => w.progress?.kind === 'retirement') ? ' (add --retirement for a deleted application)' : ''}`] : [];
+  return [`Access requests of ${tenantId}:`, ...lines, ...hint].join('\n');
+}
+
+export function renderOrphans(report: OrphanSweepResult): string {
+  const out = [`Orphaned Okta clients: ${report.certain.length} certain, ${report.uncertain.length} uncertain`];
+  for (const o of report.certain) out.push(`  certain   ${o.clientId}  "${o.label}": ${o.reason}${report.deleted.includes(o.clientId) ? ' — deleted' : ''}`);
+  for (const o of report.uncertain) out.push(`  uncertain ${o.clientId}  "${o.label}": ${o.reason} — never deleted by the project`);
+  if (report.certain.length > 0 && report.deleted.length === 0) out.push('', 'Delete the certain ones with --delete.');
+  return out.join('\n');
+}

@@ -692,6 +692,11 @@ export class AnypointClient {
     return this.contractAction(org, env, apiId, contractId, 'approve');
   }
 
+  /** Refuses a PENDING request for access. */
+  rejectContract(org: string, env: string, apiId: string, contractId: string): Promise<Contract> {
+    return this.contractAction(org, env, apiId, contractId, 'reject');
+  }
+
   /** A contract must be revoked before it can be deleted. */
   revokeContract(org: string, env: string, apiId: string, contractId: string): Promise<Contract> {
     return this.contractAction(org, env, apiId, contractId, 'revoke');

@@ -583,6 +583,12 @@ export class OktaClient {
     return best && withoutClientSecret(best);
   }
 
+  /** Every OpenID Connect app of the org (all pages), secrets stripped: what an orphan report sweeps. */
+  async listOidcApps(): Promise<OktaOidcApp[]> {
+    const apps = await this.sdkAll<OktaOidcApp>('list apps', (sdk) => sdk.applicationApi.listApplications({ filter: `name eq "${OIDC_APP_NAME}"`, limit: this.pageSize }));
+    return apps.filter((a) => a.name === OIDC_APP_NAME).map(withoutClientSecret);
+  }
+
   async getApp(appId: string): Promise<OktaOidcApp | undefined> {
     const app = await this.sdkFind<OktaOidcApp>('read app', (sdk) => sdk.applicationApi.getApplication({ appId }));
     return app && withoutClientSecret(app);

@@ -316,10 +316,36 @@ const verification = z
   .strict();
 
 // ---------------------------------------------------------------------------------------------
+// access: consumer requests after onboarding
+// ---------------------------------------------------------------------------------------------
+
+const tier = z
+  .object({
+    groups: z.array(name).min(1, fixed('needs at least one Okta group', 'list the groups whose members this tier reaches, e.g. [silverSubscribers]')).describe('Okta groups the consumer client is assigned to (from okta.groups, or EVERYONE)'),
+    approval: z.enum(['auto', 'manual']).default('manual').describe('auto: assign in Okta at once; manual: a person approves (or rejects) each request'),
+    scopes: z.array(name).default([]).describe('Scopes of the token the proof requests for the new client (from okta.scopes)'),
+    allowed: z.array(probe(200)).default([]).describe('Requests the new client must pass through the gateway'),
+    denied: z.array(probe(403)).default([]).describe('Requests the new client must be refused'),
+  })
+  .strict();
+
+const access = z
+  .object({
+    watchEvery: duration.default('1m').describe('How often the API instance is checked for new and removed contracts (one API call each time)'),
+    tiers: z.record(z.string().min(1), tier).describe('By SLA tier name in Anypoint; a contract without a tier uses the entry named "*" when there is one'),
+    reminderEvery: duration.default('1h'),
+    deadline: duration.default('72h').describe('A manual request nobody decides on by then expires; the client stays unassigned'),
+    deletedApplications: z.enum(['auto', 'manual']).default('auto').describe('When an application is deleted in Exchange: auto deletes its Okta client at once, manual waits for a person'),
+  })
+  .strict()
+  .optional()
+  .describe('Consumer access requests after onboarding: each new contract on the API instance gets its Okta assignment by tier, an approval when asked, and a proof; a deleted application loses its Okta client.');
+
+// ---------------------------------------------------------------------------------------------
 // The whole file
 // ---------------------------------------------------------------------------------------------
 
-const TenantObject = z.object({ tenant, okta, anypoint, assignment, verification }).strict();
+const TenantObject = z.object({ tenant, okta, anypoint, assignment, verification, access }).strict();
 type ParsedTenant = z.output<typeof TenantObject>;
 
 type IssuePath = (string | number)[];
@@ -428,6 +454,23 @@ function crossFieldChecks(cfg: ParsedTenant, report: Report): void {
     if (v.allowed.length + v.denied.length === 0) {
       report(['verification', 'allowed'], 'the proof needs at least one request to check', 'add an allowed probe such as { method: GET, path: /planets }');
     }
+  }
+
+  if (cfg.access) {
+    const { tiers, deadline, reminderEvery } = cfg.access;
+    for (const [tierName, t] of Object.entries(tiers)) {
+      t.groups.forEach((g, gi) => {
+        if (!knownGroup(g)) report(['access', 'tiers', tierName, 'groups', gi], `group "${g}" is not defined`, groupFix);
+      });
+      t.scopes.forEach((sc, si) => {
+        if (!knownScope(sc)) report(['access', 'tiers', tierName, 'scopes', si], `scope "${sc}" is not defined in okta.scopes`, scopeFix);
+      });
+      if (t.allowed.length + t.denied.length > 0 && t.scopes.length === 0) {
+        report(['access', 'tiers', tierName, 'scopes'], 'the gateway probes need a token, and a token needs scopes', `list the scopes of tier ${tierName}, e.g. [${scopeNames[0] ?? 'silver'}]`);
+      }
+    }
+    if (Object.keys(tiers).length === 0) report(['access', 'tiers'], 'must map at least one SLA tier', 'add e.g. silver: { groups: [silverSubscribers], approval: auto }');
+    if (durationMs(deadline)! <= durationMs(reminderEvery)!) report(['access', 'deadline'], `must be longer than reminderEvery (${reminderEvery})`, 'raise access.deadline or shorten access.reminderEvery');
   }
 
   const a = cfg.assignment;

@@ -102,6 +102,8 @@ export async function offboardTenant({ tenant: cfg, confirmWithin = '24h' }: Off
     }
 
     progress.phase = 'removing';
+    // No new consumer request may start while the integration goes away.
+    await saga.track(step('access.watch', 'Consumer access watcher stopped'), () => recordAct.stopAccessWatch(tenantId));
     const removed: string[] = [];
     await CancellationScope.nonCancellable(async () => {
       for (const resource of resources) {

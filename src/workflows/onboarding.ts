@@ -34,6 +34,8 @@ export interface OnboardingResult {
 
 /** Runs recorded before the tenant record existed replay without its step. */
 export const TENANT_RECORD_PATCH = 'tenant-record';
+/** Runs recorded before consumer access requests existed replay without starting the watcher. */
+export const ACCESS_WATCH_PATCH = 'access-watch';
 
 const now = () => new Date(Date.now()).toISOString();
 
@@ -80,6 +82,7 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
     await work.run(() => provision(run));
     // Recorded before the phase says so: whoever waits for 'completed' may stop the worker at once.
     await recordRun(run, 'completed');
+    if (cfg.access && patched(ACCESS_WATCH_PATCH)) await recordAct.startAccessWatch(cfg);
     run.setPhase('completed');
     await condition(allHandlersFinished);
     return { progress: run.snapshot() };

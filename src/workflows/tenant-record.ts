@@ -1,5 +1,7 @@
 import { allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { System } from './catalogue';
+import type { AccessContract } from '../activities/types';
+import type { TenantConfig } from '../config/tenant';
+import { CATALOGUE, type System } from './catalogue';
 import type { Approval, CompensationReport, StepProgress } from './messages';
 import type { CreatedResource } from './removal';
 
@@ -49,7 +51,23 @@ export interface RunRecordedEvent {
   removed: string[];
 }
 
-export type TenantEvent = RunRecordedEvent;
+/** A consumer access request (or a deleted application's client) decided: who, when, why. */
+export interface AccessDecisionEvent {
+  id: string;
+  at: string;
+  type: 'access';
+  workflowId: string;
+  kind: 'request' | 'retirement';
+  request: AccessContract;
+  state: string;
+  groups: string[];
+  decision?: { decision: 'approve' | 'reject'; by: string; note?: string; at: string };
+  reason?: string;
+  proven?: string[];
+  unproven?: string[];
+}
+
+export type TenantEvent = RunRecordedEvent | AccessDecisionEvent;
 
 export interface TenantRecordState {
   tenantId: string;
@@ -63,6 +81,9 @@ export interface TenantRecordState {
 export const recordTenantEventSignal = defineSignal<[TenantEvent]>('recordTenantEvent');
 export const tenantRecordQuery = defineQuery<TenantRecordState>('tenantRecord');
 
+/** The registered client's title names only the application; no tenant file is needed for it. */
+const EMPTY_CFG = {} as TenantConfig;
+
 /** Histories past this many events continue as new (well under Temporal's 50k limit, and fast to replay). */
 const HISTORY_LIMIT = 5_000;
 
@@ -74,10 +95,25 @@ export function emptyTenantRecord(tenantId: string, since: string): TenantRecord
 export function applyTenantEvent(state: TenantRecordState, event: TenantEvent): void {
   if (state.events.some((e) => e.id === event.id)) return;
   state.events.push(event);
+  if (event.type === 'access') return applyAccessDecision(state, event);
   const removed = new Set([...event.removed, ...event.created.map((r) => r.target.key)]);
   state.resources = [...state.resources.filter((r) => !removed.has(r.target.key)), ...event.created];
   if (event.run.operation === 'offboarding' && event.run.outcome === 'completed') state.status = 'offboarded';
   else if (event.run.operation === 'onboarding' && event.run.outcome === 'completed') state.status = 'active';
+}
+
+/** An approved consumer's client is the tenant's to remove at offboarding; a retired one is gone. */
+function applyAccessDecision(state: TenantRecordState, event: AccessDecisionEvent): void {
+  const { applicationName, clientId } = event.request;
+  const key = CATALOGUE.registeredClient.key(applicationName);
+  if (event.kind === 'request' && event.state === 'approved' && clientId) {
+    state.resources = [
+      ...state.resources.filter((r) => r.target.key !== key),
+      { kind: 'registeredClient', title: `${CATALOGUE.registeredClient.title(EMPTY_CFG, applicationName)} (consumer request)`, system: 'okta', createdAt: event.at, createdBy: event.workflowId, target: { key, id: clientId, name: applicationName } },
+    ];
+  } else if (event.state === 'rejected' || event.state === 'retired') {
+    state.resources = state.resources.filter((r) => !(r.kind === 'registeredClient' && r.target.id === clientId));
+  }
 }
 
 export async function tenantRecord(state: TenantRecordState): Promise<never> {

@@ -84,7 +84,7 @@ describe('tenant lifecycle on the sandboxes', () => {
       const after = (await readRecord(stack.client, cfg.tenant.id))!;
       expect(after.status).toBe('offboarded');
       expect(after.resources).toEqual([]);
-      expect(after.events.map((e) => [e.run.operation, e.run.outcome, e.run.approval?.approver])).toEqual([
+      expect(after.events.flatMap((e) => (e.type === 'run' ? [[e.run.operation, e.run.outcome, e.run.approval?.approver]] : []))).toEqual([
         ['onboarding', 'completed', 'ada'],
         ['offboarding', 'completed', 'grace'],
       ]);
