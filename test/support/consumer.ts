@@ -40,9 +40,18 @@ export class AnypointConsumer {
 
   /** Exchange's "Request access": the application (its client registered at the provider) and a contract for the tier. */
   async requestAccess(apiId: string, applicationName: string, tierId: number): Promise<{ applicationId: string; clientId: string; contractId: string; status: string }> {
+    const app = await this.createApplication(apiId, applicationName);
+    return { ...app, ...(await this.createContract(apiId, app.applicationId, tierId)) };
+  }
+
+  async createApplication(apiId: string, applicationName: string): Promise<{ applicationId: string; clientId: string }> {
     const app = await this.client.createClientApplication(this.org, apiId, { name: applicationName, description: 'a consumer', grantTypes: ['client_credentials'], redirectUri: [] });
-    const contract = await this.client.createContract(this.org, this.env, apiId, { applicationId: Number(app.id), acceptedTerms: true, requestedTierId: tierId });
-    return { applicationId: String(app.id), clientId: String(app.clientId), contractId: String(contract.id), status: String(contract.status) };
+    return { applicationId: String(app.id), clientId: String(app.clientId) };
+  }
+
+  async createContract(apiId: string, applicationId: string, tierId: number): Promise<{ contractId: string; status: string }> {
+    const contract = await this.client.createContract(this.org, this.env, apiId, { applicationId: Number(applicationId), acceptedTerms: true, requestedTierId: tierId });
+    return { contractId: String(contract.id), status: String(contract.status) };
   }
 
   async contractStatus(apiId: string, contractId: string): Promise<string | undefined> {
