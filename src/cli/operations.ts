@@ -78,6 +78,11 @@ export async function approve(client: Client, tenantId: string, approver: string
   try {
     return await handle.executeUpdate(confirmGroupAssignmentUpdate, { args: [{ approver, note }] });
   } catch (err) {
+    // The server answers an update to a closed run as "not found": say that the run ended instead.
+    if (err instanceof WorkflowNotFoundError) {
+      const ended = await handle.describe().catch(() => undefined);
+      if (ended) throw new CliError(`The onboarding of ${tenantId} is not waiting for an approval: its last run ended (${ended.status.name.toLowerCase()}). See: npm run cli -- status ${tenantId}`, 3, 'NOT_WAITING');
+    }
     throw asCliError(err, tenantId);
   }
 }

@@ -151,6 +151,24 @@ describe('the onboarding CLI', () => {
     const cancel = await cli('cancel', tenantId, '--reason', 'too late');
     expect(cancel.code).toBe(3);
     expect(cancel.stderr).toContain('NOT_RUNNING');
+    // An approval after the run ended says so, rather than "not found".
+    const late = await cli('approve', tenantId, '--by', 'ada');
+    expect(late.code).toBe(3);
+    expect(late.stderr).toContain('NOT_WAITING');
+    expect(late.stderr).toContain('ended (completed)');
+
+    // The audit comes from the tenant record, in Markdown or JSON.
+    const audit = await cli('audit', tenantId);
+    expect(audit.code).toBe(0);
+    expect(audit.stdout).toContain(`# Audit of tenant ${tenantId}`);
+    expect(audit.stdout).toContain('Approved by **ada** at');
+    expect(JSON.parse((await cli('audit', tenantId, '--format', 'json')).stdout)).toMatchObject({ tenantId, status: 'active' });
+    // The offboarding's removal list, read from the record without starting anything.
+    const removals = await cli('offboard', good, '--dry-run');
+    expect(removals.code).toBe(0);
+    expect(removals.stdout).toMatch(/^Offboarding removes \d+ resource\(s\)/);
+    expect(removals.stdout).toContain('Okta client registered by Anypoint for "Solar System Silver"');
+    expect((await cli('offboard', good, '--confirm')).code).toBe(2);
 
     // Credentials come from Okta and Anypoint; secrets only when asked.
     const secret = await okta.getClientSecret(clientId);
