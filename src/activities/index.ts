@@ -8,10 +8,12 @@ import { oktaActivities } from './okta';
 import * as plan from './plan';
 import * as proof from './proof';
 import * as record from './record';
+import { rotationActivities } from './rotation';
 
 const all = withHeartbeats(withFailureMapping({
   ...oktaActivities,
   ...anypointActivities,
+  ...rotationActivities,
   planOnboarding: plan.planOnboarding,
   proveIntegration: proof.proveIntegration,
   remindApprover: notify.remindApprover,
@@ -66,4 +68,16 @@ export const {
   recordTenantEvent,
   readTenantRecord,
   checkOffboardable,
+  checkRotatable,
+  verifyOktaToken,
+  readClientProvider,
+  pushRegistrationToken,
+  findApiInstanceId,
+  registerProbeApplication,
+  startSecretRotation,
+  addIntrospectionSecret,
+  switchProviderSecret,
+  proveGatewayIntrospection,
+  deactivateIntrospectionSecret,
+  deleteIntrospectionSecret,
 } = all;

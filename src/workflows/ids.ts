@@ -3,3 +3,5 @@ export const onboardingWorkflowIdFor = (tenantId: string) => `onboarding-${tenan
 export const offboardingWorkflowIdFor = (tenantId: string) => `offboarding-${tenantId}`;
 /** The tenant's record (src/workflows/tenant-record.ts): one per tenant, for as long as the tenant exists. */
 export const tenantRecordIdFor = (tenantId: string) => `tenant-${tenantId}`;
+/** One rotation of a tenant's credentials at a time. */
+export const rotationWorkflowIdFor = (tenantId: string) => `rotation-${tenantId}`;

@@ -3,3 +3,4 @@ export { onboardTenant } from './onboarding';
 export { planTenant } from './plan';
 export { offboardTenant } from './offboarding';
 export { tenantRecord } from './tenant-record';
+export { rotateCredential } from './rotation';
