@@ -11,9 +11,9 @@ import { connectClient, loadTemporalSettings } from './temporal/connection';
 import { createDataConverter } from './temporal/data-converter';
 import { taskQueueName } from './temporal/task-queue';
 import { CliError, NO_WORKER_HINT, approve, cancel, history, list, planDryRun, progress, startOnboarding, workerIsPolling } from './cli/operations';
-import { renderAccessRequests, renderAuditMarkdown, renderOffboarding, renderOrphans, renderPlan, renderProgress, renderRemovals } from './cli/render';
+import { renderAccessRequests, renderAuditMarkdown, renderOffboarding, renderOrphans, renderPlan, renderProgress, renderRemovals, renderRotation } from './cli/render';
 import { decideAccessRequest, listAccessRequests, orphans } from './cli/access';
-import { abandonOffboarding, confirmOffboarding, offboardingDryRun, requireRecord, startOffboarding } from './cli/lifecycle';
+import { abandonOffboarding, confirmOffboarding, offboardingDryRun, requireRecord, rotate, startOffboarding } from './cli/lifecycle';
 import { HIDDEN, readCredentials } from './cli/credentials';
 
 const TERMINAL_PHASES = new Set(['completed', 'failed', 'cancelled']);
@@ -219,6 +219,27 @@ export function buildProgram(): Command {
         return orphans(client, taskQueueName(), tenant, Boolean(opts.delete));
       });
       print(out, report, () => renderOrphans(report));
+    });
+
+  program
+    .command('rotate')
+    .argument('<tenant.yaml>', 'tenant file (for --okta-token, its okta.apiToken already points at the new token)')
+    .option('--okta-token', 'push the Okta API token the tenant file points at into the client provider, after checking it, and prove a registration')
+    .option('--introspection-secret', 'give the introspection client a new secret with no downtime: add it, switch Anypoint, prove the gateway, retire the old one')
+    .option('--by <name>', 'who rotates (kept in the tenant record)', process.env.USER ?? 'unknown')
+    .option('--json', 'machine-readable output')
+    .description('Rotate a credential the client provider holds; recorded in the tenant record')
+    .action(async (file: string, opts: { oktaToken?: boolean; introspectionSecret?: boolean; by: string; json?: boolean }) => {
+      const out = { json: Boolean(opts.json || program.opts().json) };
+      if (Boolean(opts.oktaToken) === Boolean(opts.introspectionSecret)) throw new CliError('Say what to rotate: --okta-token or --introspection-secret (one at a time).', 2, 'USAGE');
+      if (!opts.by.trim()) throw new CliError('--by must name who rotates.', 2, 'USAGE');
+      const tenant = loadTenant(file);
+      await withClient(async (client) => {
+        if (!(await workerIsPolling(client, taskQueueName()))) throw new CliError(`Cannot rotate: ${NO_WORKER_HINT(taskQueueName())}`, 3, 'NO_WORKER');
+        const p = await rotate(client, taskQueueName(), tenant, opts.oktaToken ? 'okta-token' : 'introspection-secret', opts.by);
+        print(out, p, () => renderRotation(p));
+        if (p.phase !== 'completed') process.exitCode = 3;
+      });
     });
 
   program

@@ -9,10 +9,12 @@ import * as plan from './plan';
 import * as proof from './proof';
 import * as record from './record';
 import * as access from './access';
+import { rotationActivities } from './rotation';
 
 const all = withHeartbeats(withFailureMapping({
   ...oktaActivities,
   ...anypointActivities,
+  ...rotationActivities,
   planOnboarding: plan.planOnboarding,
   proveIntegration: proof.proveIntegration,
   remindApprover: notify.remindApprover,
@@ -80,4 +82,16 @@ export const {
   clientReferences,
   proveAccessRequest,
   findOrphanClients,
+  checkRotatable,
+  verifyOktaToken,
+  readClientProvider,
+  pushRegistrationToken,
+  findApiInstanceId,
+  registerProbeApplication,
+  startSecretRotation,
+  addIntrospectionSecret,
+  switchProviderSecret,
+  proveGatewayIntrospection,
+  deactivateIntrospectionSecret,
+  deleteIntrospectionSecret,
 } = all;

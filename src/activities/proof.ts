@@ -12,17 +12,8 @@ import type { AnypointContext, OktaEndpoints, ProbeResult, ProofResult } from '.
  */
 export async function proveIntegration(cfg: TenantConfig, ctx: AnypointContext, endpoints: OktaEndpoints, _apiId: string): Promise<ProofResult> {
   const okta = oktaFor(cfg);
-  const anypoint = anypointFor(cfg);
   const v = cfg.verification;
-  const app = await anypoint.findClientApplicationByName(ctx.orgId, v.clientApplication, { withCredentials: true });
-  if (!app?.clientId || !app.clientSecret) throw new Error(`Client application "${v.clientApplication}" or its credentials are not readable in Anypoint`);
-
-  const token = await okta.requestClientCredentialsToken({
-    tokenUrl: endpoints.token,
-    clientId: String(app.clientId),
-    clientSecret: String(app.clientSecret),
-    scopes: v.tokenScopes,
-  });
+  const token = await verificationToken(cfg, ctx, endpoints.token);
   const introspectionApp = await okta.findOidcAppByLabel(cfg.okta.introspectionClient.label);
   const introspection = await okta.introspectToken({
     introspectUrl: endpoints.introspect,
@@ -31,23 +22,14 @@ export async function proveIntegration(cfg: TenantConfig, ctx: AnypointContext, 
     token: token.accessToken,
   });
 
-  const base = v.gatewayUrl.replace(/\/$/, '');
-  const probe = async (method: string, path: string, expected: number, bearer?: string): Promise<ProbeResult> => {
-    const res = await request(`${base}${path}`, { method: method as 'GET', headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
-    await res.body.dump();
-    return { method, path, expected, actual: res.statusCode, passed: res.statusCode === expected };
-  };
   const first = v.allowed[0] ?? v.denied[0];
-  const withoutToken = await probe(first.method, first.path, 401);
+  const withoutToken = await probeGateway(cfg, first, 401);
   const probes: ProbeResult[] = [];
-  for (const c of v.allowed) probes.push(await probe(c.method, c.path, c.expect, token.accessToken));
-  for (const c of v.denied) probes.push(await probe(c.method, c.path, c.expect, token.accessToken));
+  for (const c of v.allowed) probes.push(await probeGateway(cfg, c, c.expect, token.accessToken));
+  for (const c of v.denied) probes.push(await probeGateway(cfg, c, c.expect, token.accessToken));
 
   // A 5xx is the gateway (or its introspection) failing, not a verdict on the policies: try the proof again.
-  const unavailable = [withoutToken, ...probes].find((p) => p.actual >= 500);
-  if (unavailable) {
-    throw ApplicationFailure.retryable(`The gateway answered ${unavailable.method} ${unavailable.path} with ${unavailable.actual}; the proof is retried until it answers.`, 'gateway.unavailable');
-  }
+  throwIfGatewayUnavailable([withoutToken, ...probes]);
 
   return {
     tokenScopes: token.scope ? token.scope.split(' ') : [],
@@ -57,4 +39,27 @@ export async function proveIntegration(cfg: TenantConfig, ctx: AnypointContext, 
     probes,
     passed: introspection.active === true && withoutToken.passed && probes.every((p) => p.passed),
   };
+}
+
+/** A client_credentials token of the verification application, whose credentials Anypoint holds. Stays in the activity. */
+export async function verificationToken(cfg: TenantConfig, ctx: AnypointContext, tokenUrl: string): Promise<{ accessToken: string; scope?: string }> {
+  const v = cfg.verification;
+  const app = await anypointFor(cfg).findClientApplicationByName(ctx.orgId, v.clientApplication, { withCredentials: true });
+  if (!app?.clientId || !app.clientSecret) throw new Error(`Client application "${v.clientApplication}" or its credentials are not readable in Anypoint`);
+  return oktaFor(cfg).requestClientCredentialsToken({ tokenUrl, clientId: String(app.clientId), clientSecret: String(app.clientSecret), scopes: v.tokenScopes });
+}
+
+/** One request through the gateway, as a consumer makes it. */
+export async function probeGateway(cfg: TenantConfig, call: { method: string; path: string }, expected: number, bearer?: string): Promise<ProbeResult> {
+  const base = cfg.verification.gatewayUrl.replace(/\/$/, '');
+  const res = await request(`${base}${call.path}`, { method: call.method as 'GET', headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
+  await res.body.dump();
+  return { method: call.method, path: call.path, expected, actual: res.statusCode, passed: res.statusCode === expected };
+}
+
+export function throwIfGatewayUnavailable(probes: ProbeResult[]): void {
+  const unavailable = probes.find((p) => p.actual >= 500);
+  if (unavailable) {
+    throw ApplicationFailure.retryable(`The gateway answered ${unavailable.method} ${unavailable.path} with ${unavailable.actual}; the proof is retried until it answers.`, 'gateway.unavailable');
+  }
 }

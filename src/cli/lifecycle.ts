@@ -1,7 +1,8 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { TenantConfig } from '../config/tenant';
 import { TENANT_ID } from '../temporal/search-attributes';
-import { offboardingWorkflowIdFor, tenantRecordIdFor } from '../workflows/ids';
+import { offboardingWorkflowIdFor, rotationWorkflowIdFor, tenantRecordIdFor } from '../workflows/ids';
+import { rotateCredential, type RotationProgress } from '../workflows/rotation';
 import {
   abandonOffboardingSignal,
   confirmOffboardingUpdate,
@@ -10,7 +11,7 @@ import {
   removalOrder,
   type OffboardingProgress,
 } from '../workflows/offboarding';
-import { tenantRecordQuery, type RecordedResource, type TenantRecordState } from '../workflows/tenant-record';
+import { tenantRecordQuery, type RecordedResource, type RotatedCredential, type TenantRecordState } from '../workflows/tenant-record';
 import { CliError } from './operations';
 
 /*
@@ -85,5 +86,26 @@ async function offboardingOutcome(client: Client, tenantId: string): Promise<Off
     const details = (err as { cause?: { details?: unknown[] } }).cause?.details?.[0] as OffboardingProgress | undefined;
     if (details?.phase) return details;
     throw new CliError((err as { cause?: Error }).cause?.message ?? (err as Error).message, 3, 'OFFBOARDING_FAILED');
+  }
+}
+
+/**
+ * Rotates one credential of the tenant's client provider and waits for the outcome. A rotation of
+ * the tenant already running (say, the CLI was stopped) is joined rather than started twice.
+ */
+export async function rotate(client: Client, taskQueue: string, tenant: TenantConfig, credential: RotatedCredential, by: string): Promise<RotationProgress> {
+  const handle = await client.workflow.start(rotateCredential, {
+    taskQueue,
+    workflowId: rotationWorkflowIdFor(tenant.tenant.id),
+    args: [{ tenant, credential, by }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    typedSearchAttributes: [{ key: TENANT_ID, value: tenant.tenant.id }],
+  });
+  try {
+    return await handle.result();
+  } catch (err) {
+    const details = (err as { cause?: { details?: unknown[] } }).cause?.details?.[0] as RotationProgress | undefined;
+    if (details?.phase) return details;
+    throw new CliError((err as { cause?: Error }).cause?.message ?? (err as Error).message, 3, 'ROTATION_FAILED');
   }
 }

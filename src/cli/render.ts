@@ -1,7 +1,8 @@
 import type { Plan } from '../activities/types';
 import type { OnboardingProgress, StepProgress } from '../workflows/messages';
 import type { OffboardingProgress } from '../workflows/offboarding';
-import type { RecordedResource, TenantRecordState } from '../workflows/tenant-record';
+import type { RotationProgress } from '../workflows/rotation';
+import type { RecordedResource, RotatedCredential, RotationSummary, TenantRecordState } from '../workflows/tenant-record';
 import type { OrphanSweepResult } from '../workflows/access';
 import type { AccessRequestSummary } from './access';
 
@@ -90,6 +91,10 @@ export function renderAuditMarkdown(record: TenantRecordState): string {
   }
   out.push('', '## Runs', '');
   for (const e of record.events) {
+    if (e.type === 'rotation') {
+      out.push(...rotationMarkdown(e.rotation));
+      continue;
+    }
     if (e.type === 'access') {
       const who = e.decision ? ` — ${e.decision.decision === 'approve' ? 'approved' : 'rejected'} by **${cell(e.decision.by)}** at ${e.decision.at}${e.decision.note ? ` (${cell(e.decision.note)})` : ''}` : '';
       out.push(`### access ${e.kind} ${e.state} — ${e.at}`, '', `Application "${cell(e.request.applicationName)}", Okta client \`${e.request.clientId ?? '-'}\`, tier ${e.request.tier ?? '(none)'}, groups ${e.groups.join(', ') || '-'}${who}.`);
@@ -110,6 +115,26 @@ export function renderAuditMarkdown(record: TenantRecordState): string {
     out.push('');
   }
   return out.join('\n');
+}
+
+function rotationMarkdown(r: RotationSummary): string[] {
+  const out = [`### rotation of the ${CREDENTIAL_NAMES[r.credential]} ${r.outcome} — ${r.startedAt} → ${r.closedAt}`, '', `By **${cell(r.by)}**; workflow \`${r.workflowId}\`, run \`${r.runId}\`.`];
+  if (r.newSecretId) out.push(`Secret ${r.newSecretId} in place${r.retiredSecretId ? `, ${r.retiredSecretId} retired` : ''}.`);
+  if (r.error) out.push(`Error: ${cell(r.error)}`);
+  out.push('', '| Step | State | Outcome | Id |', '| --- | --- | --- | --- |');
+  for (const s of r.steps) out.push(`| ${cell(s.title)} | ${s.state} | ${s.outcome ?? ''} | ${cell(s.resourceId ?? '')} |`);
+  out.push('');
+  return out;
+}
+
+export const CREDENTIAL_NAMES: Record<RotatedCredential, string> = { 'okta-token': 'Okta API token', 'introspection-secret': 'introspection client secret' };
+
+/** A rotation's outcome as the CLI prints it. */
+export function renderRotation(p: RotationProgress): string {
+  const lines = [`Rotation of the ${CREDENTIAL_NAMES[p.credential]} of ${p.tenantId}: ${p.phase}`];
+  for (const s of p.steps) lines.push(`  ${STATE_MARK[s.state]} ${s.title}${s.resourceId ? ` [${s.resourceId}]` : ''}${s.error ? `: ${s.error}` : ''}`);
+  if (p.error) lines.push('', p.error);
+  return lines.join('\n');
 }
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');

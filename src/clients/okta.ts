@@ -125,6 +125,15 @@ export interface OktaPolicyRule {
   [field: string]: unknown;
 }
 
+/** A client secret as a rotation sees it: never its value. */
+export interface OktaClientSecretInfo {
+  id: string;
+  status: 'ACTIVE' | 'INACTIVE';
+  created: string;
+  /** Okta's own non-reversible hash of the value (not every org returns it). */
+  secretHash?: string;
+}
+
 export interface OktaAppGroupAssignment {
   /** The group id. */
   id: string;
@@ -695,6 +704,41 @@ export class OktaClient {
       detail: app ? `app ${appId} has no active client secret` : `app ${appId} does not exist`,
       fix: app ? 'Generate a client secret for the app in Okta (client authentication: client secret).' : 'Start the onboarding again so the app is created afresh.',
     });
+  }
+
+  /**
+   * The app's client secrets without their values (id, status, created), oldest first: what a
+   * rotation needs to choose which secret to retire.
+   */
+  async listClientSecrets(appId: string): Promise<OktaClientSecretInfo[]> {
+    const secrets = await this.sdkAll<{ id?: string; status?: string; created?: string; secret_hash?: string }>('read client secrets', (sdk) => sdk.applicationSSOPublicKeysApi.listOAuth2ClientSecrets({ appId }));
+    return secrets
+      .map((s) => ({ id: String(s.id), status: s.status === 'ACTIVE' ? ('ACTIVE' as const) : ('INACTIVE' as const), created: String(s.created ?? ''), secretHash: s.secret_hash }))
+      .sort((a, b) => a.created.localeCompare(b.created));
+  }
+
+  /** One secret's value, by id, for the activity that hands it to Anypoint; never logged or returned further. */
+  async getClientSecretById(appId: string, secretId: string): Promise<string> {
+    const secret = await this.sdkCall<{ client_secret?: string }>('read client secret', (sdk) => sdk.applicationSSOPublicKeysApi.getOAuth2ClientSecret({ appId, secretId }));
+    if (!secret.client_secret) throw new ExternalApiError({ system: 'okta', kind: 'not_found', operation: 'read client secret', detail: `secret ${secretId} of app ${appId} has no value`, fix: 'Rotate the introspection secret again: npm run cli -- rotate <tenant.yaml> --introspection-secret.' });
+    return secret.client_secret;
+  }
+
+  /** Adds an Okta-generated secret beside the current one (Okta allows two); only its metadata is returned. */
+  async createClientSecret(appId: string): Promise<OktaClientSecretInfo> {
+    const s = await this.sdkCall<{ id?: string; status?: string; created?: string; secret_hash?: string }>('create client secret', (sdk) => sdk.applicationSSOPublicKeysApi.createOAuth2ClientSecret({ appId }), {
+      validation: 'Okta allows two client secrets per app: delete the inactive one (Applications → the app → Client secrets) and rotate again.',
+    });
+    return { id: String(s.id), status: s.status === 'ACTIVE' ? 'ACTIVE' : 'INACTIVE', created: String(s.created ?? ''), secretHash: s.secret_hash };
+  }
+
+  async deactivateClientSecret(appId: string, secretId: string): Promise<void> {
+    await this.sdkCall('deactivate client secret', (sdk) => sdk.applicationSSOPublicKeysApi.deactivateOAuth2ClientSecret({ appId, secretId }));
+  }
+
+  /** Deletes an inactive secret; one already gone counts as deleted. */
+  async deleteClientSecret(appId: string, secretId: string): Promise<void> {
+    await this.tolerate404(this.sdkCall('delete client secret', (sdk) => sdk.applicationSSOPublicKeysApi.deleteOAuth2ClientSecret({ appId, secretId })));
   }
 
   // -------------------------------------------------------------------------------------------

@@ -9,3 +9,5 @@ export const accessWatchIdFor = (tenantId: string) => `access-watch-${tenantId}`
 export const accessRequestIdFor = (tenantId: string, contractId: string) => `access-request-${tenantId}-${contractId}`;
 /** One retirement per deleted contract: its Okta client is removed once. */
 export const accessRetireIdFor = (tenantId: string, contractId: string) => `access-retire-${tenantId}-${contractId}`;
+/** One rotation of a tenant's credentials at a time. */
+export const rotationWorkflowIdFor = (tenantId: string) => `rotation-${tenantId}`;

@@ -4,3 +4,4 @@ export { planTenant } from './plan';
 export { offboardTenant } from './offboarding';
 export { tenantRecord } from './tenant-record';
 export { handleAccessRequest, retireAccessClient, sweepOrphanClients, watchAccessRequests } from './access';
+export { rotateCredential } from './rotation';

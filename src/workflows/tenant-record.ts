@@ -67,7 +67,39 @@ export interface AccessDecisionEvent {
   unproven?: string[];
 }
 
-export type TenantEvent = RunRecordedEvent | AccessDecisionEvent;
+/** What a rotation changed: which credential, and the non-secret ids of what it retired and put in place. */
+export type RotatedCredential = 'okta-token' | 'introspection-secret';
+
+export interface RotationSummary {
+  credential: RotatedCredential;
+  workflowId: string;
+  runId: string;
+  by: string;
+  startedAt: string;
+  closedAt: string;
+  /** `refused`: a check failed before any write, nothing changed. */
+  outcome: 'completed' | 'failed' | 'refused';
+  steps: StepProgress[];
+  /** Okta ids of the introspection client's secrets (never their values). */
+  retiredSecretId?: string;
+  newSecretId?: string;
+  error?: string;
+}
+
+/** A rotation of a credential the client provider holds. Changes no resource. */
+export interface RotationRecordedEvent {
+  id: string;
+  at: string;
+  type: 'rotation';
+  rotation: RotationSummary;
+}
+
+export type TenantEvent = RunRecordedEvent | RotationRecordedEvent | AccessDecisionEvent;
+
+/** Run events only (the audit's runs, the history). Events recorded before `type` existed are runs. */
+export function runEvents(events: TenantEvent[]): RunRecordedEvent[] {
+  return events.filter((e): e is RunRecordedEvent => e.type === 'run');
+}
 
 export interface TenantRecordState {
   tenantId: string;
@@ -96,6 +128,7 @@ export function applyTenantEvent(state: TenantRecordState, event: TenantEvent): 
   if (state.events.some((e) => e.id === event.id)) return;
   state.events.push(event);
   if (event.type === 'access') return applyAccessDecision(state, event);
+  if (event.type !== 'run') return;
   const removed = new Set([...event.removed, ...event.created.map((r) => r.target.key)]);
   state.resources = [...state.resources.filter((r) => !removed.has(r.target.key)), ...event.created];
   if (event.run.operation === 'offboarding' && event.run.outcome === 'completed') state.status = 'offboarded';

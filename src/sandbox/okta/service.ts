@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { OKTA_RATE_LIMIT_HEADERS, type SandboxServiceDefinition } from '../core';
+import { OKTA_RATE_LIMIT_HEADERS, oktaId, type SandboxServiceDefinition } from '../core';
 import { registerAppAssignments } from './app-groups';
 import { registerApps } from './apps';
 import { registerAuthorizationServers } from './authorization-servers';
@@ -7,24 +7,38 @@ import { registerClaims } from './claims';
 import { registerDynamicClientRegistration } from './dcr';
 import { installErrorHandler, rateLimitedResponse, serverErrorResponse } from './errors';
 import { registerGroups } from './groups';
-import { addRequestIdHeader, installNotFound, requireApiToken, type OktaContext } from './http';
+import { addRequestIdHeader, installNotFound, nowIso, requireApiToken, type OktaContext } from './http';
 import { registerOAuthEndpoints } from './oauth';
 import { registerPolicies } from './policies';
 import { developerProfile } from './rate-limits';
 import { registerScopes } from './scopes';
-import { seedState, type OktaSeed } from './seed';
+import { newApiToken, seedState, type OktaSeed } from './seed';
 import type { OktaState } from './state';
 import { registerSystemLog } from './system-log';
 import { registerUsers } from './users';
 
 /**
  * Admin routes beyond the kit's (`/__sandbox/okta/...`): expiring issued tokens, to exercise
- * introspection and re-authentication without waiting an hour.
+ * introspection and re-authentication without waiting an hour; and creating and revoking SSWS API
+ * tokens, which Okta only does in its Admin Console (Security → API → Tokens; a token unused for
+ * 30 days is revoked), to exercise a token rotation.
  */
 function registerOktaAdmin(app: FastifyInstance, ctx: OktaContext): void {
   app.post<{ Body: { jti?: string } | undefined }>('/okta/tokens/expire', async (req, reply) => {
     const only = req.body?.jti;
     for (const [id, t] of Object.entries(ctx.state.tokens)) if (!only || only === id) t.exp = 1;
+    ctx.store.persist();
+    return reply.code(204).send();
+  });
+  app.post<{ Body: { name?: string } | undefined }>('/okta/api-tokens', async (req, reply) => {
+    const owner = ctx.state.apiTokens[0];
+    const record = { id: oktaId('00T'), name: req.body?.name ?? 'created in the console', token: newApiToken(), userId: owner.userId, created: nowIso() };
+    ctx.state.apiTokens.push(record);
+    ctx.store.persist();
+    return reply.code(201).send({ id: record.id, name: record.name, token: record.token });
+  });
+  app.delete<{ Params: { id: string } }>('/okta/api-tokens/:id', async (req, reply) => {
+    ctx.state.apiTokens = ctx.state.apiTokens.filter((t) => t.id !== req.params.id);
     ctx.store.persist();
     return reply.code(204).send();
   });
