@@ -1,7 +1,7 @@
 /*
  * `npm run bench [-- name…]`: runs the benchmarks one after the other, each in its own process so
  * one's servers and sockets cannot skew the next, and prints their figures. Names: okta-sandbox,
- * anypoint-sandbox, onboarding (default: all). Figures only; nothing here asserts a timing.
+ * anypoint-sandbox, onboarding, access-requests (default: all). Figures only; nothing here asserts a timing.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ const BENCHES: Record<string, string[]> = {
   'okta-sandbox': ['bench/okta-sandbox.ts', '5'],
   'anypoint-sandbox': ['bench/anypoint-sandbox.ts'],
   onboarding: ['bench/onboarding.ts', '--runs', '3'],
+  'access-requests': ['bench/access-requests.ts', '--requests', '5'],
 };
 
 const wanted = process.argv.slice(2);
