@@ -12,17 +12,32 @@ import { fixtureDataConverter, historyFixtures, RECORDING_SECRETS, SECRET_PATTER
 describe('replay of recorded onboarding histories', () => {
   const fixtures = historyFixtures();
 
-  it('has the completed, the failed-and-rolled-back and the cancelled run, and a run of an earlier version', () => {
+  it('has the completed, the failed-and-rolled-back and the cancelled run, and runs of earlier versions', () => {
     // completed-before-sso-groups: recorded before okta.ssoApp.groups existed; its input has no such field.
-    expect(fixtures.map((f) => f.workflowId)).toEqual(['cancelled', 'completed-before-sso-groups', 'completed', 'contract-refused']);
+    // *-before-tenant-record: recorded before runs told the tenant record (the 'tenant-record' patch).
+    expect(fixtures.map((f) => f.workflowId)).toEqual([
+      'cancelled-before-tenant-record',
+      'cancelled',
+      'completed-before-sso-groups',
+      'completed-before-tenant-record',
+      'completed',
+      'contract-refused-before-tenant-record',
+      'contract-refused',
+    ]);
     const { EventType } = temporal.api.enums.v1;
     const closing = (f: (typeof fixtures)[number]) => EventType[f.history.events!.at(-1)!.eventType!];
     expect(fixtures.map((f) => [f.workflowId, closing(f)])).toEqual([
+      ['cancelled-before-tenant-record', 'EVENT_TYPE_WORKFLOW_EXECUTION_FAILED'],
       ['cancelled', 'EVENT_TYPE_WORKFLOW_EXECUTION_FAILED'],
       ['completed-before-sso-groups', 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED'],
+      ['completed-before-tenant-record', 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED'],
       ['completed', 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED'],
+      ['contract-refused-before-tenant-record', 'EVENT_TYPE_WORKFLOW_EXECUTION_FAILED'],
       ['contract-refused', 'EVENT_TYPE_WORKFLOW_EXECUTION_FAILED'],
     ]);
+    // The current runs tell the tenant record; the earlier ones do not, and replay without it.
+    const recordsTo = (f: (typeof fixtures)[number]) => f.history.events!.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordTenantEvent');
+    expect(fixtures.filter(recordsTo).map((f) => f.workflowId)).toEqual(['cancelled', 'completed', 'contract-refused']);
   });
 
   it('replays every fixture with the data converter it was recorded with', async () => {
