@@ -154,11 +154,24 @@ describe('consumer access requests under load, faults and a worker kill', () => 
         if (groups) expect([q.applicationId, await assignedGroups(t.okta, q.clientId)]).toEqual([q.applicationId, groups]);
         else expect(await t.okta.getApp(q.clientId)).toBeUndefined();
       }
+      // A consumer of tenant A deletes her application: her Okta client goes; tenant B's clients stay.
+      const leaving = requests.find((q) => q.tenant === 0 && q.tier === 'silver')!;
+      const bClientsBefore = await apps(tenants[1]);
+      await tenants[0].consumer.deleteApplication(leaving.applicationId);
+      await until('the deleted application\'s client to be retired', async () =>
+        (await listAccessRequests(client, tenants[0].cfg.tenant.id)).some((r) => r.progress?.kind === 'retirement' && r.progress.request.clientId === leaving.clientId && r.progress.state === 'retired'));
+      expect(await tenants[0].okta.getApp(leaving.clientId)).toBeUndefined();
+      expect(await apps(tenants[1])).toEqual(bClientsBefore);
+      for (const q of requests.filter((r) => r !== leaving && (r.tier === 'silver' || (r as { decided?: string }).decided === 'approved'))) {
+        expect([q.clientId, (await tenants[q.tenant].okta.getApp(q.clientId))?.status]).toEqual([q.clientId, 'ACTIVE']);
+      }
+
       // Exactly one decision per request in each tenant record.
       for (const [ti, t] of tenants.entries()) {
         const record = (await readRecord(client, t.cfg.tenant.id))!;
         const decided = record.events.flatMap((e) => (e.type === 'access' && e.kind === 'request' ? [e.request.contractId] : []));
         expect(decided.sort()).toEqual(requests.filter((q) => q.tenant === ti).map((q) => q.contractId).sort());
+        expect(record.events.filter((e) => e.type === 'access' && e.kind === 'retirement').length).toBe(ti === 0 ? 1 : 0);
       }
     });
 
