@@ -61,4 +61,8 @@ export class SandboxAdminClient {
   get<T = unknown>(path: string): Promise<T> {
     return this.call('GET', path);
   }
+
+  delete<T = unknown>(path: string): Promise<T> {
+    return this.call('DELETE', path);
+  }
 }
