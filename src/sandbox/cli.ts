@@ -2,12 +2,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { prepareSandboxTls, type SandboxTls } from './core';
+import { addConsumerCommands } from './consumer-commands';
 import { ANYPOINT_TLS_HOSTNAMES, DEFAULT_PORTS, startAllSandboxes } from './index';
 
 /*
  * `npm run sandbox`: brings up Okta, Anypoint, OpenAM, the solar-system upstream and the gateway on
  * 127.0.0.1, prints every URL and the seeded credentials, and stops cleanly on Ctrl-C or SIGTERM.
- * `--no-openam` leaves the OpenAM emulator out.
+ * `--no-openam` leaves the OpenAM emulator out. `request-access` and `delete-application` act as a consumer
+ * on the running sandboxes (consumer-commands.ts).
  */
 
 const port = (value: string) => {
@@ -109,6 +111,8 @@ const program = new Command()
     process.on('SIGINT', () => void stop('SIGINT'));
     process.on('SIGTERM', () => void stop('SIGTERM'));
   });
+
+addConsumerCommands(program);
 
 program.parseAsync(process.argv).catch((err) => {
   console.error((err as Error).message);

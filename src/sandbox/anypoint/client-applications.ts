@@ -40,7 +40,7 @@ import { ClientApplicationRecord, ClientProviderRecord, nextId, nowIso } from '.
  *   substring over name, description and client id; default limit 20 (max 500).
  */
 
-const GRANT_TYPES = ['password', 'implicit', 'client_credentials', 'authorization_code', 'refresh_token'];
+export const GRANT_TYPES = ['password', 'implicit', 'client_credentials', 'authorization_code', 'refresh_token'];
 
 /** Okta's API-token scheme: a provider whose registration header uses it is an Okta org. */
 export function speaksOktaDialect(registrationAuthorization: string): boolean {
@@ -135,7 +135,7 @@ const appBody = {
   },
 };
 
-interface AppBody {
+export interface AppBody {
   name?: string;
   description?: string;
   url?: string | null;
@@ -148,6 +148,67 @@ function checkGrants(grantTypes: string[], redirectUris: string[]) {
   if ((grantTypes.includes('authorization_code') || grantTypes.includes('implicit')) && redirectUris.length === 0) {
     throw exchangeError(400, 'redirectUri is required for the authorization_code and implicit grant types');
   }
+}
+
+/** Who creates an application: the connected app or the user whose token made the request. */
+export interface ApplicationOwner {
+  connectedAppClientId?: string;
+  userId?: string;
+}
+
+/**
+ * Creates an Exchange client application: `POST …/applications[?apiInstanceId=]`, and the consumer's
+ * "Request access" (consumers.ts). With an instance whose client provider is external, the client is
+ * registered there first; nothing is stored when that fails.
+ */
+export async function createApplication(ctx: AnypointContext, body: AppBody & { name: string }, opts: { apiInstanceId?: string | number; owner: ApplicationOwner }): Promise<ClientApplicationRecord> {
+  const state = ctx.state;
+  const grantTypes = body.grantTypes ?? [];
+  const redirectUris = body.redirectUri ?? [];
+  checkGrants(grantTypes, redirectUris);
+  let providerId: string | null = null;
+  let apiInstanceId: number | undefined;
+  if (opts.apiInstanceId !== undefined) {
+    const api = state.apis.find((x) => String(x.id) === String(opts.apiInstanceId));
+    if (!api) throw exchangeError(404, `API instance ${opts.apiInstanceId} not found`);
+    apiInstanceId = api.id;
+    providerId = api.providerId;
+  }
+  const provider = providerId ? state.clientProviders.find((p) => p.providerId === providerId) : undefined;
+  const credentials = provider ? await registerAtProvider(provider, body.name, grantTypes, redirectUris) : { clientId: randomHex(), clientSecret: randomHex() };
+  const now = nowIso();
+  const record: ClientApplicationRecord = {
+    id: nextId(ctx.state, 'application'),
+    name: body.name,
+    description: body.description ?? '',
+    url: body.url ?? null,
+    redirectUri: redirectUris,
+    grantTypes,
+    ...credentials,
+    providerId: provider ? provider.providerId : null,
+    apiInstanceId,
+    ownerConnectedAppId: opts.owner.connectedAppClientId,
+    ownerUserId: opts.owner.userId,
+    createdAt: now,
+    updatedAt: now,
+  };
+  ctx.state.applications.push(record);
+  return record;
+}
+
+/**
+ * Deletes an application and its contracts, whatever their state (`DELETE …/applications/{id}`, and the
+ * consumer's delete in Exchange). The IdP's client is left alone unless the provider has
+ * `allow_external_client_modification`: then the documented `DELETE {register}/{client_id}` goes first.
+ */
+export async function deleteApplication(ctx: AnypointContext, a: ClientApplicationRecord): Promise<void> {
+  const provider = a.providerId ? ctx.state.clientProviders.find((p) => p.providerId === a.providerId) : undefined;
+  if (provider?.allowExternalClientModification) {
+    const res = await callRegistration(provider, `${provider.registerUrl.replace(/\/$/, '')}/${encodeURIComponent(a.clientId)}`, 'DELETE');
+    if (res.status >= 300 && res.status !== 404) throw exchangeError(400, `The client provider ${provider.name} refused the deletion (HTTP ${res.status}: ${providerMessage(res)})`);
+  }
+  ctx.state.applications = ctx.state.applications.filter((x) => x !== a);
+  ctx.state.contracts = ctx.state.contracts.filter((c) => c.applicationId !== a.id);
 }
 
 export function registerClientApplications(app: FastifyInstance, ctx: AnypointContext): void {
@@ -163,41 +224,8 @@ export function registerClientApplications(app: FastifyInstance, ctx: AnypointCo
     { schema: { body: { ...appBody, required: ['name'] } } },
     async (req, reply) => {
       requireOrg(ctx, req.params.orgId, 'exchange');
-      const state = ctx.state;
-      const body = req.body;
-      const grantTypes = body.grantTypes ?? [];
-      const redirectUris = body.redirectUri ?? [];
-      checkGrants(grantTypes, redirectUris);
-      let providerId: string | null = null;
-      let apiInstanceId: number | undefined;
-      if (req.query.apiInstanceId !== undefined) {
-        const api = state.apis.find((x) => String(x.id) === req.query.apiInstanceId);
-        if (!api) throw exchangeError(404, `API instance ${req.query.apiInstanceId} not found`);
-        apiInstanceId = api.id;
-        providerId = api.providerId;
-      }
-      const provider = providerId ? state.clientProviders.find((p) => p.providerId === providerId) : undefined;
-      const credentials = provider
-        ? await registerAtProvider(provider, body.name!, grantTypes, redirectUris)
-        : { clientId: randomHex(), clientSecret: randomHex() };
-      const now = nowIso();
       const caller = req.anypointCaller?.record;
-      const record: ClientApplicationRecord = {
-        id: nextId(ctx.state, 'application'),
-        name: body.name!,
-        description: body.description ?? '',
-        url: body.url ?? null,
-        redirectUri: redirectUris,
-        grantTypes,
-        ...credentials,
-        providerId: provider ? provider.providerId : null,
-        apiInstanceId,
-        ownerConnectedAppId: caller?.connectedAppClientId,
-        ownerUserId: caller?.userId,
-        createdAt: now,
-        updatedAt: now,
-      };
-      ctx.state.applications.push(record);
+      const record = await createApplication(ctx, req.body as AppBody & { name: string }, { apiInstanceId: req.query.apiInstanceId, owner: { connectedAppClientId: caller?.connectedAppClientId, userId: caller?.userId } });
       return reply.code(201).send(applicationView(ctx, record, true));
     },
   );
@@ -247,14 +275,7 @@ export function registerClientApplications(app: FastifyInstance, ctx: AnypointCo
 
   app.delete<{ Params: { orgId: string; appId: string } }>(`${base}/:appId`, async (req, reply) => {
     requireOrg(ctx, req.params.orgId, 'exchange');
-    const a = find(req.params.appId);
-    const provider = a.providerId ? ctx.state.clientProviders.find((p) => p.providerId === a.providerId) : undefined;
-    if (provider?.allowExternalClientModification) {
-      const res = await callRegistration(provider, `${provider.registerUrl.replace(/\/$/, '')}/${encodeURIComponent(a.clientId)}`, 'DELETE');
-      if (res.status >= 300 && res.status !== 404) throw exchangeError(400, `The client provider ${provider.name} refused the deletion (HTTP ${res.status}: ${providerMessage(res)})`);
-    }
-    ctx.state.applications = ctx.state.applications.filter((x) => x !== a);
-    ctx.state.contracts = ctx.state.contracts.filter((c) => c.applicationId !== a.id);
+    await deleteApplication(ctx, find(req.params.appId));
     return reply.code(204).send();
   });
 

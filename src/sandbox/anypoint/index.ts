@@ -7,7 +7,7 @@ import type { AnypointState } from './state';
 export type { AnypointState } from './state';
 export type { AnypointRuntime } from './http';
 export { SOLAR_SYSTEM_RAML } from './seed';
-export { MULESOFT_POLICY_GROUP, OIDC_TEMPLATE, CLIENT_ID_TEMPLATE, RATE_LIMIT_TEMPLATE, POLICY_TEMPLATES, findTemplate, effectiveConfiguration } from './policy-templates';
+export { MULESOFT_POLICY_GROUP, OIDC_TEMPLATE, CLIENT_ID_TEMPLATE, RATE_LIMIT_TEMPLATE, SLA_RATE_LIMIT_TEMPLATE, POLICY_TEMPLATES, findTemplate, effectiveConfiguration } from './policy-templates';
 
 export interface AnypointSandboxOptions extends SandboxOptions {
   /** Credentials of the seeded connected app. @default env ANYPOINT_SANDBOX_CLIENT_ID/SECRET, else random */

@@ -7,7 +7,8 @@ import { ApiInstanceRecord, audit, nextId, nowIso, PointcutRecord, PolicyRecord 
 
 /*
  * API Manager policies (spec apim_policy; reference c.3). Templates: openidconnect-access-token-enforcement
- * 1.2.0/1.3.0, client-id-enforcement 1.3.2, rate-limiting 1.4.0, all in MuleSoft's group.
+ * 1.2.0/1.3.0, client-id-enforcement 1.3.2, rate-limiting 1.4.0, rate-limiting-sla-based 1.3.0/1.3.1, all in
+ * MuleSoft's group.
  * Choices:
  * - The three listing shapes of the notes, by query switch on `GET …/policies`:
  *   default: a bare array of policies (`id`, `configurationData`, `assetId`, …);
@@ -23,6 +24,9 @@ import { ApiInstanceRecord, audit, nextId, nowIso, PointcutRecord, PolicyRecord 
  *   400 `{name:"PolicyValidationError"}` otherwise.
  * - The same template with an identical pointcut twice answers 409 `{name:"ConflictError"}`; the same template
  *   with different pointcuts is allowed (the guide's silver /planets and gold /moons).
+ * - Two different templates that provide the same characteristic (client-id-enforcement and
+ *   rate-limiting-sla-based both identify the client) answer 400 `{name:"PolicyValidationError"}` with the
+ *   platform's words, "There is another policy applied with the same provided characteristics" (KB 001123361).
  * - `order` defaults to after the last policy.
  */
 
@@ -151,7 +155,7 @@ function templateView(t: PolicyTemplate, version: string, applicable: boolean, a
     encryptionSupported: false,
     standalone: true,
     requiredCharacteristics: [] as string[],
-    providedCharacteristics: [] as string[],
+    providedCharacteristics: [...t.providedCharacteristics],
     identityManagement: { type: t.requiresOidcProvider ? 'OpenID Connect' : 'None' },
     applicable,
     configuration: t.fields.map((f) => ({ propertyName: f.name, name: f.name, type: f.type === 'rateLimits' ? 'keyvalues' : f.type === 'integer' ? 'int' : f.type, optional: !f.required, sensitive: false, allowMultiple: f.type === 'rateLimits' })),
@@ -193,6 +197,10 @@ export function registerPolicies(app: FastifyInstance, ctx: AnypointContext): vo
     const siblings = ctx.state.policies.filter((p) => p.apiId === api.id);
     if (siblings.some((p) => p.assetId === template.assetId && samePointcut(p.pointcutData, pointcut))) {
       throw apiManagerError(409, 'ConflictError', `The policy ${template.assetId} is already applied to API ${api.id} with the same resources`);
+    }
+    const overlapping = siblings.find((p) => p.assetId !== template.assetId && findTemplate(p.groupId, p.assetId)?.providedCharacteristics.some((c) => template.providedCharacteristics.includes(c)));
+    if (overlapping) {
+      throw apiManagerError(400, 'PolicyValidationError', `There is another policy applied with the same provided characteristics: ${overlapping.assetId} (policy ${overlapping.id}); remove it before applying ${template.assetId}`);
     }
     const now = nowIso();
     const record: PolicyRecord = {

@@ -30,12 +30,22 @@ export interface PolicyTemplate {
   category: string;
   /** Only applicable to APIs whose client provider is an OpenID Connect DCR provider. */
   requiresOidcProvider: boolean;
+  /**
+   * What applying the policy gives the API (Mule policy definitions' providedCharacteristics). Two policies that
+   * provide the same characteristic cannot be applied together (KB 001123361: SLA-based rate limiting next to
+   * client ID enforcement is refused with "There is another policy applied with the same provided characteristics").
+   */
+  providedCharacteristics: string[];
   fields: TemplateField[];
 }
 
 export const OIDC_TEMPLATE = 'openidconnect-access-token-enforcement';
 export const CLIENT_ID_TEMPLATE = 'client-id-enforcement';
 export const RATE_LIMIT_TEMPLATE = 'rate-limiting';
+export const SLA_RATE_LIMIT_TEMPLATE = 'rate-limiting-sla-based';
+
+/** The characteristic of the policies that identify the calling client application by its credentials. */
+const CLIENT_ID_REQUIRED = 'Client ID required';
 
 export const POLICY_TEMPLATES: PolicyTemplate[] = [
   {
@@ -45,6 +55,7 @@ export const POLICY_TEMPLATES: PolicyTemplate[] = [
     templateId: '296375',
     category: 'Security',
     requiresOidcProvider: true,
+    providedCharacteristics: ['Requires authentication'],
     fields: [
       { name: 'scopes', type: 'string', default: '', description: 'Space-separated scopes the token must carry' },
       { name: 'scopeValidationCriteria', type: 'string', enum: ['AND', 'OR'], default: 'AND', description: 'AND: every scope; OR: at least one' },
@@ -62,6 +73,7 @@ export const POLICY_TEMPLATES: PolicyTemplate[] = [
     templateId: '296371',
     category: 'Compliance',
     requiresOidcProvider: false,
+    providedCharacteristics: [CLIENT_ID_REQUIRED],
     fields: [
       {
         name: 'credentialsOriginHasHttpBasicAuthenticationHeader',
@@ -81,8 +93,33 @@ export const POLICY_TEMPLATES: PolicyTemplate[] = [
     templateId: '296373',
     category: 'Quality of service',
     requiresOidcProvider: false,
+    providedCharacteristics: [],
     fields: [
       { name: 'rateLimits', type: 'rateLimits', required: true, description: 'Windows of maximumRequests per timePeriodInMilliseconds' },
+      { name: 'clusterizable', type: 'boolean', default: true, description: 'Share the quota between replicas' },
+      { name: 'exposeHeaders', type: 'boolean', default: false, description: 'Send x-ratelimit-* headers' },
+    ],
+  },
+  {
+    // "Rate limiting - SLA based" (docs policies-included-rate-limiting-sla): the limits are the tier of the
+    // caller's contract, so the configuration only says how to find the caller's credentials.
+    assetId: SLA_RATE_LIMIT_TEMPLATE,
+    name: 'Rate limiting - SLA based',
+    versions: ['1.3.0', '1.3.1'],
+    templateId: '348742',
+    category: 'Quality of service',
+    requiresOidcProvider: false,
+    providedCharacteristics: [CLIENT_ID_REQUIRED],
+    fields: [
+      {
+        name: 'credentialsOriginHasHttpBasicAuthenticationHeader',
+        type: 'string',
+        enum: ['customExpression', 'httpBasicAuthenticationHeader'],
+        default: 'customExpression',
+        description: 'Where the client credentials are read from',
+      },
+      { name: 'clientIdExpression', type: 'string', default: "#[attributes.headers['client_id']]", description: "Expression for the client id; #[authentication.properties['client_id']] after an OpenID Connect policy" },
+      { name: 'clientSecretExpression', type: 'string', description: 'Expression for the client secret; optional, no secret is checked without it' },
       { name: 'clusterizable', type: 'boolean', default: true, description: 'Share the quota between replicas' },
       { name: 'exposeHeaders', type: 'boolean', default: false, description: 'Send x-ratelimit-* headers' },
     ],
@@ -205,7 +242,7 @@ export function templateDefinitionYaml(template: PolicyTemplate): string {
     resourceLevelSupported: true,
     standalone: true,
     requiredCharacteristics: [],
-    providedCharacteristics: template.category === 'Security' ? ['Requires authentication'] : [],
+    providedCharacteristics: [...template.providedCharacteristics],
     configuration: template.fields.map(property),
   });
 }

@@ -4,6 +4,7 @@ import { registerAccessManagement, registerTokenEndpoint } from './access-manage
 import { registerApiInstances } from './api-instances';
 import { registerClientApplications } from './client-applications';
 import { registerClientProviders } from './client-providers';
+import { registerConsumerAdmin } from './consumers';
 import { registerContracts } from './contracts';
 import { cannedRateLimited, cannedServerError, familyOf, installErrorHandler } from './errors';
 import { registerExchangeAssets, registerExchangeFileDownloads } from './exchange-assets';
@@ -37,7 +38,10 @@ const platformProfile: RateLimitClassifier = (method, path) => {
   return undefined;
 };
 
-/** Admin routes beyond the kit's: the seeded identity, and expiring tokens to exercise re-authentication. */
+/**
+ * Admin routes beyond the kit's: the seeded identity, expiring tokens to exercise re-authentication, and the
+ * consumer's side of Exchange (consumers.ts).
+ */
 function registerAnypointAdmin(app: FastifyInstance, ctx: AnypointContext): void {
   app.get('/seed', async () => {
     const s = ctx.state;
@@ -87,6 +91,10 @@ export function anypointService(seed: AnypointSeed, runtime: AnypointRuntime): S
         registerContracts(api, ctx);
       });
     },
-    adminRoutes: registerAnypointAdmin,
+    async adminRoutes(app, ctx) {
+      registerAnypointAdmin(app, ctx);
+      // Own plugin: the consumer calls answer in Exchange's error shape, the kit's admin routes in theirs.
+      await app.register(async (consumers) => registerConsumerAdmin(consumers, ctx));
+    },
   };
 }

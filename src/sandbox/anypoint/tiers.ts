@@ -7,7 +7,8 @@ import { nextId, nowIso, TierLimit, TierRecord } from './state';
 /*
  * SLA tiers (spec apim_tier), minimal: list, create, update, delete. A tier with `autoApprove: false`
  * makes the contracts requesting it PENDING; once an API has active tiers a contract must name one.
- * Tiers are not enforced by the gateway (no SLA-based rate-limiting policy in the sandbox).
+ * The gateway enforces a tier's limits where the "Rate limiting - SLA based" policy is applied
+ * (gateway/sla-rate-limit-policy.ts), as on the platform: tiers alone limit nothing.
  */
 
 const limitSchema = {

@@ -10,6 +10,20 @@ export interface RequestLogSnapshot {
   entries: RequestLogEntry[];
 }
 
+/** An admin call the sandbox answered with an error status; `body` is its parsed answer (or the text). */
+export class SandboxAdminError extends Error {
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly status: number,
+    readonly body: unknown,
+    text: string,
+  ) {
+    super(`sandbox admin ${method} ${path} failed: ${status} ${text}`);
+    this.name = 'SandboxAdminError';
+  }
+}
+
 /** Drives a running sandbox's admin API over HTTP (tests, benchmark, demo). */
 export class SandboxAdminClient {
   constructor(private readonly baseUrl: string) {}
@@ -21,7 +35,15 @@ export class SandboxAdminClient {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.body.text();
-    if (res.statusCode >= 400) throw new Error(`sandbox admin ${method} ${path} failed: ${res.statusCode} ${text}`);
+    if (res.statusCode >= 400) {
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        /* plain text */
+      }
+      throw new SandboxAdminError(method, path, res.statusCode, body, text);
+    }
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
@@ -60,5 +82,9 @@ export class SandboxAdminClient {
 
   get<T = unknown>(path: string): Promise<T> {
     return this.call('GET', path);
+  }
+
+  delete<T = unknown>(path: string): Promise<T> {
+    return this.call('DELETE', path);
   }
 }

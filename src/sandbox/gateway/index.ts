@@ -1,12 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Agent, request } from 'undici';
 import { ANYPOINT_RATE_LIMIT_HEADERS, RunningSandbox, SandboxOptions, SandboxServiceDefinition, startSandbox } from '../core';
-import { anypointRuntimeOf, AnypointState, CLIENT_ID_TEMPLATE, effectiveConfiguration, findTemplate, OIDC_TEMPLATE, RATE_LIMIT_TEMPLATE } from '../anypoint';
+import { anypointRuntimeOf, AnypointState, CLIENT_ID_TEMPLATE, effectiveConfiguration, findTemplate, OIDC_TEMPLATE, RATE_LIMIT_TEMPLATE, SLA_RATE_LIMIT_TEMPLATE } from '../anypoint';
 import type { ApiInstanceRecord, PointcutRecord, PolicyRecord } from '../anypoint/state';
 import { ClientIdConfig, enforceClientId } from './client-id-policy';
 import { OidcConfig, OidcPolicyEnforcer } from './oidc-policy';
 import { GatewayRequest, PolicyOutcome } from './outcome';
 import { RateLimitConfig, RateLimitEnforcer } from './rate-limit-policy';
+import { SlaRateLimitConfig, SlaRateLimitEnforcer } from './sla-rate-limit-policy';
 
 /*
  * The local API gateway: every proxy deployed in the Anypoint sandbox is live on ONE listener under
@@ -56,6 +57,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   const { anypoint, upstreamTimeoutMs = 30_000, ...sandboxOpts } = opts;
   const oidc = new OidcPolicyEnforcer();
   const rateLimits = new RateLimitEnforcer();
+  const slaRateLimits = new SlaRateLimitEnforcer();
   const agent = new Agent({ connections: 128, keepAliveTimeout: 10_000 });
 
   async function applyPolicy(state: AnypointState, api: ApiInstanceRecord, policy: PolicyRecord, req: GatewayRequest): Promise<PolicyOutcome> {
@@ -67,6 +69,8 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         return enforceClientId(state, api, config as unknown as ClientIdConfig, req);
       case RATE_LIMIT_TEMPLATE:
         return rateLimits.enforce(policy, config as unknown as RateLimitConfig);
+      case SLA_RATE_LIMIT_TEMPLATE:
+        return slaRateLimits.enforce(state, api, policy, config as unknown as SlaRateLimitConfig, req);
       default:
         return { kind: 'continue' };
     }
@@ -90,6 +94,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       if (!pointcutApplies(policy.pointcutData, req.method, path)) continue;
       const outcome = await applyPolicy(state, api, policy, gwReq);
       if (outcome.kind === 'respond') return reply.code(outcome.status).headers(outcome.headers).send(outcome.body);
+      if (outcome.authentication) gwReq.authentication = outcome.authentication;
       Object.assign(upstreamHeaders, outcome.upstreamHeaders);
       Object.assign(responseHeaders, outcome.responseHeaders);
     }
@@ -142,6 +147,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
       app.delete('/introspection-cache', async (_req, reply) => {
         oidc.clear();
         rateLimits.clear();
+        slaRateLimits.clear();
         return reply.code(204).send();
       });
     },

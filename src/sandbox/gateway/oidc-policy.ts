@@ -102,7 +102,7 @@ export class OidcPolicyEnforcer {
         upstreamHeaders[`x-agw-${k.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`] = String(v);
       }
     }
-    return { kind: 'continue', upstreamHeaders };
+    return { kind: 'continue', upstreamHeaders, authentication: { clientId: result.clientId, properties: { ...result.claims, ...(result.clientId ? { client_id: result.clientId } : {}) } } };
   }
 
   /** One introspection per token at a time, however many requests carry it. */

@@ -5,11 +5,16 @@ export interface GatewayRequest {
   path: string;
   query: URLSearchParams;
   headers: Record<string, string | string[] | undefined>;
+  /**
+   * Set by an authentication policy that let the request through (OpenID Connect): what a later policy's
+   * `#[authentication.…]` expression reads, e.g. the SLA-based rate limiting's client id.
+   */
+  authentication?: { clientId?: string; properties: Record<string, unknown> };
 }
 
 /** What a policy decides: let the request through (adding headers), or answer it. */
 export type PolicyOutcome =
-  | { kind: 'continue'; upstreamHeaders?: Record<string, string>; responseHeaders?: Record<string, string> }
+  | { kind: 'continue'; upstreamHeaders?: Record<string, string>; responseHeaders?: Record<string, string>; authentication?: GatewayRequest['authentication'] }
   | { kind: 'respond'; status: number; body: unknown; headers: Record<string, string> };
 
 const quote = (s: string) => s.replace(/["\\]/g, "'");

@@ -22,10 +22,10 @@ describe('Anypoint Graph API (the asset queries Exchange and API Manager clients
     const all = await query(q, { limit: 10, offset: 0, searchText: '' });
     expect(all.status).toBe(200);
     expect(all.body.errors).toBeUndefined();
-    expect(all.body.data.assets.map((a: any) => `${a.assetId}:${a.version}`)).toEqual(['client-id-enforcement:1.3.2', 'openidconnect-access-token-enforcement:1.3.0', 'rate-limiting:1.4.0', 'solar-system:1.0.0']);
+    expect(all.body.data.assets.map((a: any) => `${a.assetId}:${a.version}`)).toEqual(['client-id-enforcement:1.3.2', 'openidconnect-access-token-enforcement:1.3.0', 'rate-limiting:1.4.0', 'rate-limiting-sla-based:1.3.1', 'solar-system:1.0.0']);
     const mine = await query(q, { limit: 10, offset: 0, searchText: 'SOLAR', organizationIds: [anypoint.org] });
     expect(mine.body.data.assets).toEqual([{ groupId: anypoint.org, assetId: 'solar-system', version: '1.0.0', name: 'Solar System', type: 'rest-api', updatedDate: expect.any(String), createdDate: expect.any(String) }]);
-    const paged = await query(q, { limit: 2, offset: 3, searchText: '' });
+    const paged = await query(q, { limit: 2, offset: 4, searchText: '' });
     expect(paged.body.data.assets.map((a: any) => a.assetId)).toEqual(['solar-system']);
   });
 
@@ -36,6 +36,8 @@ describe('Anypoint Graph API (the asset queries Exchange and API Manager clients
       'openidconnect-access-token-enforcement:1.2.0',
       'openidconnect-access-token-enforcement:1.3.0',
       'rate-limiting:1.4.0',
+      'rate-limiting-sla-based:1.3.0',
+      'rate-limiting-sla-based:1.3.1',
     ]);
     expect(res.body.data.assets.every((a: any) => a.groupId === MULESOFT)).toBe(true);
     const wrapped = await query('{ assets(query: {types: "policy", limit: 1, offset: 0, tags: []}, latestVersionsOnly: false) { assetId } }');

@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- Okta resources are open JSON documents. */
 import { request } from 'undici';
+import type { AnypointTestClient } from '../anypoint/support/anypoint-kit';
 
 export interface Res<T = any> {
   status: number;
@@ -54,4 +55,44 @@ function parse<T>(status: number, headers: Record<string, string | string[] | un
     /* HTML or plain text */
   }
   return { status, body: body as T, headers };
+}
+
+/**
+ * The guides' Okta side and its Anypoint client provider: a custom authorization server with silver and gold, a
+ * client_credentials policy for every client, an introspection client, and a DCR client provider registering
+ * in Okta with the API token (SSWS).
+ */
+export async function oktaClientProvider(okta: OktaAdmin, anypoint: AnypointTestClient, name = 'solar-system'): Promise<{ issuer: string; providerId: string }> {
+  const as = await okta.ok('POST', '/api/v1/authorizationServers', { name, description: 'Solar system API', audiences: [`api://${name}`] });
+  for (const scope of ['silver', 'gold']) {
+    await okta.ok('POST', `/api/v1/authorizationServers/${as.id}/scopes`, { name: scope, description: `${scope} tier`, consent: 'IMPLICIT', metadataPublish: 'ALL_CLIENTS', default: false });
+  }
+  const policy = await okta.ok('POST', `/api/v1/authorizationServers/${as.id}/policies`, {
+    type: 'OAUTH_AUTHORIZATION_POLICY', name: 'Solar system access', description: 'MuleSoft APIs', priority: 1, status: 'ACTIVE', conditions: { clients: { include: ['ALL_CLIENTS'] } },
+  });
+  await okta.ok('POST', `/api/v1/authorizationServers/${as.id}/policies/${policy.id}/rules`, {
+    type: 'RESOURCE_ACCESS', name: 'client credentials', priority: 1, status: 'ACTIVE',
+    conditions: { grantTypes: { include: ['client_credentials'] }, scopes: { include: ['*'] }, people: { groups: { include: ['EVERYONE'] } } },
+    actions: { token: { accessTokenLifetimeMinutes: 60, refreshTokenLifetimeMinutes: 0, refreshTokenWindowMinutes: 10080 } },
+  });
+  const introspector = await okta.ok('POST', '/api/v1/apps', {
+    name: 'oidc_client', label: `${name} introspection client`, signOnMode: 'OPENID_CONNECT',
+    credentials: { oauthClient: { token_endpoint_auth_method: 'client_secret_basic', autoKeyRotation: true } },
+    settings: { oauthClient: { application_type: 'service', grant_types: ['client_credentials'], response_types: ['token'], redirect_uris: [] } },
+  });
+  const meta = await okta.ok('GET', `/oauth2/${as.id}/.well-known/oauth-authorization-server`);
+  const provider = await anypoint.post(`/accounts/api/organizations/${anypoint.org}/clientProviders`, {
+    name: `Okta DCR ${name}`,
+    type: { name: 'openid-dynamic-client', description: 'OpenID Connect Dynamic Client Registration' },
+    allow_untrusted_certificates: false,
+    oidc_dynamic_client_provider: {
+      issuer: meta.issuer,
+      client_request_timeout: 5000,
+      urls: { authorize: meta.authorization_endpoint, token: meta.token_endpoint, introspect: meta.introspection_endpoint },
+      client: { urls: { register: meta.registration_endpoint }, registration: { authorization: `SSWS ${okta.apiToken}` } },
+      primary_client: { id: introspector.credentials.oauthClient.client_id, secret: introspector.credentials.oauthClient.client_secret },
+    },
+  });
+  if (provider.status !== 201) throw new Error(`client provider: ${provider.status} ${JSON.stringify(provider.body)}`);
+  return { issuer: as.issuer, providerId: provider.body.provider_id };
 }
