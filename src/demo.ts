@@ -31,6 +31,8 @@ import { ShutdownStack, stopOnSignals } from './temporal/shutdown';
 import { taskQueueName } from './temporal/task-queue';
 import { createOnboardingWorker } from './worker';
 import type { OnboardingProgress } from './workflows/messages';
+import { accessRequestQuery, scanAccessNowSignal, type AccessRequestProgress } from './workflows/access';
+import { accessRequestIdFor, accessRetireIdFor, accessWatchIdFor } from './workflows/ids';
 
 const EXAMPLE_TENANT = join(PROJECT_ROOT, 'examples', 'solar-system.tenant.yaml');
 const DEFAULT_SANDBOX_STATE_DIR = join(DATA_DIR, 'sandbox');
@@ -139,11 +141,71 @@ async function main(opts: DemoOptions, stack: ShutdownStack, tls: SandboxTls | u
   if (p.phase !== 'completed') say(indent(renderProgress(p)));
   const writes = await counter.since();
   summary(p, temporal.uiUrl, workflowIdFor(tenantId), writes);
+  if (p.phase === 'completed' && tenant.access) await consumerStory(client, tenant, sandboxes);
   if (opts.keepRunning) {
     say('\nEverything keeps running (--keep-running); try the CLI in another terminal, Ctrl-C to stop.');
     await running;
   }
   return p.phase === 'completed' ? 0 : 3;
+}
+
+/**
+ * Life after onboarding, as the sandboxes let a consumer live it: "Request access" in Exchange on the
+ * silver tier, the watcher noticing it, the assignment and the proof; then the consumer deletes the
+ * application and its Okta client goes.
+ */
+async function consumerStory(client: Client, tenant: TenantConfig, sandboxes: AllSandboxes): Promise<void> {
+  const tenantId = tenant.tenant.id;
+  const tierName = Object.entries(tenant.access!.tiers).find(([, t]) => t.approval === 'auto')?.[0];
+  if (!tierName) return;
+  const { clientId, clientSecret } = sandboxes.anypoint.connectedApp;
+  const anypoint = new AnypointClient({ baseUrl: sandboxes.anypoint.url, clientId, clientSecret });
+  const consumers = new SandboxAdminClient(sandboxes.anypoint.url);
+  const watcher = client.workflow.getHandle(accessWatchIdFor(tenantId));
+  try {
+    const { orgId } = sandboxes.anypoint;
+    const envId = sandboxes.anypoint.environments.Sandbox;
+    const api = await anypoint.findApiInstance(orgId, envId, { groupId: tenant.anypoint.api.asset.groupId ?? orgId, assetId: tenant.anypoint.api.asset.assetId, instanceLabel: tenant.anypoint.api.instanceLabel });
+    if (!api) return;
+    const apiId = String(api.id);
+    step(`A consumer requests access in Exchange (tier ${tierName})`);
+    // The API owner's SLA tiers, as API Manager holds them; made once.
+    const tiers = await anypoint.listTiers(orgId, envId, apiId);
+    for (const [name, t] of Object.entries(tenant.access!.tiers)) {
+      if (name !== '*' && !tiers.some((x) => x.name === name)) await anypoint.createTier(orgId, envId, apiId, { name, autoApprove: t.approval === 'auto', limits: [{ maximumRequests: 100, timePeriodInMilliseconds: 60_000, visible: true }] });
+    }
+    const name = `Moon tracker ${new Date().toISOString().slice(11, 19)}`;
+    const made = await consumers.post<{ application: { id: number; clientId: string }; contract: { id: number; status: string } }>('/consumers/request-access', { apiId, applicationName: name, tier: tierName });
+    const contractId = String(made.contract.id);
+    say(`  "${name}": application ${made.application.id}, Okta client ${made.application.clientId}, contract ${contractId} (${made.contract.status})`);
+    say(`  (the sandbox call: POST ${sandboxes.anypoint.url}/__sandbox/consumers/request-access, or npm run sandbox -- request-access --api ${apiId} --name … --tier ${tierName})`);
+    // The watcher looks every access.watchEvery; the demo does not wait for it.
+    await watcher.signal(scanAccessNowSignal);
+    const request = await settle(client, accessRequestIdFor(tenantId, contractId));
+    say(`  the project noticed it: ${request.state}; Okta groups ${request.groups.join(', ')}`);
+    if (request.proof) say(`  proven: ${request.proof.proven.join('; ')}${request.proof.unproven.length ? `; not proven: ${request.proof.unproven.join('; ')}` : ''}`);
+    if (request.reason) say(`  ${request.reason}`);
+
+    step('The consumer deletes the application in Exchange');
+    await consumers.delete(`/consumers/applications/${made.application.id}`);
+    await watcher.signal(scanAccessNowSignal);
+    const retired = await settle(client, accessRetireIdFor(tenantId, contractId));
+    say(`  ${retired.state === 'retired' ? `its Okta client ${made.application.clientId} was deleted (Anypoint cannot do that itself)` : `${retired.state}: ${retired.reason ?? ''}`}`);
+    say(`  every decision is in the audit: npm run cli -- audit ${tenantId}; requests: npm run cli -- requests ${tenantId}`);
+  } finally {
+    await anypoint.close();
+  }
+}
+
+/** Follows an access request (or retirement) to its end. */
+async function settle(client: Client, workflowId: string): Promise<AccessRequestProgress> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const p = await client.workflow.getHandle(workflowId).query(accessRequestQuery).catch(() => undefined);
+    if (p && !['checking', 'assigning', 'proving'].includes(p.state)) return p;
+    if (Date.now() > deadline) throw new CliError(`${workflowId} did not settle within a minute; see npm run cli -- requests <tenant>`, 3, 'ACCESS_TIMEOUT');
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 function loadTenant(file: string): TenantConfig {

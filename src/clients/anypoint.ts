@@ -675,6 +675,11 @@ export class AnypointClient {
     return listOf<SlaTier>(await this.json('list SLA tiers', 'GET', `${this.apis(org, env)}/${seg(apiId)}/tiers`, { area: 'apiManager', org, env }), 'tiers');
   }
 
+  /** An SLA tier on the instance (spec apim_tier): `autoApprove: false` leaves its contracts PENDING. */
+  async createTier(org: string, env: string, apiId: string, body: { name: string; autoApprove: boolean; limits: { maximumRequests: number; timePeriodInMilliseconds: number; visible?: boolean }[]; description?: string }): Promise<SlaTier> {
+    return this.json('create SLA tier', 'POST', `${this.apis(org, env)}/${seg(apiId)}/tiers`, { area: 'apiManager', org, env, json: { status: 'ACTIVE', ...body } });
+  }
+
   async listContracts(org: string, env: string, apiId: string): Promise<Contract[]> {
     return listOf<Contract>(await this.json('list contracts', 'GET', `${this.apis(org, env)}/${seg(apiId)}/contracts`, { area: 'contracts', org, env }), 'contracts');
   }

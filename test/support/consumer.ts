@@ -1,4 +1,3 @@
-import { request } from 'undici';
 import { AnypointClient } from '../../src/clients/anypoint';
 import type { AllSandboxes } from '../../src/sandbox';
 
@@ -10,7 +9,6 @@ import type { AllSandboxes } from '../../src/sandbox';
  */
 export class AnypointConsumer {
   private readonly client: AnypointClient;
-  private token?: string;
 
   constructor(private readonly sandboxes: AllSandboxes) {
     const { clientId, clientSecret } = sandboxes.anypoint.connectedApp;
@@ -33,9 +31,8 @@ export class AnypointConsumer {
 
   /** An SLA tier on the API instance, as its owner defines it in API Manager. */
   async createTier(apiId: string, name: string, autoApprove: boolean): Promise<number> {
-    const body = { name, autoApprove, status: 'ACTIVE', limits: [{ maximumRequests: 1000, timePeriodInMilliseconds: 60_000, visible: true }] };
-    const res = await this.call('POST', `/apimanager/api/v1/organizations/${this.org}/environments/${this.env}/apis/${apiId}/tiers`, body);
-    return (res as { id: number }).id;
+    const tier = await this.client.createTier(this.org, this.env, apiId, { name, autoApprove, limits: [{ maximumRequests: 1000, timePeriodInMilliseconds: 60_000, visible: true }] });
+    return Number(tier.id);
   }
 
   /** Exchange's "Request access": the application (its client registered at the provider) and a contract for the tier. */
@@ -66,23 +63,5 @@ export class AnypointConsumer {
 
   async close(): Promise<void> {
     await this.client.close?.();
-  }
-
-  private async call(method: 'POST', path: string, body: unknown): Promise<unknown> {
-    this.token ??= await this.fetchToken();
-    const res = await request(`${this.sandboxes.anypoint.url}${path}`, { method, headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const json = await res.body.json();
-    if (res.statusCode >= 300) throw new Error(`${method} ${path}: ${res.statusCode} ${JSON.stringify(json)}`);
-    return json;
-  }
-
-  private async fetchToken(): Promise<string> {
-    const { clientId, clientSecret } = this.sandboxes.anypoint.connectedApp;
-    const res = await request(`${this.sandboxes.anypoint.url}/accounts/api/v2/oauth2/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret }),
-    });
-    return ((await res.body.json()) as { access_token: string }).access_token;
   }
 }
