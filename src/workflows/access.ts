@@ -185,8 +185,10 @@ export async function handleAccessRequest({ tenant: cfg, request, location }: Ac
         throw ApplicationFailure.create({ type: 'AssignmentMissing', nonRetryable: true, message: `Okta does not show the client ${request.clientId} of "${request.applicationName}" assigned to ${missing.map((m) => m.group).join(', ')} yet. Assign it in Okta (or approve with --assign), then approve again.` });
       }
     }
+    // Two decisions in flight at once both pass the validator; the first to get here wins.
+    if (p.decision) throw alreadyDecided(p.decision);
     return (p.decision = { decision, by, note, at: now() });
-  }, { validator: decisionValidator(() => p.state) });
+  }, { validator: decisionValidator(() => p.state, () => p.decision) });
 
   async function assignAll(): Promise<void> {
     for (const group of p.groups) await act.assignGroupToClient(cfg, request.clientId!, group);
@@ -244,7 +246,7 @@ export async function retireAccessClient({ tenant: cfg, request, location }: Acc
   const p: AccessRequestProgress = { tenantId: cfg.tenant.id, kind: 'retirement', request, tier: request.tier, groups: [], state: 'checking', startedAt: now(), remindersSent: 0 };
   upsertSearchAttributes([{ key: TENANT_ID, value: cfg.tenant.id }]);
   setHandler(accessRequestQuery, () => p);
-  setHandler(decideAccessRequestUpdate, ({ decision, by, note }) => (p.decision = { decision, by, note, at: now() }), { validator: decisionValidator(() => p.state) });
+  setHandler(decideAccessRequestUpdate, ({ decision, by, note }) => (p.decision = { decision, by, note, at: now() }), { validator: decisionValidator(() => p.state, () => p.decision) });
 
   const refs = await act.clientReferences(cfg, location, request.clientId!, request.applicationId);
   if (refs.applicationExists || refs.referencedBy.length > 0) {
@@ -301,8 +303,14 @@ export async function sweepOrphanClients({ tenant: cfg, remove }: { tenant: Tena
 // Shared
 // ---------------------------------------------------------------------------------------------
 
-function decisionValidator(state: () => AccessRequestState) {
+function alreadyDecided(d: AccessDecision): ApplicationFailure {
+  return ApplicationFailure.create({ type: 'AlreadyDecided', nonRetryable: true, message: `Already ${d.decision === 'approve' ? 'approved' : 'rejected'} by ${d.by} at ${d.at}; this decision was not recorded.` });
+}
+
+function decisionValidator(state: () => AccessRequestState, decided: () => AccessDecision | undefined) {
   return ({ decision, by }: AccessDecisionRequest) => {
+    const earlier = decided();
+    if (earlier) throw alreadyDecided(earlier);
     if (state() !== 'waiting') throw new Error(`This request is not waiting for a decision (state: ${state()}).`);
     if (decision !== 'approve' && decision !== 'reject') throw new Error('decision must be approve or reject.');
     if (!by?.trim()) throw new Error('say who decides (--by <name>).');

@@ -62,10 +62,13 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
         details: [missing],
       });
     }
+    // Two approvals in flight at once both pass the validator; the first to get here wins, the other is told.
+    if (run.approval) throw alreadyApproved(run.approval);
     run.approval = progress.approval = { approver, note, at: now() };
     return run.approval;
   }, {
     validator: ({ approver }) => {
+      if (run.approval) throw alreadyApproved(run.approval);
       if (progress.phase !== 'awaiting-assignment') throw new Error(`This run is not waiting for a group assignment (phase: ${progress.phase}).`);
       if (!approver || approver.trim() === '') throw new Error('approver is required: say who confirms the assignment (--by <name>).');
     },
@@ -172,6 +175,10 @@ async function recordRun(run: OnboardingRun, outcome: 'completed' | 'failed' | '
     // lists what it created, which is where an operator then finds it.
     log.error('the tenant record could not be updated', { tenant: run.cfg.tenant.id, error: describeError(err) });
   }
+}
+
+function alreadyApproved(approval: { approver: string; at: string }): ApplicationFailure {
+  return ApplicationFailure.create({ type: 'AlreadyApproved', nonRetryable: true, message: `Already approved by ${approval.approver} at ${approval.at}; this approval was not recorded.` });
 }
 
 function compensationSummary(progress: OnboardingProgress): string {

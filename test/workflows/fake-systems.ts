@@ -16,6 +16,8 @@ export class FakeSystems {
   readonly assignments = new Set<string>();
   /** Activity name → error to throw (non-retryable) the next time it runs. */
   readonly failOn = new Map<string, string>();
+  /** Completed onboardings of a tenant with consumer access that started (or re-configured) its watcher. */
+  accessWatchStarts = 0;
   private seq = 0;
 
   preExisting(key: string, id = `pre-${key}`): void {
@@ -130,6 +132,10 @@ export class FakeSystems {
       readTenantRecord: tenantRecord.readTenantRecord,
       checkOffboardable: tenantRecord.checkOffboardable,
       readAnypointContext: async () => ({ orgId: 'org-1', orgDomain: 'solar', environmentId: 'env-1' }),
+      startAccessWatch: async () => {
+        this.accessWatchStarts++;
+      },
+      stopAccessWatch: async () => undefined,
     };
   }
 }

@@ -70,6 +70,28 @@ describe('onboarding workflow on a real Temporal server', () => {
     for (const secret of Object.values(SECRETS)) expect(raw).not.toContain(secret);
   });
 
+  it('of two approvals sent at once, one wins and the other is told who approved first', async () => {
+    const systems = new FakeSystems();
+    const cfg = tenant();
+    const workflowId = `onboarding-two-approvers-${Date.now()}`;
+    await run(systems, async (client, taskQueue) => {
+      const handle = await client.workflow.start('onboardTenant', { taskQueue, workflowId, args: [{ tenant: cfg }] });
+      await waitForPhase(client, workflowId, 'awaiting-assignment');
+      const clientId = [...systems.resources.keys()].find((k) => k.startsWith('okta.client:'))!.split(':')[1];
+      systems.assignments.add(`${clientId}:silverSubscribers`);
+      const outcomes = await Promise.allSettled(['ada', 'grace'].map((approver) => handle.executeUpdate(confirmGroupAssignmentUpdate, { args: [{ approver }] })));
+      const won = outcomes.filter((o) => o.status === 'fulfilled');
+      const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+      expect([won.length, lost.length]).toEqual([1, 1]);
+      const winner = (won[0] as PromiseFulfilledResult<{ approver: string }>).value.approver;
+      expect(lost[0].reason.cause.message).toContain(`Already approved by ${winner}`);
+      const { progress } = (await handle.result()) as { progress: { approval: { approver: string } } };
+      expect(progress.approval.approver).toBe(winner);
+      // The tenant has consumer access: the completed onboarding started its watcher.
+      expect(systems.accessWatchStarts).toBe(1);
+    });
+  });
+
   it('a failure after Okta and Anypoint writes undoes only what the run created, in reverse order', async () => {
     const systems = new FakeSystems();
     systems.preExisting('okta.group:goldSubscribers');
