@@ -190,6 +190,8 @@ export async function handleAccessRequest({ tenant: cfg, request, location }: Ac
     return (p.decision = { decision, by, note, at: now() });
   }, { validator: decisionValidator(() => p.state, () => p.decision) });
 
+  const end = ending(cfg, p);
+
   async function assignAll(): Promise<void> {
     for (const group of p.groups) await act.assignGroupToClient(cfg, request.clientId!, group);
   }
@@ -223,14 +225,6 @@ export async function handleAccessRequest({ tenant: cfg, request, location }: Ac
     throw ApplicationFailure.create({ type: 'AccessRequestFailed', nonRetryable: true, message: p.reason!, details: [p] });
   }
 
-  async function end(state: AccessRequestState, reason?: string): Promise<AccessRequestProgress> {
-    p.state = state;
-    p.reason = reason;
-    p.finishedAt = now();
-    await recordDecision(cfg, p);
-    await condition(allHandlersFinished);
-    return p;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -248,6 +242,7 @@ export async function retireAccessClient({ tenant: cfg, request, location }: Acc
   setHandler(accessRequestQuery, () => p);
   setHandler(decideAccessRequestUpdate, ({ decision, by, note }) => (p.decision = { decision, by, note, at: now() }), { validator: decisionValidator(() => p.state, () => p.decision) });
 
+  const end = ending(cfg, p);
   const refs = await act.clientReferences(cfg, location, request.clientId!, request.applicationId);
   if (refs.applicationExists || refs.referencedBy.length > 0) {
     const by = refs.referencedBy.length > 0 ? `application(s) ${refs.referencedBy.join(', ')}` : `application "${request.applicationName}"`;
@@ -261,14 +256,6 @@ export async function retireAccessClient({ tenant: cfg, request, location }: Acc
   await act.deleteOktaClient(cfg, { key: CATALOGUE.registeredClient.key(request.applicationName), id: request.clientId });
   return end('retired');
 
-  async function end(state: AccessRequestState, reason?: string): Promise<AccessRequestProgress> {
-    p.state = state;
-    p.reason = reason;
-    p.finishedAt = now();
-    await recordDecision(cfg, p);
-    await condition(allHandlersFinished);
-    return p;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -331,6 +318,18 @@ async function waitWithReminders(cfg: TenantConfig, p: AccessRequestProgress, do
       await act.remindApprover(cfg, { workflowId: workflowInfo().workflowId, missing: [what], reminder: p.remindersSent, deadline: new Date(deadline).toISOString() });
     }
   }
+}
+
+/** How a request or retirement ends: its state and why, in the tenant record, then the workflow returns. */
+function ending(cfg: TenantConfig, p: AccessRequestProgress) {
+  return async (state: AccessRequestState, reason?: string): Promise<AccessRequestProgress> => {
+    p.state = state;
+    p.reason = reason;
+    p.finishedAt = now();
+    await recordDecision(cfg, p);
+    await condition(allHandlersFinished);
+    return p;
+  };
 }
 
 /** Every decision goes to the tenant record: who, when, why, and what the proof showed. */
