@@ -40,7 +40,8 @@ describe('rotating the client provider credentials on the sandboxes', () => {
   });
 
   const tenantOf = () =>
-    stack.tenant((cfg) => ({ ...cfg, tenant: { ...cfg.tenant, id: uniqueId('rot').toLowerCase().replace(/[^a-z0-9-]/g, '-') }, assignment: { mode: 'auto' } }));
+    // Without consumer access: no watcher reading Anypoint while the test counts Anypoint's requests.
+    stack.tenant((cfg) => ({ ...cfg, tenant: { ...cfg.tenant, id: uniqueId('rot').toLowerCase().replace(/[^a-z0-9-]/g, '-') }, assignment: { mode: 'auto' }, access: undefined }));
 
   /** The tenant file pointed at another token, as an operator edits it: a file reference the worker reads. */
   function pointedAt(cfg: TenantConfig, token: string): TenantConfig {
