@@ -75,6 +75,8 @@ export async function offboardTenant({ tenant: cfg, confirmWithin = '24h' }: Off
   setHandler(abandonOffboardingSignal, ({ reason, by }) => void (abandoned = by ? `${reason} (by ${by})` : reason));
   setHandler(confirmOffboardingUpdate, ({ approver, note }) => (progress.confirmation = { approver, note, at: now() }), {
     validator: ({ approver }) => {
+      // A second confirmation in the same moment would overwrite the first one's name in the record.
+      if (progress.confirmation) throw new Error(`Already confirmed by ${progress.confirmation.approver} at ${progress.confirmation.at}; this confirmation was not recorded.`);
       if (progress.phase !== 'awaiting-confirmation') throw new Error(`This offboarding is not waiting for a confirmation (phase: ${progress.phase}).`);
       if (!approver?.trim()) throw new Error('approver is required: say who confirms the offboarding (--by <name>).');
     },

@@ -77,7 +77,16 @@ describe('tenant lifecycle on the sandboxes', () => {
       // Nothing is removed before the confirmation.
       expect(inventoryDiff(before, inventoryOf(await stack.state())).added.length).toBeGreaterThan(0);
 
-      const done = await confirmOffboarding(stack.client, cfg.tenant.id, 'grace', 'contract ended');
+      // Two people confirm at once: one wins, the other is told who did.
+      const [first, second] = await Promise.allSettled([
+        confirmOffboarding(stack.client, cfg.tenant.id, 'grace', 'contract ended'),
+        confirmOffboarding(stack.client, cfg.tenant.id, 'alan', 'me too'),
+      ]);
+      const outcomes = [first, second].map((o) => o.status);
+      expect(outcomes.sort()).toEqual(['fulfilled', 'rejected']);
+      const refused = [first, second].find((o): o is PromiseRejectedResult => o.status === 'rejected')!;
+      const done = [first, second].find((o): o is PromiseFulfilledResult<Awaited<ReturnType<typeof confirmOffboarding>>> => o.status === 'fulfilled')!.value;
+      expect(refused.reason).toMatchObject({ exitCode: 3, message: expect.stringMatching(/Already confirmed by (grace|alan)/) });
       expect(done.notRemoved).toEqual([]);
       expect(done.phase).toBe('completed');
 
@@ -87,7 +96,7 @@ describe('tenant lifecycle on the sandboxes', () => {
       expect(after.resources).toEqual([]);
       expect(runEvents(after.events).map((e) => [e.run.operation, e.run.outcome, e.run.approval?.approver])).toEqual([
         ['onboarding', 'completed', 'ada'],
-        ['offboarding', 'completed', 'grace'],
+        ['offboarding', 'completed', done.confirmation!.approver],
       ]);
     });
 
