@@ -3,6 +3,7 @@ import { request } from 'undici';
 import type { TenantConfig } from '../config/tenant';
 import { EVERYONE } from '../config/tenant-schema';
 import { anypointActivities, apiInstanceConvergence } from './anypoint';
+import { ExternalApiError } from '../clients/errors';
 import { anypointFor, oktaFor } from './clients';
 import { authorizationServerConvergence } from './okta';
 import type { AccessContract, AccessProof, ApiLocation, OrphanReport, ProbeResult } from './types';
@@ -25,9 +26,19 @@ export async function locateApiInstance(cfg: Cfg): Promise<ApiLocation> {
   return { anypoint, apiId: String(api.id) };
 }
 
-/** Every contract on the API instance, in one list call: the watcher's whole cost per interval. */
-export async function listAccessContracts(cfg: Cfg, loc: ApiLocation): Promise<AccessContract[]> {
-  const contracts = await anypointFor(cfg).listContracts(loc.anypoint.orgId, loc.anypoint.environmentId, loc.apiId);
+/**
+ * Every contract on the API instance, in one list call: the watcher's whole cost per interval.
+ * Undefined when the instance is gone (deleted, or replaced by a new onboarding): the watcher then
+ * looks it up again rather than retrying a list that cannot succeed.
+ */
+export async function listAccessContracts(cfg: Cfg, loc: ApiLocation): Promise<AccessContract[] | undefined> {
+  let contracts;
+  try {
+    contracts = await anypointFor(cfg).listContracts(loc.anypoint.orgId, loc.anypoint.environmentId, loc.apiId);
+  } catch (err) {
+    if (err instanceof ExternalApiError && err.kind === 'not_found') return undefined;
+    throw err;
+  }
   return contracts.map((c) => {
     const app = (c.application ?? {}) as Record<string, unknown>;
     const tier = (c.tier ?? c.requestedTier) as { name?: string } | undefined | null;

@@ -107,7 +107,8 @@ export interface AccessWatchInput {
 /** Scans before the watcher continues as new: its history stays short however long it watches. */
 const SCANS_PER_RUN = 200;
 
-export async function watchAccessRequests({ tenant, known = {} }: AccessWatchInput): Promise<void> {
+export async function watchAccessRequests({ tenant, known: carried = {} }: AccessWatchInput): Promise<void> {
+  let known = carried;
   let cfg = tenant;
   let stopped = false;
   let wake = false;
@@ -118,9 +119,9 @@ export async function watchAccessRequests({ tenant, known = {} }: AccessWatchInp
   setHandler(scanAccessNowSignal, () => void (wake = true));
   setHandler(stopAccessWatchSignal, () => void (stopped = true));
 
-  const location = await act.locateApiInstance(cfg);
-  while (!stopped && status.scans < SCANS_PER_RUN && !workflowInfo().continueAsNewSuggested) {
-    const contracts = await act.listAccessContracts(cfg, location);
+  let location = await act.locateApiInstance(cfg);
+  /** New contracts become requests, vanished ones retirements; each at most once. */
+  const notice = async (contracts: AccessContract[]) => {
     status.scans++;
     status.lastScanAt = now();
     const current = new Set(contracts.map((c) => c.contractId));
@@ -133,6 +134,16 @@ export async function watchAccessRequests({ tenant, known = {} }: AccessWatchInp
       if (current.has(contractId)) continue;
       delete known[contractId];
       if (contract.clientId) await startOnce(retireAccessClient, accessRetireIdFor(cfg.tenant.id, contractId), { tenant: cfg, request: contract, location });
+    }
+  };
+  while (!stopped && status.scans < SCANS_PER_RUN && !workflowInfo().continueAsNewSuggested) {
+    const contracts = await act.listAccessContracts(cfg, location);
+    if (contracts) await notice(contracts);
+    else {
+      // The instance went away: a new onboarding made another (found again; the old one's contracts went
+      // with it, and their clients show in `orphans`), or the tenant is gone (this fails the watcher, saying so).
+      location = await act.locateApiInstance(cfg);
+      known = {};
     }
     wake = false;
     await condition(() => stopped || wake, msOf(cfg.access?.watchEvery ?? '1m'));

@@ -3,7 +3,8 @@ import { OktaClient } from '../../src/clients/okta';
 import type { TenantConfig } from '../../src/config/tenant';
 import { decideAccessRequest, listAccessRequests, orphans, type AccessRequestSummary } from '../../src/cli/access';
 import { readRecord } from '../../src/cli/lifecycle';
-import { accessRequestIdFor, onboardingWorkflowIdFor } from '../../src/workflows/ids';
+import { stopAccessWatchSignal } from '../../src/workflows/access';
+import { accessRequestIdFor, accessWatchIdFor, onboardingWorkflowIdFor } from '../../src/workflows/ids';
 import { AnypointConsumer } from '../support/consumer';
 import { OnboardingStack } from '../support/onboarding-stack';
 import { startTestTemporal, uniqueId } from '../support/temporal';
@@ -31,8 +32,20 @@ describe('consumer access requests on the sandboxes', () => {
     await env?.teardown();
   });
 
+  // Each test's tenant has a watcher on the shared task queue; it stops with its test, so it cannot
+  // meet the next test's API instance (the sandboxes hand out the same ids after a reset).
+  const watched: string[] = [];
+  afterEach(async () => {
+    for (const tenantId of watched.splice(0)) await stack.client.workflow.getHandle(accessWatchIdFor(tenantId)).signal(stopAccessWatchSignal).catch(() => undefined);
+  });
+
   const probe = (path: string, expect: number) => ({ method: 'GET' as const, path, expect });
-  const tenantWithAccess = (): TenantConfig =>
+  const tenantWithAccess = (): TenantConfig => {
+    const cfg = accessTenant();
+    watched.push(cfg.tenant.id);
+    return cfg;
+  };
+  const accessTenant = (): TenantConfig =>
     stack.tenant((cfg) => ({
       ...cfg,
       tenant: { ...cfg.tenant, id: uniqueId('access').toLowerCase().replace(/[^a-z0-9-]/g, '-') },
@@ -65,7 +78,8 @@ describe('consumer access requests on the sandboxes', () => {
   const assignedGroups = async (clientId: string) => {
     const names: string[] = [];
     for (const group of ['silverSubscribers', 'goldSubscribers']) {
-      if (await okta.getAppGroupAssignment(clientId, (await okta.findGroupByName(group))!.id!)) names.push(group);
+      const found = await okta.findGroupByName(group);
+      if (found && (await okta.getAppGroupAssignment(clientId, found.id!))) names.push(group);
     }
     return names;
   };
@@ -135,6 +149,35 @@ describe('consumer access requests on the sandboxes', () => {
       const bobSecret = await okta.getClientSecret(bob.clientId);
       const raw = JSON.stringify(await stack.client.workflow.getHandle(accessRequestIdFor(tenantId, bob.contractId)).fetchHistory());
       expect(raw).not.toContain(bobSecret);
+    });
+  });
+
+  it('a group gone from Okta refuses its tier\'s requests; with deletedApplications: manual a person confirms the client\'s removal', async () => {
+    await stack.okta.reset();
+    await stack.anypoint.reset();
+    const base = tenantWithAccess();
+    const cfg: TenantConfig = { ...base, access: { ...base.access!, deletedApplications: 'manual' } };
+    const tenantId = cfg.tenant.id;
+    await (await stack.worker()).runUntil(async () => {
+      const onboarding = await stack.client.workflow.start('onboardTenant', { taskQueue: stack.taskQueue, workflowId: onboardingWorkflowIdFor(tenantId), args: [{ tenant: cfg }] });
+      await onboarding.result();
+      // An Okta admin deletes the gold group after onboarding.
+      await okta.deleteGroup((await okta.findGroupByName('goldSubscribers'))!.id!);
+      const apiId = await consumer.apiId(cfg.anypoint.api.instanceLabel);
+      const [silver, gold] = [await consumer.createTier(apiId, 'silver', true), await consumer.createTier(apiId, 'gold', true)];
+      const eve = await consumer.requestAccess(apiId, 'Eve Gold App', gold);
+      const fay = await consumer.requestAccess(apiId, 'Fay Silver App', silver);
+      const requests = await until(tenantId, (rs) => stateOf(rs, eve.contractId) === 'refused' && stateOf(rs, fay.contractId) === 'approved');
+      expect(requests.find((r) => r.progress?.request.contractId === eve.contractId)!.progress!.reason).toMatch(/Okta has no group goldSubscribers .*Nothing was assigned/);
+      expect(await assignedGroups(eve.clientId)).toEqual([]);
+
+      // Fay deletes her application: the removal of her client waits for a person.
+      await consumer.deleteApplication(fay.applicationId);
+      await until(tenantId, (rs) => stateOf(rs, fay.contractId, 'retirement') === 'waiting');
+      expect(await okta.getApp(fay.clientId)).toMatchObject({ status: 'ACTIVE' });
+      await decideAccessRequest(stack.client, tenantId, fay.contractId, 'approve', 'grace', { retirement: true, note: 'consumer left' });
+      await until(tenantId, (rs) => stateOf(rs, fay.contractId, 'retirement') === 'retired');
+      expect(await okta.getApp(fay.clientId)).toBeUndefined();
     });
   });
 
