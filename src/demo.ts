@@ -180,7 +180,8 @@ async function consumerStory(client: Client, tenant: TenantConfig, sandboxes: Al
     say(`  "${name}": application ${made.application.id}, Okta client ${made.application.clientId}, contract ${contractId} (${made.contract.status})`);
     say(`  (the sandbox call: POST ${sandboxes.anypoint.url}/__sandbox/consumers/request-access, or npm run sandbox -- request-access --api ${apiId} --name … --tier ${tierName})`);
     // The watcher looks every access.watchEvery; the demo does not wait for it.
-    await watcher.signal(scanAccessNowSignal);
+    const nudge = () => watcher.signal(scanAccessNowSignal).catch((err: Error) => say(`  (could not nudge the watcher: ${err.message}; it looks every ${tenant.access!.watchEvery})`));
+    await nudge();
     const request = await settle(client, accessRequestIdFor(tenantId, contractId));
     say(`  the project noticed it: ${request.state}; Okta groups ${request.groups.join(', ')}`);
     if (request.proof) say(`  proven: ${request.proof.proven.join('; ')}${request.proof.unproven.length ? `; not proven: ${request.proof.unproven.join('; ')}` : ''}`);
@@ -188,7 +189,7 @@ async function consumerStory(client: Client, tenant: TenantConfig, sandboxes: Al
 
     step('The consumer deletes the application in Exchange');
     await consumers.delete(`/consumers/applications/${made.application.id}`);
-    await watcher.signal(scanAccessNowSignal);
+    await nudge();
     const retired = await settle(client, accessRetireIdFor(tenantId, contractId));
     say(`  ${retired.state === 'retired' ? `its Okta client ${made.application.clientId} was deleted (Anypoint cannot do that itself)` : `${retired.state}: ${retired.reason ?? ''}`}`);
     say(`  every decision is in the audit: npm run cli -- audit ${tenantId}; requests: npm run cli -- requests ${tenantId}`);

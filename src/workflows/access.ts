@@ -1,4 +1,5 @@
 import {
+  ActivityFailure,
   ApplicationFailure,
   ParentClosePolicy,
   allHandlersFinished,
@@ -119,30 +120,31 @@ export async function watchAccessRequests({ tenant, known: carried = {} }: Acces
   setHandler(scanAccessNowSignal, () => void (wake = true));
   setHandler(stopAccessWatchSignal, () => void (stopped = true));
 
-  let location = await act.locateApiInstance(cfg);
+  let location = await locate(cfg);
   /** New contracts become requests, vanished ones retirements; each at most once. */
   const notice = async (contracts: AccessContract[]) => {
+    const at = location!;
     status.scans++;
     status.lastScanAt = now();
     const current = new Set(contracts.map((c) => c.contractId));
     for (const contract of contracts) {
       if (known[contract.contractId] || ownedByOnboarding(cfg, contract)) continue;
       known[contract.contractId] = contract;
-      await startOnce(handleAccessRequest, accessRequestIdFor(cfg.tenant.id, contract.contractId), { tenant: cfg, request: contract, location });
+      await startOnce(handleAccessRequest, accessRequestIdFor(cfg.tenant.id, contract.contractId), { tenant: cfg, request: contract, location: at });
     }
     for (const [contractId, contract] of Object.entries(known)) {
       if (current.has(contractId)) continue;
       delete known[contractId];
-      if (contract.clientId) await startOnce(retireAccessClient, accessRetireIdFor(cfg.tenant.id, contractId), { tenant: cfg, request: contract, location });
+      if (contract.clientId) await startOnce(retireAccessClient, accessRetireIdFor(cfg.tenant.id, contractId), { tenant: cfg, request: contract, location: at });
     }
   };
   while (!stopped && status.scans < SCANS_PER_RUN && !workflowInfo().continueAsNewSuggested) {
-    const contracts = await act.listAccessContracts(cfg, location);
+    const contracts = location && (await act.listAccessContracts(cfg, location));
     if (contracts) await notice(contracts);
     else {
-      // The instance went away: a new onboarding made another (found again; the old one's contracts went
-      // with it, and their clients show in `orphans`), or the tenant is gone (this fails the watcher, saying so).
-      location = await act.locateApiInstance(cfg);
+      // The instance went away (or is not there yet): a new onboarding makes another, found at a later
+      // interval; the old one's contracts went with it, and their clients show in `orphans`.
+      location = await locate(cfg);
       known = {};
     }
     wake = false;
@@ -150,6 +152,16 @@ export async function watchAccessRequests({ tenant, known: carried = {} }: Acces
   }
   await condition(allHandlersFinished);
   if (!stopped) await continueAsNew<typeof watchAccessRequests>({ tenant: cfg, known });
+}
+
+/** The tenant's API instance, or undefined while it does not exist (the watcher waits for it, never fails for it). */
+async function locate(cfg: TenantConfig): Promise<ApiLocation | undefined> {
+  try {
+    return await act.locateApiInstance(cfg);
+  } catch (err) {
+    if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'config') return undefined;
+    throw err;
+  }
 }
 
 /** The applications of the tenant file are the onboarding's; their contracts are not requests. */

@@ -76,7 +76,8 @@ describe('npm run demo', () => {
 
     const approve = await promisify(execFile)(TSX, ['src/client.ts', 'approve', 'solar-system', '--by', 'ada', '--note', 'assigned by hand'], { cwd: ROOT, env });
     expect(approve.stdout).toContain('Approved by ada');
-    expect(await exited).toBe(0);
+    const code = await exited;
+    if (code !== 0) throw new Error(`the demo exited ${code}:\n${stdout.split('\n').slice(-15).join('\n')}`);
     expect(stdout).toContain('▸ Result: completed');
     expect(stdout).toContain('approved by ada');
     expect(stdout).not.toContain(token);
