@@ -8,10 +8,12 @@ import { oktaActivities } from './okta';
 import * as plan from './plan';
 import * as proof from './proof';
 import * as record from './record';
+import { rfc7591Activities } from './rfc7591';
 
 const all = withHeartbeats(withFailureMapping({
   ...oktaActivities,
   ...anypointActivities,
+  ...rfc7591Activities,
   planOnboarding: plan.planOnboarding,
   proveIntegration: proof.proveIntegration,
   remindApprover: notify.remindApprover,
@@ -41,6 +43,8 @@ export const {
   deleteOktaApp,
   deleteOktaClient,
   unassignGroupFromClient,
+  checkProviderAccess,
+  reportProviderClientLeft,
   checkAnypointAccess,
   readAnypointContext,
   publishApiAsset,

@@ -3,7 +3,7 @@ import { Client, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import * as activities from '../../src/activities';
-import { loadTenantFile, type TenantConfig } from '../../src/config/tenant';
+import { loadTenantFile, oktaTenant, type OktaTenantConfig, type TenantConfig } from '../../src/config/tenant';
 import { startAllSandboxes, type AllSandboxes } from '../../src/sandbox';
 import { SandboxAdminClient } from '../../src/sandbox/core';
 import { pointTenantAtSandboxes, sandboxSecretEnv } from '../../src/sandbox/tenant';
@@ -42,8 +42,8 @@ export class OnboardingStack {
   }
 
   /** The example tenant pointed at these sandboxes, with a tenant id of its own unless given. */
-  tenant(mutate: (cfg: TenantConfig) => TenantConfig = (c) => c): TenantConfig {
-    const cfg = pointTenantAtSandboxes(loadTenantFile(EXAMPLE_TENANT), this.sandboxes);
+  tenant<T extends TenantConfig = OktaTenantConfig>(mutate: (cfg: OktaTenantConfig) => T = (c) => c as T): T {
+    const cfg = pointTenantAtSandboxes(oktaTenant(loadTenantFile(EXAMPLE_TENANT)), this.sandboxes);
     return mutate(cfg);
   }
 
