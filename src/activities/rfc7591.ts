@@ -94,7 +94,7 @@ export const rfc7591Activities = {
     throw ApplicationFailure.create({
       type: 'ProviderClientLeft',
       nonRetryable: true,
-      message: `Client ${clientId} of application "${target.name ?? ''}" is left at the provider (${tenant.rfc7591.issuer ?? discoveryUrlOf(tenant)}): Anypoint registered it and keeps its RFC 7592 handle to itself, and the provider offers this project no other way to delete it. Fix: delete client ${clientId} in the provider's admin console (OpenAM: Applications > OAuth 2.0 > Clients).`,
+      message: `Client ${clientId} of application "${target.name ?? ''}" is left at the provider ${tenant.rfc7591.issuer ?? discoveryUrlOf(tenant).replace(/\/\.well-known\/.*$/, '')}: Anypoint registered it and keeps its RFC 7592 handle to itself, and the provider offers this project no other way to delete it. Fix: delete client ${clientId} in the provider's admin console (OpenAM: Applications > OAuth 2.0 > Clients).`,
       details: [{ clientId }],
     });
   },
