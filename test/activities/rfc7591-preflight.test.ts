@@ -71,6 +71,29 @@ describe('RFC 7591 provider preflight against the OpenAM emulator', () => {
     expect((err as Error).message).toMatch(/has no registration_endpoint: the provider does not offer RFC 7591 dynamic client registration.*Fix: enable it at the provider/);
   });
 
+  it('a provider lenient enough to register the probe gets it deleted at once through its RFC 7592 handle', async () => {
+    // Test-local: a registration endpoint that accepts anything (the emulator is strict and never does).
+    const calls: string[] = [];
+    const lenient = createServer((req, res) => {
+      calls.push(`${req.method} ${req.url} ${req.headers.authorization ?? ''}`);
+      if (req.method === 'POST') return res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ client_id: 'probe-1', registration_client_uri: `${base}/register/probe-1`, registration_access_token: 'rat-probe-1' }));
+      res.writeHead(204).end();
+    });
+    await new Promise<void>((resolve) => lenient.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(lenient.address() as AddressInfo).port}`;
+    const doc = { ...((await (await fetch(openam.urls.discovery)).json()) as Record<string, unknown>), registration_endpoint: `${base}/register` };
+    const discovery = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(doc)));
+    await new Promise<void>((resolve) => discovery.listen(0, '127.0.0.1', resolve));
+    try {
+      const cfg = tenant({ discoveryUrl: `http://127.0.0.1:${(discovery.address() as AddressInfo).port}/.well-known/openid-configuration` });
+      await expect(checkProviderAccess(cfg)).resolves.toMatchObject({ register: `${base}/register` });
+      expect(calls).toEqual([`POST /register Bearer ${openam.initialAccessToken}`, 'DELETE /register/probe-1 Bearer rat-probe-1']);
+    } finally {
+      await new Promise((resolve) => lenient.close(resolve));
+      await new Promise((resolve) => discovery.close(resolve));
+    }
+  });
+
   it('refuses a registration header the provider does not accept, without the token in the message', async () => {
     const before = await registeredClients();
     const err = await refusal(tenant({ initialAccessToken: { env: 'PREFLIGHT_WRONG' } }));

@@ -2,6 +2,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import { planDryRun } from '../../src/cli/operations';
 import type { Rfc7591TenantConfig } from '../../src/config/tenant';
 import { isConfigurationWrite, type RequestLogEntry } from '../../src/sandbox/core';
 import type { OpenAmState } from '../../src/sandbox/openam';
@@ -52,6 +53,20 @@ describe('onboarding an RFC 7591 (OpenAM) tenant on the sandboxes', () => {
     let history: Awaited<ReturnType<Awaited<ReturnType<typeof stack.start>>['fetchHistory']>> | undefined;
     let clientId = '';
     await (await stack.worker()).runUntil(async () => {
+      // The dry run: the same preflight, then the plan, with no Okta entry and nothing written.
+      const plan = await planDryRun(stack.client, stack.taskQueue, cfg);
+      expect(plan.entries.map((e) => [e.key, e.action])).toEqual([
+        ['anypoint.clientProvider', 'create'],
+        ['anypoint.asset', 'unchanged'],
+        ['anypoint.apiInstance', 'create'],
+        ['anypoint.deployment', 'create'],
+        ['anypoint.policy:0', 'create'],
+        ['anypoint.policy:1', 'create'],
+        [`anypoint.application:${APP}`, 'create'],
+        [`anypoint.contract:${APP}`, 'create'],
+      ]);
+      expect(inventoryOf(await stack.state())).toEqual(before);
+
       const handle = await stack.start(cfg, workflowId);
       const waiting = await stack.waitForPhase(handle, 'awaiting-assignment');
       // No Okta step at all, and the preflight's registration probe left nothing at the provider.
@@ -81,9 +96,9 @@ describe('onboarding an RFC 7591 (OpenAM) tenant on the sandboxes', () => {
       history = await handle.fetchHistory();
     });
 
-    // The preflight's probe, refused for its metadata (400: the header was accepted), then Anypoint's registration.
+    // The dry run's and the run's preflight probes, refused for their metadata (400: the header was accepted), then Anypoint's registration.
     const registrations = (await stack.openam!.requests()).entries.filter((e) => e.method === 'POST' && path(e).endsWith('/connect/register'));
-    expect(registrations.map((e) => e.status)).toEqual([400, 201]);
+    expect(registrations.map((e) => e.status)).toEqual([400, 400, 201]);
     // Anypoint's client provider sends the Bearer header, and registered the application's client there.
     const anypointState = (await stack.state()).anypoint;
     expect(anypointState.clientProviders.map((p) => [p.name, p.registrationAuthorization.split(' ')[0], p.issuer])).toEqual([['OpenAM DCR', 'Bearer', stack.sandboxes.openam!.issuer]]);
@@ -137,6 +152,24 @@ describe('onboarding an RFC 7591 (OpenAM) tenant on the sandboxes', () => {
     expect(providerWrites.map((e) => [e.method, path(e).replace(/^.*\/realms\/solar/, ''), e.status])).toEqual([['POST', '/connect/register', 400]]);
     expect(inventoryOf(await stack.state())).toEqual(settled);
     expect(await providerClients()).toEqual(clientsSettled);
+  });
+
+  it('refuses a registration header the provider does not accept in preflight, with the fix, and creates nothing', async () => {
+    process.env.OPENAM_E2E_WRONG_TOKEN = 'a-token-the-realm-never-issued';
+    const cfg = tenant((c) => ({ ...c, rfc7591: { ...c.rfc7591, initialAccessToken: { env: 'OPENAM_E2E_WRONG_TOKEN' } } }));
+    const before = inventoryOf(await stack.state());
+    const clientsBefore = await providerClients();
+    const anypointSeq = (await stack.anypoint.requests()).total;
+    const err = await (await stack.worker()).runUntil(async () => (await stack.start(cfg)).result().then(() => new Error('the run completed instead of failing'), (e: unknown) => e));
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const progress = ((err as WorkflowFailedError).cause as ApplicationFailure).details?.[0] as OnboardingProgress;
+    expect(progress.steps.find((s) => s.key === 'preflight.provider')).toMatchObject({ state: 'failed', error: expect.stringMatching(/HTTP 401 invalid_token.*Fix: The provider refuses the registration header .*rfc7591\.initialAccessToken/) });
+    expect(progress.steps.filter((s) => s.state !== 'pending').map((s) => s.key)).toEqual(['preflight.provider']);
+    expect(progress.compensation).toEqual({ undone: [], failed: [] });
+    expect(JSON.stringify(progress)).not.toContain('a-token-the-realm-never-issued');
+    expect(inventoryOf(await stack.state())).toEqual(before);
+    expect(await providerClients()).toEqual(clientsBefore);
+    expect((await stack.anypoint.requests(anypointSeq)).entries.filter(isConfigurationWrite)).toEqual([]);
   });
 
   it('rolls back an injected failure: Anypoint is as before, and the client left at the provider is named in the result and the record', async () => {
