@@ -2,10 +2,13 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import { confirmOffboarding, startOffboarding } from '../../src/cli/lifecycle';
 import { planDryRun } from '../../src/cli/operations';
+import { renderOffboarding } from '../../src/cli/render';
 import type { Rfc7591TenantConfig } from '../../src/config/tenant';
 import { isConfigurationWrite, type RequestLogEntry } from '../../src/sandbox/core';
 import type { OpenAmState } from '../../src/sandbox/openam';
+import { onboardingWorkflowIdFor } from '../../src/workflows/ids';
 import { confirmGroupAssignmentUpdate, type OnboardingProgress } from '../../src/workflows/messages';
 import { tenantRecordIdFor, tenantRecordQuery } from '../../src/workflows/tenant-record';
 import { inventoryDiff, inventoryOf, secretsOf } from '../support/inventory';
@@ -201,5 +204,29 @@ describe('onboarding an RFC 7591 (OpenAM) tenant on the sandboxes', () => {
     ]);
     expect(failure.message).toContain(`NOT undone: Client registered by Anypoint at the RFC 7591 provider for "${APP}" (Client ${left[0]}`);
     expect(record.resources.map((r) => [r.kind, r.system, r.target.id])).toEqual([['providerClient', 'provider', left[0]]]);
+  });
+
+  it('offboarding removes everything in Anypoint and names the client left at the provider, which stays in the record', async () => {
+    const cfg = tenant((c) => ({ ...c, assignment: { mode: 'auto' } }));
+    const before = inventoryOf(await stack.state());
+    const clientsBefore = await providerClients();
+    await (await stack.worker()).runUntil(async () => {
+      const { progress } = await (await stack.start(cfg, onboardingWorkflowIdFor(cfg.tenant.id))).result();
+      expect(progress.phase).toBe('completed');
+      const clientId = progress.steps.find((s) => s.key === `provider.client:${APP}`)!.resourceId;
+
+      const waiting = await startOffboarding(stack.client, stack.taskQueue, cfg);
+      expect(waiting.removals.map((r) => r.key)).toContain(`provider.client:${APP}`);
+      const done = await confirmOffboarding(stack.client, cfg.tenant.id, 'grace', 'contract ended');
+      expect({ phase: done.phase, notRemoved: done.notRemoved }).toEqual({ phase: 'completed', notRemoved: [] });
+      expect(done.leftAtProvider).toEqual([{ key: `provider.client:${APP}`, title: expect.any(String), clientId, error: expect.stringContaining(`Client ${clientId} of application "${APP}" is left at the provider`) }]);
+      expect(renderOffboarding(done)).toContain(`! Left at the identity provider: Client registered by Anypoint at the RFC 7591 provider for "${APP}" [${clientId}]`);
+
+      const record = await stack.client.workflow.getHandle(tenantRecordIdFor(cfg.tenant.id)).query(tenantRecordQuery);
+      expect(record.status).toBe('offboarded');
+      expect(record.resources.map((r) => [r.kind, r.target.id])).toEqual([['providerClient', clientId]]);
+      expect(await providerClients()).toEqual([...clientsBefore, clientId!].sort());
+    });
+    expect(inventoryDiff(before, inventoryOf(await stack.state()))).toEqual({ added: [], removed: [], changed: [] });
   });
 });
