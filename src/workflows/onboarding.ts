@@ -109,9 +109,9 @@ async function provision(run: OnboardingRun): Promise<void> {
   // Preflight: no writes. A failure here leaves nothing to compensate.
   // The identity provider is Okta, or an RFC 7591 provider whose endpoints the preflight reads.
   // Okta tenants run the same commands as before; RFC 7591 tenants never ran on older code, so no patch.
-  const providerEndpoints = cfg.okta
-    ? await run.check(CHECKS.preflightOkta, () => act.checkOktaAccess(cfg)).then(() => undefined)
-    : await run.check(CHECKS.preflightProvider, () => act.checkProviderAccess(cfg));
+  let providerEndpoints: ProviderEndpoints | undefined;
+  if (cfg.okta) await run.check(CHECKS.preflightOkta, () => act.checkOktaAccess(cfg));
+  else providerEndpoints = await run.check(CHECKS.preflightProvider, () => act.checkProviderAccess(cfg));
   const anypoint = (run.anypoint = await run.check(CHECKS.preflightAnypoint, () => act.checkAnypointAccess(cfg)));
 
   run.setPhase('planning');
