@@ -82,10 +82,10 @@ export function buildProgram(): Command {
   program
     .command('approve')
     .argument('<tenant>', 'tenant id')
-    .requiredOption('--by <name>', 'who confirms the Okta group assignment')
+    .requiredOption('--by <name>', 'who confirms the Okta group assignment (or, for an rfc7591 tenant, the registered clients)')
     .option('--note <text>', 'a note kept in the run history')
     .option('--json', 'machine-readable output')
-    .description('Confirm the manual Okta group assignment; refused until Okta shows it')
+    .description('Confirm the manual Okta group assignment, refused until Okta shows it; for an rfc7591 tenant, confirm the clients registered at the provider')
     .action(async (tenantId: string, opts: { by: string; note?: string; json?: boolean }) => {
       const out = { json: Boolean(opts.json || program.opts().json) };
       const approval = await withClient((client) => approve(client, tenantId, opts.by, opts.note));

@@ -2,6 +2,7 @@ import type { Plan } from '../activities/types';
 import type { OnboardingProgress, StepProgress } from '../workflows/messages';
 import type { OffboardingProgress } from '../workflows/offboarding';
 import type { RecordedResource, TenantRecordState } from '../workflows/tenant-record';
+import { CHECKS } from '../workflows/catalogue';
 
 const STATE_MARK: Record<StepProgress['state'], string> = {
   pending: '·',
@@ -31,7 +32,12 @@ export function renderProgress(p: OnboardingProgress): string {
     const err = s.error ? ` — ${s.error}` : '';
     out.push(`  ${STATE_MARK[s.state]} ${s.title}${outcome}${id}${err}`);
   }
-  if (p.phase === 'awaiting-assignment') {
+  // An rfc7591 tenant waits for a person's confirmation of the registered clients, not for Okta groups.
+  const confirming = p.steps.some((s) => s.key === CHECKS.accessConfirmation.key);
+  if (p.phase === 'awaiting-assignment' && confirming) {
+    out.push('', 'Waiting for a person to confirm the clients registered at the identity provider:', ...p.missingAssignments.map((m) => `  - ${m}`));
+    out.push(`Confirm with: npm run cli -- approve ${p.tenantId} --by <your name> [--note <text>]`);
+  } else if (p.phase === 'awaiting-assignment') {
     out.push('', 'Waiting for the Okta group assignment. Missing:', ...p.missingAssignments.map((m) => `  - ${m}`));
     out.push(`Assign in Okta, then: npm run cli -- approve ${p.tenantId} --by <your name> [--note <text>]`);
   }

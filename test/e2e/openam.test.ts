@@ -4,7 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { confirmOffboarding, startOffboarding } from '../../src/cli/lifecycle';
 import { planDryRun } from '../../src/cli/operations';
-import { renderOffboarding } from '../../src/cli/render';
+import { renderOffboarding, renderProgress } from '../../src/cli/render';
 import type { Rfc7591TenantConfig } from '../../src/config/tenant';
 import { isConfigurationWrite, type RequestLogEntry } from '../../src/sandbox/core';
 import type { OpenAmState } from '../../src/sandbox/openam';
@@ -77,6 +77,7 @@ describe('onboarding an RFC 7591 (OpenAM) tenant on the sandboxes', () => {
       expect(waiting.steps.find((s) => s.key === 'preflight.provider')).toMatchObject({ state: 'done' });
       expect(waiting.missingAssignments).toEqual([expect.stringMatching(/^Solar System Silver \(OpenAM\) \((\S+)\) → access confirmed by a person$/)]);
       clientId = /\((\S+)\) →/.exec(waiting.missingAssignments[0])![1];
+      expect(renderProgress(waiting)).toContain(`Waiting for a person to confirm the clients registered at the identity provider:\n  - ${waiting.missingAssignments[0]}\nConfirm with: npm run cli -- approve ${cfg.tenant.id} --by <your name>`);
       expect(await providerClients()).toEqual([...clientsBefore, clientId].sort());
 
       // The confirmation is a person's word only: no check at the provider can refuse it.
