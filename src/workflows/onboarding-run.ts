@@ -167,7 +167,7 @@ export class OnboardingRun {
     if (newlyRegistered.length === 0) return;
     const waiting = this.declared(CHECKS.accessConfirmation);
     progress.missingAssignments = newlyRegistered.map((c) => `${c.applicationName} (${c.clientId}) → access confirmed by a person`);
-    await this.waitForApproval(waiting, 'confirmation of the registered clients');
+    await this.waitForApproval(waiting, 'access of the clients registered at the provider');
   }
 
   private async waitForApproval(waiting: StepProgress, what: string): Promise<void> {
