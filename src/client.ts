@@ -83,10 +83,10 @@ export function buildProgram(): Command {
   program
     .command('approve')
     .argument('<tenant>', 'tenant id')
-    .requiredOption('--by <name>', 'who confirms the Okta group assignment')
+    .requiredOption('--by <name>', 'who confirms the Okta group assignment (or, for an rfc7591 tenant, the registered clients)')
     .option('--note <text>', 'a note kept in the run history')
     .option('--json', 'machine-readable output')
-    .description('Confirm the manual Okta group assignment; refused until Okta shows it')
+    .description('Confirm the manual Okta group assignment, refused until Okta shows it; for an rfc7591 tenant, confirm the clients registered at the provider')
     .action(async (tenantId: string, opts: { by: string; note?: string; json?: boolean }) => {
       const out = { json: Boolean(opts.json || program.opts().json) };
       const approval = await withClient((client) => approve(client, tenantId, opts.by, opts.note));
@@ -234,6 +234,7 @@ export function buildProgram(): Command {
       if (Boolean(opts.oktaToken) === Boolean(opts.introspectionSecret)) throw new CliError('Say what to rotate: --okta-token or --introspection-secret (one at a time).', 2, 'USAGE');
       if (!opts.by.trim()) throw new CliError('--by must name who rotates.', 2, 'USAGE');
       const tenant = loadTenant(file);
+      if (!tenant.okta) throw new CliError(`Tenant ${tenant.tenant.id} uses an RFC 7591 provider: rotate changes Okta credentials (the API token, the introspection client's secret). Rotate the provider's initial access token there and point rfc7591.initialAccessToken at it.`, 2, 'NOT_OKTA');
       await withClient(async (client) => {
         if (!(await workerIsPolling(client, taskQueueName()))) throw new CliError(`Cannot rotate: ${NO_WORKER_HINT(taskQueueName())}`, 3, 'NO_WORKER');
         const p = await rotate(client, taskQueueName(), tenant, opts.oktaToken ? 'okta-token' : 'introspection-secret', opts.by);

@@ -8,6 +8,9 @@
  * Sandbox state is kept in .data/sandbox (--state-dir), so a demo stopped during the pause resumes where it was,
  * and a second demo re-converges the onboarded tenant with zero writes. --fresh starts them empty.
  * --tls serves the Anypoint sandbox over HTTPS (its CA in the state folder) and the worker calls it there.
+ * --openam (or --tenant examples/solar-system-openam.tenant.yaml) onboards the second kind of identity
+ * provider instead: an RFC 7591 provider, the OpenAM emulator, started beside the others; the pause is then a
+ * person's confirmation of the clients Anypoint registered there.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
@@ -35,6 +38,7 @@ import { accessRequestQuery, scanAccessNowSignal, type AccessRequestProgress } f
 import { accessRequestIdFor, accessRetireIdFor, accessWatchIdFor } from './workflows/ids';
 
 const EXAMPLE_TENANT = join(PROJECT_ROOT, 'examples', 'solar-system.tenant.yaml');
+const OPENAM_EXAMPLE_TENANT = join(PROJECT_ROOT, 'examples', 'solar-system-openam.tenant.yaml');
 const DEFAULT_SANDBOX_STATE_DIR = join(DATA_DIR, 'sandbox');
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
@@ -45,6 +49,7 @@ interface DemoOptions {
   tenant: string;
   stateDir: string;
   tls: boolean;
+  openam: boolean;
 }
 
 const say = (message = '') => console.log(message);
@@ -81,9 +86,11 @@ async function main(opts: DemoOptions, stack: ShutdownStack, tls: SandboxTls | u
   stopOnSignals(stack, (m) => say(`[demo] ${m}`));
   let tenant = loadTenant(opts.tenant);
 
-  step('Starting the sandboxes (Okta, Anypoint Platform, solar-system API, gateway)');
+  // An rfc7591 tenant needs the OpenAM emulator (a child process), so only then is it started.
+  const withOpenAm = tenant.rfc7591 !== undefined;
+  step(`Starting the sandboxes (Okta, ${withOpenAm ? 'OpenAM, ' : ''}Anypoint Platform, solar-system API, gateway)`);
   if (opts.fresh) forgetSandboxState(opts.stateDir);
-  const sandboxes = await startSandboxes(opts.stateDir, tls);
+  const sandboxes = await startSandboxes(opts.stateDir, tls, withOpenAm);
   stack.add('sandboxes', () => sandboxes.close());
   if (tls) {
     // The example tenant names the HTTP URL; over TLS the worker must call the HTTPS one.
@@ -92,7 +99,7 @@ async function main(opts: DemoOptions, stack: ShutdownStack, tls: SandboxTls | u
   }
   // The example tenant reads its secrets from these variables; the worker below resolves them.
   Object.assign(process.env, sandboxSecretEnv(sandboxes));
-  say(`  Okta ${sandboxes.okta.url}, Anypoint ${sandboxes.anypoint.url}, gateway ${sandboxes.gateway.url}`);
+  say(`  Okta ${sandboxes.okta.url}, Anypoint ${sandboxes.anypoint.url}, gateway ${sandboxes.gateway.url}${sandboxes.openam ? `, OpenAM ${sandboxes.openam.issuer}` : ''}`);
   say(`  state in ${relative(process.cwd(), opts.stateDir) || opts.stateDir}${opts.fresh ? ' (started empty: --fresh)' : ''}`);
 
   step('Starting Temporal and the worker');
@@ -121,7 +128,19 @@ async function main(opts: DemoOptions, stack: ShutdownStack, tls: SandboxTls | u
 
   const shown = new Map<string, string>();
   let p = await follow(client, tenantId, shown, (phase) => phase === 'awaiting-assignment');
-  if (p.phase === 'awaiting-assignment') {
+  if (p.phase === 'awaiting-assignment' && !tenant.okta) {
+    // An RFC 7591 provider has no groups: the pause is a person confirming the clients Anypoint registered there.
+    step('Paused: a person must confirm the clients Anypoint registered at the OpenAM provider');
+    for (const missing of p.missingAssignments) say(`  to confirm: ${missing}`);
+    say(`  Anyone confirms with:\n    npm run cli -- approve ${tenantId} --by <your name> --note "client access reviewed"`);
+    if (opts.interactive) {
+      say('  Waiting for that approval (Ctrl-C stops the demo; the run waits durably and resumes with the next demo).');
+    } else {
+      const approval = await approve(client, tenantId, 'demo', 'client access reviewed by the demo');
+      say(`  confirmed by ${approval.approver}; the run continues`);
+    }
+    p = await follow(client, tenantId, shown, () => false);
+  } else if (p.phase === 'awaiting-assignment') {
     step('Paused: an Okta admin must assign the client Anypoint registered to its group');
     for (const missing of p.missingAssignments) say(`  missing: ${missing}`);
     if (opts.interactive) await assignmentStep(tenant, sandboxes, true, opts.stateDir);
@@ -218,9 +237,9 @@ function loadTenant(file: string): TenantConfig {
   }
 }
 
-async function startSandboxes(stateDir: string, anypointTls: SandboxTls | undefined): Promise<AllSandboxes> {
+async function startSandboxes(stateDir: string, anypointTls: SandboxTls | undefined, openam: boolean): Promise<AllSandboxes> {
   try {
-    return await startAllSandboxes({ stateDir, anypointTls });
+    return await startAllSandboxes({ stateDir, anypointTls, openam });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') {
@@ -297,25 +316,35 @@ async function assignmentStep(tenant: TenantConfig, sandboxes: AllSandboxes, int
   }
 }
 
+/** At the OpenAM provider: token requests and introspection are traffic, and a refused request changed nothing (the preflight's probe). */
+const changedProvider = (e: { method: string; url: string; status: number }) => isConfigurationWrite(e) && !/\/(access_token|introspect)(\?|$)/.test(e.url) && e.status < 400;
+
 /** Counts configuration writes the sandboxes received (from their request logs). */
 function writeCounter(sandboxes: AllSandboxes) {
   const admins = { okta: new SandboxAdminClient(sandboxes.okta.url), anypoint: new SandboxAdminClient(sandboxes.anypoint.url) };
-  const marks = { okta: 0, anypoint: 0 };
+  const openam = sandboxes.openam ? new SandboxAdminClient(sandboxes.openam.url) : undefined;
+  const marks = { okta: 0, anypoint: 0, openam: 0 };
   const writesSince = async (name: keyof typeof admins) =>
     (await admins[name].requests(marks[name])).entries.filter(isConfigurationWrite).length;
   return {
     async mark() {
       marks.okta = (await admins.okta.requests()).total;
       marks.anypoint = (await admins.anypoint.requests()).total;
+      if (openam) marks.openam = (await openam.requests()).total;
     },
-    since: async () => ({ okta: await writesSince('okta'), anypoint: await writesSince('anypoint') }),
+    since: async () => ({
+      okta: await writesSince('okta'),
+      anypoint: await writesSince('anypoint'),
+      ...(openam ? { openam: (await openam.requests(marks.openam)).entries.filter(changedProvider).length } : {}),
+    }),
   };
 }
 
-function summary(p: OnboardingProgress, uiUrl: string | undefined, workflowId: string, writes: { okta: number; anypoint: number }): void {
+function summary(p: OnboardingProgress, uiUrl: string | undefined, workflowId: string, writes: { okta: number; anypoint: number; openam?: number }): void {
   const count = (outcome: string) => p.steps.filter((s) => s.outcome === outcome).length;
   step('Summary');
-  say(`  ${count('created')} created, ${count('updated')} updated, ${count('unchanged')} unchanged; ${writes.okta} writes to Okta, ${writes.anypoint} to Anypoint`);
+  const toProvider = writes.openam === undefined ? '' : `, ${writes.openam} to OpenAM (Anypoint's registrations)`;
+  say(`  ${count('created')} created, ${count('updated')} updated, ${count('unchanged')} unchanged; ${writes.okta} writes to Okta, ${writes.anypoint} to Anypoint${toProvider}`);
   if (p.approval) say(`  approved by ${p.approval.approver} at ${p.approval.at}`);
   if (p.proof) {
     say(`  proof ${p.proof.passed ? 'passed' : 'FAILED'}: a client_credentials token with scopes [${p.proof.tokenScopes.join(' ')}], introspection ${p.proof.introspectionActive ? 'active' : 'inactive'}; through the gateway:`);
@@ -338,6 +367,7 @@ const program = new Command('demo')
   .option('--tenant <file>', 'tenant file (it must point at the sandboxes)', EXAMPLE_TENANT)
   .option('--state-dir <dir>', 'where the sandboxes keep their state', DEFAULT_SANDBOX_STATE_DIR)
   .option('--tls', 'serve the Anypoint sandbox over HTTPS (CA in the state folder, trusted through NODE_EXTRA_CA_CERTS)', false)
+  .option('--openam', `onboard the RFC 7591 example instead (${relative(PROJECT_ROOT, OPENAM_EXAMPLE_TENANT)}) on the OpenAM emulator`, false)
   .action(async (o: DemoOptions) => {
     const stack = new ShutdownStack();
     let code = 1;
@@ -345,7 +375,8 @@ const program = new Command('demo')
       const stateDir = resolve(o.stateDir);
       const tls = o.tls ? await prepareSandboxTls({ dir: stateDir, extraHostnames: ANYPOINT_TLS_HOSTNAMES }) : undefined;
       if (tls && process.env.NODE_EXTRA_CA_CERTS !== tls.caFile) process.exit(await rerunTrusting(tls.caFile));
-      code = await main({ ...o, tenant: resolve(o.tenant), stateDir }, stack, tls);
+      const tenant = o.openam && o.tenant === EXAMPLE_TENANT ? OPENAM_EXAMPLE_TENANT : resolve(o.tenant);
+      code = await main({ ...o, tenant, stateDir }, stack, tls);
     } catch (err) {
       if (!stack.isStopping) {
         const e = err as Error & { code?: string };

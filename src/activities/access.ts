@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { request } from 'undici';
-import type { TenantConfig } from '../config/tenant';
+import type { OktaTenantConfig } from '../config/tenant';
 import { EVERYONE } from '../config/tenant-schema';
 import { anypointActivities, apiInstanceConvergence } from './anypoint';
 import { ExternalApiError } from '../clients/errors';
@@ -14,7 +14,8 @@ import type { AccessContract, AccessProof, ApiLocation, OrphanReport, ProbeResul
  * the orphan sweep. Secrets (a consumer's client secret, tokens) stay inside these activities.
  */
 
-type Cfg = TenantConfig;
+/** Consumer access is Okta's business today (the schema refuses `access` without an okta section). */
+type Cfg = OktaTenantConfig;
 
 /** The tenant's organization, environment and API instance; refused when the tenant is not onboarded. */
 export async function locateApiInstance(cfg: Cfg): Promise<ApiLocation> {

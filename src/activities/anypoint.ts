@@ -6,6 +6,7 @@ import { converge, diffFields, unlessParentGone, type Convergence } from './conv
 import type { AnypointContext, OktaEndpoints, StepResult, UndoTarget } from './types';
 import { resolveSecretRef } from '../config/secrets';
 import { ApplicationFailure } from '@temporalio/activity';
+import { registrationAuthorization } from './rfc7591';
 
 /*
  * Anypoint converge steps: one write at most each, exact-identity lookups (Exchange's `query` is
@@ -35,10 +36,10 @@ export function clientProviderConvergence(cfg: Cfg, ctx: AnypointContext, endpoi
       urls: desiredUrls,
       client: {
         urls: { register: endpoints!.register },
-        registration: { authorization: `SSWS ${resolveSecretRef(cfg.okta.apiToken)}` },
+        registration: { authorization: registrationHeader(cfg) },
       },
-      // The introspection client's secret is read from Okta here, so it never passes through history.
-      primary_client: { id: introspectionAppId, secret: await oktaFor(cfg).getClientSecret(introspectionAppId!) },
+      // The introspection client's secret is read here (from Okta, or the tenant's reference), so it never passes through history.
+      primary_client: { id: introspectionAppId, secret: await introspectionSecret(cfg, introspectionAppId!) },
     },
   });
   return {
@@ -54,6 +55,15 @@ export function clientProviderConvergence(cfg: Cfg, ctx: AnypointContext, endpoi
     update: async (p) => anypoint.patchClientProvider(ctx.orgId, providerIdOf(p), { oidc_dynamic_client_provider: (await body()).oidc_dynamic_client_provider }),
     idOf: providerIdOf,
   };
+}
+
+/** Okta's DCR takes an API token (`SSWS …`); an RFC 7591 provider its initial access token (`Bearer …`, seed 003). */
+function registrationHeader(cfg: Cfg): string {
+  return cfg.okta ? `SSWS ${resolveSecretRef(cfg.okta.apiToken)}` : registrationAuthorization(cfg);
+}
+
+function introspectionSecret(cfg: Cfg, introspectionClientId: string): Promise<string> {
+  return cfg.okta ? oktaFor(cfg).getClientSecret(introspectionClientId) : Promise.resolve(resolveSecretRef(cfg.rfc7591.introspectionClient.clientSecret));
 }
 
 export function identityProviderConvergence(cfg: Cfg, ctx: AnypointContext, endpoints: OktaEndpoints | undefined, ssoAppId: string | undefined): Convergence<AnyRecord> {

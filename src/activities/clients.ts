@@ -1,6 +1,7 @@
 import { AnypointClient } from '../clients/anypoint';
 import { OktaClient } from '../clients/okta';
-import type { TenantConfig } from '../config/tenant';
+import { Rfc7591ProviderClient } from '../clients/rfc7591';
+import { oktaTenant, type TenantConfig } from '../config/tenant';
 import { resolveSecretRef } from '../config/secrets';
 
 /*
@@ -11,12 +12,15 @@ import { resolveSecretRef } from '../config/secrets';
 const oktaClients = new Map<string, OktaClient>();
 const anypointClients = new Map<string, AnypointClient>();
 
+let providerClient: Rfc7591ProviderClient | undefined;
+
 export function oktaFor(cfg: TenantConfig): OktaClient {
-  const apiToken = resolveSecretRef(cfg.okta.apiToken);
-  const key = `${cfg.okta.orgUrl}\u0000${apiToken}`;
+  const { okta } = oktaTenant(cfg);
+  const apiToken = resolveSecretRef(okta.apiToken);
+  const key = `${okta.orgUrl}\u0000${apiToken}`;
   let client = oktaClients.get(key);
   if (!client) {
-    client = new OktaClient({ orgUrl: cfg.okta.orgUrl, apiToken });
+    client = new OktaClient({ orgUrl: okta.orgUrl, apiToken });
     oktaClients.set(key, client);
   }
   return client;
@@ -32,4 +36,9 @@ export function anypointFor(cfg: TenantConfig): AnypointClient {
     anypointClients.set(key, client);
   }
   return client;
+}
+
+/** The RFC 7591 provider client holds no credential (each call takes its own), so one serves every tenant. */
+export function providerClientFor(): Rfc7591ProviderClient {
+  return (providerClient ??= new Rfc7591ProviderClient());
 }

@@ -10,11 +10,13 @@ import * as proof from './proof';
 import * as record from './record';
 import * as access from './access';
 import { rotationActivities } from './rotation';
+import { rfc7591Activities } from './rfc7591';
 
 const all = withHeartbeats(withFailureMapping({
   ...oktaActivities,
   ...anypointActivities,
   ...rotationActivities,
+  ...rfc7591Activities,
   planOnboarding: plan.planOnboarding,
   proveIntegration: proof.proveIntegration,
   remindApprover: notify.remindApprover,
@@ -47,6 +49,8 @@ export const {
   deleteOktaApp,
   deleteOktaClient,
   unassignGroupFromClient,
+  checkProviderAccess,
+  reportProviderClientLeft,
   checkAnypointAccess,
   readAnypointContext,
   publishApiAsset,

@@ -18,7 +18,9 @@ export interface ReminderInfo {
  */
 export async function remindApprover(cfg: TenantConfig, info: ReminderInfo): Promise<void> {
   const approveWith = `npm run cli -- approve ${cfg.tenant.id} --by <name>`;
-  log.warn('Okta group assignment still awaiting confirmation', {
+  // At an RFC 7591 provider there are no groups: a person confirms the access of the registered clients.
+  const what = cfg.okta ? 'the Okta group assignment' : 'a person to confirm the clients registered at the identity provider';
+  log.warn(`${cfg.okta ? 'Okta group assignment' : 'Client access'} still awaiting confirmation`, {
     tenant: cfg.tenant.id,
     workflowId: info.workflowId,
     reminder: info.reminder,
@@ -29,8 +31,8 @@ export async function remindApprover(cfg: TenantConfig, info: ReminderInfo): Pro
   const webhook = cfg.assignment.mode === 'manual' ? cfg.assignment.reminderWebhook : undefined;
   if (!webhook) return;
   const text = [
-    `Onboarding of ${cfg.tenant.displayName ?? cfg.tenant.id} is waiting for the Okta group assignment (reminder ${info.reminder}, rolled back at ${info.deadline}).`,
-    ...info.missing.map((m) => `• assign ${m}`),
+    `Onboarding of ${cfg.tenant.displayName ?? cfg.tenant.id} is waiting for ${what} (reminder ${info.reminder}, rolled back at ${info.deadline}).`,
+    ...info.missing.map((m) => (cfg.okta ? `• assign ${m}` : `• confirm ${m}`)),
     `Then: ${approveWith}`,
   ].join('\n');
   let status: number;

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { TenantConfig } from '../config/tenant';
+import type { OktaTenantConfig } from '../config/tenant';
 import { oktaFor } from './clients';
 import { converge, diffFields, unlessParentGone, type Convergence } from './converge';
 import type { MissingAssignment, OktaEndpoints, RegisteredClient, StepResult, UndoTarget } from './types';
@@ -15,7 +15,8 @@ export const PENDING_REDIRECT_URI = 'http://localhost/pending-anypoint-redirect'
 /** Okta's pseudo group id for everyone in policy rules; app assignments need the real group. */
 const EVERYONE = 'EVERYONE';
 
-type Cfg = TenantConfig;
+/** Okta steps run only for a tenant whose identity provider is Okta (the workflow skips them otherwise). */
+type Cfg = OktaTenantConfig;
 
 export function authorizationServerConvergence(cfg: Cfg): Convergence<OktaAuthorizationServer> {
   const okta = oktaFor(cfg);

@@ -21,7 +21,8 @@ import {
   identityProviderConvergence,
   policyConvergence,
 } from './anypoint';
-import type { AnypointContext, Plan, PlanEntry } from './types';
+import { readProviderEndpoints } from './rfc7591';
+import type { AnypointContext, Plan, PlanEntry, ProviderEndpoints } from './types';
 import { CATALOGUE, type ItemOf, type KindName, type ResourceKind } from '../workflows/catalogue';
 
 /**
@@ -45,24 +46,33 @@ export async function planOnboarding(cfg: TenantConfig, ctx: AnypointContext): P
   };
   const absent = <K extends KindName>(kind: K, item: ItemOf<K>) => entries.push({ ...entry(kind, item), action: 'create' });
 
-  const server = await plan('authorizationServer', null, authorizationServerConvergence(cfg));
-  for (const name of CATALOGUE.scope.select(cfg)) await plan('scope', name, scopeConvergence(cfg, server.id, name));
-  for (const name of CATALOGUE.group.select(cfg)) await plan('group', name, groupConvergence(cfg, name));
-  const policy = await plan('accessPolicy', null, oktaPolicyConvergence(cfg, server.id));
-  // The rule's desired state names group ids, which a group planned as `create` does not have yet.
-  if (policy.id) await plan('policyRule', null, ruleConvergence(cfg, server.id, policy.id));
-  else absent('policyRule', null);
-  const introspection = await plan('introspectionClient', null, introspectionClientConvergence(cfg));
+  // The identity provider's side: Okta's resources, or nothing at an RFC 7591 provider (only its endpoints are read).
+  let endpoints: ProviderEndpoints | undefined;
+  let introspectionClientId: string | undefined;
   let sso: PlanEntry | undefined;
-  for (const item of CATALOGUE.ssoApp.select(cfg)) sso = await plan('ssoApp', item, ssoAppConvergence(cfg));
-  for (const group of CATALOGUE.ssoAssignment.select(cfg)) await plan('ssoAssignment', group, groupAssignmentConvergence(cfg, sso?.id, group));
+  if (cfg.okta) {
+    const server = await plan('authorizationServer', null, authorizationServerConvergence(cfg));
+    for (const name of CATALOGUE.scope.select(cfg)) await plan('scope', name, scopeConvergence(cfg, server.id, name));
+    for (const name of CATALOGUE.group.select(cfg)) await plan('group', name, groupConvergence(cfg, name));
+    const policy = await plan('accessPolicy', null, oktaPolicyConvergence(cfg, server.id));
+    // The rule's desired state names group ids, which a group planned as `create` does not have yet.
+    if (policy.id) await plan('policyRule', null, ruleConvergence(cfg, server.id, policy.id));
+    else absent('policyRule', null);
+    const introspection = await plan('introspectionClient', null, introspectionClientConvergence(cfg));
+    introspectionClientId = introspection.id;
+    for (const item of CATALOGUE.ssoApp.select(cfg)) sso = await plan('ssoApp', item, ssoAppConvergence(cfg));
+    for (const group of CATALOGUE.ssoAssignment.select(cfg)) await plan('ssoAssignment', group, groupAssignmentConvergence(cfg, sso?.id, group));
 
-  // Anypoint resources that embed Okta values are compared against the current Okta endpoints.
-  const endpoints = server.id ? await oktaFor(cfg).getMetadata(server.id).then((m) => ({
-    issuer: m.issuer, authorize: m.authorization_endpoint, token: m.token_endpoint, introspect: m.introspection_endpoint,
-    register: m.registration_endpoint, userinfo: m.userinfo_endpoint, keys: m.jwks_uri,
-  })) : undefined;
-  const provider = await plan('clientProvider', null, clientProviderConvergence(cfg, ctx, endpoints, introspection.id));
+    // Anypoint resources that embed Okta values are compared against the current Okta endpoints.
+    endpoints = server.id ? await oktaFor(cfg).getMetadata(server.id).then((m) => ({
+      issuer: m.issuer, authorize: m.authorization_endpoint, token: m.token_endpoint, introspect: m.introspection_endpoint,
+      register: m.registration_endpoint, userinfo: m.userinfo_endpoint, keys: m.jwks_uri,
+    })) : undefined;
+  } else {
+    endpoints = await readProviderEndpoints(cfg);
+    introspectionClientId = cfg.rfc7591.introspectionClient.clientId;
+  }
+  const provider = await plan('clientProvider', null, clientProviderConvergence(cfg, ctx, endpoints, introspectionClientId));
   for (const item of CATALOGUE.identityProvider.select(cfg)) await plan('identityProvider', item, identityProviderConvergence(cfg, ctx, endpoints, sso?.id));
   // Planned like any other resource: an asset that was already in Exchange must get no undo.
   for (const item of CATALOGUE.asset.select(cfg)) {
@@ -80,8 +90,10 @@ export async function planOnboarding(cfg: TenantConfig, ctx: AnypointContext): P
     clientIds.set(name, app.facts?.clientId);
     await plan('contract', name, contractConvergence(cfg, ctx, api.id, app.id));
   }
-  for (const item of CATALOGUE.clientAssignment.select(cfg)) {
-    await plan('clientAssignment', item, groupAssignmentConvergence(cfg, clientIds.get(item.application), item.group));
+  if (cfg.okta) {
+    for (const item of CATALOGUE.clientAssignment.select(cfg)) {
+      await plan('clientAssignment', item, groupAssignmentConvergence(cfg, clientIds.get(item.application), item.group));
+    }
   }
   return { entries };
 }

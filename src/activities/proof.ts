@@ -1,26 +1,24 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { request } from 'undici';
-import type { TenantConfig } from '../config/tenant';
-import { anypointFor, oktaFor } from './clients';
-import type { AnypointContext, OktaEndpoints, ProbeResult, ProofResult } from './types';
+import { resolveSecretRef } from '../config/secrets';
+import type { OktaTenantConfig, Rfc7591TenantConfig, TenantConfig } from '../config/tenant';
+import { anypointFor, oktaFor, providerClientFor } from './clients';
+import type { AnypointContext, ProbeResult, ProofResult, ProviderEndpoints } from './types';
 
 /**
  * Proves the integration end to end, as a consumer would see it: a client_credentials token for
- * the verification application, its introspection by the introspection client, then the gateway
+ * the verification application (from Okta or the RFC 7591 provider), its introspection by the introspection client, then the gateway
  * without a token (401), and with it where the scope allows (200) and where it does not (403).
  * Read-only; the token stays inside this activity.
  */
-export async function proveIntegration(cfg: TenantConfig, ctx: AnypointContext, endpoints: OktaEndpoints, _apiId: string): Promise<ProofResult> {
-  const okta = oktaFor(cfg);
+export async function proveIntegration(cfg: TenantConfig, ctx: AnypointContext, endpoints: ProviderEndpoints, _apiId: string): Promise<ProofResult> {
+  const anypoint = anypointFor(cfg);
   const v = cfg.verification;
-  const token = await verificationToken(cfg, ctx, endpoints.token);
-  const introspectionApp = await okta.findOidcAppByLabel(cfg.okta.introspectionClient.label);
-  const introspection = await okta.introspectToken({
-    introspectUrl: endpoints.introspect,
-    clientId: introspectionApp!.id!,
-    clientSecret: await okta.getClientSecret(introspectionApp!.id!),
-    token: token.accessToken,
-  });
+  // The application's secret is read from Anypoint here, never passed through history.
+  const app = await anypoint.findClientApplicationByName(ctx.orgId, v.clientApplication, { withCredentials: true });
+  if (!app?.clientId || !app.clientSecret) throw new Error(`Client application "${v.clientApplication}" or its credentials are not readable in Anypoint`);
+  const consumer = { clientId: String(app.clientId), clientSecret: String(app.clientSecret) };
+  const { token, introspection } = cfg.okta ? await oktaTokenAndIntrospection(cfg, endpoints, consumer) : await providerTokenAndIntrospection(cfg, endpoints, consumer);
 
   const first = v.allowed[0] ?? v.denied[0];
   const withoutToken = await probeGateway(cfg, first, 401);
@@ -62,4 +60,29 @@ export function throwIfGatewayUnavailable(probes: ProbeResult[]): void {
   if (unavailable) {
     throw ApplicationFailure.retryable(`The gateway answered ${unavailable.method} ${unavailable.path} with ${unavailable.actual}; the proof is retried until it answers.`, 'gateway.unavailable');
   }
+}
+
+type Consumer = { clientId: string; clientSecret: string };
+type TokenAndIntrospection = { token: { accessToken: string; scope: string }; introspection: { active: boolean; scope?: unknown } };
+
+async function oktaTokenAndIntrospection(cfg: OktaTenantConfig, endpoints: ProviderEndpoints, consumer: Consumer): Promise<TokenAndIntrospection> {
+  const okta = oktaFor(cfg);
+  const token = await okta.requestClientCredentialsToken({ tokenUrl: endpoints.token, ...consumer, scopes: cfg.verification.tokenScopes });
+  const introspectionApp = await okta.findOidcAppByLabel(cfg.okta.introspectionClient.label);
+  const introspection = await okta.introspectToken({
+    introspectUrl: endpoints.introspect,
+    clientId: introspectionApp!.id!,
+    clientSecret: await okta.getClientSecret(introspectionApp!.id!),
+    token: token.accessToken,
+  });
+  return { token, introspection };
+}
+
+/** At an RFC 7591 provider: the token from its token endpoint, introspected by the tenant's introspection client. */
+async function providerTokenAndIntrospection(cfg: Rfc7591TenantConfig, endpoints: ProviderEndpoints, consumer: Consumer): Promise<TokenAndIntrospection> {
+  const provider = providerClientFor();
+  const token = await provider.requestClientCredentialsToken({ tokenUrl: endpoints.token, ...consumer, scopes: cfg.verification.tokenScopes });
+  const { clientId, clientSecret } = cfg.rfc7591.introspectionClient;
+  const introspection = await provider.introspect({ introspectUrl: endpoints.introspect, clientId, clientSecret: resolveSecretRef(clientSecret), token: token.accessToken });
+  return { token, introspection };
 }

@@ -2,7 +2,7 @@ import { ApplicationFailure, getClient } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { ExternalApiError } from '../clients/errors';
 import { describeSecretRef, resolveSecretRef } from '../config/secrets';
-import type { TenantConfig } from '../config/tenant';
+import type { OktaTenantConfig } from '../config/tenant';
 import { offboardingWorkflowIdFor, onboardingWorkflowIdFor } from '../workflows/ids';
 import { assetGroupId } from './anypoint';
 import { anypointFor, oktaFor } from './clients';
@@ -17,7 +17,8 @@ import type { AnypointContext, ProbeResult } from './types';
  * reference or from Okta, and leave only towards Anypoint: workflows see secret ids, never values.
  */
 
-type Cfg = TenantConfig;
+/** Both credentials rotated here are Okta's (the API token, the introspection client's secret). */
+type Cfg = OktaTenantConfig;
 
 /** What a rotation needs to know about the client provider; no secret. */
 export interface ClientProviderFacts {

@@ -19,7 +19,7 @@ export interface StepResult {
 export interface PlanEntry {
   /** Stable step key, e.g. `okta.scope:silver`; the same key names the step in progress and undo. */
   key: string;
-  system: 'okta' | 'anypoint';
+  system: 'okta' | 'anypoint' | 'provider';
   /** Human-readable resource, e.g. `scope "silver" on authorization server "solar-system"`. */
   resource: string;
   action: PlannedAction;
@@ -35,7 +35,8 @@ export interface Plan {
   entries: PlanEntry[];
 }
 
-export interface OktaEndpoints {
+/** The OAuth/OIDC endpoints of the identity provider: Okta's authorization server, or an RFC 7591 provider's discovery document. */
+export interface ProviderEndpoints {
   issuer: string;
   authorize: string;
   token: string;
@@ -44,6 +45,9 @@ export interface OktaEndpoints {
   userinfo: string;
   keys: string;
 }
+
+/** Okta's endpoints are an authorization server's metadata. */
+export type OktaEndpoints = ProviderEndpoints;
 
 export interface AnypointContext {
   orgId: string;

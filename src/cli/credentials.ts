@@ -22,7 +22,7 @@ export const HIDDEN = 'hidden';
 export const MISSING = 'missing';
 
 export async function readCredentials(cfg: TenantConfig, opts: { showSecrets: boolean }): Promise<Credential[]> {
-  const okta = new OktaClient({ orgUrl: cfg.okta.orgUrl, apiToken: resolveSecretRef(cfg.okta.apiToken) });
+  const okta = cfg.okta ? new OktaClient({ orgUrl: cfg.okta.orgUrl, apiToken: resolveSecretRef(cfg.okta.apiToken) }) : undefined;
   const anypoint = new AnypointClient({
     baseUrl: cfg.anypoint.baseUrl,
     clientId: resolveSecretRef(cfg.anypoint.connectedApp.clientId),
@@ -42,19 +42,25 @@ export async function readCredentials(cfg: TenantConfig, opts: { showSecrets: bo
         clientSecret: found ? shown(String(found.clientSecret ?? '')) : MISSING,
       });
     }
+    if (!cfg.okta) {
+      // An RFC 7591 provider's introspection client is the tenant's own, by reference: nothing to look up.
+      const { clientId, clientSecret } = cfg.rfc7591.introspectionClient;
+      out.push({ purpose: 'introspection client', name: clientId, clientId, clientSecret: shown(opts.showSecrets ? resolveSecretRef(clientSecret) : '') });
+      return out;
+    }
     const oktaApps: [Credential['purpose'], string | undefined][] = [
       ['introspection client', cfg.okta.introspectionClient.label],
       ['SSO web app', cfg.okta.ssoApp?.label],
     ];
     for (const [purpose, label] of oktaApps) {
       if (!label) continue;
-      const app = await okta.findOidcAppByLabel(label);
-      const secret = app?.id ? (opts.showSecrets ? await okta.getClientSecret(app.id) : '') : undefined;
+      const app = await okta!.findOidcAppByLabel(label);
+      const secret = app?.id ? (opts.showSecrets ? await okta!.getClientSecret(app.id) : '') : undefined;
       out.push({ purpose, name: label, clientId: app ? (app.credentials?.oauthClient?.client_id ?? app.id) : undefined, clientSecret: shown(secret) });
     }
     return out;
   } finally {
-    await okta.close();
+    await okta?.close();
     await anypoint.close();
   }
 }

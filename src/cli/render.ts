@@ -5,6 +5,7 @@ import type { RotationProgress } from '../workflows/rotation';
 import type { RecordedResource, RotatedCredential, RotationSummary, TenantRecordState } from '../workflows/tenant-record';
 import type { OrphanSweepResult } from '../workflows/access';
 import type { AccessRequestSummary } from './access';
+import { CHECKS } from '../workflows/catalogue';
 
 const STATE_MARK: Record<StepProgress['state'], string> = {
   pending: '·',
@@ -34,7 +35,12 @@ export function renderProgress(p: OnboardingProgress): string {
     const err = s.error ? ` — ${s.error}` : '';
     out.push(`  ${STATE_MARK[s.state]} ${s.title}${outcome}${id}${err}`);
   }
-  if (p.phase === 'awaiting-assignment') {
+  // An rfc7591 tenant waits for a person's confirmation of the registered clients, not for Okta groups.
+  const confirming = p.steps.some((s) => s.key === CHECKS.accessConfirmation.key);
+  if (p.phase === 'awaiting-assignment' && confirming) {
+    out.push('', 'Waiting for a person to confirm the clients registered at the identity provider:', ...p.missingAssignments.map((m) => `  - ${m}`));
+    out.push(`Confirm with: npm run cli -- approve ${p.tenantId} --by <your name> [--note <text>]`);
+  } else if (p.phase === 'awaiting-assignment') {
     out.push('', 'Waiting for the Okta group assignment. Missing:', ...p.missingAssignments.map((m) => `  - ${m}`));
     out.push(`Assign in Okta, then: npm run cli -- approve ${p.tenantId} --by <your name> [--note <text>]`);
   }
@@ -72,6 +78,7 @@ export function renderOffboarding(p: OffboardingProgress): string {
   }
   if (p.confirmation) out.push(`Confirmed by ${p.confirmation.approver} at ${p.confirmation.at}${p.confirmation.note ? ` (${p.confirmation.note})` : ''}`);
   for (const n of p.notRemoved) out.push(`  ! NOT removed: ${n.title}: ${n.error}`);
+  for (const l of p.leftAtProvider ?? []) out.push(`  ! Left at the identity provider: ${l.title}${l.clientId ? ` [${l.clientId}]` : ''}: ${l.error}`);
   if (p.error) out.push(`Error: ${p.error}`);
   return out.join('\n');
 }

@@ -3,13 +3,13 @@
  * message text; Temporal's retry policy branches on `type` (`okta.rate_limited`, …).
  */
 
-export type ApiSystem = 'okta' | 'anypoint' | 'gateway';
+export type ApiSystem = 'okta' | 'anypoint' | 'gateway' | 'provider';
 export type ApiErrorKind = 'rate_limited' | 'server' | 'network' | 'validation' | 'auth' | 'forbidden' | 'not_found' | 'conflict';
 
 /** Kinds that a later attempt can cure by itself: Temporal retries these, and fails the rest at once. */
 export const RETRYABLE_KINDS: ReadonlySet<ApiErrorKind> = new Set<ApiErrorKind>(['rate_limited', 'server', 'network']);
 
-const SYSTEM_NAMES: Record<ApiSystem, string> = { okta: 'Okta', anypoint: 'Anypoint', gateway: 'API gateway' };
+const SYSTEM_NAMES: Record<ApiSystem, string> = { okta: 'Okta', anypoint: 'Anypoint', gateway: 'API gateway', provider: 'OpenID provider' };
 
 export interface ExternalApiErrorInit {
   system: ApiSystem;

@@ -208,6 +208,36 @@ const okta = z
   .strict();
 
 // ---------------------------------------------------------------------------------------------
+// rfc7591: an OpenID provider with RFC 7591 dynamic client registration (OpenAM / ForgeRock style)
+// ---------------------------------------------------------------------------------------------
+
+/** Scopes every OpenID provider knows without being listed in rfc7591.scopes. */
+export const OPENID_SCOPES = ['openid', 'profile', 'email', 'address', 'phone', 'offline_access'] as const;
+
+const rfc7591 = z
+  .object({
+    discoveryUrl: platformUrl('https://am.example.com/openam/oauth2/realms/root/realms/solar/.well-known/openid-configuration')
+      .optional()
+      .describe("The provider's OpenID discovery document (.well-known/openid-configuration); give this or issuer"),
+    issuer: platformUrl('https://am.example.com/openam/oauth2/realms/root/realms/solar')
+      .optional()
+      .describe('The issuer; the discovery document is read from {issuer}/.well-known/openid-configuration. Give this or discoveryUrl'),
+    initialAccessToken: secret('rfc7591.initialAccessToken').describe(
+      'rfc7591.initialAccessToken: the token Anypoint registers clients with, sent as Authorization: Bearer <token>; a reference, never the token itself.',
+    ),
+    introspectionClient: z
+      .object({ clientId: name, clientSecret: secret('rfc7591.introspectionClient.clientSecret') })
+      .strict()
+      .describe('An existing confidential client of the provider that may introspect every token (OpenAM: with am-introspect-all-tokens); never created or deleted here.'),
+    scopes: z
+      .array(name.regex(/^\S+$/, fixed('must not contain spaces', 'use e.g. silver or api:read')))
+      .min(1)
+      .describe('Scopes the provider offers that the policies and the proof use (they must exist at the provider; this project does not create them)'),
+  })
+  .strict()
+  .describe('An RFC 7591 provider (OpenAM, ForgeRock…) instead of okta: the clients Anypoint registers live there; nothing else is created at the provider.');
+
+// ---------------------------------------------------------------------------------------------
 // anypoint
 // ---------------------------------------------------------------------------------------------
 
@@ -243,7 +273,7 @@ const anypoint = z
       .object({ clientId: secret('anypoint.connectedApp.clientId'), clientSecret: secret('anypoint.connectedApp.clientSecret') })
       .strict(),
     environment: name.describe('Environment name, e.g. Sandbox'),
-    clientProvider: z.object({ name }).strict().describe('The OpenID Connect Dynamic Client Registration provider pointing at Okta.'),
+    clientProvider: z.object({ name }).strict().describe('The OpenID Connect Dynamic Client Registration provider pointing at the identity provider (okta or rfc7591).'),
     identityProvider: z.object({ name }).strict().optional().describe('The OpenID Connect identity provider for SSO; needs okta.ssoApp.'),
     api: z
       .object({
@@ -345,7 +375,17 @@ const access = z
 // The whole file
 // ---------------------------------------------------------------------------------------------
 
-const TenantObject = z.object({ tenant, okta, anypoint, assignment, verification, access }).strict();
+const TenantObject = z
+  .object({
+    tenant,
+    okta: okta.optional().describe('Okta as the identity provider (authorization server, scopes, groups, apps). Write this or rfc7591.'),
+    rfc7591: rfc7591.optional(),
+    anypoint,
+    assignment,
+    verification,
+    access,
+  })
+  .strict();
 type ParsedTenant = z.output<typeof TenantObject>;
 
 type IssuePath = (string | number)[];
@@ -353,11 +393,27 @@ type Report = (path: IssuePath, message: string, fix: string) => void;
 
 /** Rules relating two fields: everything a tenant file names must exist in that same file. */
 function crossFieldChecks(cfg: ParsedTenant, report: Report): void {
-  const scopeNames = cfg.okta.scopes.map((s) => s.name);
-  const groupNames = cfg.okta.groups.map((g) => g.name);
+  if (cfg.okta && cfg.rfc7591) {
+    report(['rfc7591'], 'cannot be used together with okta: a tenant has one identity provider', 'keep okta (Okta) or rfc7591 (an RFC 7591 provider such as OpenAM), not both');
+    return;
+  }
+  if (!cfg.okta && !cfg.rfc7591) {
+    report(['okta'], 'is required (or rfc7591): the tenant needs an identity provider', 'add okta: { orgUrl, apiToken, … } for Okta, or rfc7591: { discoveryUrl, initialAccessToken, introspectionClient, scopes } for OpenAM/ForgeRock (see examples/)');
+    return;
+  }
+  const okta = cfg.okta;
+  const provider = cfg.rfc7591;
+  if (provider && !provider.discoveryUrl === !provider.issuer) {
+    report(['rfc7591', 'discoveryUrl'], provider.discoveryUrl ? 'and rfc7591.issuer cannot both be set' : 'is required (or rfc7591.issuer)', 'write one of them: discoveryUrl: https://…/.well-known/openid-configuration, or issuer: https://… (the discovery document is then read under it)');
+  }
+
+  const scopesField = okta ? 'okta.scopes' : 'rfc7591.scopes';
+  const scopeNames = okta ? okta.scopes.map((s) => s.name) : provider!.scopes;
+  const builtInScopes: readonly string[] = okta ? BUILT_IN_SCOPES : OPENID_SCOPES;
+  const groupNames = okta ? okta.groups.map((g) => g.name) : [];
   const known = new Set(scopeNames);
-  const knownScope = (s: string) => known.has(s) || (BUILT_IN_SCOPES as readonly string[]).includes(s);
-  const scopeFix = `use one of ${[...scopeNames, ...BUILT_IN_SCOPES].join(', ')}, or add it to okta.scopes`;
+  const knownScope = (s: string) => known.has(s) || builtInScopes.includes(s);
+  const scopeFix = `use one of ${[...scopeNames, ...builtInScopes].join(', ')}, or add it to ${scopesField}`;
   const groupFix = `use one of ${[...groupNames, EVERYONE].join(', ')}, or add it to okta.groups`;
   const knownGroup = (g: string) => g === EVERYONE || groupNames.includes(g);
 
@@ -366,7 +422,7 @@ function crossFieldChecks(cfg: ParsedTenant, report: Report): void {
       if (values.indexOf(v) !== i) report([...path, i], `${what} "${v}" is listed twice`, `keep one entry per ${what} name`);
     });
   };
-  duplicates(scopeNames, ['okta', 'scopes'], 'scope');
+  duplicates(scopeNames, scopesField.split('.'), 'scope');
   duplicates(groupNames, ['okta', 'groups'], 'group');
   duplicates(cfg.anypoint.clientApplications.map((a) => a.name), ['anypoint', 'clientApplications'], 'application');
   cfg.anypoint.api.policies.forEach((p, i, all) => {
@@ -376,30 +432,36 @@ function crossFieldChecks(cfg: ParsedTenant, report: Report): void {
     }
   });
 
-  const r = cfg.okta.accessPolicy.rule;
-  r.scopes.forEach((s, i) => {
-    if (s !== '*' && !knownScope(s)) report(['okta', 'accessPolicy', 'rule', 'scopes', i], `scope "${s}" is not defined`, `${scopeFix} (or '*')`);
-  });
-  r.groups.forEach((g, i) => {
-    if (!knownGroup(g)) report(['okta', 'accessPolicy', 'rule', 'groups', i], `group "${g}" is not defined`, groupFix);
-  });
-  if (r.groups.length === 0 && r.grantTypes.some((t) => USER_FACING_GRANTS.has(t))) {
-    report(['okta', 'accessPolicy', 'rule', 'groups'], 'must name at least one group when the rule allows authorization_code, implicit or password', `add ${EVERYONE} or a group from okta.groups`);
-  }
   // Only a server this tenant creates is governed by this rule alone; an adopted one has other policies.
-  const ruleIsOnlyPolicy = 'create' in cfg.okta.authorizationServer;
-  const ruleAllowsScope = (s: string) => !ruleIsOnlyPolicy || r.scopes.includes('*') || r.scopes.includes(s);
-  const ruleAllowsGrant = (g: string) => !ruleIsOnlyPolicy || r.grantTypes.includes(g as (typeof r.grantTypes)[number]);
+  // An RFC 7591 provider's token rules are its own: nothing here can check them.
+  const r = okta?.accessPolicy.rule;
+  const ruleIsOnlyPolicy = okta !== undefined && 'create' in okta.authorizationServer;
+  const ruleAllowsScope = (s: string) => !r || !ruleIsOnlyPolicy || r.scopes.includes('*') || r.scopes.includes(s);
+  const ruleAllowsGrant = (g: string) => !r || !ruleIsOnlyPolicy || r.grantTypes.includes(g as (typeof r.grantTypes)[number]);
+  if (r) {
+    r.scopes.forEach((s, i) => {
+      if (s !== '*' && !knownScope(s)) report(['okta', 'accessPolicy', 'rule', 'scopes', i], `scope "${s}" is not defined`, `${scopeFix} (or '*')`);
+    });
+    r.groups.forEach((g, i) => {
+      if (!knownGroup(g)) report(['okta', 'accessPolicy', 'rule', 'groups', i], `group "${g}" is not defined`, groupFix);
+    });
+    if (r.groups.length === 0 && r.grantTypes.some((t) => USER_FACING_GRANTS.has(t))) {
+      report(['okta', 'accessPolicy', 'rule', 'groups'], 'must name at least one group when the rule allows authorization_code, implicit or password', `add ${EVERYONE} or a group from okta.groups`);
+    }
+  }
 
   cfg.anypoint.api.policies.forEach((p, pi) =>
     p.scopes.forEach((s, si) => {
-      if (!knownScope(s)) report(['anypoint', 'api', 'policies', pi, 'scopes', si], `scope "${s}" is not defined in okta.scopes`, scopeFix);
+      if (!knownScope(s)) report(['anypoint', 'api', 'policies', pi, 'scopes', si], `scope "${s}" is not defined in ${scopesField}`, scopeFix);
     }),
   );
 
   cfg.anypoint.clientApplications.forEach((a, ai) => {
+    if (!okta && a.groups.length > 0) {
+      report(['anypoint', 'clientApplications', ai, 'groups'], 'is for Okta groups; an RFC 7591 provider has none', 'remove groups: with rfc7591 the assignment step is a person confirming the registered clients (assignment.mode: manual)');
+    }
     a.groups.forEach((g, gi) => {
-      if (!knownGroup(g)) report(['anypoint', 'clientApplications', ai, 'groups', gi], `group "${g}" is not defined`, groupFix);
+      if (okta && !knownGroup(g)) report(['anypoint', 'clientApplications', ai, 'groups', gi], `group "${g}" is not defined`, groupFix);
     });
     duplicates(a.groups, ['anypoint', 'clientApplications', ai, 'groups'], 'group');
     if (a.grantTypes.some((t) => REDIRECTING_GRANTS.has(t)) && a.redirectUris.length === 0) {
@@ -420,18 +482,21 @@ function crossFieldChecks(cfg: ParsedTenant, report: Report): void {
     report(['anypoint', 'api', 'proxy', 'targetId'], `is required for deployment type ${proxy.type}`, 'set the id of the Runtime Fabric, CloudHub 2.0 space or Flex Gateway target');
   }
 
-  cfg.okta.ssoApp?.groups.forEach((g, gi) => {
+  const ssoApp = okta?.ssoApp;
+  ssoApp?.groups.forEach((g, gi) => {
     if (!knownGroup(g)) report(['okta', 'ssoApp', 'groups', gi], `group "${g}" is not defined`, groupFix);
   });
-  if (cfg.okta.ssoApp) duplicates(cfg.okta.ssoApp.groups, ['okta', 'ssoApp', 'groups'], 'group');
+  if (ssoApp) duplicates(ssoApp.groups, ['okta', 'ssoApp', 'groups'], 'group');
 
-  if (cfg.okta.ssoApp && !cfg.anypoint.identityProvider) {
+  if (ssoApp && !cfg.anypoint.identityProvider) {
     report(['anypoint', 'identityProvider'], 'is required when okta.ssoApp is set', 'add anypoint.identityProvider: { name: Okta SSO }, or remove okta.ssoApp');
   }
-  if (cfg.anypoint.identityProvider && !cfg.okta.ssoApp) {
+  if (cfg.anypoint.identityProvider && !okta) {
+    report(['anypoint', 'identityProvider'], 'is supported only with okta (sign-in to Anypoint through an Okta web app)', 'remove anypoint.identityProvider; SSO through an RFC 7591 provider is not managed by this project');
+  } else if (cfg.anypoint.identityProvider && !ssoApp) {
     report(['okta', 'ssoApp'], 'is required when anypoint.identityProvider is set', 'add okta.ssoApp: { label: Anypoint Platform SSO }, or remove anypoint.identityProvider');
   }
-  if (cfg.okta.ssoApp && !ruleAllowsGrant('authorization_code')) {
+  if (ssoApp && !ruleAllowsGrant('authorization_code')) {
     report(['okta', 'accessPolicy', 'rule', 'grantTypes'], 'must include authorization_code for SSO into Anypoint (okta.ssoApp)', 'add authorization_code to the rule, or remove okta.ssoApp');
   }
 
@@ -448,7 +513,7 @@ function crossFieldChecks(cfg: ParsedTenant, report: Report): void {
       report(['okta', 'accessPolicy', 'rule', 'grantTypes'], 'must include client_credentials for the verification token', 'add client_credentials, or set verification.enabled: false');
     }
     v.tokenScopes.forEach((s, i) => {
-      if (!knownScope(s)) report(['verification', 'tokenScopes', i], `scope "${s}" is not defined in okta.scopes`, scopeFix);
+      if (!knownScope(s)) report(['verification', 'tokenScopes', i], `scope "${s}" is not defined in ${scopesField}`, scopeFix);
       else if (!ruleAllowsScope(s)) report(['verification', 'tokenScopes', i], `scope "${s}" is not allowed by okta.accessPolicy.rule, so Okta would refuse the token`, `add ${s} to okta.accessPolicy.rule.scopes`);
     });
     if (v.allowed.length + v.denied.length === 0) {
@@ -456,6 +521,9 @@ function crossFieldChecks(cfg: ParsedTenant, report: Report): void {
     }
   }
 
+  if (cfg.access && !okta) {
+    report(['access'], 'needs the okta section: consumer requests are assigned to Okta groups', 'remove access, or use okta as the identity provider');
+  }
   if (cfg.access) {
     const { tiers, deadline, reminderEvery } = cfg.access;
     for (const [tierName, t] of Object.entries(tiers)) {
@@ -481,9 +549,20 @@ function crossFieldChecks(cfg: ParsedTenant, report: Report): void {
 
 export const TenantSchema = TenantObject.superRefine((cfg, ctx) =>
   crossFieldChecks(cfg, (path, message, fix) => ctx.addIssue({ code: 'custom', path, message: withFix(message, fix) })),
-).describe('One tenant of the Okta ⇄ MuleSoft Anypoint onboarding service.');
+)
+  .describe('One tenant of the Okta (or RFC 7591 provider) ⇄ MuleSoft Anypoint onboarding service.')
+  // Editors learn the choice of identity provider too: exactly one of the two sections.
+  .meta({ oneOf: [{ required: ['okta'] }, { required: ['rfc7591'] }] });
 
-/** The validated tenant file, with defaults applied. */
-export type TenantConfig = z.output<typeof TenantSchema>;
+type Parsed = z.output<typeof TenantSchema>;
+type Common = Omit<Parsed, 'okta' | 'rfc7591'>;
+/** A tenant whose identity provider is Okta (the example tenant). */
+export type OktaTenantConfig = Common & { okta: NonNullable<Parsed['okta']>; rfc7591?: undefined };
+/** A tenant whose identity provider is an RFC 7591 provider (OpenAM, ForgeRock…): no okta section. */
+export type Rfc7591TenantConfig = Common & { okta?: undefined; rfc7591: NonNullable<Parsed['rfc7591']> };
+/** The validated tenant file, with defaults applied: exactly one identity provider (the cross-field checks make sure). */
+export type TenantConfig = OktaTenantConfig | Rfc7591TenantConfig;
+/** The identity provider kind a tenant file chose: its okta or its rfc7591 section. */
+export type IdentityProviderKind = 'okta' | 'rfc7591';
 /** What may be written in a tenant file (before defaults). */
 export type TenantFileInput = z.input<typeof TenantSchema>;

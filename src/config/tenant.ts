@@ -3,10 +3,21 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { SecretRef } from './secrets';
-import { FIX_SEPARATOR, TenantSchema, type TenantConfig, type TenantFileInput } from './tenant-schema';
+import { FIX_SEPARATOR, TenantSchema, type IdentityProviderKind, type OktaTenantConfig, type Rfc7591TenantConfig, type TenantConfig, type TenantFileInput } from './tenant-schema';
 
 export { TenantSchema };
-export type { TenantConfig, TenantFileInput };
+export type { IdentityProviderKind, OktaTenantConfig, Rfc7591TenantConfig, TenantConfig, TenantFileInput };
+
+/** Which identity provider the tenant file chose. */
+export function identityProviderKind(cfg: TenantConfig): IdentityProviderKind {
+  return cfg.okta ? 'okta' : 'rfc7591';
+}
+
+/** The tenant as an Okta tenant; an RFC 7591 tenant here is a programming error (an Okta step that should have been skipped). */
+export function oktaTenant(cfg: TenantConfig): OktaTenantConfig {
+  if (!cfg.okta) throw new TypeError(`Tenant ${cfg.tenant.id} has no okta section (its identity provider is rfc7591): this Okta step should not run for it.`);
+  return cfg;
+}
 
 /** One problem in a tenant file, in words a person can act on. */
 export interface TenantConfigIssue {
@@ -84,15 +95,18 @@ function describeExpected(expected: string): string {
 function resolveRelativePaths(cfg: TenantConfig, baseDir: string): TenantConfig {
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   const ref = (r: SecretRef): SecretRef => ('file' in r ? { file: abs(r.file) } : r);
+  const provider = cfg.okta
+    ? { okta: { ...cfg.okta, apiToken: ref(cfg.okta.apiToken) } }
+    : { rfc7591: { ...cfg.rfc7591, initialAccessToken: ref(cfg.rfc7591.initialAccessToken), introspectionClient: { ...cfg.rfc7591.introspectionClient, clientSecret: ref(cfg.rfc7591.introspectionClient.clientSecret) } } };
   return {
     ...cfg,
-    okta: { ...cfg.okta, apiToken: ref(cfg.okta.apiToken) },
+    ...provider,
     anypoint: {
       ...cfg.anypoint,
       connectedApp: { clientId: ref(cfg.anypoint.connectedApp.clientId), clientSecret: ref(cfg.anypoint.connectedApp.clientSecret) },
       api: { ...cfg.anypoint.api, ...(cfg.anypoint.api.raml ? { raml: abs(cfg.anypoint.api.raml) } : {}) },
     },
-  };
+  } as TenantConfig;
 }
 
 /**
@@ -102,7 +116,8 @@ function resolveRelativePaths(cfg: TenantConfig, baseDir: string): TenantConfig 
 export function parseTenantConfig(doc: unknown, file = '(inline)', baseDir = process.cwd()): TenantConfig {
   const result = TenantSchema.safeParse(doc);
   if (!result.success) throw new TenantConfigError(file, dedupe(result.error.issues.flatMap((i) => toIssues(i))));
-  return resolveRelativePaths(result.data, baseDir);
+  // The cross-field checks passed, so exactly one of okta and rfc7591 is present.
+  return resolveRelativePaths(result.data as TenantConfig, baseDir);
 }
 
 function dedupe(issues: TenantConfigIssue[]): TenantConfigIssue[] {

@@ -2,26 +2,36 @@ import type { TenantConfig } from '../config/tenant';
 import type { AllSandboxes } from './index';
 
 /*
- * Points a tenant at running sandboxes: the example tenant names the default ports, but CI and
+ * Points a tenant at running sandboxes: the example tenants name the default ports, but CI and
  * tests start the sandboxes on free ports. Only URLs change; everything else is the user's file.
  */
 
-/** The environment variables the example tenant reads its secrets from, with the sandboxes' values. */
+/** The environment variables the example tenants read their secrets from, with the sandboxes' values. */
 export function sandboxSecretEnv(all: AllSandboxes): Record<string, string> {
   return {
     OKTA_API_TOKEN: all.okta.apiToken,
     ANYPOINT_CLIENT_ID: all.anypoint.connectedApp.clientId,
     ANYPOINT_CLIENT_SECRET: all.anypoint.connectedApp.clientSecret,
+    // examples/solar-system-openam.tenant.yaml, when the OpenAM emulator runs.
+    ...(all.openam
+      ? { OPENAM_INITIAL_ACCESS_TOKEN: all.openam.initialAccessToken, OPENAM_INTROSPECTION_CLIENT_SECRET: all.openam.introspectionClient.clientSecret }
+      : {}),
   };
 }
 
-/** The tenant with its Okta, Anypoint, upstream and gateway URLs replaced by the running sandboxes'. */
-export function pointTenantAtSandboxes(cfg: TenantConfig, all: AllSandboxes): TenantConfig {
+/**
+ * The tenant with its identity provider (Okta, or the OpenAM realm for an rfc7591 tenant), Anypoint,
+ * upstream and gateway URLs replaced by the running sandboxes'.
+ */
+export function pointTenantAtSandboxes<T extends TenantConfig>(cfg: T, all: AllSandboxes): T {
   const proxyName = cfg.anypoint.api.proxy.applicationName;
-  return {
-    ...cfg,
-    okta: { ...cfg.okta, orgUrl: all.okta.url },
+  const common = {
     anypoint: { ...cfg.anypoint, baseUrl: all.anypoint.url, api: { ...cfg.anypoint.api, upstreamUrl: all.upstream.url } },
     verification: { ...cfg.verification, gatewayUrl: `${all.gateway.url}/${proxyName}` },
   };
+  if (cfg.okta) return { ...cfg, ...common, okta: { ...cfg.okta, orgUrl: all.okta.url } };
+  if (!all.openam) throw new Error(`Tenant ${cfg.tenant.id} uses an RFC 7591 provider: start the sandboxes with the OpenAM emulator (startAllSandboxes({ openam: true })).`);
+  const { discoveryUrl: _discoveryUrl, issuer: _issuer, ...rest } = cfg.rfc7591!;
+  const endpoint = cfg.rfc7591!.issuer ? { issuer: all.openam.issuer } : { discoveryUrl: all.openam.urls.discovery };
+  return { ...cfg, ...common, rfc7591: { ...rest, ...endpoint } };
 }

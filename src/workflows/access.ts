@@ -17,7 +17,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type * as activities from '../activities';
 import type { AccessContract, AccessProof, ApiLocation, OrphanReport } from '../activities/types';
-import type { TenantConfig } from '../config/tenant';
+import { oktaTenant, type OktaTenantConfig, type TenantConfig } from '../config/tenant';
 import { TENANT_ID } from '../temporal/search-attributes';
 import { CATALOGUE } from './catalogue';
 import { msOf } from './durations';
@@ -110,13 +110,13 @@ const SCANS_PER_RUN = 200;
 
 export async function watchAccessRequests({ tenant, known: carried = {} }: AccessWatchInput): Promise<void> {
   let known = carried;
-  let cfg = tenant;
+  let cfg = oktaTenant(tenant);
   let stopped = false;
   let wake = false;
   const status: AccessWatchStatus = { tenantId: cfg.tenant.id, watchedContracts: Object.keys(known).length, scans: 0 };
   upsertSearchAttributes([{ key: TENANT_ID, value: cfg.tenant.id }]);
   setHandler(accessWatchQuery, () => ({ ...status, watchedContracts: Object.keys(known).length }));
-  setHandler(reconfigureAccessWatchSignal, (next) => void ((cfg = next), (wake = true)));
+  setHandler(reconfigureAccessWatchSignal, (next) => void ((cfg = oktaTenant(next)), (wake = true)));
   setHandler(scanAccessNowSignal, () => void (wake = true));
   setHandler(stopAccessWatchSignal, () => void (stopped = true));
 
@@ -155,7 +155,7 @@ export async function watchAccessRequests({ tenant, known: carried = {} }: Acces
 }
 
 /** The tenant's API instance, or undefined while it does not exist (the watcher waits for it, never fails for it). */
-async function locate(cfg: TenantConfig): Promise<ApiLocation | undefined> {
+async function locate(cfg: OktaTenantConfig): Promise<ApiLocation | undefined> {
   try {
     return await act.locateApiInstance(cfg);
   } catch (err) {
@@ -193,7 +193,8 @@ export interface AccessWorkflowInput {
   location: ApiLocation;
 }
 
-export async function handleAccessRequest({ tenant: cfg, request, location }: AccessWorkflowInput): Promise<AccessRequestProgress> {
+export async function handleAccessRequest({ tenant, request, location }: AccessWorkflowInput): Promise<AccessRequestProgress> {
+  const cfg = oktaTenant(tenant);
   const tierName = request.tier ?? '*';
   const tier = cfg.access?.tiers[tierName];
   const p: AccessRequestProgress = { tenantId: cfg.tenant.id, kind: 'request', request, tier: request.tier, groups: tier?.groups ?? [], approval: tier?.approval, state: 'checking', startedAt: now(), remindersSent: 0 };
@@ -259,7 +260,8 @@ export async function handleAccessRequest({ tenant: cfg, request, location }: Ac
  * other application uses the client, the client is deleted in Okta, at once or after approval;
  * a client still referenced is kept.
  */
-export async function retireAccessClient({ tenant: cfg, request, location }: AccessWorkflowInput): Promise<AccessRequestProgress> {
+export async function retireAccessClient({ tenant, request, location }: AccessWorkflowInput): Promise<AccessRequestProgress> {
+  const cfg = oktaTenant(tenant);
   const p: AccessRequestProgress = { tenantId: cfg.tenant.id, kind: 'retirement', request, tier: request.tier, groups: [], state: 'checking', startedAt: now(), remindersSent: 0 };
   upsertSearchAttributes([{ key: TENANT_ID, value: cfg.tenant.id }]);
   setHandler(accessRequestQuery, () => p);
@@ -290,7 +292,8 @@ export interface OrphanSweepResult extends OrphanReport {
 }
 
 /** Lists Okta clients no Exchange application references; with `remove`, deletes the certain ones only. */
-export async function sweepOrphanClients({ tenant: cfg, remove }: { tenant: TenantConfig; remove: boolean }): Promise<OrphanSweepResult> {
+export async function sweepOrphanClients({ tenant, remove }: { tenant: TenantConfig; remove: boolean }): Promise<OrphanSweepResult> {
+  const cfg = oktaTenant(tenant);
   const record = await act.readTenantRecord(cfg.tenant.id);
   const known = new Map<string, string>();
   for (const r of record?.resources ?? []) if (r.kind === 'registeredClient' && r.target.id) known.set(r.target.id, r.target.name ?? r.title);

@@ -10,7 +10,8 @@ import type { TenantConfig } from '../config/tenant';
  * order and the offboarding removes in the reverse one.
  */
 
-export type System = 'okta' | 'anypoint';
+/** Where a resource lives; `provider` is an RFC 7591 identity provider (tenant file `rfc7591`). */
+export type System = 'okta' | 'anypoint' | 'provider';
 
 /** Names of the undo activities a kind's removal runs, in order (see src/workflows/removal.ts). */
 export type UndoActivityName =
@@ -21,6 +22,7 @@ export type UndoActivityName =
   | 'deletePolicyRule'
   | 'deleteOktaApp'
   | 'deleteOktaClient'
+  | 'reportProviderClientLeft'
   | 'unassignGroupFromClient'
   | 'deleteClientProvider'
   | 'deleteIdentityProvider'
@@ -66,11 +68,14 @@ const kinds = {
     system: 'okta',
     key: () => 'okta.authorizationServer',
     title: (cfg) => {
-      const spec = cfg.okta.authorizationServer;
+      const spec = okta(cfg).authorizationServer;
       return 'create' in spec ? `Okta authorization server "${spec.create.name}"` : `Okta authorization server "${spec.adopt}" (adopted)`;
     },
-    select: () => single(true),
-    identity: (cfg) => ('create' in cfg.okta.authorizationServer ? cfg.okta.authorizationServer.create.name : cfg.okta.authorizationServer.adopt),
+    select: (cfg) => single(cfg.okta !== undefined),
+    identity: (cfg) => {
+      const spec = okta(cfg).authorizationServer;
+      return 'create' in spec ? spec.create.name : spec.adopt;
+    },
     parents: [],
     undo: ['deleteAuthorizationServer'],
   } satisfies Row<Single>,
@@ -78,7 +83,7 @@ const kinds = {
     system: 'okta',
     key: (name) => `okta.scope:${name}`,
     title: (_cfg, name) => `Okta scope "${name}"`,
-    select: (cfg) => cfg.okta.scopes.map((s) => s.name),
+    select: (cfg) => cfg.okta?.scopes.map((s) => s.name) ?? [],
     identity: (_cfg, name) => name,
     parents: ['authServerId'],
     undo: ['deleteScope'],
@@ -87,7 +92,7 @@ const kinds = {
     system: 'okta',
     key: (name) => `okta.group:${name}`,
     title: (_cfg, name) => `Okta group "${name}"`,
-    select: (cfg) => cfg.okta.groups.map((g) => g.name),
+    select: (cfg) => cfg.okta?.groups.map((g) => g.name) ?? [],
     identity: (_cfg, name) => name,
     parents: [],
     undo: ['deleteGroup'],
@@ -95,36 +100,36 @@ const kinds = {
   accessPolicy: {
     system: 'okta',
     key: () => 'okta.accessPolicy',
-    title: (cfg) => `Okta access policy "${cfg.okta.accessPolicy.name}"`,
-    select: () => single(true),
-    identity: (cfg) => cfg.okta.accessPolicy.name,
+    title: (cfg) => `Okta access policy "${okta(cfg).accessPolicy.name}"`,
+    select: (cfg) => single(cfg.okta !== undefined),
+    identity: (cfg) => okta(cfg).accessPolicy.name,
     parents: ['authServerId'],
     undo: ['deleteAccessPolicy'],
   } satisfies Row<Single>,
   policyRule: {
     system: 'okta',
     key: () => 'okta.policyRule',
-    title: (cfg) => `Okta policy rule "${cfg.okta.accessPolicy.rule.name}"`,
-    select: () => single(true),
-    identity: (cfg) => cfg.okta.accessPolicy.rule.name,
+    title: (cfg) => `Okta policy rule "${okta(cfg).accessPolicy.rule.name}"`,
+    select: (cfg) => single(cfg.okta !== undefined),
+    identity: (cfg) => okta(cfg).accessPolicy.rule.name,
     parents: ['authServerId', 'policyId'],
     undo: ['deletePolicyRule'],
   } satisfies Row<Single>,
   introspectionClient: {
     system: 'okta',
     key: () => 'okta.introspectionClient',
-    title: (cfg) => `Okta introspection client "${cfg.okta.introspectionClient.label}"`,
-    select: () => single(true),
-    identity: (cfg) => cfg.okta.introspectionClient.label,
+    title: (cfg) => `Okta introspection client "${okta(cfg).introspectionClient.label}"`,
+    select: (cfg) => single(cfg.okta !== undefined),
+    identity: (cfg) => okta(cfg).introspectionClient.label,
     parents: [],
     undo: ['deleteOktaApp'],
   } satisfies Row<Single>,
   ssoApp: {
     system: 'okta',
     key: () => 'okta.ssoApp',
-    title: (cfg) => `Okta SSO web app "${cfg.okta.ssoApp?.label}"`,
-    select: (cfg) => single(cfg.okta.ssoApp !== undefined),
-    identity: (cfg) => cfg.okta.ssoApp?.label,
+    title: (cfg) => `Okta SSO web app "${cfg.okta?.ssoApp?.label}"`,
+    select: (cfg) => single(cfg.okta?.ssoApp !== undefined),
+    identity: (cfg) => cfg.okta?.ssoApp?.label,
     parents: [],
     undo: ['deleteOktaApp'],
   } satisfies Row<Single>,
@@ -133,7 +138,7 @@ const kinds = {
     key: (group) => `okta.ssoAssignment:${group}`,
     title: (_cfg, group) => `Okta group "${group}" assigned to the SSO app`,
     // `?? []` keeps runs started before okta.ssoApp.groups existed replayable.
-    select: (cfg) => cfg.okta.ssoApp?.groups ?? [],
+    select: (cfg) => cfg.okta?.ssoApp?.groups ?? [],
     identity: (_cfg, group) => group,
     parents: ['clientId'],
     undo: ['unassignGroupFromClient'],
@@ -151,7 +156,7 @@ const kinds = {
     system: 'anypoint',
     key: () => 'anypoint.identityProvider',
     title: (cfg) => `Anypoint identity provider "${identityProviderName(cfg)}"`,
-    select: (cfg) => single(cfg.okta.ssoApp !== undefined),
+    select: (cfg) => single(cfg.okta?.ssoApp !== undefined),
     identity: (cfg) => identityProviderName(cfg),
     parents: [],
     undo: ['deleteIdentityProvider'],
@@ -199,21 +204,33 @@ const kinds = {
   application: {
     system: 'anypoint',
     key: (name) => `anypoint.application:${name}`,
-    title: (_cfg, name) => `Exchange client application "${name}" (registers a client in Okta)`,
+    title: (cfg, name) => `Exchange client application "${name}" (registers a client in ${cfg.okta ? 'Okta' : 'the RFC 7591 provider'})`,
     select: (cfg) => cfg.anypoint.clientApplications.map((a) => a.name),
     identity: (_cfg, name) => name,
     parents: [],
     // Its Okta client goes with it (removal.ts): Anypoint cannot delete what it registered.
+    // A client at an RFC 7591 provider is a kind of its own (providerClient).
     undo: ['deleteClientApplication'],
   } satisfies Row<string>,
   registeredClient: {
     system: 'okta',
     key: (application) => `okta.client:${application}`,
     title: (_cfg, application) => `Okta client registered by Anypoint for "${application}"`,
-    select: (cfg) => cfg.anypoint.clientApplications.map((a) => a.name),
+    select: (cfg) => (cfg.okta ? cfg.anypoint.clientApplications.map((a) => a.name) : []),
     identity: () => undefined,
     parents: [],
     undo: ['deleteOktaClient'],
+  } satisfies Row<string>,
+  providerClient: {
+    system: 'provider',
+    key: (application) => `provider.client:${application}`,
+    title: (_cfg, application) => `Client registered by Anypoint at the RFC 7591 provider for "${application}"`,
+    select: (cfg) => (cfg.rfc7591 ? cfg.anypoint.clientApplications.map((a) => a.name) : []),
+    identity: (_cfg, application) => application,
+    parents: [],
+    // Anypoint keeps the client's RFC 7592 handle to itself and the provider offers no other way:
+    // the undo reports the client id as left at the provider instead of pretending to remove it.
+    undo: ['reportProviderClientLeft'],
   } satisfies Row<string>,
   contract: {
     system: 'anypoint',
@@ -231,7 +248,7 @@ const kinds = {
     title: (_cfg, { application, group }) => `Okta group "${group}" assigned to the client of "${application}"`,
     // Only assignments the run makes itself (auto mode); a manual one is the Okta admin's, never undone.
     select: (cfg) =>
-      cfg.assignment.mode === 'auto' ? cfg.anypoint.clientApplications.flatMap((a) => a.groups.map((group) => ({ application: a.name, group }))) : [],
+      cfg.okta && cfg.assignment.mode === 'auto' ? cfg.anypoint.clientApplications.flatMap((a) => a.groups.map((group) => ({ application: a.name, group }))) : [],
     identity: (_cfg, { group }) => group,
     parents: ['clientId'],
     undo: ['unassignGroupFromClient'],
@@ -254,13 +271,21 @@ export const KIND_ORDER = Object.keys(kinds) as KindName[];
 /** Steps that create nothing: checks, reads, the pause and the proof. Keys and titles, once. */
 export const CHECKS = {
   preflightOkta: { key: 'preflight.okta', title: 'Okta API token and organization answer' },
+  preflightProvider: { key: 'preflight.provider', title: 'RFC 7591 provider: discovery document, registration header, introspection client' },
   preflightAnypoint: { key: 'preflight.anypoint', title: 'Anypoint connected app, environment and Exchange asset' },
   plan: { key: 'plan', title: 'Plan: what exists, what will be created or updated' },
   metadata: { key: 'okta.metadata', title: 'Okta authorization server metadata' },
   ssoRedirectUri: { key: 'okta.ssoRedirectUri', title: 'Anypoint redirect URI written into the Okta SSO app' },
   approval: { key: 'approval', title: 'Manual Okta group assignment confirmed' },
+  accessConfirmation: { key: 'confirmation', title: 'A person confirmed the access of the clients registered at the RFC 7591 provider' },
   proof: { key: 'proof', title: 'Proof: token, introspection, gateway 401/200/403' },
 } as const;
+
+/** The okta section of a row that only an Okta tenant selects. */
+function okta(cfg: TenantConfig): NonNullable<TenantConfig['okta']> {
+  if (!cfg.okta) throw new TypeError('an Okta step was asked about for a tenant without okta');
+  return cfg.okta;
+}
 
 function identityProviderName(cfg: TenantConfig): string {
   return cfg.anypoint.identityProvider?.name ?? 'Okta';

@@ -38,6 +38,11 @@ export interface OffboardingProgress {
   confirmation?: Approval;
   /** Keys that could not be removed; they stay in the tenant record. */
   notRemoved: { key: string; title: string; error: string }[];
+  /**
+   * Clients Anypoint registered at an RFC 7591 provider: no way to delete them is offered to this project, so
+   * they are named here (and stay in the tenant record) for the provider's admin, and do not fail the run.
+   */
+  leftAtProvider?: { key: string; title: string; clientId?: string; error: string }[];
   error?: string;
 }
 
@@ -113,7 +118,9 @@ export async function offboardTenant({ tenant: cfg, confirmWithin = '24h' }: Off
           await saga.track(step(resource.target.key, `Remove ${resource.title}`), () => removeResource(cfg, anypoint, resource));
           removed.push(resource.target.key);
         } catch (err) {
-          progress.notRemoved.push({ key: resource.target.key, title: resource.title, error: describeError(err) });
+          const entry = { key: resource.target.key, title: resource.title, error: describeError(err) };
+          if (resource.system === 'provider') (progress.leftAtProvider ??= []).push({ ...entry, clientId: resource.target.id });
+          else progress.notRemoved.push(entry);
         }
       }
     });

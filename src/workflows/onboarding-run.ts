@@ -1,7 +1,7 @@
 import { ApplicationFailure, condition, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { AnypointContext, OktaEndpoints, PlanEntry, RegisteredClient, StepResult, UndoTarget } from '../activities/types';
-import type { TenantConfig } from '../config/tenant';
+import type { OktaTenantConfig, TenantConfig } from '../config/tenant';
 import { msOf } from './durations';
 import { ONBOARDING_PHASE } from '../temporal/search-attributes';
 import { CATALOGUE, CHECKS, type ItemOf, type KindName, type ParentId, type ResourceKind } from './catalogue';
@@ -80,8 +80,7 @@ export class OnboardingRun {
     return [...this.created.values()].filter((r) => !undone(r.target.key) && !(r.kind === 'registeredClient' && undone(CATALOGUE.application.key(r.target.name ?? ''))));
   }
 
-  async oktaAuthorizationServer(): Promise<StepResult> {
-    const { cfg } = this;
+  async oktaAuthorizationServer(cfg: OktaTenantConfig): Promise<StepResult> {
     const server = await this.resource('authorizationServer', null, () => act.ensureAuthorizationServer(cfg));
     const parents = { authServerId: server.id };
     await allSettled(CATALOGUE.scope.select(cfg).map((name) => this.resource('scope', name, () => act.ensureScope(cfg, server.id, name), { parents })));
@@ -91,8 +90,7 @@ export class OnboardingRun {
     return server;
   }
 
-  async singleSignOn(endpoints: OktaEndpoints, sso: StepResult): Promise<void> {
-    const { cfg } = this;
+  async singleSignOn(cfg: OktaTenantConfig, endpoints: OktaEndpoints, sso: StepResult): Promise<void> {
     const idp = await this.resource('identityProvider', null, () => act.ensureIdentityProvider(cfg, this.anypoint!, endpoints, sso.id));
     const redirectUri = idp.facts?.redirectUri;
     if (!redirectUri) throw ApplicationFailure.nonRetryable('Anypoint did not return a redirect URI for the identity provider.', 'MissingRedirectUri');
@@ -105,13 +103,32 @@ export class OnboardingRun {
     const app = await this.resource('application', name, () => act.ensureClientApplication(cfg, this.anypoint!, apiId, name));
     const clientId = app.facts?.clientId;
     if (!clientId) throw ApplicationFailure.nonRetryable(`Anypoint returned no client id for application "${name}".`, 'MissingClientId');
-    if (app.outcome === 'created') this.remember('registeredClient', CATALOGUE.registeredClient.title(cfg, name), { key: CATALOGUE.registeredClient.key(name), id: clientId, name });
+    if (cfg.okta && app.outcome === 'created') this.remember('registeredClient', CATALOGUE.registeredClient.title(cfg, name), { key: CATALOGUE.registeredClient.key(name), id: clientId, name });
+    if (!cfg.okta) await this.providerClient(name, clientId, app.outcome === 'created');
     this.registered.push({ applicationName: name, clientId, groups });
     await this.resource('contract', name, () => act.ensureContract(cfg, this.anypoint!, apiId, app.id), { parents: { apiId }, identity: app.id });
   }
 
+  /**
+   * The client Anypoint registered at the RFC 7591 provider, as a step of its own: nothing to run (Anypoint
+   * did it), but a resource this run created, whose undo says it is left there (see reportProviderClientLeft).
+   */
+  private async providerClient(application: string, clientId: string, created: boolean): Promise<void> {
+    const row = CATALOGUE.providerClient;
+    const key = row.key(application);
+    const title = row.title(this.cfg, application);
+    const target: UndoTarget = { key, id: clientId, name: application };
+    if (!created) {
+      await this.check({ key, title }, async () => ({ outcome: 'unchanged' as const, id: clientId }));
+      return;
+    }
+    await this.saga.step(key, title, async () => ({ outcome: 'created' as const, id: clientId }), () => removeResource(this.cfg, this.anypoint, { kind: 'providerClient', target }));
+    this.remember('providerClient', title, target);
+  }
+
   assignGroup(kind: 'ssoAssignment' | 'clientAssignment', item: ItemOf<'ssoAssignment'> | ItemOf<'clientAssignment'>, appId: string, group: string): Promise<StepResult> {
-    const run = () => act.assignGroupToClient(this.cfg, appId, group);
+    const cfg = this.cfg as OktaTenantConfig;
+    const run = () => act.assignGroupToClient(cfg, appId, group);
     const opts = { parents: { clientId: appId } };
     return kind === 'ssoAssignment' ? this.resource('ssoAssignment', item as string, run, opts) : this.resource('clientAssignment', item as ItemOf<'clientAssignment'>, run, opts);
   }
@@ -120,6 +137,7 @@ export class OnboardingRun {
   async groupAssignment(): Promise<void> {
     const { cfg, progress } = this;
     if (this.registered.length === 0) return;
+    if (!cfg.okta) return this.accessConfirmation();
     if (cfg.assignment.mode === 'auto') {
       this.setPhase('assigning');
       for (const client of this.registered) {
@@ -135,6 +153,26 @@ export class OnboardingRun {
       waiting.outcome = 'unchanged';
       return;
     }
+    await this.waitForApproval(waiting, 'Okta group assignment');
+  }
+
+  /**
+   * At an RFC 7591 provider there are no groups to check: in manual mode a person confirms the access of the
+   * clients this run registered (one registered before was confirmed then), with the same reminders and deadline.
+   */
+  private async accessConfirmation(): Promise<void> {
+    const { cfg, progress } = this;
+    if (cfg.assignment.mode === 'auto') return;
+    const newlyRegistered = this.registered.filter((c) => this.created.has(CATALOGUE.providerClient.key(c.applicationName)));
+    if (newlyRegistered.length === 0) return;
+    const waiting = this.declared(CHECKS.accessConfirmation);
+    progress.missingAssignments = newlyRegistered.map((c) => `${c.applicationName} (${c.clientId}) → access confirmed by a person`);
+    await this.waitForApproval(waiting, 'access of the clients registered at the provider');
+  }
+
+  private async waitForApproval(waiting: StepProgress, what: string): Promise<void> {
+    const { cfg, progress } = this;
+    if (cfg.assignment.mode !== 'manual') return;
     this.setPhase('awaiting-assignment');
     const { deadline: deadlineText, reminderEvery } = cfg.assignment;
     await this.saga.track(waiting, async () => {
@@ -146,7 +184,7 @@ export class OnboardingRun {
           throw ApplicationFailure.create({
             type: 'AssignmentDeadline',
             nonRetryable: true,
-            message: `Nobody confirmed the Okta group assignment before the deadline (${deadlineText}). Still missing: ${progress.missingAssignments.join('; ')}.`,
+            message: `Nobody confirmed the ${what} before the deadline (${deadlineText}). Still missing: ${progress.missingAssignments.join('; ')}.`,
           });
         }
         if (await condition(() => this.approval !== undefined, Math.min(every, left))) break;

@@ -12,8 +12,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import type { ProofResult } from '../activities/types';
-import type { TenantConfig } from '../config/tenant';
+import type { ProofResult, ProviderEndpoints, StepResult } from '../activities/types';
+import type { OktaTenantConfig, TenantConfig } from '../config/tenant';
 import { TENANT_ID } from '../temporal/search-attributes';
 import { CATALOGUE, CHECKS } from './catalogue';
 import { OnboardingProgress, cancelOnboardingSignal, confirmGroupAssignmentUpdate, progressQuery } from './messages';
@@ -52,7 +52,8 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
   run.setPhase('preflight');
   setHandler(progressQuery, () => run.snapshot());
   setHandler(confirmGroupAssignmentUpdate, async ({ approver, note }) => {
-    const missing = await act.checkGroupAssignments(cfg, run.registered);
+    // At an RFC 7591 provider the confirmation is the person's word alone: there are no groups to check.
+    const missing = cfg.okta ? await act.checkGroupAssignments(cfg, run.registered) : [];
     progress.missingAssignments = missing.map((m) => `${m.applicationName} (${m.clientId}) → ${m.group}`);
     if (missing.length > 0) {
       throw ApplicationFailure.create({
@@ -112,7 +113,11 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
 async function provision(run: OnboardingRun): Promise<void> {
   const { cfg } = run;
   // Preflight: no writes. A failure here leaves nothing to compensate.
-  await run.check(CHECKS.preflightOkta, () => act.checkOktaAccess(cfg));
+  // The identity provider is Okta, or an RFC 7591 provider whose endpoints the preflight reads.
+  // Okta tenants run the same commands as before; RFC 7591 tenants never ran on older code, so no patch.
+  let providerEndpoints: ProviderEndpoints | undefined;
+  if (cfg.okta) await run.check(CHECKS.preflightOkta, () => act.checkOktaAccess(cfg));
+  else providerEndpoints = await run.check(CHECKS.preflightProvider, () => act.checkProviderAccess(cfg));
   const anypoint = (run.anypoint = await run.check(CHECKS.preflightAnypoint, () => act.checkAnypointAccess(cfg)));
 
   run.setPhase('planning');
@@ -120,21 +125,14 @@ async function provision(run: OnboardingRun): Promise<void> {
   run.progress.plan = plan;
   for (const entry of plan.entries) run.planByKey.set(entry.key, entry);
 
-  run.setPhase('okta');
-  const [server, , introspection, sso] = await allSettled([
-    run.oktaAuthorizationServer(),
-    allSettled(CATALOGUE.group.select(cfg).map((name) => run.resource('group', name, () => act.ensureGroup(cfg, name)))),
-    run.resource('introspectionClient', null, () => act.ensureIntrospectionClient(cfg)),
-    cfg.okta.ssoApp ? run.resource('ssoApp', null, () => act.ensureSsoApp(cfg)) : undefined,
-  ]);
-  // Okta refuses sign-in to users not assigned to the app.
-  if (sso) await allSettled(CATALOGUE.ssoAssignment.select(cfg).map((group) => run.assignGroup('ssoAssignment', group, sso.id, group)));
-  const endpoints = await run.check(CHECKS.metadata, () => act.readOktaEndpoints(cfg, server.id));
+  const { endpoints, introspectionClientId, sso } = cfg.okta
+    ? await oktaPhase(run, cfg)
+    : { endpoints: providerEndpoints!, introspectionClientId: cfg.rfc7591.introspectionClient.clientId, sso: undefined };
 
   run.setPhase('anypoint');
   const [provider] = await allSettled([
-    run.resource('clientProvider', null, () => act.ensureClientProvider(cfg, anypoint, endpoints, introspection.id)),
-    sso ? run.singleSignOn(endpoints, sso) : undefined,
+    run.resource('clientProvider', null, () => act.ensureClientProvider(cfg, anypoint, endpoints, introspectionClientId)),
+    sso && cfg.okta ? run.singleSignOn(cfg, endpoints, sso) : undefined,
     cfg.anypoint.api.raml ? run.resource('asset', null, () => act.publishApiAsset(cfg, anypoint)) : undefined,
   ]);
   const api = await run.resource('apiInstance', null, () => act.ensureApiInstance(cfg, anypoint, provider.id));
@@ -154,6 +152,21 @@ async function provision(run: OnboardingRun): Promise<void> {
     run.progress.proof = proof;
     if (!proof.passed) throw ApplicationFailure.create({ type: 'ProofFailed', nonRetryable: true, message: proofSummary(proof) });
   }
+}
+
+/** Okta's side: authorization server, scopes, policy, groups, the introspection client and SSO app; then its endpoints. */
+async function oktaPhase(run: OnboardingRun, cfg: OktaTenantConfig): Promise<{ endpoints: ProviderEndpoints; introspectionClientId: string; sso?: StepResult }> {
+  run.setPhase('okta');
+  const [server, , introspection, sso] = await allSettled([
+    run.oktaAuthorizationServer(cfg),
+    allSettled(CATALOGUE.group.select(cfg).map((name) => run.resource('group', name, () => act.ensureGroup(cfg, name)))),
+    run.resource('introspectionClient', null, () => act.ensureIntrospectionClient(cfg)),
+    cfg.okta.ssoApp ? run.resource('ssoApp', null, () => act.ensureSsoApp(cfg)) : undefined,
+  ]);
+  // Okta refuses sign-in to users not assigned to the app.
+  if (sso) await allSettled(CATALOGUE.ssoAssignment.select(cfg).map((group) => run.assignGroup('ssoAssignment', group, sso.id, group)));
+  const endpoints = await run.check(CHECKS.metadata, () => act.readOktaEndpoints(cfg, server.id));
+  return { endpoints, introspectionClientId: introspection.id, sso };
 }
 
 /** Tells the tenant record how the run ended and what it left in place. */

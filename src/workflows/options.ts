@@ -5,7 +5,7 @@ import { ActivityCancellationType, type ActivityOptions } from '@temporalio/work
  * raise them with these types (see src/activities/failures.ts) and the message carries the fix.
  * Rate limits are retried after the reset the server announced (the activity sets nextRetryDelay).
  */
-export const NON_RETRYABLE_TYPES = ['okta.validation', 'okta.auth', 'okta.forbidden', 'okta.conflict', 'anypoint.validation', 'anypoint.auth', 'anypoint.forbidden', 'anypoint.conflict', 'config'];
+export const NON_RETRYABLE_TYPES = ['okta.validation', 'okta.auth', 'okta.forbidden', 'okta.conflict', 'anypoint.validation', 'anypoint.auth', 'anypoint.forbidden', 'anypoint.conflict', 'provider.validation', 'provider.auth', 'provider.forbidden', 'provider.conflict', 'provider.not_found', 'config'];
 
 /**
  * Every activity heartbeats while it runs (src/activities/heartbeat.ts): a worker that dies

@@ -11,7 +11,8 @@ const act = proxyActivities<typeof activities>(ACTIVITY_OPTIONS);
  * It runs on the worker so that credentials stay where the activities resolve them.
  */
 export async function planTenant({ tenant }: { tenant: TenantConfig }): Promise<Plan> {
-  await act.checkOktaAccess(tenant);
+  if (tenant.okta) await act.checkOktaAccess(tenant);
+  else await act.checkProviderAccess(tenant);
   const anypoint = await act.checkAnypointAccess(tenant);
   return act.planOnboarding(tenant, anypoint);
 }

@@ -21,8 +21,9 @@ export async function removeResource(cfg: TenantConfig, anypoint: AnypointContex
   const row = CATALOGUE[kind];
   for (const name of row.undo) {
     const undo = undoAct[name] as (...args: unknown[]) => Promise<unknown>;
-    const result = row.system === 'okta' ? await undo(cfg, target) : await undo(cfg, anypointContext(anypoint, kind), target);
-    if (name === 'deleteClientApplication') {
+    const result = row.system === 'anypoint' ? await undo(cfg, anypointContext(anypoint, kind), target) : await undo(cfg, target);
+    // At an RFC 7591 provider the registered client is its own resource (providerClient), not this one's child.
+    if (name === 'deleteClientApplication' && cfg.okta) {
       // Anypoint cannot delete the client it registered in Okta, so its removal does it in Okta directly.
       const clientId = target.facts?.clientId ?? (result as { clientId?: string }).clientId;
       if (clientId) await removeResource(cfg, anypoint, { kind: 'registeredClient', target: { key: CATALOGUE.registeredClient.key(target.name ?? ''), id: clientId } });

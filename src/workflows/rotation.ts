@@ -1,7 +1,7 @@
 import { ApplicationFailure, CancellationScope, defineQuery, isCancellation, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { AnypointContext } from '../activities/types';
-import type { TenantConfig } from '../config/tenant';
+import { oktaTenant, type OktaTenantConfig, type TenantConfig } from '../config/tenant';
 import { TENANT_ID } from '../temporal/search-attributes';
 import { CATALOGUE, CHECKS } from './catalogue';
 import type { StepProgress } from './messages';
@@ -71,7 +71,8 @@ const now = () => new Date(Date.now()).toISOString();
  * introspecting. Durable: every step is idempotent, a crash resumes where it was. The tenant record
  * learns the outcome. Secret values never enter this workflow, only Okta's ids of the secrets.
  */
-export async function rotateCredential({ tenant: cfg, credential, by }: RotationInput): Promise<RotationProgress> {
+export async function rotateCredential({ tenant, credential, by }: RotationInput): Promise<RotationProgress> {
+  const cfg = oktaTenant(tenant);
   const tenantId = cfg.tenant.id;
   const saga = new Saga(() => new Map());
   const { workflowId, runId } = workflowInfo();
@@ -136,7 +137,7 @@ type Step = <T>(s: { key: string; title: string }, run: () => Promise<T>) => Pro
  * Okta with the token it now holds. Removed whatever happens, Okta client included: Anypoint cannot
  * delete what it registered in Okta.
  */
-async function proveRegistration(cfg: TenantConfig, anypoint: AnypointContext, apiId: string, step: Step): Promise<void> {
+async function proveRegistration(cfg: OktaTenantConfig, anypoint: AnypointContext, apiId: string, step: Step): Promise<void> {
   const name = `${cfg.tenant.id} registration check ${workflowInfo().runId.slice(0, 8)}`;
   let clientId: string | undefined;
   try {
@@ -155,7 +156,7 @@ async function proveRegistration(cfg: TenantConfig, anypoint: AnypointContext, a
 
 /** Two secrets overlap while Anypoint switches, so every introspection in between succeeds with one of them. */
 async function rotateIntrospectionSecret(
-  cfg: TenantConfig,
+  cfg: OktaTenantConfig,
   anypoint: AnypointContext,
   provider: { providerId: string; tokenUrl: string; introspectionAppId: string },
   retiringSecretId: string,

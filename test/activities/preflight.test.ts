@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
 import { ApplicationFailure } from '@temporalio/common';
-import { parseTenantConfig } from '../../src/config/tenant';
+import { oktaTenant, parseTenantConfig } from '../../src/config/tenant';
 import { checkOktaAccess } from '../../src/activities';
 import { startOktaSandbox } from '../../src/sandbox/okta';
 
@@ -21,7 +21,7 @@ describe('Okta preflight against the Okta sandbox', () => {
     doc.okta.orgUrl = okta.url;
     doc.okta.apiToken = { env: 'PREFLIGHT_OKTA_TOKEN' };
     doc.okta.authorizationServer = { adopt };
-    return parseTenantConfig(doc, EXAMPLE, resolve(__dirname, '../../examples'));
+    return oktaTenant(parseTenantConfig(doc, EXAMPLE, resolve(__dirname, '../../examples')));
   };
 
   it('passes when the adopted authorization server exists', async () => {

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { parse, stringify } from 'yaml';
-import { TenantConfigError, formatTenantConfigError, loadTenantFile, parseTenantConfig, type TenantConfigIssue } from '../../src/config/tenant';
+import { TenantConfigError, formatTenantConfigError, loadTenantFile, oktaTenant, parseTenantConfig, type TenantConfigIssue } from '../../src/config/tenant';
 import { JSON_SCHEMA_FILE, tenantJsonSchema } from '../../src/config/export-json-schema';
 
 const EXAMPLES = resolve(__dirname, '../../examples');
@@ -34,7 +34,7 @@ function writeTenant(name: string, text: string): string {
 
 describe('the solar-system example', () => {
   it('loads, with defaults applied and paths made absolute', () => {
-    const cfg = loadTenantFile(EXAMPLE);
+    const cfg = oktaTenant(loadTenantFile(EXAMPLE));
     expect(cfg.tenant).toEqual({ id: 'solar-system', displayName: 'Solar System (demo)' });
     expect(cfg.okta.orgUrl).toBe('http://127.0.0.1:18080');
     expect(cfg.okta.apiToken).toEqual({ env: 'OKTA_API_TOKEN' });
@@ -80,7 +80,7 @@ describe('tenant file values', () => {
     const doc = example();
     doc.anypoint.baseUrl = 'eu';
     doc.okta.orgUrl = 'https://dev-123.okta.com/';
-    const cfg = parseTenantConfig(doc);
+    const cfg = oktaTenant(parseTenantConfig(doc));
     expect(cfg.anypoint.baseUrl).toBe('https://eu1.anypoint.mulesoft.com');
     expect(cfg.okta.orgUrl).toBe('https://dev-123.okta.com');
   });
@@ -97,13 +97,13 @@ describe('tenant file values', () => {
   it('accepts an adopted authorization server', () => {
     const doc = example();
     doc.okta.authorizationServer = { adopt: 'default' };
-    expect(parseTenantConfig(doc).okta.authorizationServer).toEqual({ adopt: 'default' });
+    expect(parseTenantConfig(doc).okta?.authorizationServer).toEqual({ adopt: 'default' });
   });
 
   it('resolves relative secret files against the tenant file, not the working directory', () => {
     const doc = example();
     doc.okta.apiToken = { file: 'secrets/okta-token' };
-    expect(parseTenantConfig(doc, 'x.yaml', '/etc/tenants').okta.apiToken).toEqual({ file: '/etc/tenants/secrets/okta-token' });
+    expect(parseTenantConfig(doc, 'x.yaml', '/etc/tenants').okta?.apiToken).toEqual({ file: '/etc/tenants/secrets/okta-token' });
   });
 });
 
@@ -256,7 +256,8 @@ describe('the exported JSON Schema', () => {
     const schema = JSON.parse(tenantJsonSchema());
     const apiToken = schema.properties.okta.properties.apiToken;
     expect(apiToken.anyOf.map((s: { required: string[] }) => s.required)).toEqual([['env'], ['file']]);
-    expect(schema.required).toEqual(['tenant', 'okta', 'anypoint', 'verification']);
+    expect(schema.required).toEqual(['tenant', 'anypoint', 'verification']);
+    expect(schema.oneOf).toEqual([{ required: ['okta'] }, { required: ['rfc7591'] }]);
     const ajv = new Ajv2020({ strict: false });
     addFormats(ajv);
     const validate = ajv.compile(schema);

@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,8 +12,10 @@ import { uniqueTaskQueue } from '../support/temporal';
 const ROOT = resolve(__dirname, '../..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 
+const stateOf = (stateDir: string, name: string) => JSON.parse(readFileSync(join(stateDir, `${name}.json`), 'utf8'));
+/** Okta's state file exists once something was written there: an OpenAM-only demo writes nothing to Okta. */
 const secretsIn = (stateDir: string) =>
-  secretsOf({ okta: JSON.parse(readFileSync(join(stateDir, 'okta.json'), 'utf8')), anypoint: JSON.parse(readFileSync(join(stateDir, 'anypoint.json'), 'utf8')) });
+  secretsOf({ okta: existsSync(join(stateDir, 'okta.json')) ? stateOf(stateDir, 'okta') : { apiTokens: [], apps: {} }, anypoint: stateOf(stateDir, 'anypoint') });
 
 /*
  * The README's main command, run as a user runs it (a child process with the demo's fixed sandbox
@@ -30,6 +32,8 @@ describe('npm run demo', () => {
     OKTA_API_TOKEN: '',
     ANYPOINT_CLIENT_ID: '',
     ANYPOINT_CLIENT_SECRET: '',
+    OPENAM_INITIAL_ACCESS_TOKEN: '',
+    OPENAM_INTROSPECTION_CLIENT_SECRET: '',
   };
   const demo = (...args: string[]) => promisify(execFile)(TSX, ['src/demo.ts', '--state-dir', stateDir, ...args], { cwd: ROOT, env, maxBuffer: 10 * 1024 * 1024 });
   afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
@@ -53,6 +57,27 @@ describe('npm run demo', () => {
     expect(secrets.length).toBeGreaterThanOrEqual(6);
     for (const secret of secrets) expect(output).not.toContain(secret);
     expect(output).not.toMatch(/eyJ[\w-]+\.eyJ/); // no JWT (access token) either
+  });
+
+  it('--openam onboards the RFC 7591 example on the OpenAM emulator through the confirmation and the proof; a second demo writes nothing', async () => {
+    const first = await demo('--fresh', '--openam');
+    expect(first.stdout).toContain('Onboarding tenant "solar-system-openam" from examples/solar-system-openam.tenant.yaml');
+    expect(first.stdout).toContain('Paused: a person must confirm the clients Anypoint registered at the OpenAM provider');
+    expect(first.stdout).toMatch(/to confirm: Solar System Silver \(OpenAM\) \(\S+\) → access confirmed by a person/);
+    expect(first.stdout).not.toMatch(/✓ Okta/);
+    expect(first.stdout).toContain('▸ Result: completed');
+    expect(first.stdout).toMatch(/✓ GET \/planets without a token → 401[\s\S]*✓ GET \/planets with the token → 200[\s\S]*✓ GET \/moons with the token → 403/);
+    expect(first.stdout).toMatch(/0 writes to Okta, \d+ to Anypoint, 1 to OpenAM \(Anypoint's registrations\)/);
+
+    const second = await demo('--openam');
+    expect(second.stdout).not.toContain('Paused');
+    expect(second.stdout).toContain("0 writes to Okta, 0 to Anypoint, 0 to OpenAM (Anypoint's registrations)");
+    expect(second.stdout).toContain('▸ Result: completed');
+
+    const openam = stateOf(stateDir, 'openam');
+    const providerSecrets = [openam.initialAccessToken, openam.introspectionClient.clientSecret, ...Object.values(openam.models.Client ?? {}).map((c) => (c as { payload: { client_secret: string } }).payload.client_secret)];
+    const output = [first.stdout, first.stderr, second.stdout, second.stderr].join('\n');
+    for (const secret of [...providerSecrets, ...secretsIn(stateDir)]) expect(output).not.toContain(secret);
   });
 
   it('--interactive waits at the pause; the printed Okta call and the CLI approve from another terminal finish the run', async () => {

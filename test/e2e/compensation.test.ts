@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import * as activities from '../../src/activities';
 import { OktaClient } from '../../src/clients/okta';
-import type { TenantConfig } from '../../src/config/tenant';
+import type { OktaTenantConfig, TenantConfig } from '../../src/config/tenant';
 import { cancelOnboardingSignal, confirmGroupAssignmentUpdate, type OnboardingProgress } from '../../src/workflows/messages';
 import { inventoryDiff, inventoryOf, type Inventory } from '../support/inventory';
 import { OnboardingStack } from '../support/onboarding-stack';
@@ -44,7 +44,7 @@ describe('compensation on the sandboxes', () => {
     return ['okta.group:goldSubscribers', 'okta.group:unrelated', 'okta.authServer:default', 'okta.policy:default/Default Policy'];
   }
 
-  const adoptDefault = (cfg: TenantConfig): TenantConfig => ({ ...cfg, okta: { ...cfg.okta, authorizationServer: { adopt: 'default' } } });
+  const adoptDefault = (cfg: OktaTenantConfig): OktaTenantConfig => ({ ...cfg, okta: { ...cfg.okta, authorizationServer: { adopt: 'default' } } });
 
   interface Outcome {
     failure: ApplicationFailure;

@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { OktaClient } from '../../src/clients/okta';
-import type { TenantConfig } from '../../src/config/tenant';
+import type { OktaTenantConfig, TenantConfig } from '../../src/config/tenant';
 import { confirmOffboarding, offboardingDryRun, readRecord, startOffboarding } from '../../src/cli/lifecycle';
 import { history } from '../../src/cli/operations';
 import { renderAuditMarkdown } from '../../src/cli/render';
@@ -37,7 +37,7 @@ describe('tenant lifecycle on the sandboxes', () => {
   });
 
   /** The example tenant under an id of its own, so each test has a tenant record of its own. */
-  const tenantOf = (mutate: (cfg: TenantConfig) => TenantConfig = (c) => c) =>
+  const tenantOf = (mutate: (cfg: OktaTenantConfig) => OktaTenantConfig = (c) => c) =>
     stack.tenant((cfg) => mutate({ ...cfg, tenant: { ...cfg.tenant, id: uniqueId('life').toLowerCase().replace(/[^a-z0-9-]/g, '-') } }));
 
   /** Onboards through the manual assignment, as an Okta admin and an approver would. */

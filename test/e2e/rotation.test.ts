@@ -5,7 +5,7 @@ import type { Payload } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { request } from 'undici';
 import { OktaClient } from '../../src/clients/okta';
-import type { TenantConfig } from '../../src/config/tenant';
+import { oktaTenant, type TenantConfig } from '../../src/config/tenant';
 import { readRecord, rotate } from '../../src/cli/lifecycle';
 import { isConfigurationWrite } from '../../src/sandbox/core';
 import { onboardTenant } from '../../src/workflows';
@@ -47,7 +47,8 @@ describe('rotating the client provider credentials on the sandboxes', () => {
   function pointedAt(cfg: TenantConfig, token: string): TenantConfig {
     const file = join(secretsDir, `${uniqueId('token')}.txt`);
     writeFileSync(file, `${token}\n`, { mode: 0o600 });
-    return { ...cfg, okta: { ...cfg.okta, apiToken: { file } } };
+    const okta = oktaTenant(cfg);
+    return { ...okta, okta: { ...okta.okta, apiToken: { file } } };
   }
 
   async function onboard(cfg: TenantConfig): Promise<void> {

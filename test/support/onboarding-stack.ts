@@ -3,7 +3,7 @@ import { Client, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import * as activities from '../../src/activities';
-import { loadTenantFile, type TenantConfig } from '../../src/config/tenant';
+import { loadTenantFile, oktaTenant, type OktaTenantConfig, type Rfc7591TenantConfig, type TenantConfig } from '../../src/config/tenant';
 import { startAllSandboxes, type AllSandboxes } from '../../src/sandbox';
 import { SandboxAdminClient } from '../../src/sandbox/core';
 import { pointTenantAtSandboxes, sandboxSecretEnv } from '../../src/sandbox/tenant';
@@ -13,6 +13,8 @@ import type { SandboxState } from './inventory';
 import { getWorkflowBundle, testDataConverter, uniqueId, uniqueTaskQueue } from './temporal';
 
 export const EXAMPLE_TENANT = resolve(__dirname, '../../examples/solar-system.tenant.yaml');
+/** The second kind of identity provider: an RFC 7591 provider (the OpenAM emulator). */
+export const OPENAM_EXAMPLE_TENANT = resolve(__dirname, '../../examples/solar-system-openam.tenant.yaml');
 
 /**
  * The product as a user runs it, for end-to-end tests: the real activities against the Okta and
@@ -25,6 +27,8 @@ export class OnboardingStack {
   readonly taskQueue = uniqueTaskQueue('e2e');
   readonly okta: SandboxAdminClient;
   readonly anypoint: SandboxAdminClient;
+  /** The OpenAM emulator's admin API, when the stack was started with it. */
+  readonly openam?: SandboxAdminClient;
 
   private constructor(
     readonly env: TestWorkflowEnvironment,
@@ -33,18 +37,26 @@ export class OnboardingStack {
     this.client = new Client({ connection: env.connection, dataConverter: this.dataConverter });
     this.okta = new SandboxAdminClient(sandboxes.okta.url);
     this.anypoint = new SandboxAdminClient(sandboxes.anypoint.url);
+    if (sandboxes.openam) this.openam = new SandboxAdminClient(sandboxes.openam.url);
   }
 
-  static async start(env: TestWorkflowEnvironment): Promise<OnboardingStack> {
-    const sandboxes = await startAllSandboxes({ ports: { okta: 0, anypoint: 0, upstream: 0, gateway: 0 } });
+  static async start(env: TestWorkflowEnvironment, opts: { openam?: boolean } = {}): Promise<OnboardingStack> {
+    const sandboxes = await startAllSandboxes({ ports: { okta: 0, anypoint: 0, upstream: 0, gateway: 0, openam: 0 }, openam: opts.openam });
     Object.assign(process.env, sandboxSecretEnv(sandboxes));
     return new OnboardingStack(env, sandboxes);
   }
 
   /** The example tenant pointed at these sandboxes, with a tenant id of its own unless given. */
-  tenant(mutate: (cfg: TenantConfig) => TenantConfig = (c) => c): TenantConfig {
-    const cfg = pointTenantAtSandboxes(loadTenantFile(EXAMPLE_TENANT), this.sandboxes);
+  tenant<T extends TenantConfig = OktaTenantConfig>(mutate: (cfg: OktaTenantConfig) => T = (c) => c as T): T {
+    const cfg = pointTenantAtSandboxes(oktaTenant(loadTenantFile(EXAMPLE_TENANT)), this.sandboxes);
     return mutate(cfg);
+  }
+
+  /** The OpenAM example tenant (an rfc7591 tenant) pointed at these sandboxes; needs `start(env, { openam: true })`. */
+  openamTenant(mutate: (cfg: Rfc7591TenantConfig) => Rfc7591TenantConfig = (c) => c): Rfc7591TenantConfig {
+    const cfg = loadTenantFile(OPENAM_EXAMPLE_TENANT);
+    if (!cfg.rfc7591) throw new Error(`${OPENAM_EXAMPLE_TENANT} is not an rfc7591 tenant`);
+    return mutate(pointTenantAtSandboxes(cfg, this.sandboxes));
   }
 
   /** A worker with the project's activities (or overrides of some of them) on this stack's queue. */

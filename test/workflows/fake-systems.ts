@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { PlanEntry, RegisteredClient, StepResult, UndoTarget } from '../../src/activities/types';
-import type { TenantConfig } from '../../src/config/tenant';
+import type { OktaTenantConfig } from '../../src/config/tenant';
 import * as tenantRecord from '../../src/activities/record';
 
 /**
@@ -53,7 +53,7 @@ export class FakeSystems {
     return {
       checkOktaAccess: async () => undefined,
       checkAnypointAccess: async () => ({ orgId: 'org-1', orgDomain: 'solar', environmentId: 'env-1' }),
-      planOnboarding: async (cfg: TenantConfig): Promise<{ entries: PlanEntry[] }> => ({
+      planOnboarding: async (cfg: OktaTenantConfig): Promise<{ entries: PlanEntry[] }> => ({
         entries: [
           'okta.authorizationServer',
           ...cfg.okta.scopes.map((s) => `okta.scope:${s.name}`),
