@@ -26,7 +26,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
-          { group: ['node:*', 'fs', 'http', 'https', 'crypto', 'undici', '@okta/*', 'fastify', '**/sandbox/**', '**/activities/*', '**/clients/**'], message: 'Workflows must stay deterministic: import activities as types only and do I/O in activities.', allowTypeImports: true },
+          { group: ['node:*', 'fs', 'http', 'https', 'crypto', 'undici', '@okta/*', 'fastify', '**/sandbox/**', '**/activities/*', '**/clients/**', '**/config/tenant'], message: 'Workflows must stay deterministic: import activities as types only and do I/O in activities.', allowTypeImports: true },
         ],
       }],
     },

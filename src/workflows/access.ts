@@ -17,7 +17,8 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type * as activities from '../activities';
 import type { AccessContract, AccessProof, ApiLocation, OrphanReport } from '../activities/types';
-import { oktaTenant, type OktaTenantConfig, type TenantConfig } from '../config/tenant';
+import type { OktaTenantConfig, TenantConfig } from '../config/tenant';
+import { oktaTenant } from '../config/tenant-kind';
 import { TENANT_ID } from '../temporal/search-attributes';
 import { CATALOGUE } from './catalogue';
 import { msOf } from './durations';

@@ -1,7 +1,8 @@
 import { ApplicationFailure, CancellationScope, defineQuery, isCancellation, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { AnypointContext } from '../activities/types';
-import { oktaTenant, type OktaTenantConfig, type TenantConfig } from '../config/tenant';
+import type { OktaTenantConfig, TenantConfig } from '../config/tenant';
+import { oktaTenant } from '../config/tenant-kind';
 import { TENANT_ID } from '../temporal/search-attributes';
 import { CATALOGUE, CHECKS } from './catalogue';
 import type { StepProgress } from './messages';
