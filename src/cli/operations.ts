@@ -66,11 +66,25 @@ export async function startOnboarding(client: Client, taskQueue: string, tenant:
 }
 
 export async function planDryRun(client: Client, taskQueue: string, tenant: TenantConfig): Promise<Plan> {
-  return client.workflow.execute(planTenant, {
-    taskQueue,
-    workflowId: `${workflowIdFor(tenant.tenant.id)}-plan-${Date.now()}`,
-    args: [{ tenant }],
-  });
+  try {
+    return await client.workflow.execute(planTenant, {
+      taskQueue,
+      // One id per tenant, not one per call: dry runs do not pile up in the Web UI's list.
+      workflowId: `plan-${tenant.tenant.id}`,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      args: [{ tenant }],
+    });
+  } catch (err) {
+    // The cause (a preflight refusal with its fix) is what the user needs, not "Workflow execution failed".
+    if (err instanceof WorkflowFailedError) throw new CliError(describeFailure(err), 3, 'PLAN_FAILED');
+    throw err;
+  }
+}
+
+function describeFailure(err: WorkflowFailedError): string {
+  let current: { message?: string; cause?: unknown } | undefined = err.cause as { message?: string; cause?: unknown } | undefined;
+  while (current?.cause && typeof current.cause === 'object') current = current.cause as typeof current;
+  return current?.message ?? err.message;
 }
 
 export async function approve(client: Client, tenantId: string, approver: string, note?: string): Promise<Approval> {

@@ -109,6 +109,17 @@ describe('the onboarding CLI', () => {
     expect((await cli('status', tenantId)).code).toBe(4);
   });
 
+  it('a dry run that preflight refuses says why and how to fix it (exit 3), not "Workflow execution failed"', async () => {
+    const wrongEnv = tenantFile('wrong-env.tenant.yaml', (doc) => {
+      doc.anypoint.environment = 'Sandbx';
+    });
+    const plan = await cli('start', wrongEnv, '--dry-run');
+    expect(plan.code).toBe(3);
+    expect(plan.stderr).toContain('PLAN_FAILED');
+    expect(plan.stderr).toContain('Anypoint environment "Sandbx" does not exist');
+    expect(plan.stderr).toContain('Fix: set anypoint.environment');
+  });
+
   it('plans, starts, waits for the assignment, refuses an early approval, completes, and audits', async () => {
     const plan = await cli('start', good, '--dry-run');
     expect(plan.code).toBe(0);
