@@ -86,7 +86,7 @@ const program = new Command()
       `                     (GET state, POST reset, GET requests, POST/DELETE faults)`,
       `State                ${o.stateDir ? `kept in ${o.stateDir}` : 'in memory (use --state-dir to keep it)'}; rate limits: ${o.profile}`,
       '',
-      'Export for the CLI and the demo:',
+      'Export in the terminal of the worker (npm run dev / npm run worker), which resolves the tenant file\'s secrets; the CLI needs them only for credentials:',
       `  export OKTA_API_TOKEN=${all.okta.apiToken}`,
       `  export ANYPOINT_CLIENT_ID=${all.anypoint.connectedApp.clientId}`,
       `  export ANYPOINT_CLIENT_SECRET=${all.anypoint.connectedApp.clientSecret}`,
