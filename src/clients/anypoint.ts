@@ -4,6 +4,7 @@ import { ExternalApiError, type ApiErrorKind } from './errors';
 import { defaultDispatcher, query, seg, send, type HttpMethod, type HttpResponse } from './http';
 import { multipart } from './multipart';
 import { readRetryPolicy, retryRead, type ReadRetryPolicy } from './read-retry';
+import { blameUpstreamProvider } from './upstream-provider';
 import { zip } from './zip';
 
 /*
@@ -468,11 +469,23 @@ export class AnypointClient {
 
   /** Creates a provider; the body is snake_case (see `dcrClientProviderBody`) and carries the Okta API token. */
   async createClientProvider(orgId: string, body: JsonObject): Promise<AnypointProvider> {
-    return normalizeProvider(await this.json('create client provider', 'POST', this.providers(orgId), { area: 'clientProviders', json: body }));
+    return normalizeProvider(await this.blamingProvider(body, this.json('create client provider', 'POST', this.providers(orgId), { area: 'clientProviders', json: body })));
   }
 
   async patchClientProvider(orgId: string, providerId: string, patch: JsonObject): Promise<AnypointProvider> {
-    return normalizeProvider(await this.json('update client provider', 'PATCH', `${this.providers(orgId)}/${seg(providerId)}`, { area: 'clientProviders', json: patch }));
+    return normalizeProvider(await this.blamingProvider(patch, this.json('update client provider', 'PATCH', `${this.providers(orgId)}/${seg(providerId)}`, { area: 'clientProviders', json: patch })));
+  }
+
+  /** A refusal naming the OpenID provider is checked against the provider itself (upstream-provider.ts). */
+  private async blamingProvider<T>(body: JsonObject, write: Promise<T>): Promise<T> {
+    try {
+      return await write;
+    } catch (err) {
+      const dcr = body.oidc_dynamic_client_provider as { issuer?: unknown; client?: { urls?: { register?: unknown } } } | undefined;
+      if (!(err instanceof ExternalApiError) || typeof dcr?.issuer !== 'string') throw err;
+      const registerUrl = typeof dcr.client?.urls?.register === 'string' ? dcr.client.urls.register : undefined;
+      throw await blameUpstreamProvider(err, { issuer: dcr.issuer, registerUrl }, this.dispatcher, this.timeoutMs);
+    }
   }
 
   async deleteClientProvider(orgId: string, providerId: string): Promise<void> {
