@@ -453,10 +453,17 @@ export class OktaClient {
     return this.sdkFind<OktaAuthorizationServer>('read authorization server', (sdk) => sdk.authorizationServerApi.getAuthorizationServer({ authServerId: id }));
   }
 
-  createAuthorizationServer(server: AuthorizationServerInput): Promise<OktaAuthorizationServer> {
-    return this.sdkCall<OktaAuthorizationServer>('create authorization server', (sdk) =>
-      sdk.authorizationServerApi.createAuthorizationServer({ authorizationServer: forSdk<AuthorizationServer>(server) }),
-    );
+  /** Creates the server; when Okta answers "already exists" (a retried create whose first response was lost), returns the existing one. */
+  async createAuthorizationServer(server: AuthorizationServerInput): Promise<OktaAuthorizationServer> {
+    try {
+      return await this.sdkCall<OktaAuthorizationServer>('create authorization server', (sdk) =>
+        sdk.authorizationServerApi.createAuthorizationServer({ authorizationServer: forSdk<AuthorizationServer>(server) }),
+      );
+    } catch (err) {
+      const existing = await this.existingAfterDuplicate(err, () => this.findAuthorizationServerByName(server.name));
+      if (existing) return existing;
+      throw err;
+    }
   }
 
   replaceAuthorizationServer(id: string, server: AuthorizationServerInput): Promise<OktaAuthorizationServer> {
@@ -525,11 +532,23 @@ export class OktaClient {
         conflict: `A group named "${group.name}" already exists in Okta but could not be read back; retry, or rename okta.groups entry "${group.name}".`,
       });
     } catch (err) {
-      if (err instanceof ExternalApiError && err.code === 'E0000001') {
-        const existing = await this.findGroupByName(group.name);
-        if (existing) return existing;
-      }
+      const existing = await this.existingAfterDuplicate(err, () => this.findGroupByName(group.name));
+      if (existing) return existing;
       throw err;
+    }
+  }
+
+  /**
+   * After a create refused with E0000001 "already exists" (its name is unique), the resource that
+   * exists: Okta's lists and searches trail writes by seconds, so a look-up that cannot see it yet
+   * is repeated (0.25 s doubling, about 8 s in all) before giving up. Undefined for other errors.
+   */
+  private async existingAfterDuplicate<T>(err: unknown, find: () => Promise<T | undefined>): Promise<T | undefined> {
+    if (!(err instanceof ExternalApiError) || err.code !== 'E0000001') return undefined;
+    for (let waitMs = 250; ; waitMs *= 2) {
+      const existing = await find();
+      if (existing || waitMs > 4_000) return existing;
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
   }
 

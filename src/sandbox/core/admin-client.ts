@@ -85,6 +85,10 @@ export class SandboxAdminClient {
     return this.call('POST', path, body ?? {});
   }
 
+  put<T = unknown>(path: string, body?: unknown): Promise<T> {
+    return this.call('PUT', path, body ?? {});
+  }
+
   get<T = unknown>(path: string): Promise<T> {
     return this.call('GET', path);
   }
