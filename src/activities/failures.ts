@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ExternalApiError } from '../clients/errors';
 import { SecretReferenceError } from '../config/secrets';
 import { wrapEach } from './wrap';
@@ -18,12 +18,21 @@ export function toActivityFailure(err: unknown): unknown {
     return ApplicationFailure.create({
       type: `${err.system}.${err.kind}`,
       message,
-      nonRetryable: !err.retryable,
+      nonRetryable: !err.retryable || (err.attemptLimit !== undefined && currentAttempt() >= err.attemptLimit),
       nextRetryDelay: err.kind === 'rate_limited' && err.retryAfterMs !== undefined ? Math.max(err.retryAfterMs, 1) : undefined,
       details: [{ status: err.status, code: err.code, operation: err.operation }],
     });
   }
   return err;
+}
+
+/** The attempt of the activity running, 1 outside one (a direct call is a single attempt). */
+function currentAttempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
 }
 
 /** Wraps every activity of a module so each throws failures Temporal understands. */

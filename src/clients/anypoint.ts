@@ -3,6 +3,8 @@ import { anypointErrorFromResponse, type AnypointArea } from './anypoint-errors'
 import { ExternalApiError, type ApiErrorKind } from './errors';
 import { defaultDispatcher, query, seg, send, type HttpMethod, type HttpResponse } from './http';
 import { multipart } from './multipart';
+import { readRetryPolicy, retryRead, type ReadRetryPolicy } from './read-retry';
+import { blameUpstreamProvider } from './upstream-provider';
 import { zip } from './zip';
 
 /*
@@ -10,7 +12,8 @@ import { zip } from './zip';
  * identity providers), Exchange (assets, client applications), API Manager (instances, policies,
  * tiers, contracts) and proxy deployments. Authenticates as a connected app (client credentials);
  * the token is cached until shortly before it expires and, on a 401, refreshed once and the call
- * retried once. No other retries: Temporal retries activities by cause.
+ * retried once. Reads (GET) are retried here with short backoff on transient failures
+ * (read-retry.ts); writes are not: Temporal retries activities by cause.
  *
  * Conventions: `find*` matches exact identity client-side and pages through everything (Exchange's
  * `query` is fuzzy); `get*` returns undefined on 404; `delete*` treats "already gone" as done.
@@ -49,6 +52,12 @@ export interface AnypointClientOptions {
    * @default Date.now
    */
   now?: () => number;
+  /**
+   * How reads (GET) are retried inside the call on 5xx, network errors and short 429s; `false`
+   * turns it off. Writes are never retried here.
+   * @default DEFAULT_READ_RETRY (4 attempts, 100 ms doubling, 429 resets up to 5 s waited out)
+   */
+  readRetry?: Partial<ReadRetryPolicy> | false;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -296,8 +305,10 @@ export class AnypointClient {
   private readonly now: () => number;
   private token?: CachedToken;
   private tokenRequest?: Promise<CachedToken>;
+  private readonly readRetry: ReadRetryPolicy;
 
   constructor(private readonly options: AnypointClientOptions) {
+    this.readRetry = readRetryPolicy(options.readRetry);
     this.baseUrl = options.baseUrl.trim().replace(/\/+$/, '');
     this.ownsDispatcher = !options.dispatcher;
     this.dispatcher = options.dispatcher ?? defaultDispatcher();
@@ -352,8 +363,14 @@ export class AnypointClient {
     return this.token;
   }
 
-  /** One authenticated call; a 401 drops the token, gets a fresh one and retries once. */
-  private async call(operation: string, method: HttpMethod, path: string, opts: CallOptions): Promise<HttpResponse | undefined> {
+  /** One authenticated call; a GET is retried on transient failures, anything else is sent once. */
+  private call(operation: string, method: HttpMethod, path: string, opts: CallOptions): Promise<HttpResponse | undefined> {
+    const once = () => this.callOnce(operation, method, path, opts);
+    return method === 'GET' ? retryRead(once, this.readRetry) : once();
+  }
+
+  /** One authenticated request; a 401 drops the token, gets a fresh one and retries once. */
+  private async callOnce(operation: string, method: HttpMethod, path: string, opts: CallOptions): Promise<HttpResponse | undefined> {
     const attempt = async (token: CachedToken) => {
       const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${token.value}`, ...opts.headers };
       if (opts.org) headers['x-anypnt-org-id'] = opts.org;
@@ -452,11 +469,23 @@ export class AnypointClient {
 
   /** Creates a provider; the body is snake_case (see `dcrClientProviderBody`) and carries the Okta API token. */
   async createClientProvider(orgId: string, body: JsonObject): Promise<AnypointProvider> {
-    return normalizeProvider(await this.json('create client provider', 'POST', this.providers(orgId), { area: 'clientProviders', json: body }));
+    return normalizeProvider(await this.blamingProvider(body, this.json('create client provider', 'POST', this.providers(orgId), { area: 'clientProviders', json: body })));
   }
 
   async patchClientProvider(orgId: string, providerId: string, patch: JsonObject): Promise<AnypointProvider> {
-    return normalizeProvider(await this.json('update client provider', 'PATCH', `${this.providers(orgId)}/${seg(providerId)}`, { area: 'clientProviders', json: patch }));
+    return normalizeProvider(await this.blamingProvider(patch, this.json('update client provider', 'PATCH', `${this.providers(orgId)}/${seg(providerId)}`, { area: 'clientProviders', json: patch })));
+  }
+
+  /** A refusal naming the OpenID provider is checked against the provider itself (upstream-provider.ts). */
+  private async blamingProvider<T>(body: JsonObject, write: Promise<T>): Promise<T> {
+    try {
+      return await write;
+    } catch (err) {
+      const dcr = body.oidc_dynamic_client_provider as { issuer?: unknown; client?: { urls?: { register?: unknown } } } | undefined;
+      if (!(err instanceof ExternalApiError) || typeof dcr?.issuer !== 'string') throw err;
+      const registerUrl = typeof dcr.client?.urls?.register === 'string' ? dcr.client.urls.register : undefined;
+      throw await blameUpstreamProvider(err, { issuer: dcr.issuer, registerUrl }, this.dispatcher, this.timeoutMs);
+    }
   }
 
   async deleteClientProvider(orgId: string, providerId: string): Promise<void> {

@@ -29,6 +29,8 @@ export interface ExternalApiErrorInit {
   requestId?: string;
   /** Secret values known to the caller, scrubbed from the message besides the patterns `redact` knows. */
   secrets?: readonly (string | undefined)[];
+  /** For a retryable error that only a few attempts can cure: the attempt after which it is final. */
+  attemptLimit?: number;
 }
 
 /** A failed call to an external system, classified by cause. Its message never contains a secret. */
@@ -42,6 +44,7 @@ export class ExternalApiError extends Error {
   readonly code?: string;
   readonly retryAfterMs?: number;
   readonly requestId?: string;
+  readonly attemptLimit?: number;
 
   constructor(init: ExternalApiErrorInit) {
     const secrets = init.secrets ?? [];
@@ -55,6 +58,7 @@ export class ExternalApiError extends Error {
     this.code = init.code;
     this.retryAfterMs = init.retryAfterMs;
     this.requestId = init.requestId;
+    this.attemptLimit = init.attemptLimit;
   }
 
   /** Rate limits, server errors and network errors pass by themselves; everything else needs a person. */

@@ -4,7 +4,8 @@ import { ExternalApiError, type ApiSystem } from './errors';
 /*
  * The undici transport both clients share: one request, its body read and parsed leniently,
  * network failures turned into `network` errors. Status codes are left to the caller, which
- * knows the system's error format. No retries here: Temporal retries activities by cause.
+ * knows the system's error format. No retries here: the clients retry reads (read-retry.ts), and
+ * Temporal retries activities by cause.
  */
 
 export type HttpMethod = Dispatcher.HttpMethod;

@@ -13,10 +13,11 @@ import type { Dispatcher } from 'undici';
 import { ExternalApiError, type ApiErrorKind } from './errors';
 import { defaultDispatcher, seg, send, type HttpMethod, type HttpResponse } from './http';
 import { oktaErrorFromResponse, oktaErrorFromSdk } from './okta-errors';
+import { readRetryPolicy, retryRead, type ReadRetryPolicy } from './read-retry';
 
 /*
- * Okta, through the unmodified official SDK for the management API (SSWS, no GET cache, no
- * retries: Temporal owns retries) and through undici for what the SDK lacks or mangles: dynamic
+ * Okta, through the unmodified official SDK for the management API (SSWS, no GET cache, the SDK's
+ * own retries off: reads are retried here with short backoff, writes by Temporal) and through undici for what the SDK lacks or mangles: dynamic
  * client registration, the OAuth endpoints of an authorization server, and raw app documents
  * (the SDK's serializer drops fields it does not model, so a PUT built from an SDK object can
  * reset server settings; see okta.md §4.7).
@@ -52,6 +53,12 @@ export interface OktaClientOptions {
    * @default Date.now
    */
   now?: () => number;
+  /**
+   * How reads (GET, list, find) are retried inside the call on 5xx, network errors and short
+   * 429s; `false` turns it off. Writes are never retried here.
+   * @default DEFAULT_READ_RETRY (4 attempts, 100 ms doubling, 429 resets up to 5 s waited out)
+   */
+  readRetry?: Partial<ReadRetryPolicy> | false;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -320,9 +327,11 @@ export class OktaClient {
   private readonly timeoutMs: number;
   private readonly pageSize: number;
   private readonly now: () => number;
+  private readonly readRetry: ReadRetryPolicy;
 
   constructor(private readonly options: OktaClientOptions) {
     this.orgUrl = options.orgUrl.trim().replace(/\/+$/, '');
+    this.readRetry = readRetryPolicy(options.readRetry);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.pageSize = options.pageSize ?? 200;
     this.now = options.now ?? Date.now;
@@ -334,7 +343,7 @@ export class OktaClient {
       authorizationMode: 'SSWS',
       // The default cache replays GETs forever: polling and re-runs would read stale state.
       cacheMiddleware: null,
-      // maxRetries 0 disables the SDK's 429 retry (Temporal retries with the reset we report);
+      // maxRetries 0 disables the SDK's 429 retry (reads retry in sdkRead, writes in Temporal);
       // requestTimeout is node-fetch's per-request timeout.
       requestExecutor: new DefaultRequestExecutor({ maxRetries: 0, requestTimeout: this.timeoutMs }),
     });
@@ -362,19 +371,24 @@ export class OktaClient {
     }
   }
 
-  /** Like sdkCall, but a 404 answers undefined. */
+  /** An SDK call that only reads: retried at once on transient failures (see read-retry.ts). */
+  private sdkRead<R>(operation: string, fn: (sdk: OktaSdk) => Promise<unknown>, fixes?: Fixes): Promise<R> {
+    return retryRead(() => this.sdkCall<R>(operation, fn, fixes), this.readRetry);
+  }
+
+  /** Like sdkRead, but a 404 answers undefined. */
   private async sdkFind<R>(operation: string, fn: (sdk: OktaSdk) => Promise<unknown>): Promise<R | undefined> {
     try {
-      return await this.sdkCall<R>(operation, fn);
+      return await this.sdkRead<R>(operation, fn);
     } catch (err) {
       if (err instanceof ExternalApiError && err.status === 404) return undefined;
       throw err;
     }
   }
 
-  /** Every item of an SDK collection: the SDK follows `Link: rel="next"` page after page. */
+  /** Every item of an SDK collection: the SDK follows `Link: rel="next"` page after page (a failed page reads the list again). */
   private async sdkAll<R>(operation: string, list: (sdk: OktaSdk) => Promise<Collection<unknown>>): Promise<R[]> {
-    return this.sdkCall<R[]>(operation, async (sdk) => {
+    return this.sdkRead<R[]>(operation, async (sdk) => {
       const items: unknown[] = [];
       for await (const item of await list(sdk)) if (item) items.push(item);
       return items;
@@ -405,11 +419,15 @@ export class OktaClient {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(opts.form).toString();
     }
-    const context = this.ctx(operation, opts.fixes, [...secrets, opts.form?.token]);
-    const res = await send({ method, url, headers, body, timeoutMs: this.timeoutMs, dispatcher: this.dispatcher }, { system: 'okta', ...context });
-    if (res.status >= 200 && res.status < 300) return res;
-    if (res.status === 404 && opts.tolerate404) return undefined;
-    throw oktaErrorFromResponse(res, context);
+    const once = async () => {
+      const context = this.ctx(operation, opts.fixes, [...secrets, opts.form?.token]);
+      const res = await send({ method, url, headers, body, timeoutMs: this.timeoutMs, dispatcher: this.dispatcher }, { system: 'okta', ...context });
+      if (res.status >= 200 && res.status < 300) return res;
+      if (res.status === 404 && opts.tolerate404) return undefined;
+      throw oktaErrorFromResponse(res, context);
+    };
+    // Only GETs are repeated here; a POST (token, introspection) or a write is left to the activity.
+    return method === 'GET' ? retryRead(once, this.readRetry) : once();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -418,7 +436,7 @@ export class OktaClient {
 
   /** Checks the API token works (GET /api/v1/users/me): cheap, and fails fast with E0000011 when it does not. */
   async verifyApiToken(): Promise<{ userId: string; login?: string }> {
-    const user = await this.sdkCall<{ id: string; profile?: { login?: string } }>('verify the Okta API token', (sdk) => sdk.userApi.getUser({ userId: 'me' }));
+    const user = await this.sdkRead<{ id: string; profile?: { login?: string } }>('verify the Okta API token', (sdk) => sdk.userApi.getUser({ userId: 'me' }));
     return { userId: String(user.id), login: user.profile?.login };
   }
 
@@ -435,10 +453,17 @@ export class OktaClient {
     return this.sdkFind<OktaAuthorizationServer>('read authorization server', (sdk) => sdk.authorizationServerApi.getAuthorizationServer({ authServerId: id }));
   }
 
-  createAuthorizationServer(server: AuthorizationServerInput): Promise<OktaAuthorizationServer> {
-    return this.sdkCall<OktaAuthorizationServer>('create authorization server', (sdk) =>
-      sdk.authorizationServerApi.createAuthorizationServer({ authorizationServer: forSdk<AuthorizationServer>(server) }),
-    );
+  /** Creates the server; when Okta answers "already exists" (a retried create whose first response was lost), returns the existing one. */
+  async createAuthorizationServer(server: AuthorizationServerInput): Promise<OktaAuthorizationServer> {
+    try {
+      return await this.sdkCall<OktaAuthorizationServer>('create authorization server', (sdk) =>
+        sdk.authorizationServerApi.createAuthorizationServer({ authorizationServer: forSdk<AuthorizationServer>(server) }),
+      );
+    } catch (err) {
+      const existing = await this.existingAfterDuplicate(err, () => this.findAuthorizationServerByName(server.name));
+      if (existing) return existing;
+      throw err;
+    }
   }
 
   replaceAuthorizationServer(id: string, server: AuthorizationServerInput): Promise<OktaAuthorizationServer> {
@@ -507,11 +532,23 @@ export class OktaClient {
         conflict: `A group named "${group.name}" already exists in Okta but could not be read back; retry, or rename okta.groups entry "${group.name}".`,
       });
     } catch (err) {
-      if (err instanceof ExternalApiError && err.code === 'E0000001') {
-        const existing = await this.findGroupByName(group.name);
-        if (existing) return existing;
-      }
+      const existing = await this.existingAfterDuplicate(err, () => this.findGroupByName(group.name));
+      if (existing) return existing;
       throw err;
+    }
+  }
+
+  /**
+   * After a create refused with E0000001 "already exists" (its name is unique), the resource that
+   * exists: Okta's lists and searches trail writes by seconds, so a look-up that cannot see it yet
+   * is repeated (0.25 s doubling, about 8 s in all) before giving up. Undefined for other errors.
+   */
+  private async existingAfterDuplicate<T>(err: unknown, find: () => Promise<T | undefined>): Promise<T | undefined> {
+    if (!(err instanceof ExternalApiError) || err.code !== 'E0000001') return undefined;
+    for (let waitMs = 250; ; waitMs *= 2) {
+      const existing = await find();
+      if (existing || waitMs > 4_000) return existing;
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
   }
 
@@ -719,7 +756,7 @@ export class OktaClient {
 
   /** One secret's value, by id, for the activity that hands it to Anypoint; never logged or returned further. */
   async getClientSecretById(appId: string, secretId: string): Promise<string> {
-    const secret = await this.sdkCall<{ client_secret?: string }>('read client secret', (sdk) => sdk.applicationSSOPublicKeysApi.getOAuth2ClientSecret({ appId, secretId }));
+    const secret = await this.sdkRead<{ client_secret?: string }>('read client secret', (sdk) => sdk.applicationSSOPublicKeysApi.getOAuth2ClientSecret({ appId, secretId }));
     if (!secret.client_secret) throw new ExternalApiError({ system: 'okta', kind: 'not_found', operation: 'read client secret', detail: `secret ${secretId} of app ${appId} has no value`, fix: 'Rotate the introspection secret again: npm run cli -- rotate <tenant.yaml> --introspection-secret.' });
     return secret.client_secret;
   }

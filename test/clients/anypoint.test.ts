@@ -375,14 +375,46 @@ describe('AnypointClient', () => {
       await expect(caught(anypoint.listEnvironments(ORG))).resolves.toMatchObject({ kind: 'rate_limited', retryAfterMs: 15_000, retryable: true });
     });
 
-    it('asks for the missing connected-app scope on a 403, and retries 5xx', async () => {
+    it('asks for the missing connected-app scope on a 403 (read once), and reports a 5xx that outlasts the read retries as retryable', async () => {
       tokenEndpoint();
       pool().intercept({ path: `/accounts/api/organizations/${ORG}/clientProviders`, method: 'GET' }).reply(403, { message: 'Forbidden' }, { headers: json });
-      pool().intercept({ path: `/exchange/api/v2/assets/${ORG}/a/1.0.0`, method: 'GET' }).reply(503, 'Service Unavailable');
+      // A read is tried four times in the client before the activity sees the failure.
+      pool().intercept({ path: `/exchange/api/v2/assets/${ORG}/a/1.0.0`, method: 'GET' }).reply(503, 'Service Unavailable').times(4);
       const forbidden = (await caught(anypoint.listClientProviders(ORG))) as ExternalApiError;
       expect(forbidden).toMatchObject({ kind: 'forbidden', retryable: false });
       expect(forbidden.fix).toContain('admin:orgclientproviders');
       await expect(caught(anypoint.getAsset(ORG, 'a', '1.0.0'))).resolves.toMatchObject({ kind: 'server', retryable: true });
+    });
+
+    it('retries a read on 5xx, a dropped connection and a short 429 inside the call, each retry a real request', async () => {
+      tokenEndpoint();
+      const date = new Date(clock).toUTCString();
+      pool().intercept({ path: envPath, method: 'GET' }).reply(502, 'Bad Gateway');
+      pool().intercept({ path: envPath, method: 'GET' }).replyWithError(new Error('socket hang up'));
+      pool()
+        .intercept({ path: envPath, method: 'GET' })
+        .reply(429, { message: 'Too many requests' }, { headers: { ...json, date, 'x-ratelimit-reset': String(Date.parse(date) / 1000 + 1) } });
+      let reads = 0;
+      pool()
+        .intercept({ path: envPath, method: 'GET' })
+        .reply(() => {
+          reads++;
+          return { statusCode: 200, data: { data: [{ id: ENV, name: 'Sandbox' }] }, responseOptions: { headers: json } };
+        });
+      await expect(anypoint.listEnvironments(ORG)).resolves.toEqual([{ id: ENV, name: 'Sandbox' }]);
+      expect(reads).toBe(1);
+    });
+
+    it('leaves a 429 whose reset is far away to the activity retry, and never repeats a write', async () => {
+      tokenEndpoint();
+      const date = new Date(clock).toUTCString();
+      pool()
+        .intercept({ path: envPath, method: 'GET' })
+        .reply(429, { message: 'Too many requests' }, { headers: { ...json, date, 'x-ratelimit-reset': String(Date.parse(date) / 1000 + 30) } });
+      await expect(caught(anypoint.listEnvironments(ORG))).resolves.toMatchObject({ kind: 'rate_limited', retryAfterMs: 30_000 });
+      // Once only: a second create would find no interceptor and fail as a network error instead.
+      pool().intercept({ path: `/accounts/api/organizations/${ORG}/clientProviders`, method: 'POST' }).reply(503, 'Service Unavailable');
+      await expect(caught(anypoint.createClientProvider(ORG, { name: 'p' }))).resolves.toMatchObject({ kind: 'server', retryable: true });
     });
 
     it('never puts the client secret of a provider body into an error', async () => {

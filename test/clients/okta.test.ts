@@ -109,8 +109,32 @@ describe('OktaClient over the SDK', () => {
     });
     const err = (await caught(okta.findAuthorizationServerByName('solar-system'))) as ExternalApiError;
     expect(err).toMatchObject({ kind: 'rate_limited', code: 'E0000047', status: 429, retryAfterMs: 42_000, retryable: true });
-    // Temporal owns retries: the SDK's own 429 retry is off.
+    // A reset 42 s away is left to the activity's retry: the SDK's own 429 retry is off, and the
+    // client waits out only short resets.
     expect(server.requests).toHaveLength(1);
+  });
+
+  it('retries a read (SDK list, raw GET) on 5xx and a short 429 inside the call, but sends a write once', async () => {
+    let failures = 0;
+    const date = () => new Date().toUTCString();
+    route = (req) => {
+      if (req.method === 'GET' && req.url.startsWith('/api/v1/authorizationServers') && failures < 2) {
+        failures++;
+        return failures === 1
+          ? { status: 503, body: { errorCode: 'E0000009', errorSummary: 'Internal Server Error', errorCauses: [] } }
+          : { status: 429, headers: { date: date(), 'x-rate-limit-reset': String(Math.ceil(Date.now() / 1000)) }, body: { errorCode: 'E0000047', errorSummary: 'rate limit', errorCauses: [] } };
+      }
+      if (req.method === 'GET' && req.url.startsWith('/api/v1/authorizationServers')) return { body: [{ id: 'aus1', name: 'solar-system', audiences: ['api://solar'] }] };
+      if (req.method === 'GET' && req.url === '/api/v1/apps/0oa1') return failures++ < 3 ? { status: 500, body: {} } : { body: oidcApp('0oa1', 'x') };
+      if (req.method === 'POST' && req.url === '/api/v1/groups') return { status: 503, body: { errorCode: 'E0000009', errorSummary: 'Internal Server Error', errorCauses: [] } };
+      return undefined;
+    };
+    await expect(okta.findAuthorizationServerByName('solar-system')).resolves.toMatchObject({ id: 'aus1' });
+    expect(paths().filter((p) => p.startsWith('GET /api/v1/authorizationServers'))).toHaveLength(3);
+    await expect(okta.getAppRaw('0oa1')).resolves.toMatchObject({ id: '0oa1' });
+    expect(paths().filter((p) => p === 'GET /api/v1/apps/0oa1')).toHaveLength(2);
+    await expect(caught(okta.createGroup({ name: 'g' }))).resolves.toMatchObject({ kind: 'server', retryable: true });
+    expect(paths().filter((p) => p === 'POST /api/v1/groups')).toHaveLength(1);
   });
 
   it('adopts the existing group when create answers E0000001 "already exists"', async () => {

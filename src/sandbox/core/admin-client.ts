@@ -28,7 +28,7 @@ export class SandboxAdminError extends Error {
 export class SandboxAdminClient {
   constructor(private readonly baseUrl: string) {}
 
-  private async call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  private async call<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
     const res = await request(`${this.baseUrl}${ADMIN_PREFIX}${path}`, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -75,9 +75,18 @@ export class SandboxAdminClient {
     return this.call('DELETE', '/faults');
   }
 
+  /** Seeds the fault randomness (null: Math.random) and clears the rules, so the rules added next replay exactly. */
+  async seedFaults(seed: string | number | null): Promise<void> {
+    await this.call('PUT', '/faults-seed', { seed });
+  }
+
   /** Calls a service-specific admin route, e.g. `post('/users', {...})`. */
   post<T = unknown>(path: string, body?: unknown): Promise<T> {
     return this.call('POST', path, body ?? {});
+  }
+
+  put<T = unknown>(path: string, body?: unknown): Promise<T> {
+    return this.call('PUT', path, body ?? {});
   }
 
   get<T = unknown>(path: string): Promise<T> {

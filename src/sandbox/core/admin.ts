@@ -12,6 +12,7 @@ export const ADMIN_PREFIX = '/__sandbox';
  * - `GET  /__sandbox/requests?since=N` request log with exact counts per `METHOD route`
  * - `DELETE /__sandbox/requests`       clear the log
  * - `GET|POST|DELETE /__sandbox/faults[/:id]` fault injection rules
+ * - `GET|PUT /__sandbox/faults-seed`     `{ seed }` of the fault randomness (null: unseeded); PUT clears the rules
  */
 export function registerAdminRoutes<S>(app: FastifyInstance, ctx: SandboxContext<S>): void {
   app.get('/state', async () => ctx.state);
@@ -45,6 +46,19 @@ export function registerAdminRoutes<S>(app: FastifyInstance, ctx: SandboxContext
   app.delete('/faults', async (_req, reply) => {
     ctx.faults.clear();
     return reply.code(204).send();
+  });
+
+  app.get('/faults-seed', async () => ({ seed: ctx.faults.currentSeed ?? null }));
+
+  app.put<{ Body: { seed?: string | number | null } }>('/faults-seed', async (req, reply) => {
+    const seed = req.body?.seed;
+    if (seed !== undefined && seed !== null && typeof seed !== 'string' && typeof seed !== 'number') {
+      return reply.code(400).send({ error: 'SANDBOX_FAULT_INVALID', message: 'seed must be a string, a number or null' });
+    }
+    // A replay starts from the same rules added in the same order: old rules would draw from other streams.
+    ctx.faults.clear();
+    ctx.faults.reseed(seed ?? undefined);
+    return { seed: ctx.faults.currentSeed ?? null };
   });
 
   app.delete<{ Params: { id: string } }>('/faults/:id', async (req, reply) => {

@@ -37,6 +37,28 @@ export interface FaultRule extends FaultSpec {
   fired: number;
 }
 
+/**
+ * mulberry32: a tiny seeded PRNG (32-bit state, period 2^32), plenty for deciding which requests
+ * a fault hits, and the same numbers on every platform for the same seed.
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A 32-bit number from any seed text (FNV-1a), so `SANDBOX_FAULT_SEED=chaos-3` works as well as `42`. */
+export function seedNumber(seed: string | number): number {
+  let hash = 0x811c9dc5;
+  for (const ch of String(seed)) hash = Math.imul(hash ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return hash;
+}
+
 const KINDS: readonly FaultKind[] = ['latency', 'error', 'rateLimit', 'drop', 'lostResponse'];
 
 export class FaultSpecError extends Error {
@@ -45,6 +67,30 @@ export class FaultSpecError extends Error {
 
 export class FaultInjector {
   private rules: FaultRule[] = [];
+  /** Each rule draws from its own stream, so a rule's choices depend only on the requests it matched, not on how they interleave with other rules'. */
+  private readonly draws = new Map<string, () => number>();
+  private seed: string | undefined;
+  private added = 0;
+
+  /** @param seed makes probabilistic rules replay exactly; unseeded, they use Math.random. */
+  constructor(seed?: string | number) {
+    this.reseed(seed);
+  }
+
+  /** The seed in force (undefined: Math.random). */
+  get currentSeed(): string | undefined {
+    return this.seed;
+  }
+
+  /**
+   * Sets the seed for the rules added from now on (undefined: Math.random). Rules are numbered
+   * from zero again, so the same seed and the same rules added in the same order make the same
+   * choices for the same sequence of matching requests.
+   */
+  reseed(seed: string | number | undefined): void {
+    this.seed = seed === undefined || seed === '' ? undefined : String(seed);
+    this.added = 0;
+  }
 
   add(spec: FaultSpec): FaultRule {
     if (!KINDS.includes(spec.kind)) {
@@ -61,6 +107,8 @@ export class FaultInjector {
       throw new FaultSpecError('probability must be between 0 and 1');
     }
     const rule: FaultRule = { ...spec, id: randomUUID(), fired: 0 };
+    const ordinal = this.added++;
+    this.draws.set(rule.id, this.seed === undefined ? Math.random : seededRandom(seedNumber(`${this.seed}#${ordinal}`)));
     this.rules.push(rule);
     return rule;
   }
@@ -72,11 +120,15 @@ export class FaultInjector {
   remove(id: string): boolean {
     const before = this.rules.length;
     this.rules = this.rules.filter((r) => r.id !== id);
+    this.draws.delete(id);
     return this.rules.length !== before;
   }
 
+  /** Removes every rule; the seed stays, and numbering starts again so a replay matches. */
   clear(): void {
     this.rules = [];
+    this.draws.clear();
+    this.added = 0;
   }
 
   /** Returns the rule of this kind that fires for the request, consuming one of its `times`. */
@@ -85,7 +137,7 @@ export class FaultInjector {
       if (rule.kind !== kind) continue;
       if (rule.method && rule.method.toUpperCase() !== method.toUpperCase()) continue;
       if (rule.path && !new RegExp(rule.path).test(path)) continue;
-      if (rule.probability !== undefined && Math.random() >= rule.probability) continue;
+      if (rule.probability !== undefined && this.draws.get(rule.id)!() >= rule.probability) continue;
       rule.fired++;
       if (rule.times !== undefined && rule.fired >= rule.times) this.remove(rule.id);
       return rule;

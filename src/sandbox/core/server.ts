@@ -42,6 +42,11 @@ export interface SandboxOptions {
   rateLimitProfile?: string;
   /** Overrides the externally visible base URL (e.g. behind a proxy). @default http(s)://host:port */
   publicUrl?: string;
+  /**
+   * Seed of the fault injector's randomness, so a run with probabilistic faults replays exactly.
+   * @default the SANDBOX_FAULT_SEED environment variable, else unseeded (Math.random)
+   */
+  faultSeed?: string | number;
   /** Serve HTTPS with this key and certificate (see {@link prepareSandboxTls}); plain HTTP when unset. */
   tls?: { key: string; cert: string };
 }
@@ -118,7 +123,7 @@ export async function buildSandbox<S>(def: SandboxServiceDefinition<S>, opts: Sa
     publicUrlConfigured: opts.publicUrl !== undefined,
     store,
     log: new RequestLog(),
-    faults: new FaultInjector(),
+    faults: new FaultInjector(opts.faultSeed ?? process.env.SANDBOX_FAULT_SEED),
     rateLimiter: new RateLimiter(classifier),
     rateLimitProfile: profileName,
   };

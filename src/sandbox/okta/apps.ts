@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { oktaId, randomAlphanumeric } from '../core';
 import { deleteActiveApplication, notFound, validationFailed, type ErrorCause } from './errors';
 import { compileRestrictedFilter } from './filter';
+import { indexed } from './search-lag';
 import { absolute, booleanParam, clone, isRecord, nextSeq, nowIso, nowSeconds, objectBody, type OktaContext } from './http';
 import { paginate, rememberDeleted } from './pagination';
 import { appTarget, logEvent } from './system-log';
@@ -246,7 +247,7 @@ interface ListAppsQuery {
 
 export function registerApps(app: FastifyInstance, ctx: OktaContext): void {
   app.get<{ Querystring: ListAppsQuery }>('/api/v1/apps', async function listApplications(req, reply) {
-    let apps = Object.values(ctx.state.apps);
+    let apps = indexed(ctx, Object.values(ctx.state.apps));
     if (req.query.q) {
       const prefix = req.query.q.toLowerCase();
       apps = apps.filter((a) => a.name.toLowerCase().startsWith(prefix) || a.label.toLowerCase().startsWith(prefix));

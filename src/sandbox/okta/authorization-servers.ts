@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { indexed } from './search-lag';
 import { oktaId } from '../core';
 import { ALREADY_EXISTS, forbidden, notFound, Validation } from './errors';
 import { absolute, clone, nextSeq, nowIso, objectBody, stringArray, type OktaContext } from './http';
@@ -100,7 +101,7 @@ const BASE = '/api/v1/authorizationServers';
 export function registerAuthorizationServers(app: FastifyInstance, ctx: OktaContext): void {
   app.get<{ Querystring: { q?: string } }>(BASE, async function listAuthorizationServers(req, reply) {
     const q = req.query.q?.toLowerCase();
-    const all = Object.values(ctx.state.authServers);
+    const all = indexed(ctx, Object.values(ctx.state.authServers));
     // `q` "searches the name and audiences"; a prefix match, like Okta's other `q` parameters.
     const matching = q ? all.filter((s) => s.name.toLowerCase().startsWith(q) || s.audiences.some((a) => a.toLowerCase().startsWith(q))) : all;
     return paginate(ctx, req, reply, matching, { defaultLimit: 200, maxLimit: 200 }).map((s) => renderAuthServer(ctx, s));

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { oktaId } from '../core';
 import { ALREADY_EXISTS, forbidden, notFound, Validation } from './errors';
 import { compileFilter, compileRestrictedFilter, readPath } from './filter';
+import { indexed } from './search-lag';
 import { absolute, isRecord, nextSeq, nowIso, objectBody, type OktaContext } from './http';
 import { paginate, rememberDeleted } from './pagination';
 import { logEvent, target } from './system-log';
@@ -16,8 +17,8 @@ import type { GroupRecord, OktaState, UserRecord } from './state';
  *
  * Listing follows the spec's parameter notes: `q` is a case-insensitive starts-with match on the name,
  * up to 300 results and never paged; `search` takes any filter expression and pages; `filter` only
- * supports id, type, lastUpdated and lastMembershipUpdated. The sandbox's search index is not lagging:
- * it reads the live state (real Okta's may trail by seconds).
+ * supports id, type, lastUpdated and lastMembershipUpdated. The sandbox's search index reads the live
+ * state unless a search lag is set (search-lag.ts): real Okta's may trail by seconds.
  */
 
 const FILTERABLE = ['id', 'type', 'lastUpdated', 'lastMembershipUpdated'];
@@ -119,7 +120,7 @@ interface ListGroupsQuery {
 
 function listGroups(ctx: OktaContext, req: FastifyRequest<{ Querystring: ListGroupsQuery }>, reply: FastifyReply) {
   const { q, search, filter, expand, sortBy, sortOrder } = req.query;
-  let groups = Object.values(ctx.state.groups);
+  let groups = indexed(ctx, Object.values(ctx.state.groups));
   if (search) {
     const compiled = compileFilter(search);
     groups = groups.filter((g) => compiled.test(searchable(g)));

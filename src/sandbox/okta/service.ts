@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { searchLagMs, setSearchLag } from './search-lag';
 import { OKTA_RATE_LIMIT_HEADERS, oktaId, type SandboxServiceDefinition } from '../core';
 import { registerAppAssignments } from './app-groups';
 import { registerApps } from './apps';
@@ -24,6 +25,13 @@ import { registerUsers } from './users';
  * 30 days is revoked), to exercise a token rotation.
  */
 function registerOktaAdmin(app: FastifyInstance, ctx: OktaContext): void {
+  app.get('/okta/search-lag', async () => ({ ms: searchLagMs(ctx) }));
+  app.put<{ Body: { ms?: unknown } | undefined }>('/okta/search-lag', async (req, reply) => {
+    const ms = req.body?.ms;
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return reply.code(400).send({ error: 'SANDBOX_SEARCH_LAG_INVALID', message: 'ms must be a number of milliseconds, 0 or more' });
+    setSearchLag(ctx, ms);
+    return { ms };
+  });
   app.post<{ Body: { jti?: string } | undefined }>('/okta/tokens/expire', async (req, reply) => {
     const only = req.body?.jti;
     for (const [id, t] of Object.entries(ctx.state.tokens)) if (!only || only === id) t.exp = 1;

@@ -92,6 +92,47 @@ describe('sandbox core', () => {
   });
 });
 
+describe('sandbox fault seed', () => {
+  /** Which of 40 GETs a 30% error rule refuses, on a fresh sandbox seeded with `seed`. */
+  async function refusalPattern(seed: string | null, via: 'admin' | 'option'): Promise<string> {
+    const sandbox = await startSandbox(notesService, via === 'option' && seed !== null ? { faultSeed: seed } : {});
+    try {
+      const admin = new SandboxAdminClient(sandbox.url);
+      if (via === 'admin') await admin.seedFaults(seed);
+      await admin.addFault({ kind: 'error', method: 'GET', probability: 0.3 });
+      let pattern = '';
+      for (let i = 0; i < 40; i++) pattern += (await call(sandbox.url, 'GET')).status === 503 ? 'x' : '.';
+      return pattern;
+    } finally {
+      await sandbox.close();
+    }
+  }
+
+  it('replays exactly the same faults for the same seed, through the admin API or the option', async () => {
+    const first = await refusalPattern('chaos-1', 'admin');
+    expect(first).toMatch(/x/);
+    expect(first).toMatch(/\./);
+    await expect(refusalPattern('chaos-1', 'admin')).resolves.toBe(first);
+    await expect(refusalPattern('chaos-1', 'option')).resolves.toBe(first);
+    await expect(refusalPattern('chaos-2', 'admin')).resolves.not.toBe(first);
+  });
+
+  it('reports the seed in force and refuses a seed that is not a string or a number', async () => {
+    const sandbox = await startSandbox(notesService, { faultSeed: 7 });
+    try {
+      const admin = new SandboxAdminClient(sandbox.url);
+      await expect(admin.get('/faults-seed')).resolves.toEqual({ seed: '7' });
+      await admin.seedFaults(null);
+      await expect(admin.get('/faults-seed')).resolves.toEqual({ seed: null });
+      const res = await request(`${sandbox.url}/__sandbox/faults-seed`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ seed: { a: 1 } }) });
+      expect(res.statusCode).toBe(400);
+      expect(await res.body.json()).toMatchObject({ message: 'seed must be a string, a number or null' });
+    } finally {
+      await sandbox.close();
+    }
+  });
+});
+
 describe('sandbox core rate limits and persistence', () => {
   it('announces limits on every response and answers 429 past the bucket limit', async () => {
     const sandbox = await startSandbox(notesService, { rateLimitProfile: 'tight' });
