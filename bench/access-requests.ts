@@ -89,7 +89,7 @@ async function main(): Promise<void> {
         const app = await anypoint.createClientApplication(org, apiId, { name: `Bench consumer ${i}`, grantTypes: ['client_credentials'], redirectUri: [] });
         const contract = await anypoint.createContract(org, envId, apiId, { applicationId: Number(app.id), acceptedTerms: true });
         const progress = await until(async () => {
-          const p = await client.workflow.getHandle(accessRequestIdFor(cfg.tenant.id, String(contract.id))).query(accessRequestQuery).catch(() => undefined);
+          const p = await client.workflow.getHandle(accessRequestIdFor(cfg.tenant.id, { contractId: String(contract.id), clientId: String(app.clientId) })).query(accessRequestQuery).catch(() => undefined);
           return p && ['approved', 'refused', 'failed'].includes(p.state) ? p : undefined;
         });
         project.push(performance.now() - started);

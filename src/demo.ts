@@ -201,7 +201,7 @@ async function consumerStory(client: Client, tenant: TenantConfig, sandboxes: Al
     // The watcher looks every access.watchEvery; the demo does not wait for it.
     const nudge = () => watcher.signal(scanAccessNowSignal).catch((err: Error) => say(`  (could not nudge the watcher: ${err.message}; it looks every ${tenant.access!.watchEvery})`));
     await nudge();
-    const request = await settle(client, accessRequestIdFor(tenantId, contractId));
+    const request = await settle(client, accessRequestIdFor(tenantId, { contractId, clientId: made.application.clientId }));
     say(`  the project noticed it: ${request.state}; Okta groups ${request.groups.join(', ')}`);
     if (request.proof) say(`  proven: ${request.proof.proven.join('; ')}${request.proof.unproven.length ? `; not proven: ${request.proof.unproven.join('; ')}` : ''}`);
     if (request.reason) say(`  ${request.reason}`);
@@ -209,7 +209,7 @@ async function consumerStory(client: Client, tenant: TenantConfig, sandboxes: Al
     step('The consumer deletes the application in Exchange');
     await consumers.delete(`/consumers/applications/${made.application.id}`);
     await nudge();
-    const retired = await settle(client, accessRetireIdFor(tenantId, contractId));
+    const retired = await settle(client, accessRetireIdFor(tenantId, { contractId, clientId: made.application.clientId }));
     say(`  ${retired.state === 'retired' ? `its Okta client ${made.application.clientId} was deleted (Anypoint cannot do that itself)` : `${retired.state}: ${retired.reason ?? ''}`}`);
     say(`  every decision is in the audit: npm run cli -- audit ${tenantId}; requests: npm run cli -- requests ${tenantId}`);
   } finally {

@@ -49,7 +49,7 @@ async function requestProgress(client: Client, workflowId: string): Promise<Acce
 
 /** Approves or rejects the request (or retirement) of one contract that waits for a person. */
 export async function decideAccessRequest(client: Client, tenantId: string, contractId: string, decision: 'approve' | 'reject', by: string, opts: { note?: string; assignForMe?: boolean; retirement?: boolean } = {}): Promise<AccessDecision> {
-  const workflowId = opts.retirement ? accessRetireIdFor(tenantId, contractId) : accessRequestIdFor(tenantId, contractId);
+  const workflowId = await findRequestWorkflow(client, tenantId, contractId, opts.retirement ? 'retirement' : 'request');
   try {
     return await client.workflow.getHandle(workflowId).executeUpdate(decideAccessRequestUpdate, { args: [{ decision, by, note: opts.note, assignForMe: opts.assignForMe }] });
   } catch (err) {
@@ -62,6 +62,23 @@ export async function decideAccessRequest(client: Client, tenantId: string, cont
     const message = (err as { cause?: Error }).cause?.message ?? (err as Error).message;
     throw new CliError(message.replace(/^.*?Update validation failed: /, ''), 3, 'UPDATE_REFUSED');
   }
+}
+
+/**
+ * The workflow of a contract's request (or retirement): its id also names the contract's client, which
+ * the person deciding does not type, so it is found among the tenant's requests (an open one first).
+ */
+async function findRequestWorkflow(client: Client, tenantId: string, contractId: string, kind: 'request' | 'retirement'): Promise<string> {
+  const type = kind === 'request' ? 'handleAccessRequest' : 'retireAccessClient';
+  const prefix = (kind === 'request' ? accessRequestIdFor : accessRetireIdFor)(tenantId, { contractId, clientId: '' });
+  let closed: string | undefined;
+  for await (const execution of client.workflow.list({ query: `WorkflowType = '${type}' AND TenantId = '${tenantId}'` })) {
+    if (!execution.workflowId.startsWith(prefix)) continue;
+    if (execution.status.name === 'RUNNING') return execution.workflowId;
+    closed ??= execution.workflowId;
+  }
+  if (closed) return closed;
+  throw new CliError(`No access ${kind} for contract ${contractId} of tenant ${tenantId}. See: npm run cli -- requests ${tenantId}`, 4, 'NOT_FOUND');
 }
 
 /** Runs the orphan sweep on the worker (it holds the credentials): a report, and deletions only with `remove`. */

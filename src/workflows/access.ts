@@ -117,7 +117,9 @@ export async function watchAccessRequests({ tenant, known: carried = {} }: Acces
   const status: AccessWatchStatus = { tenantId: cfg.tenant.id, watchedContracts: Object.keys(known).length, scans: 0 };
   upsertSearchAttributes([{ key: TENANT_ID, value: cfg.tenant.id }]);
   setHandler(accessWatchQuery, () => ({ ...status, watchedContracts: Object.keys(known).length }));
-  setHandler(reconfigureAccessWatchSignal, (next) => void ((cfg = oktaTenant(next)), (wake = true)));
+  // A newer tenant file may name another organization, environment or instance: look the instance up again.
+  let relocate = false;
+  setHandler(reconfigureAccessWatchSignal, (next) => void ((cfg = oktaTenant(next)), (wake = true), (relocate = true)));
   setHandler(scanAccessNowSignal, () => void (wake = true));
   setHandler(stopAccessWatchSignal, () => void (stopped = true));
 
@@ -131,15 +133,21 @@ export async function watchAccessRequests({ tenant, known: carried = {} }: Acces
     for (const contract of contracts) {
       if (known[contract.contractId] || ownedByOnboarding(cfg, contract)) continue;
       known[contract.contractId] = contract;
-      await startOnce(handleAccessRequest, accessRequestIdFor(cfg.tenant.id, contract.contractId), { tenant: cfg, request: contract, location: at });
+      await startOnce(handleAccessRequest, accessRequestIdFor(cfg.tenant.id, contract), { tenant: cfg, request: contract, location: at });
     }
     for (const [contractId, contract] of Object.entries(known)) {
       if (current.has(contractId)) continue;
       delete known[contractId];
-      if (contract.clientId) await startOnce(retireAccessClient, accessRetireIdFor(cfg.tenant.id, contractId), { tenant: cfg, request: contract, location: at });
+      if (contract.clientId) await startOnce(retireAccessClient, accessRetireIdFor(cfg.tenant.id, contract), { tenant: cfg, request: contract, location: at });
     }
   };
   while (!stopped && status.scans < SCANS_PER_RUN && !workflowInfo().continueAsNewSuggested) {
+    if (relocate) {
+      relocate = false;
+      const next = await locate(cfg);
+      if (!sameInstance(next, location)) known = {};
+      location = next;
+    }
     const contracts = location && (await act.listAccessContracts(cfg, location));
     if (contracts) await notice(contracts);
     else {
@@ -163,6 +171,10 @@ async function locate(cfg: OktaTenantConfig): Promise<ApiLocation | undefined> {
     if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === 'config') return undefined;
     throw err;
   }
+}
+
+function sameInstance(a: ApiLocation | undefined, b: ApiLocation | undefined): boolean {
+  return a?.apiId === b?.apiId && a?.anypoint.orgId === b?.anypoint.orgId && a?.anypoint.environmentId === b?.anypoint.environmentId;
 }
 
 /** The applications of the tenant file are the onboarding's; their contracts are not requests. */

@@ -5,9 +5,13 @@ export const offboardingWorkflowIdFor = (tenantId: string) => `offboarding-${ten
 export const tenantRecordIdFor = (tenantId: string) => `tenant-${tenantId}`;
 /** The per-tenant watcher of consumer contracts (src/workflows/access.ts). */
 export const accessWatchIdFor = (tenantId: string) => `access-watch-${tenantId}`;
-/** One workflow per contract: the id derives from the contract, so each request is handled once. */
-export const accessRequestIdFor = (tenantId: string, contractId: string) => `access-request-${tenantId}-${contractId}`;
+/**
+ * One workflow per contract: the id derives from the contract, so each request is handled once. The
+ * client id is part of it because contract ids are unique only within one platform's life: a reset
+ * sandbox hands out the same contract ids again, with new clients, while Temporal remembers the old ids.
+ */
+export const accessRequestIdFor = (tenantId: string, contract: { contractId: string; clientId?: string }) => `access-request-${tenantId}-${contract.contractId}-${contract.clientId ?? 'no-client'}`;
 /** One retirement per deleted contract: its Okta client is removed once. */
-export const accessRetireIdFor = (tenantId: string, contractId: string) => `access-retire-${tenantId}-${contractId}`;
+export const accessRetireIdFor = (tenantId: string, contract: { contractId: string; clientId?: string }) => `access-retire-${tenantId}-${contract.contractId}-${contract.clientId ?? 'no-client'}`;
 /** One rotation of a tenant's credentials at a time. */
 export const rotationWorkflowIdFor = (tenantId: string) => `rotation-${tenantId}`;

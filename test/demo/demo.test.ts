@@ -102,7 +102,7 @@ describe('npm run demo', () => {
     const approve = await promisify(execFile)(TSX, ['src/client.ts', 'approve', 'solar-system', '--by', 'ada', '--note', 'assigned by hand'], { cwd: ROOT, env });
     expect(approve.stdout).toContain('Approved by ada');
     const code = await exited;
-    if (code !== 0) throw new Error(`the demo exited ${code}:\n${stdout.split('\n').slice(-15).join('\n')}`);
+    if (code !== 0) throw new Error(`the demo exited ${code}:\n${stdout.split('\n').slice(-80).join('\n')}`);
     expect(stdout).toContain('▸ Result: completed');
     expect(stdout).toContain('approved by ada');
     expect(stdout).not.toContain(token);

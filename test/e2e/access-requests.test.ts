@@ -147,7 +147,7 @@ describe('consumer access requests on the sandboxes', () => {
 
       // No consumer secret in raw history.
       const bobSecret = await okta.getClientSecret(bob.clientId);
-      const raw = JSON.stringify(await stack.client.workflow.getHandle(accessRequestIdFor(tenantId, bob.contractId)).fetchHistory());
+      const raw = JSON.stringify(await stack.client.workflow.getHandle(accessRequestIdFor(tenantId, bob)).fetchHistory());
       expect(raw).not.toContain(bobSecret);
     });
   });
