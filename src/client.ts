@@ -11,8 +11,8 @@ import { connectClient, loadTemporalSettings } from './temporal/connection';
 import { createDataConverter } from './temporal/data-converter';
 import { taskQueueName } from './temporal/task-queue';
 import { CliError, NO_WORKER_HINT, approve, cancel, history, list, planDryRun, progress, startOnboarding, workerIsPolling } from './cli/operations';
-import { renderAuditMarkdown, renderOffboarding, renderPlan, renderProgress, renderRemovals } from './cli/render';
-import { abandonOffboarding, confirmOffboarding, offboardingDryRun, requireRecord, startOffboarding } from './cli/lifecycle';
+import { renderAuditMarkdown, renderDrift, renderOffboarding, renderPlan, renderProgress, renderRemovals } from './cli/render';
+import { abandonOffboarding, checkDriftNow, confirmOffboarding, lastDriftReport, offboardingDryRun, requireRecord, scheduleDrift, startOffboarding } from './cli/lifecycle';
 import { HIDDEN, readCredentials } from './cli/credentials';
 
 const TERMINAL_PHASES = new Set(['completed', 'failed', 'cancelled']);
@@ -170,6 +170,37 @@ export function buildProgram(): Command {
         else if (p.phase === 'awaiting-confirmation' && opts.abandon) p = await abandonOffboarding(client, tenantId, opts.reason ?? 'abandoned', opts.by);
         print(out, p, () => renderOffboarding(p));
         if (p.phase === 'failed') process.exitCode = 3;
+      });
+    });
+
+  program
+    .command('drift')
+    .argument('<tenant>', 'tenant id (or tenant file) for the last report; the tenant file with --now, --fix or --schedule')
+    .option('--now', 'run a drift check at once and print its report')
+    .option('--fix', 'converge: start a normal onboarding run of the tenant file')
+    .option('--schedule', 'write the tenant file to the drift schedule (create or update it): how a changed file reaches the schedule')
+    .option('--json', 'machine-readable output')
+    .description('Drift between Okta/Anypoint and the tenant file: the last scheduled report, a check now, or the fix')
+    .action(async (target: string, opts: { now?: boolean; fix?: boolean; schedule?: boolean; json?: boolean }) => {
+      const out = { json: Boolean(opts.json || program.opts().json) };
+      if ([opts.now, opts.fix, opts.schedule].filter(Boolean).length > 1) throw new CliError('Use one of --now, --fix and --schedule at a time.', 2, 'USAGE');
+      const needsFile = opts.now || opts.fix || opts.schedule;
+      const tenant = needsFile || /\.ya?ml$/i.test(target) ? loadTenant(target) : undefined;
+      await withClient(async (client) => {
+        if (opts.schedule) {
+          const written = await scheduleDrift(client, taskQueueName(), tenant!);
+          print(out, written, () => `Drift schedule ${written.scheduleId} ${written.created ? 'created' : 'updated'}: a check every ${tenant!.lifecycle.driftCheckEvery} with this tenant file.`);
+          return;
+        }
+        if (opts.fix) {
+          const started = await startOnboarding(client, taskQueueName(), tenant!);
+          print(out, started, () => `${started.existing ? 'An onboarding is already running' : 'Started an onboarding'} to converge ${tenant!.tenant.id} (${started.workflowId}, run ${started.runId}). Follow it with: npm run cli -- status ${tenant!.tenant.id} --watch`);
+          return;
+        }
+        if (opts.now && !(await workerIsPolling(client, taskQueueName()))) throw new CliError(`Cannot check: ${NO_WORKER_HINT(taskQueueName())}`, 3, 'NO_WORKER');
+        const report = opts.now ? await checkDriftNow(client, taskQueueName(), tenant!) : await lastDriftReport(client, tenant?.tenant.id ?? target);
+        print(out, report, () => renderDrift(report));
+        if (!report.clean) process.exitCode = 3;
       });
     });
 

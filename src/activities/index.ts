@@ -1,6 +1,7 @@
 // Every activity the worker registers, each wrapped so client errors become Temporal failures by
 // cause, and heartbeating so a dead worker's activity is retried elsewhere quickly.
 import { anypointActivities } from './anypoint';
+import * as drift from './drift';
 import { withFailureMapping } from './failures';
 import { withHeartbeats } from './heartbeat';
 import * as notify from './notify';
@@ -8,6 +9,7 @@ import { oktaActivities } from './okta';
 import * as plan from './plan';
 import * as proof from './proof';
 import * as record from './record';
+import * as restore from './restore';
 
 const all = withHeartbeats(withFailureMapping({
   ...oktaActivities,
@@ -18,6 +20,12 @@ const all = withHeartbeats(withFailureMapping({
   recordTenantEvent: record.recordTenantEvent,
   readTenantRecord: record.readTenantRecord,
   checkOffboardable: record.checkOffboardable,
+  restorePreviousValues: restore.restorePreviousValues,
+  checkOktaApiToken: drift.checkOktaApiToken,
+  checkTenantConfig: drift.checkTenantConfig,
+  notifyDrift: drift.notifyDrift,
+  ensureDriftSchedule: drift.ensureDriftSchedule,
+  removeDriftSchedule: drift.removeDriftSchedule,
 }));
 
 export const {
@@ -66,4 +74,10 @@ export const {
   recordTenantEvent,
   readTenantRecord,
   checkOffboardable,
+  restorePreviousValues,
+  checkOktaApiToken,
+  checkTenantConfig,
+  notifyDrift,
+  ensureDriftSchedule,
+  removeDriftSchedule,
 } = all;

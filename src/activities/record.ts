@@ -29,10 +29,23 @@ export async function recordTenantEvent(tenantId: string, event: TenantEvent): P
   });
 }
 
-/** The tenant's record, or undefined when no run of the tenant ever reached its end. */
+/**
+ * The tenant's record, or undefined when no run of the tenant ever reached its end. A record that
+ * runs on another task queue than this worker's is refused at once (RecordUnavailable) rather than
+ * queried: a query waits for a worker of that queue, which may never come.
+ */
 export async function readTenantRecord(tenantId: string): Promise<TenantRecordState | undefined> {
+  const handle = getClient().workflow.getHandle(tenantRecordIdFor(tenantId));
   try {
-    return await getClient().workflow.getHandle(tenantRecordIdFor(tenantId)).query(tenantRecordQuery);
+    const { taskQueue } = await handle.describe();
+    if (taskQueue !== activityInfo().taskQueue) {
+      throw ApplicationFailure.create({
+        type: 'RecordUnavailable',
+        nonRetryable: true,
+        message: `The tenant record of ${tenantId} runs on task queue "${taskQueue}", and this worker serves "${activityInfo().taskQueue}". Fix: run a worker on "${taskQueue}" (ONBOARDING_TASK_QUEUE).`,
+      });
+    }
+    return await handle.query(tenantRecordQuery);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;

@@ -19,7 +19,7 @@ import {
 import { onboardingWorkflowIdFor } from '../workflows/ids';
 import { onboardTenant, type OnboardingResult } from '../workflows/onboarding';
 import { planTenant } from '../workflows/plan';
-import { tenantRecordIdFor, tenantRecordQuery, type RunSummary } from '../workflows/tenant-record';
+import { runEvents, tenantRecordIdFor, tenantRecordQuery, type RunSummary } from '../workflows/tenant-record';
 
 /** One onboarding per tenant: the workflow id is derived from the tenant id. */
 export const workflowIdFor = onboardingWorkflowIdFor;
@@ -153,7 +153,7 @@ export async function history(client: Client, tenantId: string): Promise<RunReco
 async function recordedRuns(client: Client, tenantId: string): Promise<RunRecord[]> {
   try {
     const record = await client.workflow.getHandle(tenantRecordIdFor(tenantId)).query(tenantRecordQuery);
-    return record.events.map((e) => asRunRecord(tenantId, e.run));
+    return runEvents(record).map((e) => asRunRecord(tenantId, e.run));
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return [];
     throw err;

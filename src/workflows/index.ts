@@ -3,3 +3,4 @@ export { onboardTenant } from './onboarding';
 export { planTenant } from './plan';
 export { offboardTenant } from './offboarding';
 export { tenantRecord } from './tenant-record';
+export { checkDrift } from './drift';

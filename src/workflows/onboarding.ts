@@ -19,6 +19,7 @@ import { CATALOGUE, CHECKS } from './catalogue';
 import { OnboardingProgress, cancelOnboardingSignal, confirmGroupAssignmentUpdate, progressQuery } from './messages';
 import { OnboardingRun } from './onboarding-run';
 import { ACTIVITY_OPTIONS, RECORD_OPTIONS } from './options';
+import { ownedKeys } from './plan';
 import { allSettled, describeError } from './saga';
 
 const act = proxyActivities<typeof activities>(ACTIVITY_OPTIONS);
@@ -34,6 +35,10 @@ export interface OnboardingResult {
 
 /** Runs recorded before the tenant record existed replay without its step. */
 export const TENANT_RECORD_PATCH = 'tenant-record';
+/** Runs recorded before adoption and conflicts existed replay without reading the record before the plan. */
+export const ADOPT_PATCH = 'adopt-conflicts';
+/** Runs recorded before drift schedules existed replay without writing one. */
+export const DRIFT_SCHEDULE_PATCH = 'drift-schedule';
 
 const now = () => new Date(Date.now()).toISOString();
 
@@ -80,6 +85,7 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
     await work.run(() => provision(run));
     // Recorded before the phase says so: whoever waits for 'completed' may stop the worker at once.
     await recordRun(run, 'completed');
+    await scheduleDriftChecks(run);
     run.setPhase('completed');
     await condition(allHandlersFinished);
     return { progress: run.snapshot() };
@@ -110,9 +116,19 @@ async function provision(run: OnboardingRun): Promise<void> {
   const anypoint = (run.anypoint = await run.check(CHECKS.preflightAnypoint, () => act.checkAnypointAccess(cfg)));
 
   run.setPhase('planning');
-  const plan = await run.check(CHECKS.plan, () => act.planOnboarding(cfg, anypoint));
+  // What the tenant's runs created may be changed; anything else only when the file adopts it.
+  const owned = patched(ADOPT_PATCH) ? await ownedKeys(cfg.tenant.id) : undefined;
+  const plan = await run.check(CHECKS.plan, () => act.planOnboarding(cfg, anypoint, owned));
   run.progress.plan = plan;
   for (const entry of plan.entries) run.planByKey.set(entry.key, entry);
+  const conflicts = plan.entries.filter((e) => e.action === 'conflict');
+  if (conflicts.length > 0) {
+    throw ApplicationFailure.create({
+      type: 'AdoptConflict',
+      nonRetryable: true,
+      message: `Refused before any write: ${conflicts.map((e) => `${e.resource} [${e.id}] exists, differs from the tenant file (${e.changes?.join(', ')}) and was neither created by this tenant nor adopted. Fix: ${e.fix}`).join('; ')}.`,
+    });
+  }
 
   run.setPhase('okta');
   const [server, , introspection, sso] = await allSettled([
@@ -168,6 +184,16 @@ async function recordRun(run: OnboardingRun, outcome: 'completed' | 'failed' | '
     // Retried for hours first (RECORD_OPTIONS). The run's own outcome stands, and its result still
     // lists what it created, which is where an operator then finds it.
     log.error('the tenant record could not be updated', { tenant: run.cfg.tenant.id, error: describeError(err) });
+  }
+}
+
+/** Creates or updates the tenant's drift Schedule; a failure leaves the onboarding's outcome as it is. */
+async function scheduleDriftChecks(run: OnboardingRun): Promise<void> {
+  if (!patched(DRIFT_SCHEDULE_PATCH)) return;
+  try {
+    await act.ensureDriftSchedule(run.cfg);
+  } catch (err) {
+    log.error('the drift schedule could not be written; fix the cause, then: npm run cli -- drift <tenant.yaml> --schedule', { tenant: run.cfg.tenant.id, error: describeError(err) });
   }
 }
 

@@ -1,8 +1,9 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { log, proxyActivities } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { Plan } from '../activities/types';
 import type { TenantConfig } from '../config/tenant';
 import { ACTIVITY_OPTIONS } from './options';
+import { describeError } from './saga';
 
 const act = proxyActivities<typeof activities>(ACTIVITY_OPTIONS);
 
@@ -13,5 +14,19 @@ const act = proxyActivities<typeof activities>(ACTIVITY_OPTIONS);
 export async function planTenant({ tenant }: { tenant: TenantConfig }): Promise<Plan> {
   await act.checkOktaAccess(tenant);
   const anypoint = await act.checkAnypointAccess(tenant);
-  return act.planOnboarding(tenant, anypoint);
+  return act.planOnboarding(tenant, anypoint, await ownedKeys(tenant.tenant.id));
 }
+
+/**
+ * Step keys of what the tenant's runs created, from its record. A record that cannot be read counts
+ * as owning nothing: a pre-existing resource that differs then plans as a conflict, never as an update.
+ */
+export async function ownedKeys(tenantId: string): Promise<string[]> {
+  try {
+    return (await act.readTenantRecord(tenantId))?.resources.map((r) => r.target.key) ?? [];
+  } catch (err) {
+    log.warn('the tenant record could not be read: only resources the tenant file adopts may be updated', { tenant: tenantId, error: describeError(err) });
+    return [];
+  }
+}
+

@@ -49,7 +49,42 @@ export interface RunRecordedEvent {
   removed: string[];
 }
 
-export type TenantEvent = RunRecordedEvent;
+/** One difference between the platforms and the tenant file, as the drift check saw it. */
+export interface DriftDifference {
+  key: string;
+  system: System;
+  resource: string;
+  /** What a convergence would do: create (it is gone), update (it differs), conflict (not the tenant's). */
+  action: 'create' | 'update' | 'conflict';
+  id?: string;
+  changes?: string[];
+  fix?: string;
+}
+
+/** What one drift check found. `clean` when Okta and Anypoint match the file and the token works. */
+export interface DriftReport {
+  tenantId: string;
+  checkedAt: string;
+  workflowId: string;
+  runId: string;
+  clean: boolean;
+  differences: DriftDifference[];
+  /** Resources the tenant record says a run created and that no longer exist. */
+  missing: { key: string; title: string; id?: string }[];
+  /** The Okta API token the client provider registers clients with (the check also keeps it alive). */
+  oktaToken: { valid: boolean; error?: string };
+  /** Why the check could not finish (the tenant file no longer validates, a platform is down…). */
+  error?: string;
+}
+
+export interface DriftRecordedEvent {
+  id: string;
+  at: string;
+  type: 'drift';
+  report: DriftReport;
+}
+
+export type TenantEvent = RunRecordedEvent | DriftRecordedEvent;
 
 export interface TenantRecordState {
   tenantId: string;
@@ -58,6 +93,8 @@ export interface TenantRecordState {
   status: 'active' | 'offboarded';
   resources: RecordedResource[];
   events: TenantEvent[];
+  /** The latest drift check's report (`drift <tenant>` shows it). */
+  lastDrift?: DriftReport;
 }
 
 export const recordTenantEventSignal = defineSignal<[TenantEvent]>('recordTenantEvent');
@@ -73,11 +110,29 @@ export function emptyTenantRecord(tenantId: string, since: string): TenantRecord
 /** Folds one event into the record; an event already applied changes nothing. */
 export function applyTenantEvent(state: TenantRecordState, event: TenantEvent): void {
   if (state.events.some((e) => e.id === event.id)) return;
+  if (event.type === 'drift') {
+    // Hourly checks would grow the record without end: only a change of findings becomes an event.
+    if (driftFindings(state.lastDrift) !== driftFindings(event.report)) state.events.push(event);
+    state.lastDrift = event.report;
+    return;
+  }
   state.events.push(event);
   const removed = new Set([...event.removed, ...event.created.map((r) => r.target.key)]);
   state.resources = [...state.resources.filter((r) => !removed.has(r.target.key)), ...event.created];
   if (event.run.operation === 'offboarding' && event.run.outcome === 'completed') state.status = 'offboarded';
   else if (event.run.operation === 'onboarding' && event.run.outcome === 'completed') state.status = 'active';
+}
+
+/** A report's findings, without when or by which run: equal findings are the same drift. */
+function driftFindings(report: DriftReport | undefined): string {
+  if (!report) return 'none';
+  const { clean, differences, missing, oktaToken, error } = report;
+  return JSON.stringify({ clean, differences, missing, oktaToken, error });
+}
+
+/** The record's run events, without its drift reports. */
+export function runEvents(state: TenantRecordState): RunRecordedEvent[] {
+  return state.events.filter((e): e is RunRecordedEvent => e.type === 'run');
 }
 
 export async function tenantRecord(state: TenantRecordState): Promise<never> {

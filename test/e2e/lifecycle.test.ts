@@ -7,6 +7,7 @@ import { history } from '../../src/cli/operations';
 import { renderAuditMarkdown } from '../../src/cli/render';
 import { onboardingWorkflowIdFor } from '../../src/workflows/ids';
 import { confirmGroupAssignmentUpdate } from '../../src/workflows/messages';
+import { runEvents } from '../../src/workflows/tenant-record';
 import { inventoryDiff, inventoryOf } from '../support/inventory';
 import { OnboardingStack } from '../support/onboarding-stack';
 import { startTestTemporal, uniqueId } from '../support/temporal';
@@ -84,7 +85,7 @@ describe('tenant lifecycle on the sandboxes', () => {
       const after = (await readRecord(stack.client, cfg.tenant.id))!;
       expect(after.status).toBe('offboarded');
       expect(after.resources).toEqual([]);
-      expect(after.events.map((e) => [e.run.operation, e.run.outcome, e.run.approval?.approver])).toEqual([
+      expect(runEvents(after).map((e) => [e.run.operation, e.run.outcome, e.run.approval?.approver])).toEqual([
         ['onboarding', 'completed', 'ada'],
         ['offboarding', 'completed', 'grace'],
       ]);

@@ -14,6 +14,8 @@ export class FakeSystems {
   readonly resources = new Map<string, string>();
   readonly writes: string[] = [];
   readonly assignments = new Set<string>();
+  /** Tenant ids whose drift schedule the runs wrote (the schedule itself is Temporal's, tested in e2e). */
+  readonly driftSchedules: string[] = [];
   /** Activity name → error to throw (non-retryable) the next time it runs. */
   readonly failOn = new Map<string, string>();
   private seq = 0;
@@ -129,6 +131,10 @@ export class FakeSystems {
       recordTenantEvent: tenantRecord.recordTenantEvent,
       readTenantRecord: tenantRecord.readTenantRecord,
       checkOffboardable: tenantRecord.checkOffboardable,
+      ensureDriftSchedule: async (cfg: TenantConfig) => {
+        this.driftSchedules.push(cfg.tenant.id);
+        return { scheduleId: `drift-${cfg.tenant.id}`, created: this.driftSchedules.length === 1 };
+      },
       readAnypointContext: async () => ({ orgId: 'org-1', orgDomain: 'solar', environmentId: 'env-1' }),
     };
   }
