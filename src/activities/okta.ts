@@ -254,23 +254,27 @@ function adoptedServerMissing(id: string): ApplicationFailure {
 }
 
 async function groupIds(cfg: Cfg, names: string[]): Promise<string[]> {
-  const okta = oktaFor(cfg);
   const ids: string[] = [];
   for (const name of names) {
     if (name === EVERYONE) {
       ids.push(EVERYONE);
       continue;
     }
-    const group = await okta.findGroupByName(name);
+    const group = await tenantGroup(cfg, name);
     if (!group?.id) throw new Error(`Okta group "${name}" does not exist yet`);
     ids.push(group.id);
   }
   return ids;
 }
 
+/** A group the tenant file names, found as its convergence finds it: an adopted group by its id or name. */
+function tenantGroup(cfg: Cfg, name: string): Promise<OktaGroup | undefined> {
+  return cfg.okta.groups.some((g) => g.name === name) ? groupConvergence(cfg, name).find() : oktaFor(cfg).findGroupByName(name);
+}
+
 /** App assignments need real group ids; the Everyone pseudo group maps to the built-in group. */
 async function assignableGroupId(cfg: Cfg, name: string): Promise<string | undefined> {
-  const group = await oktaFor(cfg).findGroupByName(name === EVERYONE ? 'Everyone' : name, name === EVERYONE ? 'BUILT_IN' : undefined);
+  const group = name === EVERYONE ? await oktaFor(cfg).findGroupByName('Everyone', 'BUILT_IN') : await tenantGroup(cfg, name);
   return group?.id;
 }
 
