@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { OktaClient } from '../../src/clients/okta';
 import type { TenantConfig } from '../../src/config/tenant';
-import { confirmOffboarding, readRecord, scheduleDrift, startOffboarding } from '../../src/cli/lifecycle';
+import { checkDriftNow, confirmOffboarding, readRecord, scheduleDrift, startOffboarding } from '../../src/cli/lifecycle';
 import { CliError, planDryRun, startOnboarding } from '../../src/cli/operations';
 import { renderPlan } from '../../src/cli/render';
 import { driftScheduleIdFor } from '../../src/workflows/ids';
@@ -150,6 +150,18 @@ describe('drift and adopt on the sandboxes', () => {
       expect(offboarded.phase).toBe('completed');
     });
     await expect(schedule.describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
+  });
+
+  it('drift --now reports an Okta API token that no longer works (the one the client provider registers with), without its value', async () => {
+    process.env.DRIFT_TEST_REVOKED_TOKEN = '00revoked-token-drift-test';
+    const cfg = tenantOf((c) => ({ ...c, okta: { ...c.okta, apiToken: { env: 'DRIFT_TEST_REVOKED_TOKEN' } }, lifecycle: { driftCheckEvery: '1h', notificationWebhook: { env: 'DRIFT_TEST_WEBHOOK' } } }));
+    const report = await (await stack.worker()).runUntil(() => checkDriftNow(stack.client, stack.taskQueue, cfg));
+    expect(report).toMatchObject({ clean: false, oktaToken: { valid: false }, differences: [] });
+    expect(report.error).toBeUndefined();
+    expect(report.oktaToken.error).toMatch(/token/i);
+    expect(JSON.stringify(report)).not.toContain(process.env.DRIFT_TEST_REVOKED_TOKEN);
+    expect(posts).toEqual([expect.objectContaining({ clean: false, oktaToken: report.oktaToken })]);
+    expect(String(posts[0].text)).toMatch(/the Okta API token does not work/);
   });
 
   /** Runs an onboarding that must fail; returns its progress and failure. */
