@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { ExternalApiError } from '../clients/errors';
 import type { TenantConfig } from '../config/tenant';
-import { NOT_ADOPTABLE, type KindName } from '../workflows/catalogue';
+import { CATALOGUE, NOT_ADOPTABLE, type ItemOf, type KindName } from '../workflows/catalogue';
 import type { PlanEntry } from './types';
 
 /*
@@ -49,8 +49,10 @@ async function tolerated<R>(found: Promise<R | undefined> | undefined): Promise<
  * Turns a planned update of a resource this tenant neither adopted nor created into a conflict.
  * `owned` is what the tenant record says the tenant's runs created.
  */
-export function conflictOf(cfg: TenantConfig, kind: KindName, entry: PlanEntry, owned: ReadonlySet<string>): PlanEntry {
-  if (entry.action !== 'update' || cfg.adopt?.[entry.key] !== undefined || owned.has(entry.key)) return entry;
+export function conflictOf<K extends KindName>(cfg: TenantConfig, kind: K, item: ItemOf<K>, entry: PlanEntry, owned: ReadonlySet<string>): PlanEntry {
+  // A contract comes with its application: adopting the application adopts its contract.
+  const adoptedWith = kind === 'contract' ? CATALOGUE.application.key(item as ItemOf<'contract'>) : entry.key;
+  if (entry.action !== 'update' || cfg.adopt?.[entry.key] !== undefined || cfg.adopt?.[adoptedWith] !== undefined || owned.has(entry.key)) return entry;
   const { previous: _notWritten, ...rest } = entry;
   const fix =
     kind in NOT_ADOPTABLE

@@ -46,7 +46,7 @@ export async function planOnboarding(cfg: TenantConfig, ctx: AnypointContext, ow
   const plan = async <K extends KindName>(kind: K, item: ItemOf<K>, c: Parameters<typeof planOf>[3]): Promise<PlanEntry> => {
     const { key, system, resource } = entry(kind, item);
     const found = await planOf(key, system, resource, c);
-    const planned = ownedKeys ? conflictOf(cfg, kind, found, ownedKeys) : found;
+    const planned = ownedKeys ? conflictOf(cfg, kind, item, found, ownedKeys) : found;
     entries.push(planned);
     return planned;
   };
