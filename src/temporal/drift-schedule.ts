@@ -3,6 +3,7 @@ import { durationMs } from '../config/duration';
 import { TenantConfigError, formatTenantConfigError, parseTenantConfig, type TenantConfig } from '../config/tenant';
 import { driftCheckWorkflowIdFor, driftScheduleIdFor } from '../workflows/ids';
 import type { checkDrift } from '../workflows/drift';
+import { CodecError } from './codec';
 import { TENANT_ID } from './search-attributes';
 
 /*
@@ -65,7 +66,16 @@ export async function upsertDriftSchedule(client: Client, taskQueue: string, inp
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
   }
-  await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec, action, policies: { ...previous.policies, overlap: ScheduleOverlapPolicy.SKIP } }));
+  const handle = client.schedule.getHandle(scheduleId);
+  try {
+    await handle.update((previous) => ({ ...previous, spec, action, policies: { ...previous.policies, overlap: ScheduleOverlapPolicy.SKIP } }));
+  } catch (err) {
+    // An update reads the schedule first, and its input may be encrypted with a key this process no
+    // longer has: the schedule is then written anew (its pause state and recent runs are lost).
+    if (!isUndecodable(err)) throw err;
+    await handle.delete();
+    await client.schedule.create({ scheduleId, spec, action, policies: { overlap: ScheduleOverlapPolicy.SKIP }, typedSearchAttributes: [{ key: TENANT_ID, value: tenant.tenant.id }] });
+  }
   return { scheduleId, created: false };
 }
 
@@ -78,4 +88,12 @@ export async function deleteDriftSchedule(client: Client, tenantId: string): Pro
     if (err instanceof ScheduleNotFoundError) return false;
     throw err;
   }
+}
+
+/** A payload of the previous schedule that this process's keyring cannot decrypt (typed: never by message). */
+function isUndecodable(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e instanceof CodecError && (e.code === 'CODEC_KEY_UNKNOWN' || e.code === 'CODEC_DECRYPT_FAILED')) return true;
+  }
+  return false;
 }

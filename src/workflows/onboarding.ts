@@ -18,12 +18,13 @@ import { TENANT_ID } from '../temporal/search-attributes';
 import { CATALOGUE, CHECKS } from './catalogue';
 import { OnboardingProgress, cancelOnboardingSignal, confirmGroupAssignmentUpdate, progressQuery } from './messages';
 import { OnboardingRun } from './onboarding-run';
-import { ACTIVITY_OPTIONS, RECORD_OPTIONS } from './options';
+import { ACTIVITY_OPTIONS, RECORD_OPTIONS, SCHEDULE_OPTIONS } from './options';
 import { ownedKeys } from './plan';
 import { allSettled, describeError } from './saga';
 
 const act = proxyActivities<typeof activities>(ACTIVITY_OPTIONS);
 const recordAct = proxyActivities<typeof activities>(RECORD_OPTIONS);
+const scheduleAct = proxyActivities<typeof activities>(SCHEDULE_OPTIONS);
 
 export interface OnboardingInput {
   tenant: TenantConfig;
@@ -191,7 +192,7 @@ async function recordRun(run: OnboardingRun, outcome: 'completed' | 'failed' | '
 async function scheduleDriftChecks(run: OnboardingRun): Promise<void> {
   if (!patched(DRIFT_SCHEDULE_PATCH)) return;
   try {
-    await act.ensureDriftSchedule(run.cfg);
+    await scheduleAct.ensureDriftSchedule(run.cfg);
   } catch (err) {
     log.error('the drift schedule could not be written; fix the cause, then: npm run cli -- drift <tenant.yaml> --schedule', { tenant: run.cfg.tenant.id, error: describeError(err) });
   }

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ScheduleNotFoundError, WorkflowFailedError } from '@temporalio/client';
+import { randomBytes } from 'node:crypto';
+import { Client, ScheduleNotFoundError, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { OktaClient } from '../../src/clients/okta';
@@ -8,6 +9,7 @@ import type { TenantConfig } from '../../src/config/tenant';
 import { checkDriftNow, confirmOffboarding, readRecord, scheduleDrift, startOffboarding } from '../../src/cli/lifecycle';
 import { CliError, planDryRun, startOnboarding } from '../../src/cli/operations';
 import { renderPlan } from '../../src/cli/render';
+import { createDataConverter } from '../../src/temporal/data-converter';
 import { driftScheduleIdFor } from '../../src/workflows/ids';
 import type { OnboardingProgress } from '../../src/workflows/messages';
 import type { DriftReport } from '../../src/workflows/tenant-record';
@@ -125,6 +127,12 @@ describe('drift and adopt on the sandboxes', () => {
       expect(refused).toMatchObject({ exitCode: 2, code: 'SCHEDULE_REFUSED' });
       expect((refused as Error).message).toMatch(/lifecycle\.driftCheckEvery: must be at least 1m/);
       expect((await schedule.describe()).spec.intervals).toEqual([expect.objectContaining({ every: 3_600_000 })]);
+
+      // A schedule written under a codec key this process does not have is written anew, not left stale.
+      const otherKey = new Client({ connection: env.connection, dataConverter: createDataConverter({ ONBOARDING_CODEC_KEY: randomBytes(32).toString('base64') }) });
+      expect(await scheduleDrift(otherKey, stack.taskQueue, cfg)).toEqual({ scheduleId: driftScheduleIdFor(id), created: false });
+      expect(await scheduleDrift(stack.client, stack.taskQueue, cfg)).toEqual({ scheduleId: driftScheduleIdFor(id), created: false });
+      expect((await schedule.describe()).action).toMatchObject({ args: [{ tenant: { tenant: { id } } }] });
 
       // --fix is a normal onboarding run: the scope is the tenant's own (the record says so), so it is updated.
       const fix = await startOnboarding(stack.client, stack.taskQueue, cfg);
