@@ -1,5 +1,6 @@
 import { activityInfo, ApplicationFailure, getClient } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { isUndecodable } from '../temporal/codec';
 import { TENANT_ID } from '../temporal/search-attributes';
 import { onboardingWorkflowIdFor } from '../workflows/ids';
 import {
@@ -9,6 +10,7 @@ import {
   tenantRecordIdFor,
   tenantRecordQuery,
   type TenantEvent,
+  type TenantRecordMemo,
   type TenantRecordState,
 } from '../workflows/tenant-record';
 
@@ -50,6 +52,23 @@ export async function readTenantRecord(tenantId: string): Promise<TenantRecordSt
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
   }
+}
+
+/**
+ * Step keys of what the tenant's runs created, from the record's memo (a describe: no worker needed);
+ * a record from before the memo is queried. Empty when the tenant has no record.
+ */
+export async function readOwnedResourceKeys(tenantId: string): Promise<string[]> {
+  let memo: Partial<TenantRecordMemo> | undefined;
+  try {
+    memo = (await getClient().workflow.getHandle(tenantRecordIdFor(tenantId)).describe()).memo as Partial<TenantRecordMemo> | undefined;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return [];
+    if (isUndecodable(err)) throw ApplicationFailure.create({ type: 'RecordUnavailable', nonRetryable: true, message: `The tenant record of ${tenantId} is encrypted with a codec key this worker does not have. Fix: add that key to ONBOARDING_CODEC_PREVIOUS_KEYS.` });
+    throw err;
+  }
+  if (Array.isArray(memo?.ownedKeys)) return memo.ownedKeys;
+  return (await readTenantRecord(tenantId))?.resources.map((r) => r.target.key) ?? [];
 }
 
 /**

@@ -3,7 +3,7 @@ import { durationMs } from '../config/duration';
 import { TenantConfigError, formatTenantConfigError, parseTenantConfig, type TenantConfig } from '../config/tenant';
 import { driftCheckWorkflowIdFor, driftScheduleIdFor } from '../workflows/ids';
 import type { checkDrift } from '../workflows/drift';
-import { CodecError } from './codec';
+import { isUndecodable } from './codec';
 import { TENANT_ID } from './search-attributes';
 
 /*
@@ -88,12 +88,4 @@ export async function deleteDriftSchedule(client: Client, tenantId: string): Pro
     if (err instanceof ScheduleNotFoundError) return false;
     throw err;
   }
-}
-
-/** A payload of the previous schedule that this process's keyring cannot decrypt (typed: never by message). */
-function isUndecodable(err: unknown): boolean {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if (e instanceof CodecError && (e.code === 'CODEC_KEY_UNKNOWN' || e.code === 'CODEC_DECRYPT_FAILED')) return true;
-  }
-  return false;
 }

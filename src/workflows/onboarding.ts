@@ -12,7 +12,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import type { ProofResult } from '../activities/types';
+import type { Plan, ProofResult } from '../activities/types';
 import type { TenantConfig } from '../config/tenant';
 import { TENANT_ID } from '../temporal/search-attributes';
 import { CATALOGUE, CHECKS } from './catalogue';
@@ -122,14 +122,7 @@ async function provision(run: OnboardingRun): Promise<void> {
   const plan = await run.check(CHECKS.plan, () => act.planOnboarding(cfg, anypoint, owned));
   run.progress.plan = plan;
   for (const entry of plan.entries) run.planByKey.set(entry.key, entry);
-  const conflicts = plan.entries.filter((e) => e.action === 'conflict');
-  if (conflicts.length > 0) {
-    throw ApplicationFailure.create({
-      type: 'AdoptConflict',
-      nonRetryable: true,
-      message: `Refused before any write: ${conflicts.map((e) => `${e.resource} [${e.id}] exists, differs from the tenant file (${e.changes?.join(', ')}) and was neither created by this tenant nor adopted. Fix: ${e.fix}`).join('; ')}.`,
-    });
-  }
+  refuseConflicts(plan);
 
   run.setPhase('okta');
   const [server, , introspection, sso] = await allSettled([
@@ -196,6 +189,17 @@ async function scheduleDriftChecks(run: OnboardingRun): Promise<void> {
   } catch (err) {
     log.error('the drift schedule could not be written; fix the cause, then: npm run cli -- drift <tenant.yaml> --schedule', { tenant: run.cfg.tenant.id, error: describeError(err) });
   }
+}
+
+/** A resource the tenant neither created nor adopted is never changed: the run stops before any write. */
+function refuseConflicts(plan: Plan): void {
+  const conflicts = plan.entries.filter((e) => e.action === 'conflict');
+  if (conflicts.length === 0) return;
+  throw ApplicationFailure.create({
+    type: 'AdoptConflict',
+    nonRetryable: true,
+    message: `Refused before any write: ${conflicts.map((e) => `${e.resource} [${e.id}] exists, differs from the tenant file (${e.changes?.join(', ')}) and was neither created by this tenant nor adopted. Fix: ${e.fix}`).join('; ')}.`,
+  });
 }
 
 function compensationSummary(progress: OnboardingProgress): string {

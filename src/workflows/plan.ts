@@ -23,7 +23,7 @@ export async function planTenant({ tenant }: { tenant: TenantConfig }): Promise<
  */
 export async function ownedKeys(tenantId: string): Promise<string[]> {
   try {
-    return (await act.readTenantRecord(tenantId))?.resources.map((r) => r.target.key) ?? [];
+    return await act.readOwnedResourceKeys(tenantId);
   } catch (err) {
     log.warn('the tenant record could not be read: only resources the tenant file adopts may be updated', { tenant: tenantId, error: describeError(err) });
     return [];

@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, patched, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import type { System } from './catalogue';
 import type { Approval, CompensationReport, StepProgress } from './messages';
 import type { CreatedResource } from './removal';
@@ -135,9 +135,28 @@ export function runEvents(state: TenantRecordState): RunRecordedEvent[] {
   return state.events.filter((e): e is RunRecordedEvent => e.type === 'run');
 }
 
+/** Records that ran before the memo existed replay without it. */
+export const OWNED_KEYS_MEMO_PATCH = 'owned-keys-memo';
+
+/**
+ * The step keys of what the tenant's runs created, in the record's memo: an onboarding's plan reads
+ * them with a describe, which needs no worker, where a query waits for one.
+ */
+export interface TenantRecordMemo {
+  ownedKeys: string[];
+}
+
+function publishOwnedKeys(state: TenantRecordState): void {
+  if (patched(OWNED_KEYS_MEMO_PATCH)) upsertMemo({ ownedKeys: state.resources.map((r) => r.target.key) } satisfies TenantRecordMemo);
+}
+
 export async function tenantRecord(state: TenantRecordState): Promise<never> {
   setHandler(tenantRecordQuery, () => state);
-  setHandler(recordTenantEventSignal, (event) => applyTenantEvent(state, event));
+  publishOwnedKeys(state);
+  setHandler(recordTenantEventSignal, (event) => {
+    applyTenantEvent(state, event);
+    publishOwnedKeys(state);
+  });
   await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_LIMIT);
   await condition(allHandlersFinished);
   return continueAsNew<typeof tenantRecord>(state);

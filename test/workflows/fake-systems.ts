@@ -130,6 +130,7 @@ export class FakeSystems {
       // The tenant record is Temporal itself, which these tests run for real.
       recordTenantEvent: tenantRecord.recordTenantEvent,
       readTenantRecord: tenantRecord.readTenantRecord,
+      readOwnedResourceKeys: tenantRecord.readOwnedResourceKeys,
       checkOffboardable: tenantRecord.checkOffboardable,
       ensureDriftSchedule: async (cfg: TenantConfig) => {
         this.driftSchedules.push(cfg.tenant.id);
