@@ -11,9 +11,9 @@ import { connectClient, loadTemporalSettings } from './temporal/connection';
 import { createDataConverter } from './temporal/data-converter';
 import { taskQueueName } from './temporal/task-queue';
 import { CliError, NO_WORKER_HINT, approve, cancel, history, list, planDryRun, progress, startOnboarding, workerIsPolling } from './cli/operations';
-import { renderAccessRequests, renderAuditMarkdown, renderOffboarding, renderOrphans, renderPlan, renderProgress, renderRemovals, renderRotation } from './cli/render';
+import { renderAccessRequests, renderAuditMarkdown, renderDrift, renderOffboarding, renderOrphans, renderPlan, renderProgress, renderRemovals, renderRotation } from './cli/render';
 import { decideAccessRequest, listAccessRequests, orphans } from './cli/access';
-import { abandonOffboarding, confirmOffboarding, offboardingDryRun, requireRecord, rotate, startOffboarding } from './cli/lifecycle';
+import { abandonOffboarding, checkDriftNow, confirmOffboarding, lastDriftReport, offboardingDryRun, requireRecord, rotate, scheduleDrift, startOffboarding } from './cli/lifecycle';
 import { HIDDEN, readCredentials } from './cli/credentials';
 
 const TERMINAL_PHASES = new Set(['completed', 'failed', 'cancelled']);
@@ -240,6 +240,37 @@ export function buildProgram(): Command {
         const p = await rotate(client, taskQueueName(), tenant, opts.oktaToken ? 'okta-token' : 'introspection-secret', opts.by);
         print(out, p, () => renderRotation(p));
         if (p.phase !== 'completed') process.exitCode = 3;
+      });
+    });
+
+  program
+    .command('drift')
+    .argument('<tenant>', 'tenant id (or tenant file) for the last report; the tenant file with --now, --fix or --schedule')
+    .option('--now', 'run a drift check at once and print its report')
+    .option('--fix', 'converge: start a normal onboarding run of the tenant file')
+    .option('--schedule', 'write the tenant file to the drift schedule (create or update it): how a changed file reaches the schedule')
+    .option('--json', 'machine-readable output')
+    .description('Drift between Okta/Anypoint and the tenant file: the last scheduled report, a check now, or the fix')
+    .action(async (target: string, opts: { now?: boolean; fix?: boolean; schedule?: boolean; json?: boolean }) => {
+      const out = { json: Boolean(opts.json || program.opts().json) };
+      if ([opts.now, opts.fix, opts.schedule].filter(Boolean).length > 1) throw new CliError('Use one of --now, --fix and --schedule at a time.', 2, 'USAGE');
+      const needsFile = opts.now || opts.fix || opts.schedule;
+      const tenant = needsFile || /\.ya?ml$/i.test(target) ? loadTenant(target) : undefined;
+      await withClient(async (client) => {
+        if (opts.schedule) {
+          const written = await scheduleDrift(client, taskQueueName(), tenant!);
+          print(out, written, () => `Drift schedule ${written.scheduleId} ${written.created ? 'created' : 'updated'}: a check every ${tenant!.lifecycle.driftCheckEvery} with this tenant file.`);
+          return;
+        }
+        if (opts.fix) {
+          const started = await startOnboarding(client, taskQueueName(), tenant!);
+          print(out, started, () => `${started.existing ? 'An onboarding is already running' : 'Started an onboarding'} to converge ${tenant!.tenant.id} (${started.workflowId}, run ${started.runId}). Follow it with: npm run cli -- status ${tenant!.tenant.id} --watch`);
+          return;
+        }
+        if (opts.now && !(await workerIsPolling(client, taskQueueName()))) throw new CliError(`Cannot check: ${NO_WORKER_HINT(taskQueueName())}`, 3, 'NO_WORKER');
+        const report = opts.now ? await checkDriftNow(client, taskQueueName(), tenant!) : await lastDriftReport(client, tenant?.tenant.id ?? target);
+        print(out, report, () => renderDrift(report));
+        if (!report.clean) process.exitCode = 3;
       });
     });
 

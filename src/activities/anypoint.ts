@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { request } from 'undici';
 import type { TenantConfig } from '../config/tenant';
+import { CATALOGUE } from '../workflows/catalogue';
+import { lookup } from './adopt';
 import { anypointFor, oktaFor } from './clients';
 import { converge, diffFields, unlessParentGone, type Convergence } from './converge';
 import type { AnypointContext, OktaEndpoints, StepResult, UndoTarget } from './types';
@@ -43,7 +45,11 @@ export function clientProviderConvergence(cfg: Cfg, ctx: AnypointContext, endpoi
     },
   });
   return {
-    find: () => anypoint.findClientProviderByName(ctx.orgId, name),
+    find: lookup(cfg, CATALOGUE.clientProvider.key(null), {
+      byFile: () => anypoint.findClientProviderByName(ctx.orgId, name),
+      byId: (id) => anypoint.getClientProvider(ctx.orgId, id),
+      byName: (ref) => anypoint.findClientProviderByName(ctx.orgId, ref),
+    }),
     create: async () => anypoint.createClientProvider(ctx.orgId, await body()),
     differences: (p) => {
       const actual = (p.oidc_dynamic_client_provider ?? {}) as AnyRecord;
@@ -54,6 +60,25 @@ export function clientProviderConvergence(cfg: Cfg, ctx: AnypointContext, endpoi
     },
     update: async (p) => anypoint.patchClientProvider(ctx.orgId, providerIdOf(p), { oidc_dynamic_client_provider: (await body()).oidc_dynamic_client_provider }),
     idOf: providerIdOf,
+    // Secrets are not kept: the restored introspection client's secret is read from Okta again, and
+    // the registration token stays the current one (the previous one cannot be known without a secret).
+    previous: (p) => {
+      const actual = (p.oidc_dynamic_client_provider ?? {}) as AnyRecord;
+      return { issuer: actual.issuer, urls: actual.urls, register: ((actual.client as AnyRecord | undefined)?.urls as AnyRecord | undefined)?.register, introspectionClient: (actual.primary_client as AnyRecord | undefined)?.id };
+    },
+    restore: async (id, previous) => {
+      const current = ((await anypoint.getClientProvider(ctx.orgId, id))?.oidc_dynamic_client_provider ?? {}) as AnyRecord;
+      const clientId = previous.introspectionClient as string | undefined;
+      return anypoint.patchClientProvider(ctx.orgId, id, {
+        oidc_dynamic_client_provider: {
+          ...current,
+          issuer: previous.issuer,
+          urls: previous.urls,
+          client: { ...((current.client as AnyRecord | undefined) ?? {}), urls: { register: previous.register }, registration: { authorization: registrationHeader(cfg) } },
+          ...(clientId ? { primary_client: { id: clientId, secret: await introspectionSecret(cfg, clientId) } } : {}),
+        } as JsonObject,
+      });
+    },
   };
 }
 
@@ -83,7 +108,11 @@ export function identityProviderConvergence(cfg: Cfg, ctx: AnypointContext, endp
     login_disabled: false,
   });
   return {
-    find: () => anypoint.findIdentityProviderByName(ctx.orgId, name),
+    find: lookup(cfg, CATALOGUE.identityProvider.key(null), {
+      byFile: () => anypoint.findIdentityProviderByName(ctx.orgId, name),
+      byId: (id) => anypoint.getIdentityProvider(ctx.orgId, id),
+      byName: (ref) => anypoint.findIdentityProviderByName(ctx.orgId, ref),
+    }),
     create: async () => anypoint.createIdentityProvider(ctx.orgId, await body()),
     differences: (idp) => {
       const actual = (idp.oidc_provider ?? {}) as AnyRecord;
@@ -99,6 +128,15 @@ export function identityProviderConvergence(cfg: Cfg, ctx: AnypointContext, endp
     },
     idOf: providerIdOf,
     facts: (idp) => ({ redirectUri: String(((idp.oidc_provider as AnyRecord | undefined)?.urls as AnyRecord | undefined)?.redirect ?? '') }),
+    previous: (idp) => {
+      const actual = (idp.oidc_provider ?? {}) as AnyRecord;
+      return { issuer: actual.issuer, urls: actual.urls, clientId: ((actual.client as AnyRecord | undefined)?.credentials as AnyRecord | undefined)?.id };
+    },
+    restore: async (id, previous) => {
+      const clientId = previous.clientId as string | undefined;
+      const credentials = clientId ? { client: { credentials: { id: clientId, secret: await oktaFor(cfg).getClientSecret(clientId) } } } : {};
+      return anypoint.patchIdentityProvider(ctx.orgId, id, { oidc_provider: { issuer: previous.issuer, urls: previous.urls, ...credentials } as JsonObject });
+    },
   };
 }
 
@@ -107,7 +145,11 @@ export function apiInstanceConvergence(cfg: Cfg, ctx: AnypointContext, providerI
   const api = cfg.anypoint.api;
   const identity = { groupId: assetGroupId(cfg, ctx), assetId: api.asset.assetId, instanceLabel: api.instanceLabel };
   return {
-    find: () => anypoint.findApiInstance(ctx.orgId, ctx.environmentId, identity),
+    find: lookup(cfg, CATALOGUE.apiInstance.key(null), {
+      byFile: () => anypoint.findApiInstance(ctx.orgId, ctx.environmentId, identity),
+      byId: (id) => anypoint.getApiInstance(ctx.orgId, ctx.environmentId, id),
+      byName: (label) => anypoint.findApiInstance(ctx.orgId, ctx.environmentId, { ...identity, instanceLabel: label }),
+    }),
     create: () =>
       anypoint.createApiInstance(ctx.orgId, ctx.environmentId, {
         technology: 'mule4',
@@ -142,6 +184,8 @@ export function apiInstanceConvergence(cfg: Cfg, ctx: AnypointContext, providerI
         spec: { groupId: identity.groupId, assetId: api.asset.assetId, version: api.asset.version },
       }),
     idOf: (x) => String(x.id),
+    previous: (x) => ({ providerId: x.providerId ?? null, endpoint: x.endpoint ?? null, spec: { groupId: x.groupId ?? identity.groupId, assetId: x.assetId ?? api.asset.assetId, version: x.assetVersion } }),
+    restore: (id, previous) => anypoint.patchApiInstance(ctx.orgId, ctx.environmentId, id, previous as JsonObject),
   };
 }
 
@@ -149,8 +193,13 @@ export function deploymentConvergence(cfg: Cfg, ctx: AnypointContext, apiId: str
   const anypoint = anypointFor(cfg);
   const proxy = cfg.anypoint.api.proxy;
   const desired = { type: proxy.type, applicationName: proxy.applicationName, gatewayVersion: proxy.gatewayVersion, ...(proxy.targetId ? { targetId: proxy.targetId } : {}) };
+  const deployments = async () => (apiId ? anypoint.listDeployments(ctx.orgId, ctx.environmentId, apiId) : []);
   return {
-    find: async () => (apiId ? (await anypoint.listDeployments(ctx.orgId, ctx.environmentId, apiId)).find((d: AnyRecord) => d.applicationName === proxy.applicationName) : undefined),
+    find: lookup(cfg, CATALOGUE.deployment.key(null), {
+      byFile: async () => (await deployments()).find((d: AnyRecord) => d.applicationName === proxy.applicationName),
+      byId: async (id) => (await deployments()).find((d: AnyRecord) => String(d.id) === id),
+      byName: async (ref) => (await deployments()).find((d: AnyRecord) => d.applicationName === ref),
+    }),
     create: () =>
       anypoint.createDeployment(ctx.orgId, ctx.environmentId, apiId!, {
         ...desired,
@@ -162,6 +211,8 @@ export function deploymentConvergence(cfg: Cfg, ctx: AnypointContext, apiId: str
     differences: (d) => diffFields({ gatewayVersion: desired.gatewayVersion, type: desired.type }, d),
     update: (d) => anypoint.patchDeployment(ctx.orgId, ctx.environmentId, apiId!, String(d.id), { gatewayVersion: desired.gatewayVersion }),
     idOf: (d) => String(d.id),
+    previous: (d) => ({ gatewayVersion: d.gatewayVersion }),
+    restore: (id, previous) => anypoint.patchDeployment(ctx.orgId, ctx.environmentId, apiId!, id, previous as JsonObject),
   };
 }
 
@@ -177,13 +228,19 @@ export function policyConvergence(cfg: Cfg, ctx: AnypointContext, apiId: string 
     secureTrustStore: true,
   };
   const samePointcut = (p: AnyRecord) => JSON.stringify(p.pointcutData ?? null) === JSON.stringify(pointcut);
+  const policies = async () => (apiId ? anypoint.listPolicies(ctx.orgId, ctx.environmentId, apiId) : []);
   return {
-    find: async () => (apiId ? (await anypoint.listPolicies(ctx.orgId, ctx.environmentId, apiId)).find((p: AnyRecord) => p.assetId === OIDC_POLICY.assetId && samePointcut(p)) : undefined),
+    find: lookup(cfg, CATALOGUE.apiPolicy.key(index), {
+      byFile: async () => (await policies()).find((p: AnyRecord) => p.assetId === OIDC_POLICY.assetId && samePointcut(p)),
+      byId: async (id) => (await policies()).find((p: AnyRecord) => String(p.id) === id),
+    }),
     create: () =>
       anypoint.createPolicy(ctx.orgId, ctx.environmentId, apiId!, { ...OIDC_POLICY, configurationData, pointcutData: pointcut, order: index + 1 }),
     differences: (p) => diffFields(configurationData, (p.configurationData ?? {}) as AnyRecord),
     update: (p) => anypoint.patchPolicy(ctx.orgId, ctx.environmentId, apiId!, String(p.id), { configurationData }),
     idOf: (p) => String(p.id),
+    previous: (p) => ({ configurationData: p.configurationData ?? {} }),
+    restore: (id, previous) => anypoint.patchPolicy(ctx.orgId, ctx.environmentId, apiId!, id, previous as JsonObject),
   };
 }
 
@@ -192,7 +249,11 @@ export function clientApplicationConvergence(cfg: Cfg, ctx: AnypointContext, api
   const app = cfg.anypoint.clientApplications.find((a) => a.name === name)!;
   const desired = { name, description: app.description ?? '', grantTypes: app.grantTypes, redirectUri: app.redirectUris ?? [] };
   return {
-    find: () => anypoint.findClientApplicationByName(ctx.orgId, name),
+    find: lookup(cfg, CATALOGUE.application.key(name), {
+      byFile: () => anypoint.findClientApplicationByName(ctx.orgId, name),
+      byId: (id) => anypoint.getClientApplication(ctx.orgId, id),
+      byName: (ref) => anypoint.findClientApplicationByName(ctx.orgId, ref),
+    }),
     // Anypoint registers the client in Okta through the instance's client provider.
     create: () => anypoint.createClientApplication(ctx.orgId, apiId!, desired),
     // Grant types and redirect URIs cannot change after registration: Anypoint does not propagate them to Okta.
@@ -200,6 +261,8 @@ export function clientApplicationConvergence(cfg: Cfg, ctx: AnypointContext, api
     update: (a) => anypoint.patchClientApplication(ctx.orgId, String(a.id), { description: desired.description }),
     idOf: (a) => String(a.id),
     facts: (a) => ({ clientId: String(a.clientId ?? '') }),
+    previous: (a) => ({ description: a.description ?? '' }),
+    restore: (id, previous) => anypoint.patchClientApplication(ctx.orgId, id, previous as JsonObject),
   };
 }
 
@@ -345,4 +408,5 @@ function maybeId(p: AnyRecord | undefined): string | undefined {
 }
 
 type AnyRecord = Record<string, unknown>;
+type JsonObject = Parameters<Anypoint['patchPolicy']>[4];
 export type { Anypoint };

@@ -12,6 +12,10 @@ export interface Convergence<R> {
   idOf(resource: R): string;
   /** Non-secret facts later steps need. */
   facts?(resource: R): Record<string, string>;
+  /** The current values of what `update` writes (no secret), so a rollback can restore them. */
+  previous?(existing: R): Record<string, unknown>;
+  /** Writes values `previous` read back onto the resource with this id. */
+  restore?(id: string, previous: Record<string, unknown>): Promise<unknown>;
 }
 
 /** Creates when absent, updates when different, otherwise leaves alone: the only write path. */
@@ -33,14 +37,14 @@ export async function planOf<R>(
   key: string,
   system: PlanEntry['system'],
   resource: string,
-  c: Pick<Convergence<R>, 'find' | 'differences' | 'idOf' | 'facts'>,
+  c: Pick<Convergence<R>, 'find' | 'differences' | 'idOf' | 'facts' | 'previous'>,
 ): Promise<PlanEntry> {
   const existing = await c.find();
   if (!existing) return { key, system, resource, action: 'create' };
   const changes = c.differences(existing);
   const known = { id: c.idOf(existing), ...(c.facts ? { facts: c.facts(existing) } : {}) };
   return changes.length > 0
-    ? { key, system, resource, action: 'update', ...known, changes }
+    ? { key, system, resource, action: 'update', ...known, changes, ...(c.previous ? { previous: c.previous(existing) } : {}) }
     : { key, system, resource, action: 'unchanged', ...known };
 }
 

@@ -1,6 +1,7 @@
 // Every activity the worker registers, each wrapped so client errors become Temporal failures by
 // cause, and heartbeating so a dead worker's activity is retried elsewhere quickly.
 import { anypointActivities } from './anypoint';
+import * as drift from './drift';
 import { withFailureMapping } from './failures';
 import { withHeartbeats } from './heartbeat';
 import * as notify from './notify';
@@ -11,6 +12,7 @@ import * as record from './record';
 import * as access from './access';
 import { rotationActivities } from './rotation';
 import { rfc7591Activities } from './rfc7591';
+import * as restore from './restore';
 
 const all = withHeartbeats(withFailureMapping({
   ...oktaActivities,
@@ -22,10 +24,17 @@ const all = withHeartbeats(withFailureMapping({
   remindApprover: notify.remindApprover,
   recordTenantEvent: record.recordTenantEvent,
   readTenantRecord: record.readTenantRecord,
+  readOwnedResourceKeys: record.readOwnedResourceKeys,
   checkOffboardable: record.checkOffboardable,
   startAccessWatch: record.startAccessWatch,
   stopAccessWatch: record.stopAccessWatch,
   ...access,
+  restorePreviousValues: restore.restorePreviousValues,
+  checkOktaApiToken: drift.checkOktaApiToken,
+  checkTenantConfig: drift.checkTenantConfig,
+  notifyDrift: drift.notifyDrift,
+  ensureDriftSchedule: drift.ensureDriftSchedule,
+  removeDriftSchedule: drift.removeDriftSchedule,
 }));
 
 export const {
@@ -75,6 +84,7 @@ export const {
   remindApprover,
   recordTenantEvent,
   readTenantRecord,
+  readOwnedResourceKeys,
   checkOffboardable,
   startAccessWatch,
   stopAccessWatch,
@@ -98,4 +108,10 @@ export const {
   proveGatewayIntrospection,
   deactivateIntrospectionSecret,
   deleteIntrospectionSecret,
+  restorePreviousValues,
+  checkOktaApiToken,
+  checkTenantConfig,
+  notifyDrift,
+  ensureDriftSchedule,
+  removeDriftSchedule,
 } = all;

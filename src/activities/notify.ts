@@ -1,7 +1,7 @@
 import { log } from '@temporalio/activity';
 import { request } from 'undici';
 import type { TenantConfig } from '../config/tenant';
-import { resolveSecretRef } from '../config/secrets';
+import { resolveSecretRef, type SecretRef } from '../config/secrets';
 
 export interface ReminderInfo {
   workflowId: string;
@@ -35,19 +35,27 @@ export async function remindApprover(cfg: TenantConfig, info: ReminderInfo): Pro
     ...info.missing.map((m) => (cfg.okta ? `• assign ${m}` : `• confirm ${m}`)),
     `Then: ${approveWith}`,
   ].join('\n');
+  await postToWebhook(webhook, 'assignment.reminderWebhook', { text, tenant: cfg.tenant.id, workflowId: info.workflowId, reminder: info.reminder, deadline: info.deadline, missing: info.missing, approveWith });
+}
+
+/**
+ * POSTs one JSON message to an incoming webhook named by reference. `field` names the tenant file's
+ * field in errors; the URL itself is a credential and appears nowhere.
+ */
+export async function postToWebhook(webhook: SecretRef, field: string, body: Record<string, unknown>): Promise<void> {
   let status: number;
   try {
     const res = await request(resolveSecretRef(webhook), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ text, tenant: cfg.tenant.id, workflowId: info.workflowId, reminder: info.reminder, deadline: info.deadline, missing: info.missing, approveWith }),
+      body: JSON.stringify(body),
       headersTimeout: 10_000,
       bodyTimeout: 10_000,
     });
     await res.body.dump();
     status = res.statusCode;
   } catch (err) {
-    throw new Error(`The reminder webhook (assignment.reminderWebhook) could not be reached: ${(err as Error).message}`);
+    throw new Error(`The webhook (${field}) could not be reached: ${(err as Error).message}`);
   }
-  if (status >= 300) throw new Error(`The reminder webhook (assignment.reminderWebhook) answered HTTP ${status}`);
+  if (status >= 300) throw new Error(`The webhook (${field}) answered HTTP ${status}`);
 }

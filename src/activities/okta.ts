@@ -1,5 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { OktaTenantConfig } from '../config/tenant';
+import { CATALOGUE } from '../workflows/catalogue';
+import { lookup } from './adopt';
 import { oktaFor } from './clients';
 import { converge, diffFields, unlessParentGone, type Convergence } from './converge';
 import type { MissingAssignment, OktaEndpoints, RegisteredClient, StepResult, UndoTarget } from './types';
@@ -39,6 +41,8 @@ export function authorizationServerConvergence(cfg: Cfg): Convergence<OktaAuthor
     update: (s) => okta.replaceAuthorizationServer(s.id!, { ...s, ...desired }),
     idOf: (s) => s.id!,
     facts: (s) => ({ issuer: s.issuer ?? '' }),
+    previous: (s) => ({ name: s.name, description: s.description, audiences: s.audiences }),
+    restore: async (id, previous) => okta.replaceAuthorizationServer(id, { ...(await okta.getAuthorizationServer(id)), ...previous } as Parameters<typeof okta.replaceAuthorizationServer>[1]),
   };
 }
 
@@ -51,12 +55,22 @@ export function scopeConvergence(cfg: Cfg, authServerId: string | undefined, nam
     consent: scope.consent,
     metadataPublish: scope.metadataPublish,
   };
+  const scopes = async () => (authServerId ? okta.listScopes(authServerId) : []);
   return {
-    find: async () => (authServerId ? okta.findScopeByName(authServerId, name) : undefined),
+    find: lookup(cfg, CATALOGUE.scope.key(name), {
+      byFile: async () => (authServerId ? okta.findScopeByName(authServerId, name) : undefined),
+      byId: async (id) => (await scopes()).find((s) => s.id === id),
+      byName: async (ref) => (await scopes()).find((s) => s.name === ref),
+    }),
     create: () => okta.createScope(authServerId!, desired),
     differences: (s) => diffFields(desired, s as Record<string, unknown>),
     update: (s) => okta.replaceScope(authServerId!, s.id!, { ...s, ...desired }),
     idOf: (s) => s.id!,
+    previous: (s) => ({ name: s.name, description: s.description, consent: s.consent, metadataPublish: s.metadataPublish }),
+    restore: async (id, previous) => {
+      const current = (await scopes()).find((s) => s.id === id);
+      return current && okta.replaceScope(authServerId!, id, { ...current, ...previous } as Parameters<typeof okta.replaceScope>[2]);
+    },
   };
 }
 
@@ -65,11 +79,14 @@ export function groupConvergence(cfg: Cfg, name: string): Convergence<OktaGroup>
   const group = cfg.okta.groups.find((g) => g.name === name)!;
   const desired = { name: group.name, description: group.description ?? '' };
   return {
-    find: () => okta.findGroupByName(name),
+    find: lookup(cfg, CATALOGUE.group.key(name), { byFile: () => okta.findGroupByName(name), byId: (id) => okta.getGroup(id), byName: (ref) => okta.findGroupByName(ref) }),
     create: () => okta.createGroup(desired),
     differences: (g) => diffFields({ description: desired.description }, { description: g.profile?.description ?? '' }),
-    update: (g) => okta.replaceGroup(g.id!, desired),
+    // An adopted group keeps its own name: the file's entry is how the tenant refers to it.
+    update: (g) => okta.replaceGroup(g.id!, { ...desired, name: g.profile?.name ?? desired.name }),
     idOf: (g) => g.id!,
+    previous: (g) => ({ name: g.profile?.name, description: g.profile?.description ?? '' }),
+    restore: (id, previous) => okta.replaceGroup(id, previous as { name: string; description: string }),
   };
 }
 
@@ -84,12 +101,23 @@ export function policyConvergence(cfg: Cfg, authServerId: string | undefined): C
     status: 'ACTIVE',
     conditions: { clients: { include: p.clients } },
   };
+  const policies = async () => (authServerId ? okta.listPolicies(authServerId) : []);
   return {
-    find: async () => (authServerId ? okta.findPolicyByName(authServerId, p.name) : undefined),
+    find: lookup(cfg, CATALOGUE.accessPolicy.key(null), {
+      byFile: async () => (authServerId ? okta.findPolicyByName(authServerId, p.name) : undefined),
+      byId: async (id) => (await policies()).find((x) => x.id === id),
+      byName: async (ref) => (await policies()).find((x) => x.name === ref),
+    }),
     create: () => okta.createPolicy(authServerId!, desired),
     differences: (x) => diffFields(desired, x as Record<string, unknown>),
-    update: (x) => okta.replacePolicy(authServerId!, x.id!, { ...x, ...desired }),
+    // An adopted policy keeps its name, like an adopted group.
+    update: (x) => okta.replacePolicy(authServerId!, x.id!, { ...x, ...desired, name: x.name ?? desired.name }),
     idOf: (x) => x.id!,
+    previous: (x) => ({ name: x.name, description: x.description, priority: x.priority, status: x.status, conditions: x.conditions }),
+    restore: async (id, previous) => {
+      const current = (await policies()).find((x) => x.id === id);
+      return current && okta.replacePolicy(authServerId!, id, { ...current, ...previous } as Parameters<typeof okta.replacePolicy>[2]);
+    },
   };
 }
 
@@ -109,10 +137,16 @@ export function ruleConvergence(cfg: Cfg, authServerId: string | undefined, poli
     actions: { token: { accessTokenLifetimeMinutes: r.accessTokenLifetimeMinutes } },
   });
   let desired: Awaited<ReturnType<typeof desiredFor>> | undefined;
+  const rules = async () => (authServerId && policyId ? okta.listRules(authServerId, policyId) : []);
+  const find = lookup(cfg, CATALOGUE.policyRule.key(null), {
+    byFile: async () => (authServerId && policyId ? okta.findRuleByName(authServerId, policyId, r.name) : undefined),
+    byId: async (id) => (await rules()).find((x) => x.id === id),
+    byName: async (ref) => (await rules()).find((x) => x.name === ref),
+  });
   return {
     find: async () => {
       desired = await desiredFor();
-      return authServerId && policyId ? okta.findRuleByName(authServerId, policyId, r.name) : undefined;
+      return find();
     },
     create: async () => okta.createRule(authServerId!, policyId!, desired ?? (await desiredFor())),
     differences: (x) => {
@@ -128,15 +162,20 @@ export function ruleConvergence(cfg: Cfg, authServerId: string | undefined, poli
         },
       );
     },
-    update: (x) => okta.replaceRule(authServerId!, policyId!, x.id!, { ...x, ...desired! }),
+    update: (x) => okta.replaceRule(authServerId!, policyId!, x.id!, { ...x, ...desired!, name: x.name ?? desired!.name }),
     idOf: (x) => x.id!,
+    previous: (x) => ({ name: x.name, priority: x.priority, status: x.status, conditions: x.conditions, actions: x.actions }),
+    restore: async (id, previous) => {
+      const current = (await rules()).find((x) => x.id === id);
+      return current && okta.replaceRule(authServerId!, policyId!, id, { ...current, ...previous } as Parameters<typeof okta.replaceRule>[3]);
+    },
   };
 }
 
 export function introspectionClientConvergence(cfg: Cfg): Convergence<OktaApp> {
   const okta = oktaFor(cfg);
   const label = cfg.okta.introspectionClient.label;
-  return appConvergence(okta, label, {
+  return appConvergence(okta, CATALOGUE.introspectionClient.key(null), cfg, label, {
     applicationType: 'service',
     grantTypes: ['client_credentials'],
     responseTypes: ['token'],
@@ -147,7 +186,7 @@ export function introspectionClientConvergence(cfg: Cfg): Convergence<OktaApp> {
 export function ssoAppConvergence(cfg: Cfg): Convergence<OktaApp> {
   const okta = oktaFor(cfg);
   const sso = cfg.okta.ssoApp!;
-  return appConvergence(okta, sso.label, {
+  return appConvergence(okta, CATALOGUE.ssoApp.key(null), cfg, sso.label, {
     applicationType: 'web',
     grantTypes: ['authorization_code'],
     responseTypes: ['code'],
@@ -157,9 +196,9 @@ export function ssoAppConvergence(cfg: Cfg): Convergence<OktaApp> {
   });
 }
 
-function appConvergence(okta: ReturnType<typeof oktaFor>, label: string, desired: OidcAppSpec): Convergence<OktaApp> {
+function appConvergence(okta: ReturnType<typeof oktaFor>, key: string, cfg: Cfg, label: string, desired: OidcAppSpec): Convergence<OktaApp> {
   return {
-    find: () => okta.findOidcAppByLabel(label),
+    find: lookup(cfg, key, { byFile: () => okta.findOidcAppByLabel(label), byId: (id) => okta.getApp(id), byName: (ref) => okta.findOidcAppByLabel(ref) }),
     create: () => okta.createOidcApp({ label, ...desired }),
     differences: (app) =>
       diffFields(
@@ -168,10 +207,19 @@ function appConvergence(okta: ReturnType<typeof oktaFor>, label: string, desired
       ),
     update: async (app) => {
       if (app.status !== 'ACTIVE') await okta.activateApp(app.id!);
-      return okta.updateOidcApp(app.id!, { label, ...desired, redirectUris: app.settings?.oauthClient?.redirect_uris ?? desired.redirectUris });
+      return okta.updateOidcApp(app.id!, { label: app.label ?? label, ...desired, redirectUris: app.settings?.oauthClient?.redirect_uris ?? desired.redirectUris });
     },
     idOf: (app) => app.id!,
     facts: (app) => ({ clientId: app.id! }),
+    previous: (app) => {
+      const client = app.settings?.oauthClient;
+      return { label: app.label, status: app.status, applicationType: client?.application_type, grantTypes: client?.grant_types, responseTypes: client?.response_types, redirectUris: client?.redirect_uris ?? [], postLogoutRedirectUris: client?.post_logout_redirect_uris ?? [] };
+    },
+    restore: async (id, previous) => {
+      const { status, ...spec } = previous as OidcAppSpec & { label: string; status?: string };
+      await okta.updateOidcApp(id, spec);
+      if (status && status !== 'ACTIVE') await okta.deactivateApp(id);
+    },
   };
 }
 
@@ -207,23 +255,27 @@ function adoptedServerMissing(id: string): ApplicationFailure {
 }
 
 async function groupIds(cfg: Cfg, names: string[]): Promise<string[]> {
-  const okta = oktaFor(cfg);
   const ids: string[] = [];
   for (const name of names) {
     if (name === EVERYONE) {
       ids.push(EVERYONE);
       continue;
     }
-    const group = await okta.findGroupByName(name);
+    const group = await tenantGroup(cfg, name);
     if (!group?.id) throw new Error(`Okta group "${name}" does not exist yet`);
     ids.push(group.id);
   }
   return ids;
 }
 
+/** A group the tenant file names, found as its convergence finds it: an adopted group by its id or name. */
+function tenantGroup(cfg: Cfg, name: string): Promise<OktaGroup | undefined> {
+  return cfg.okta.groups.some((g) => g.name === name) ? groupConvergence(cfg, name).find() : oktaFor(cfg).findGroupByName(name);
+}
+
 /** App assignments need real group ids; the Everyone pseudo group maps to the built-in group. */
 async function assignableGroupId(cfg: Cfg, name: string): Promise<string | undefined> {
-  const group = await oktaFor(cfg).findGroupByName(name === EVERYONE ? 'Everyone' : name, name === EVERYONE ? 'BUILT_IN' : undefined);
+  const group = name === EVERYONE ? await oktaFor(cfg).findGroupByName('Everyone', 'BUILT_IN') : await tenantGroup(cfg, name);
   return group?.id;
 }
 

@@ -1,4 +1,5 @@
 import type { TenantConfig } from '../config/tenant';
+import { conflictOf } from './adopt';
 import { anypointFor, oktaFor } from './clients';
 import { planOf } from './converge';
 import {
@@ -31,8 +32,13 @@ import { CATALOGUE, type ItemOf, type KindName, type ResourceKind } from '../wor
  * Keys and titles come from the step catalogue and the comparisons from the same convergence
  * definitions as the steps, so plan and execution cannot disagree. Children of a resource that
  * does not exist yet are planned as `create` without a lookup.
+ *
+ * `owned` lists the step keys of what the tenant's runs created (from the tenant record): a planned
+ * update of anything else that the file does not adopt is a `conflict`. Runs started before
+ * adoption existed pass nothing and plan as they did.
  */
-export async function planOnboarding(cfg: TenantConfig, ctx: AnypointContext): Promise<Plan> {
+export async function planOnboarding(cfg: TenantConfig, ctx: AnypointContext, owned?: string[]): Promise<Plan> {
+  const ownedKeys = owned && new Set(owned);
   const entries: PlanEntry[] = [];
   const entry = <K extends KindName>(kind: K, item: ItemOf<K>) => {
     const row = CATALOGUE[kind] as ResourceKind<ItemOf<K>>;
@@ -40,7 +46,8 @@ export async function planOnboarding(cfg: TenantConfig, ctx: AnypointContext): P
   };
   const plan = async <K extends KindName>(kind: K, item: ItemOf<K>, c: Parameters<typeof planOf>[3]): Promise<PlanEntry> => {
     const { key, system, resource } = entry(kind, item);
-    const planned = await planOf(key, system, resource, c);
+    const found = await planOf(key, system, resource, c);
+    const planned = ownedKeys ? conflictOf(cfg, kind, item, found, ownedKeys) : found;
     entries.push(planned);
     return planned;
   };

@@ -1,5 +1,6 @@
 import { activityInfo, ApplicationFailure, getClient } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { isUndecodable } from '../temporal/codec';
 import { TENANT_ID } from '../temporal/search-attributes';
 import type { TenantConfig } from '../config/tenant';
 import { reconfigureAccessWatchSignal, stopAccessWatchSignal, watchAccessRequests } from '../workflows/access';
@@ -11,6 +12,7 @@ import {
   tenantRecordIdFor,
   tenantRecordQuery,
   type TenantEvent,
+  type TenantRecordMemo,
   type TenantRecordState,
 } from '../workflows/tenant-record';
 
@@ -31,14 +33,44 @@ export async function recordTenantEvent(tenantId: string, event: TenantEvent): P
   });
 }
 
-/** The tenant's record, or undefined when no run of the tenant ever reached its end. */
+/**
+ * The tenant's record, or undefined when no run of the tenant ever reached its end. A record that
+ * runs on another task queue than this worker's is refused at once (RecordUnavailable) rather than
+ * queried: a query waits for a worker of that queue, which may never come.
+ */
 export async function readTenantRecord(tenantId: string): Promise<TenantRecordState | undefined> {
+  const handle = getClient().workflow.getHandle(tenantRecordIdFor(tenantId));
   try {
-    return await getClient().workflow.getHandle(tenantRecordIdFor(tenantId)).query(tenantRecordQuery);
+    const { taskQueue } = await handle.describe();
+    if (taskQueue !== activityInfo().taskQueue) {
+      throw ApplicationFailure.create({
+        type: 'RecordUnavailable',
+        nonRetryable: true,
+        message: `The tenant record of ${tenantId} runs on task queue "${taskQueue}", and this worker serves "${activityInfo().taskQueue}". Fix: run a worker on "${taskQueue}" (ONBOARDING_TASK_QUEUE).`,
+      });
+    }
+    return await handle.query(tenantRecordQuery);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return undefined;
     throw err;
   }
+}
+
+/**
+ * Step keys of what the tenant's runs created, from the record's memo (a describe: no worker needed);
+ * a record from before the memo is queried. Empty when the tenant has no record.
+ */
+export async function readOwnedResourceKeys(tenantId: string): Promise<string[]> {
+  let memo: Partial<TenantRecordMemo> | undefined;
+  try {
+    memo = (await getClient().workflow.getHandle(tenantRecordIdFor(tenantId)).describe()).memo as Partial<TenantRecordMemo> | undefined;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return [];
+    if (isUndecodable(err)) throw ApplicationFailure.create({ type: 'RecordUnavailable', nonRetryable: true, message: `The tenant record of ${tenantId} is encrypted with a codec key this worker does not have. Fix: add that key to ONBOARDING_CODEC_PREVIOUS_KEYS.` });
+    throw err;
+  }
+  if (Array.isArray(memo?.ownedKeys)) return memo.ownedKeys;
+  return (await readTenantRecord(tenantId))?.resources.map((r) => r.target.key) ?? [];
 }
 
 /**

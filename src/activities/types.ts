@@ -6,7 +6,11 @@
 
 /** What a converge step did (or, in a plan, would do) to one resource. */
 export type Outcome = 'created' | 'updated' | 'unchanged';
-export type PlannedAction = 'create' | 'update' | 'unchanged';
+/**
+ * `conflict`: a same-named resource exists, differs from the tenant file, is not adopted and was not
+ * created by this tenant: the run refuses before any write (the entry's `fix` says how to go on).
+ */
+export type PlannedAction = 'create' | 'update' | 'unchanged' | 'conflict';
 
 export interface StepResult {
   outcome: Outcome;
@@ -29,6 +33,13 @@ export interface PlanEntry {
   changes?: string[];
   /** Non-secret facts of the existing resource (e.g. a registered client's id). */
   facts?: Record<string, string>;
+  /**
+   * For an update: the current values of the fields the update writes, read before any write, so a
+   * rollback restores them. Never a secret (each convergence picks the fields).
+   */
+  previous?: Record<string, unknown>;
+  /** For a conflict: what to do (adopt it, or rename it in the tenant file). */
+  fix?: string;
 }
 
 export interface Plan {

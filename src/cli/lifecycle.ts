@@ -1,7 +1,9 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { TenantConfig } from '../config/tenant';
 import { TENANT_ID } from '../temporal/search-attributes';
-import { offboardingWorkflowIdFor, rotationWorkflowIdFor, tenantRecordIdFor } from '../workflows/ids';
+import { DriftScheduleRefused, upsertDriftSchedule } from '../temporal/drift-schedule';
+import { checkDrift } from '../workflows/drift';
+import { driftCheckWorkflowIdFor, offboardingWorkflowIdFor, rotationWorkflowIdFor, tenantRecordIdFor } from '../workflows/ids';
 import { rotateCredential, type RotationProgress } from '../workflows/rotation';
 import {
   abandonOffboardingSignal,
@@ -11,7 +13,7 @@ import {
   removalOrder,
   type OffboardingProgress,
 } from '../workflows/offboarding';
-import { tenantRecordQuery, type RecordedResource, type RotatedCredential, type TenantRecordState } from '../workflows/tenant-record';
+import { tenantRecordQuery, type DriftReport, type RecordedResource, type RotatedCredential, type TenantRecordState } from '../workflows/tenant-record';
 import { CliError } from './operations';
 
 /*
@@ -107,5 +109,33 @@ export async function rotate(client: Client, taskQueue: string, tenant: TenantCo
     const details = (err as { cause?: { details?: unknown[] } }).cause?.details?.[0] as RotationProgress | undefined;
     if (details?.phase) return details;
     throw new CliError((err as { cause?: Error }).cause?.message ?? (err as Error).message, 3, 'ROTATION_FAILED');
+  }
+}
+
+/** The last drift report the tenant record keeps. */
+export async function lastDriftReport(client: Client, tenantId: string): Promise<DriftReport> {
+  const report = (await requireRecord(client, tenantId)).lastDrift;
+  if (!report) throw new CliError(`No drift check of ${tenantId} has run yet: its schedule runs one every lifecycle.driftCheckEvery after the onboarding; run one now with drift <tenant.yaml> --now.`, 4, 'NO_DRIFT_REPORT');
+  return report;
+}
+
+/** Runs a drift check at once (or waits for the one running, scheduled or not) and returns its report. */
+export async function checkDriftNow(client: Client, taskQueue: string, tenant: TenantConfig): Promise<DriftReport> {
+  return client.workflow.execute(checkDrift, {
+    taskQueue,
+    workflowId: driftCheckWorkflowIdFor(tenant.tenant.id),
+    args: [{ tenant }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    typedSearchAttributes: [{ key: TENANT_ID, value: tenant.tenant.id }],
+  });
+}
+
+/** Writes the tenant file (validated again) to the tenant's drift schedule: how a changed file reaches it. */
+export async function scheduleDrift(client: Client, taskQueue: string, tenant: TenantConfig): Promise<{ scheduleId: string; created: boolean }> {
+  try {
+    return await upsertDriftSchedule(client, taskQueue, tenant);
+  } catch (err) {
+    if (err instanceof DriftScheduleRefused) throw new CliError(err.message, 2, err.code);
+    throw err;
   }
 }

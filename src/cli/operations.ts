@@ -172,7 +172,7 @@ export async function history(client: Client, tenantId: string): Promise<RunReco
 async function recordedRuns(client: Client, tenantId: string): Promise<RunRecord[]> {
   try {
     const record = await client.workflow.getHandle(tenantRecordIdFor(tenantId)).query(tenantRecordQuery);
-    return runEvents(record.events).map((e) => asRunRecord(tenantId, e.run));
+    return runEvents(record).map((e) => asRunRecord(tenantId, e.run));
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return [];
     throw err;

@@ -2,7 +2,7 @@ import type { Plan } from '../activities/types';
 import type { OnboardingProgress, StepProgress } from '../workflows/messages';
 import type { OffboardingProgress } from '../workflows/offboarding';
 import type { RotationProgress } from '../workflows/rotation';
-import type { RecordedResource, RotatedCredential, RotationSummary, TenantRecordState } from '../workflows/tenant-record';
+import type { DriftReport, RecordedResource, RotatedCredential, RotationSummary, TenantRecordState } from '../workflows/tenant-record';
 import type { OrphanSweepResult } from '../workflows/access';
 import type { AccessRequestSummary } from './access';
 import { CHECKS } from '../workflows/catalogue';
@@ -17,14 +17,39 @@ const STATE_MARK: Record<StepProgress['state'], string> = {
   skipped: '-',
 };
 
+const PLAN_VERB = { create: 'create   ', update: 'update   ', unchanged: 'leave    ', conflict: 'CONFLICT ' } as const;
+
 export function renderPlan(plan: Plan): string {
   const lines = plan.entries.map((e) => {
-    const verb = e.action === 'create' ? 'create   ' : e.action === 'update' ? 'update   ' : 'leave    ';
-    const detail = e.action === 'update' && e.changes?.length ? ` (differs: ${e.changes.join(', ')})` : e.id ? ` [${e.id}]` : '';
-    return `  ${verb}${e.resource}${detail}`;
+    const differs = e.changes?.length ? ` (differs: ${e.changes.join(', ')})` : '';
+    const detail = e.action === 'update' ? differs : e.action === 'conflict' ? `${differs} [${e.id}] — not created by this tenant nor adopted; fix: ${e.fix}` : e.id ? ` [${e.id}]` : '';
+    return `  ${PLAN_VERB[e.action]}${e.resource}${detail}`;
   });
   const count = (a: string) => plan.entries.filter((e) => e.action === a).length;
-  return [`Plan: ${count('create')} to create, ${count('update')} to update, ${count('unchanged')} unchanged`, ...lines].join('\n');
+  const conflicts = count('conflict') > 0 ? `, ${count('conflict')} in CONFLICT (the run refuses before any write)` : '';
+  return [`Plan: ${count('create')} to create, ${count('update')} to update, ${count('unchanged')} unchanged${conflicts}`, ...lines].join('\n');
+}
+
+function driftHeadline(r: DriftReport): string {
+  if (r.error) return `could not finish: ${r.error}`;
+  if (r.clean) return 'clean: Okta and Anypoint match the tenant file';
+  const parts = [`${r.differences.length} difference(s)`, `${r.missing.length} recorded resource(s) missing`];
+  if (!r.oktaToken.valid) parts.push('the Okta API token does NOT work');
+  return `DRIFT: ${parts.join(', ')}`;
+}
+
+function driftLines(r: DriftReport): string[] {
+  return [
+    ...(!r.oktaToken.valid ? [`Okta API token (used by the client provider): ${r.oktaToken.error ?? 'refused'}`] : []),
+    ...r.missing.map((m) => `missing: ${m.title}${m.id ? ` [${m.id}]` : ''} (created by this tenant, no longer there)`),
+    ...r.differences.map((d) => `${d.action}: ${d.resource}${d.changes?.length ? ` (differs: ${d.changes.join(', ')})` : ''}${d.fix ? `; fix: ${d.fix}` : ''}`),
+  ];
+}
+
+/** The last drift report, as `drift <tenant>` prints it. */
+export function renderDrift(r: DriftReport): string {
+  const fix = r.clean || r.error ? [] : ['', 'Converge with: npm run cli -- drift <tenant.yaml> --fix (a normal onboarding run)'];
+  return [`Drift check of ${r.tenantId} at ${r.checkedAt}: ${driftHeadline(r)}`, ...driftLines(r).map((l) => `  - ${l}`), ...fix].join('\n');
 }
 
 export function renderProgress(p: OnboardingProgress): string {
@@ -97,6 +122,7 @@ export function renderAuditMarkdown(record: TenantRecordState): string {
     for (const r of record.resources) out.push(`| ${cell(r.title)} | ${r.system} | ${cell(r.target.id ?? '')} | ${r.createdAt} | ${r.createdBy} |`);
   }
   out.push('', '## Runs', '');
+  if (record.lastDrift) out.push(`Last drift check ${record.lastDrift.checkedAt}: ${driftHeadline(record.lastDrift)}.`, '');
   for (const e of record.events) {
     if (e.type === 'rotation') {
       out.push(...rotationMarkdown(e.rotation));
@@ -109,6 +135,10 @@ export function renderAuditMarkdown(record: TenantRecordState): string {
       if (e.proven?.length) out.push(`Proven: ${e.proven.map(cell).join('; ')}.`);
       if (e.unproven?.length) out.push(`Not proven: ${e.unproven.map(cell).join('; ')}.`);
       out.push('');
+      continue;
+    }
+    if (e.type === 'drift') {
+      out.push(`### drift check — ${e.report.checkedAt}`, '', `${cell(driftHeadline(e.report))}.`, ...driftLines(e.report).map((l) => `- ${cell(l)}`), '');
       continue;
     }
     const run = e.run;

@@ -525,6 +525,10 @@ export class OktaClient {
     return bySearch.find(exact);
   }
 
+  getGroup(groupId: string): Promise<OktaGroup | undefined> {
+    return this.sdkFind<OktaGroup>('read group', (sdk) => sdk.groupApi.getGroup({ groupId }));
+  }
+
   /** Creates the group; when Okta answers "already exists" (a retried create), returns the existing one. */
   async createGroup(group: GroupInput): Promise<OktaGroup> {
     try {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SecretRef } from './secrets';
 import { DURATION_PATTERN, durationMs } from './duration';
+import { CATALOGUE, KIND_ORDER, NOT_ADOPTABLE } from '../workflows/catalogue';
 
 /*
  * The tenant file's single source of truth: validation, the TypeScript type and the exported
@@ -372,6 +373,37 @@ const access = z
   .describe('Consumer access requests after onboarding: each new contract on the API instance gets its Okta assignment by tier, an approval when asked, and a proof; a deleted application loses its Okta client.');
 
 // ---------------------------------------------------------------------------------------------
+// lifecycle and adopt
+// ---------------------------------------------------------------------------------------------
+
+/** Shorter checks would hammer two rate-limited control planes for no benefit. */
+const MIN_DRIFT_CHECK_MS = 60_000;
+
+const lifecycle = z
+  .object({
+    driftCheckEvery: duration
+      .default('1h')
+      .refine((s) => (durationMs(s) ?? 0) >= MIN_DRIFT_CHECK_MS, fixed('must be at least 1m', 'write e.g. 15m, 1h or 1d'))
+      .describe('How often the drift check (a Temporal Schedule per tenant) compares Okta and Anypoint with this file'),
+    notificationWebhook: secret('lifecycle.notificationWebhook')
+      .optional()
+      .describe('Incoming-webhook URL drift reports are POSTed to, by reference; defaults to assignment.reminderWebhook'),
+  })
+  .strict()
+  .default({ driftCheckEvery: '1h' })
+  .describe('What happens after the onboarding: the scheduled drift check.');
+
+/*
+ * Adoption is one map keyed by the step key the plan prints (`okta.group:goldSubscribers`), rather
+ * than an `adopt` field on each kind of resource: one field to validate, the same key a conflict's
+ * fix quotes, and no change to the shape of the resources themselves.
+ */
+const adopt = z
+  .record(z.string(), name.describe('The id, or the exact name, of the existing resource'))
+  .default({})
+  .describe("Existing resources to use and converge instead of creating them, keyed by the plan's step key, e.g. { 'okta.group:goldSubscribers': 00g1a2b3c4 }. Adopted resources are never deleted.");
+
+// ---------------------------------------------------------------------------------------------
 // The whole file
 // ---------------------------------------------------------------------------------------------
 
@@ -384,6 +416,8 @@ const TenantObject = z
     assignment,
     verification,
     access,
+    lifecycle,
+    adopt,
   })
   .strict();
 type ParsedTenant = z.output<typeof TenantObject>;
@@ -544,6 +578,14 @@ function crossFieldChecks(cfg: ParsedTenant, report: Report): void {
   const a = cfg.assignment;
   if (a.mode === 'manual' && durationMs(a.deadline)! <= durationMs(a.reminderEvery)!) {
     report(['assignment', 'deadline'], `must be longer than reminderEvery (${a.reminderEvery})`, 'raise assignment.deadline or shorten assignment.reminderEvery');
+  }
+
+  const keysOf = (kind: (typeof KIND_ORDER)[number]) => (CATALOGUE[kind].select(cfg as TenantConfig) as never[]).map((item) => CATALOGUE[kind].key(item));
+  const adoptable = KIND_ORDER.filter((kind) => !(kind in NOT_ADOPTABLE)).flatMap(keysOf);
+  for (const key of Object.keys(cfg.adopt)) {
+    const kind = KIND_ORDER.find((k) => k in NOT_ADOPTABLE && keysOf(k).includes(key)) as keyof typeof NOT_ADOPTABLE | undefined;
+    if (kind) report(['adopt', key], `cannot be adopted: ${NOT_ADOPTABLE[kind]}`, `remove adopt['${key}']`);
+    else if (!adoptable.includes(key)) report(['adopt', key], 'names no resource of this tenant file', `use one of: ${adoptable.join(', ')}`);
   }
 }
 

@@ -21,6 +21,14 @@ export class CodecError extends Error {
   }
 }
 
+/** Whether a failure (or one of its causes) is a payload this keyring cannot decrypt: typed, never by message. */
+export function isUndecodable(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e instanceof CodecError && (e.code === 'CODEC_KEY_UNKNOWN' || e.code === 'CODEC_DECRYPT_FAILED')) return true;
+  }
+  return false;
+}
+
 /** A 32-byte AES key and the id written beside every payload it encrypts. */
 export interface CodecKey {
   id: string;

@@ -268,6 +268,19 @@ export const CATALOGUE = Object.fromEntries(Object.entries(kinds).map(([kind, ro
 /** Kinds in dependency order: creation follows it, removal reverses it. */
 export const KIND_ORDER = Object.keys(kinds) as KindName[];
 
+/**
+ * Kinds the tenant file's `adopt` map cannot name, and why: everything else can be adopted by id or
+ * exact name (see src/activities/adopt.ts).
+ */
+export const NOT_ADOPTABLE = {
+  authorizationServer: 'an authorization server is adopted with okta.authorizationServer.adopt',
+  ssoAssignment: 'a group assignment exists or not; there is nothing to adopt',
+  clientAssignment: 'a group assignment exists or not; there is nothing to adopt',
+  asset: 'an Exchange asset that exists is used as it is, never changed',
+  registeredClient: 'Anypoint registers this client for its application; adopt the application',
+  contract: 'a contract belongs to its application; adopt the application',
+} as const satisfies Partial<Record<KindName, string>>;
+
 /** Steps that create nothing: checks, reads, the pause and the proof. Keys and titles, once. */
 export const CHECKS = {
   preflightOkta: { key: 'preflight.okta', title: 'Okta API token and organization answer' },

@@ -15,3 +15,9 @@ export const accessRequestIdFor = (tenantId: string, contract: { contractId: str
 export const accessRetireIdFor = (tenantId: string, contract: { contractId: string; clientId?: string }) => `access-retire-${tenantId}-${contract.contractId}-${contract.clientId ?? 'no-client'}`;
 /** One rotation of a tenant's credentials at a time. */
 export const rotationWorkflowIdFor = (tenantId: string) => `rotation-${tenantId}`;
+/**
+ * The tenant's drift-check Schedule, and the id of a check: the Schedule appends each check's
+ * scheduled time to it (and skips a check while the last one runs); `drift --now` uses it as it is.
+ */
+export const driftScheduleIdFor = (tenantId: string) => `drift-${tenantId}`;
+export const driftCheckWorkflowIdFor = (tenantId: string) => `drift-check-${tenantId}`;

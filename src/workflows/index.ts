@@ -5,3 +5,4 @@ export { offboardTenant } from './offboarding';
 export { tenantRecord } from './tenant-record';
 export { handleAccessRequest, retireAccessClient, sweepOrphanClients, watchAccessRequests } from './access';
 export { rotateCredential } from './rotation';
+export { checkDrift } from './drift';

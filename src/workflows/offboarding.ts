@@ -7,6 +7,7 @@ import {
   defineSignal,
   defineUpdate,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -19,6 +20,7 @@ import { TENANT_ID } from '../temporal/search-attributes';
 import { CHECKS, KIND_ORDER } from './catalogue';
 import type { Approval, ConfirmAssignmentRequest, StepProgress } from './messages';
 import { ACTIVITY_OPTIONS, RECORD_OPTIONS } from './options';
+import { DRIFT_SCHEDULE_PATCH } from './onboarding';
 import { removeResource } from './removal';
 import { Saga, describeError } from './saga';
 import type { RecordedResource } from './tenant-record';
@@ -124,6 +126,8 @@ export async function offboardTenant({ tenant: cfg, confirmWithin = '24h' }: Off
         }
       }
     });
+    // Nothing left to check once the tenant is gone; kept while some removal failed (its drift still matters).
+    if (progress.notRemoved.length === 0 && patched(DRIFT_SCHEDULE_PATCH)) await CancellationScope.nonCancellable(() => act.removeDriftSchedule(tenantId));
     progress.phase = progress.notRemoved.length === 0 ? 'completed' : 'failed';
     if (progress.notRemoved.length > 0) progress.error = `${progress.notRemoved.length} resource(s) could not be removed; they stay in the tenant record. Run the offboarding again once the cause is fixed.`;
     await recordOutcome(removed);

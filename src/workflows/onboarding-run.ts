@@ -6,7 +6,7 @@ import { msOf } from './durations';
 import { ONBOARDING_PHASE } from '../temporal/search-attributes';
 import { CATALOGUE, CHECKS, type ItemOf, type KindName, type ParentId, type ResourceKind } from './catalogue';
 import type { Approval, OnboardingProgress, Phase, StepProgress } from './messages';
-import { removeResource } from './removal';
+import { removeResource, restoreResource } from './removal';
 import { Saga, allSettled } from './saga';
 import type { RecordedResource } from './tenant-record';
 import { ACTIVITY_OPTIONS } from './options';
@@ -65,7 +65,13 @@ export class OnboardingRun {
     const key = row.key(item);
     const target = (r?: StepResult): UndoTarget => ({ key, id: r?.id, name: opts.identity ?? row.identity(this.cfg, item), parents: opts.parents as Record<string, string>, facts: r?.facts });
     const title = row.title(this.cfg, item);
-    const result = await this.saga.step(key, title, run, (r) => removeResource(this.cfg, this.anypoint, { kind, target: target(r) }));
+    const result = await this.saga.step(
+      key,
+      title,
+      run,
+      (r) => removeResource(this.cfg, this.anypoint, { kind, target: target(r) }),
+      (previous) => restoreResource(this.cfg, this.anypoint, { kind, target: { ...target(), id: this.planByKey.get(key)?.id } }, previous),
+    );
     if (result.outcome === 'created') this.remember(kind, title, target(result));
     return result;
   }

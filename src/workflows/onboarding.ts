@@ -12,17 +12,19 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import type { ProofResult, ProviderEndpoints, StepResult } from '../activities/types';
+import type { Plan, ProofResult, ProviderEndpoints, StepResult } from '../activities/types';
 import type { OktaTenantConfig, TenantConfig } from '../config/tenant';
 import { TENANT_ID } from '../temporal/search-attributes';
 import { CATALOGUE, CHECKS } from './catalogue';
 import { OnboardingProgress, cancelOnboardingSignal, confirmGroupAssignmentUpdate, progressQuery } from './messages';
 import { OnboardingRun } from './onboarding-run';
-import { ACTIVITY_OPTIONS, RECORD_OPTIONS } from './options';
+import { ACTIVITY_OPTIONS, RECORD_OPTIONS, SCHEDULE_OPTIONS } from './options';
+import { ownedKeys } from './plan';
 import { allSettled, describeError } from './saga';
 
 const act = proxyActivities<typeof activities>(ACTIVITY_OPTIONS);
 const recordAct = proxyActivities<typeof activities>(RECORD_OPTIONS);
+const scheduleAct = proxyActivities<typeof activities>(SCHEDULE_OPTIONS);
 
 export interface OnboardingInput {
   tenant: TenantConfig;
@@ -36,6 +38,10 @@ export interface OnboardingResult {
 export const TENANT_RECORD_PATCH = 'tenant-record';
 /** Runs recorded before consumer access requests existed replay without starting the watcher. */
 export const ACCESS_WATCH_PATCH = 'access-watch';
+/** Runs recorded before adoption and conflicts existed replay without reading the record before the plan. */
+export const ADOPT_PATCH = 'adopt-conflicts';
+/** Runs recorded before drift schedules existed replay without writing one. */
+export const DRIFT_SCHEDULE_PATCH = 'drift-schedule';
 
 const now = () => new Date(Date.now()).toISOString();
 
@@ -87,6 +93,7 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
     // Recorded before the phase says so: whoever waits for 'completed' may stop the worker at once.
     await recordRun(run, 'completed');
     if (cfg.access && patched(ACCESS_WATCH_PATCH)) await recordAct.startAccessWatch(cfg);
+    await scheduleDriftChecks(run);
     run.setPhase('completed');
     await condition(allHandlersFinished);
     return { progress: run.snapshot() };
@@ -121,9 +128,12 @@ async function provision(run: OnboardingRun): Promise<void> {
   const anypoint = (run.anypoint = await run.check(CHECKS.preflightAnypoint, () => act.checkAnypointAccess(cfg)));
 
   run.setPhase('planning');
-  const plan = await run.check(CHECKS.plan, () => act.planOnboarding(cfg, anypoint));
+  // What the tenant's runs created may be changed; anything else only when the file adopts it.
+  const owned = patched(ADOPT_PATCH) ? await ownedKeys(cfg.tenant.id) : undefined;
+  const plan = await run.check(CHECKS.plan, () => act.planOnboarding(cfg, anypoint, owned));
   run.progress.plan = plan;
   for (const entry of plan.entries) run.planByKey.set(entry.key, entry);
+  refuseConflicts(plan);
 
   const { endpoints, introspectionClientId, sso } = cfg.okta
     ? await oktaPhase(run, cfg)
@@ -192,6 +202,27 @@ async function recordRun(run: OnboardingRun, outcome: 'completed' | 'failed' | '
 
 function alreadyApproved(approval: { approver: string; at: string }): ApplicationFailure {
   return ApplicationFailure.create({ type: 'AlreadyApproved', nonRetryable: true, message: `Already approved by ${approval.approver} at ${approval.at}; this approval was not recorded.` });
+}
+
+/** Creates or updates the tenant's drift Schedule; a failure leaves the onboarding's outcome as it is. */
+async function scheduleDriftChecks(run: OnboardingRun): Promise<void> {
+  if (!patched(DRIFT_SCHEDULE_PATCH)) return;
+  try {
+    await scheduleAct.ensureDriftSchedule(run.cfg);
+  } catch (err) {
+    log.error('the drift schedule could not be written; fix the cause, then: npm run cli -- drift <tenant.yaml> --schedule', { tenant: run.cfg.tenant.id, error: describeError(err) });
+  }
+}
+
+/** A resource the tenant neither created nor adopted is never changed: the run stops before any write. */
+function refuseConflicts(plan: Plan): void {
+  const conflicts = plan.entries.filter((e) => e.action === 'conflict');
+  if (conflicts.length === 0) return;
+  throw ApplicationFailure.create({
+    type: 'AdoptConflict',
+    nonRetryable: true,
+    message: `Refused before any write: ${conflicts.map((e) => `${e.resource} [${e.id}] exists, differs from the tenant file (${e.changes?.join(', ')}) and was neither created by this tenant nor adopted. Fix: ${e.fix}`).join('; ')}.`,
+  });
 }
 
 function compensationSummary(progress: OnboardingProgress): string {

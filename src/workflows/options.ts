@@ -57,3 +57,13 @@ export const RECORD_OPTIONS: ActivityOptions = {
   scheduleToCloseTimeout: '6 hours',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
 };
+
+/**
+ * Writing the tenant's drift schedule at the end of an onboarding: a few quick attempts, then the
+ * onboarding completes anyway (it logs how to write the schedule by hand) instead of waiting.
+ */
+export const SCHEDULE_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
+};

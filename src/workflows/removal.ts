@@ -31,6 +31,11 @@ export async function removeResource(cfg: TenantConfig, anypoint: AnypointContex
   }
 }
 
+/** Puts back the values a resource had before a run updated it (the plan's `previous`). */
+export async function restoreResource(cfg: TenantConfig, anypoint: AnypointContext | undefined, { kind, target }: CreatedResource, previous: Record<string, unknown>): Promise<void> {
+  await undoAct.restorePreviousValues(cfg, CATALOGUE[kind].system === 'anypoint' ? anypointContext(anypoint, kind) : undefined, kind, target, previous);
+}
+
 function anypointContext(ctx: AnypointContext | undefined, kind: KindName): AnypointContext {
   if (!ctx) throw new Error(`Cannot remove the ${kind} without the Anypoint organization and environment (preflight did not run).`);
   return ctx;

@@ -53,10 +53,18 @@ export class Saga {
     title: string,
     run: () => Promise<T>,
     undo?: (result: T | undefined) => Promise<void>,
+    restore?: (previous: Record<string, unknown>) => Promise<void>,
   ): Promise<T> {
     this.declare(key, title);
     const progress = this.steps.get(key)!;
     const planned = this.plan().get(key);
+    // An update puts back what the plan read before any write (plans recorded before `previous`
+    // existed carry none, so their runs replay unchanged).
+    if (restore && planned?.action === 'update' && planned.previous) {
+      const previous = planned.previous;
+      this.compensations.unshift({ key, title: `Restore ${title}`, undo: () => restore(previous) });
+      return this.track(progress, run);
+    }
     if (undo && (planned === undefined || planned.action === 'create')) {
       let result: T | undefined;
       this.compensations.unshift({ key, title, undo: () => undo(result) });

@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, patched, setHandler, upsertMemo, workflowInfo } from '@temporalio/workflow';
 import type { AccessContract } from '../activities/types';
 import type { TenantConfig } from '../config/tenant';
 import { CATALOGUE, type System } from './catalogue';
@@ -94,12 +94,42 @@ export interface RotationRecordedEvent {
   rotation: RotationSummary;
 }
 
-export type TenantEvent = RunRecordedEvent | RotationRecordedEvent | AccessDecisionEvent;
-
-/** Run events only (the audit's runs, the history). Events recorded before `type` existed are runs. */
-export function runEvents(events: TenantEvent[]): RunRecordedEvent[] {
-  return events.filter((e): e is RunRecordedEvent => e.type === 'run');
+/** One difference between the platforms and the tenant file, as the drift check saw it. */
+export interface DriftDifference {
+  key: string;
+  system: System;
+  resource: string;
+  /** What a convergence would do: create (it is gone), update (it differs), conflict (not the tenant's). */
+  action: 'create' | 'update' | 'conflict';
+  id?: string;
+  changes?: string[];
+  fix?: string;
 }
+
+/** What one drift check found. `clean` when Okta and Anypoint match the file and the token works. */
+export interface DriftReport {
+  tenantId: string;
+  checkedAt: string;
+  workflowId: string;
+  runId: string;
+  clean: boolean;
+  differences: DriftDifference[];
+  /** Resources the tenant record says a run created and that no longer exist. */
+  missing: { key: string; title: string; id?: string }[];
+  /** The Okta API token the client provider registers clients with (the check also keeps it alive). */
+  oktaToken: { valid: boolean; error?: string };
+  /** Why the check could not finish (the tenant file no longer validates, a platform is down…). */
+  error?: string;
+}
+
+export interface DriftRecordedEvent {
+  id: string;
+  at: string;
+  type: 'drift';
+  report: DriftReport;
+}
+
+export type TenantEvent = RunRecordedEvent | RotationRecordedEvent | AccessDecisionEvent | DriftRecordedEvent;
 
 export interface TenantRecordState {
   tenantId: string;
@@ -108,6 +138,8 @@ export interface TenantRecordState {
   status: 'active' | 'offboarded';
   resources: RecordedResource[];
   events: TenantEvent[];
+  /** The latest drift check's report (`drift <tenant>` shows it). */
+  lastDrift?: DriftReport;
 }
 
 export const recordTenantEventSignal = defineSignal<[TenantEvent]>('recordTenantEvent');
@@ -126,6 +158,12 @@ export function emptyTenantRecord(tenantId: string, since: string): TenantRecord
 /** Folds one event into the record; an event already applied changes nothing. */
 export function applyTenantEvent(state: TenantRecordState, event: TenantEvent): void {
   if (state.events.some((e) => e.id === event.id)) return;
+  if (event.type === 'drift') {
+    // Hourly checks would grow the record without end: only a change of findings becomes an event.
+    if (driftFindings(state.lastDrift) !== driftFindings(event.report)) state.events.push(event);
+    state.lastDrift = event.report;
+    return;
+  }
   state.events.push(event);
   if (event.type === 'access') return applyAccessDecision(state, event);
   if (event.type !== 'run') return;
@@ -149,9 +187,40 @@ function applyAccessDecision(state: TenantRecordState, event: AccessDecisionEven
   }
 }
 
+/** A report's findings, without when or by which run: equal findings are the same drift. */
+function driftFindings(report: DriftReport | undefined): string {
+  if (!report) return 'none';
+  const { clean, differences, missing, oktaToken, error } = report;
+  return JSON.stringify({ clean, differences, missing, oktaToken, error });
+}
+
+/** The record's run events, without its drift reports. */
+export function runEvents(state: TenantRecordState): RunRecordedEvent[] {
+  return state.events.filter((e): e is RunRecordedEvent => e.type === 'run');
+}
+
+/** Records that ran before the memo existed replay without it. */
+export const OWNED_KEYS_MEMO_PATCH = 'owned-keys-memo';
+
+/**
+ * The step keys of what the tenant's runs created, in the record's memo: an onboarding's plan reads
+ * them with a describe, which needs no worker, where a query waits for one.
+ */
+export interface TenantRecordMemo {
+  ownedKeys: string[];
+}
+
+function publishOwnedKeys(state: TenantRecordState): void {
+  if (patched(OWNED_KEYS_MEMO_PATCH)) upsertMemo({ ownedKeys: state.resources.map((r) => r.target.key) } satisfies TenantRecordMemo);
+}
+
 export async function tenantRecord(state: TenantRecordState): Promise<never> {
   setHandler(tenantRecordQuery, () => state);
-  setHandler(recordTenantEventSignal, (event) => applyTenantEvent(state, event));
+  publishOwnedKeys(state);
+  setHandler(recordTenantEventSignal, (event) => {
+    applyTenantEvent(state, event);
+    publishOwnedKeys(state);
+  });
   await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_LIMIT);
   await condition(allHandlersFinished);
   return continueAsNew<typeof tenantRecord>(state);

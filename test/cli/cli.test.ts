@@ -103,6 +103,9 @@ describe('the onboarding CLI', () => {
     expect(run.stderr).toMatch(/okta\.apiToken \(line \d+\):/);
     expect(run.stderr).toContain('fix:');
     expect(run.stderr).not.toContain('inline-token-value');
+    const schedule = await cli('drift', bad, '--schedule');
+    expect(schedule.code).toBe(2);
+    expect(schedule.stderr).toMatch(/okta\.apiToken \(line \d+\):/);
     // Nothing was called and nothing was started.
     const after = [(await new SandboxAdminClient(sandboxes.okta.url).requests()).total, (await new SandboxAdminClient(sandboxes.anypoint.url).requests()).total];
     expect(after).toEqual(before);
@@ -159,6 +162,15 @@ describe('the onboarding CLI', () => {
     const list = JSON.parse((await cli('list', '--json')).stdout);
     expect(list).toEqual(expect.arrayContaining([expect.objectContaining({ tenantId, status: 'COMPLETED', phase: 'completed' })]));
 
+    // The completed run wrote the drift schedule; a check now finds nothing, and the record keeps its report.
+    const now = await cli('drift', good, '--now');
+    expect(now.code).toBe(0);
+    expect(now.stdout).toMatch(new RegExp(`^Drift check of ${tenantId} at .*: clean`));
+    const last = JSON.parse((await cli('drift', tenantId, '--json')).stdout);
+    expect(last).toMatchObject({ tenantId, clean: true, oktaToken: { valid: true } });
+    const rescheduled = JSON.parse((await cli('drift', good, '--schedule', '--json')).stdout);
+    expect(rescheduled).toEqual({ scheduleId: `drift-${tenantId}`, created: false });
+
     const cancel = await cli('cancel', tenantId, '--reason', 'too late');
     expect(cancel.code).toBe(3);
     expect(cancel.stderr).toContain('NOT_RUNNING');
@@ -210,5 +222,6 @@ describe('the onboarding CLI', () => {
     const run = await cli('status', 'no-such-tenant');
     expect(run.code).toBe(4);
     expect(run.stderr).toBe('error [NOT_FOUND]: No onboarding run found for tenant no-such-tenant.\n');
+    expect((await cli('drift', 'no-such-tenant')).code).toBe(4);
   });
 });

@@ -143,6 +143,16 @@ describe('refused tenant files name the field and the fix', () => {
     expect(issuesOf((d) => (d.assignment.deadline = '30m'))).toEqual([expect.objectContaining({ path: 'assignment.deadline', message: expect.stringContaining('longer than reminderEvery') })]);
   });
 
+  it('a drift check more often than every minute, and adopt keys that name nothing or a kind that cannot be adopted', () => {
+    expect(issuesOf((d) => (d.lifecycle = { driftCheckEvery: '10s' }))).toEqual([{ path: 'lifecycle.driftCheckEvery', message: 'must be at least 1m', fix: 'write e.g. 15m, 1h or 1d' }]);
+    const issues = issuesOf((d) => (d.adopt = { 'okta.group:platinum': '00g1', 'okta.authorizationServer': 'aus1', 'anypoint.contract:Solar System Silver': '7', 'okta.group:goldSubscribers': '00g2' }));
+    expect(issues).toEqual([
+      { path: 'adopt.okta.group:platinum', message: 'names no resource of this tenant file', fix: expect.stringContaining('okta.group:goldSubscribers, okta.accessPolicy') },
+      { path: 'adopt.okta.authorizationServer', message: 'cannot be adopted: an authorization server is adopted with okta.authorizationServer.adopt', fix: "remove adopt['okta.authorizationServer']" },
+      { path: 'adopt.anypoint.contract:Solar System Silver', message: expect.stringContaining('adopt the application'), fix: "remove adopt['anypoint.contract:Solar System Silver']" },
+    ]);
+  });
+
   it('a duplicate group, pointing at the second entry', () => {
     expect(issuesOf((d) => d.okta.groups.push({ name: 'goldSubscribers' }))).toEqual([
       { path: 'okta.groups[2]', message: 'group "goldSubscribers" is listed twice', fix: 'keep one entry per group name' },

@@ -94,7 +94,7 @@ describe('tenant lifecycle on the sandboxes', () => {
       const after = (await readRecord(stack.client, cfg.tenant.id))!;
       expect(after.status).toBe('offboarded');
       expect(after.resources).toEqual([]);
-      expect(runEvents(after.events).map((e) => [e.run.operation, e.run.outcome, e.run.approval?.approver])).toEqual([
+      expect(runEvents(after).map((e) => [e.run.operation, e.run.outcome, e.run.approval?.approver])).toEqual([
         ['onboarding', 'completed', 'ada'],
         ['offboarding', 'completed', done.confirmation!.approver],
       ]);

@@ -17,10 +17,25 @@ export interface SandboxState {
   anypoint: AnypointState;
 }
 
-const fingerprint = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
+/** Fields the platforms stamp on every write: a restore through the API can put back everything else. */
+const WRITE_STAMPS = new Set(['lastUpdated']);
+const fingerprintOf = (ignoreStamps: boolean) => (value: unknown) =>
+  createHash('sha256')
+    .update(JSON.stringify(value, (k, v: unknown) => (ignoreStamps && WRITE_STAMPS.has(k) ? undefined : v)))
+    .digest('hex')
+    .slice(0, 16);
 const without = (record: object, ...keys: string[]) => Object.fromEntries(Object.entries(record).filter(([k]) => !keys.includes(k)));
 
-export function inventoryOf({ okta, anypoint }: SandboxState): Inventory {
+/**
+ * The inventory with every field fingerprinted except the write stamps (`lastUpdated`), which no API
+ * lets a client set: what "restored to its previous values" can mean for a resource that was updated.
+ */
+export function contentInventoryOf(state: SandboxState): Inventory {
+  return inventoryOf(state, { ignoreWriteStamps: true });
+}
+
+export function inventoryOf({ okta, anypoint }: SandboxState, { ignoreWriteStamps = false } = {}): Inventory {
+  const fingerprint = fingerprintOf(ignoreWriteStamps);
   const inv: Inventory = {};
   const put = (identity: string, record: unknown) => {
     if (identity in inv) throw new Error(`two resources share the identity ${identity}`);

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { PlanEntry, RegisteredClient, StepResult, UndoTarget } from '../../src/activities/types';
-import type { OktaTenantConfig } from '../../src/config/tenant';
+import type { OktaTenantConfig, TenantConfig } from '../../src/config/tenant';
 import * as tenantRecord from '../../src/activities/record';
 
 /**
@@ -14,6 +14,8 @@ export class FakeSystems {
   readonly resources = new Map<string, string>();
   readonly writes: string[] = [];
   readonly assignments = new Set<string>();
+  /** Tenant ids whose drift schedule the runs wrote (the schedule itself is Temporal's, tested in e2e). */
+  readonly driftSchedules: string[] = [];
   /** Activity name → error to throw (non-retryable) the next time it runs. */
   readonly failOn = new Map<string, string>();
   /** Completed onboardings of a tenant with consumer access that started (or re-configured) its watcher. */
@@ -130,7 +132,12 @@ export class FakeSystems {
       // The tenant record is Temporal itself, which these tests run for real.
       recordTenantEvent: tenantRecord.recordTenantEvent,
       readTenantRecord: tenantRecord.readTenantRecord,
+      readOwnedResourceKeys: tenantRecord.readOwnedResourceKeys,
       checkOffboardable: tenantRecord.checkOffboardable,
+      ensureDriftSchedule: async (cfg: TenantConfig) => {
+        this.driftSchedules.push(cfg.tenant.id);
+        return { scheduleId: `drift-${cfg.tenant.id}`, created: this.driftSchedules.length === 1 };
+      },
       readAnypointContext: async () => ({ orgId: 'org-1', orgDomain: 'solar', environmentId: 'env-1' }),
       startAccessWatch: async () => {
         this.accessWatchStarts++;

@@ -62,6 +62,8 @@ describe('onboarding workflow on a real Temporal server', () => {
       expect(progress.phase).toBe('completed');
       expect(progress.proof.passed).toBe(true);
       expect(progress.steps.every((s) => s.state === 'done')).toBe(true);
+      // A completed onboarding writes the tenant's drift schedule.
+      expect(systems.driftSchedules).toEqual([cfg.tenant.id]);
       return handle.fetchHistory();
     });
     await expect(Worker.runReplayHistory({ workflowBundle: workflowBundle('onboarding'), dataConverter }, history, workflowId)).resolves.toBeUndefined();
@@ -104,6 +106,7 @@ describe('onboarding workflow on a real Temporal server', () => {
     expect((err as WorkflowFailedError).cause?.message).toMatch(/policy refused — rolled back: \d+ undone/);
     expect([...systems.resources.keys()]).toEqual(['okta.group:goldSubscribers']);
     const deletions = systems.writes.filter((w) => w.startsWith('delete '));
+    expect(systems.driftSchedules).toEqual([]);
     expect(deletions[0]).toBe('delete anypoint.deployment');
     expect(deletions.at(-1)).not.toBe('delete okta.group:goldSubscribers');
     expect(deletions).not.toContain('delete okta.group:goldSubscribers');

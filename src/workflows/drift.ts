@@ -1,0 +1,58 @@
+import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type * as activities from '../activities';
+import type { TenantConfig } from '../config/tenant';
+import { TENANT_ID } from '../temporal/search-attributes';
+import { CATALOGUE } from './catalogue';
+import { ACTIVITY_OPTIONS, RECORD_OPTIONS } from './options';
+import { describeError } from './saga';
+import type { DriftDifference, DriftReport, TenantRecordState } from './tenant-record';
+
+const act = proxyActivities<typeof activities>(ACTIVITY_OPTIONS);
+const recordAct = proxyActivities<typeof activities>(RECORD_OPTIONS);
+
+export interface DriftInput {
+  tenant: TenantConfig;
+}
+
+const now = () => new Date(Date.now()).toISOString();
+
+/**
+ * The drift check, read-only: the onboarding's preflight and plan against Okta and Anypoint, with
+ * the tenant record's view of what the tenant's runs created. The report goes to the tenant record
+ * and, when there is drift (or it just cleared), to the notification webhook. The tenant's
+ * Schedule runs it (src/temporal/drift-schedule.ts); `drift <tenant.yaml> --now` runs it at once.
+ */
+export async function checkDrift({ tenant: cfg }: DriftInput): Promise<DriftReport> {
+  const tenantId = cfg.tenant.id;
+  const info = workflowInfo();
+  upsertSearchAttributes([{ key: TENANT_ID, value: tenantId }]);
+  const report: DriftReport = { tenantId, checkedAt: now(), workflowId: info.workflowId, runId: info.runId, clean: false, differences: [], missing: [], oktaToken: { valid: false } };
+  let record: TenantRecordState | undefined;
+  try {
+    record = await act.readTenantRecord(tenantId);
+    await act.checkTenantConfig(cfg);
+    report.oktaToken = await act.checkOktaApiToken(cfg);
+    if (report.oktaToken.valid) {
+      const anypoint = await act.checkAnypointAccess(cfg);
+      const owned = record?.resources.map((r) => r.target.key) ?? [];
+      const plan = await act.planOnboarding(cfg, anypoint, owned);
+      const planned = new Map(plan.entries.map((e) => [e.key, e]));
+      report.differences = plan.entries.filter((e) => e.action !== 'unchanged').map(({ key, system, resource, action, id, changes, fix }): DriftDifference => ({ key, system, resource, action: action as DriftDifference['action'], id, changes, fix }));
+      report.missing = (record?.resources ?? [])
+        .filter((r) => planned.get(r.target.key)?.action === 'create' || (r.kind === 'registeredClient' && registeredClientGone(planned, r.target)))
+        .map((r) => ({ key: r.target.key, title: r.title, id: r.target.id }));
+    }
+  } catch (err) {
+    report.error = describeError(err);
+  }
+  report.clean = !report.error && report.oktaToken.valid && report.differences.length === 0 && report.missing.length === 0;
+  await recordAct.recordTenantEvent(tenantId, { id: `${info.runId}:drift`, at: report.checkedAt, type: 'drift', report });
+  if (!report.clean || (record?.lastDrift && !record.lastDrift.clean)) await act.notifyDrift(cfg, report);
+  return report;
+}
+
+/** The plan has no row for the Okta client Anypoint registered: it is gone when its application is, or has another client now. */
+function registeredClientGone(planned: Map<string, { action: string; facts?: Record<string, string> }>, target: { name?: string; id?: string }): boolean {
+  const app = planned.get(CATALOGUE.application.key(target.name ?? ''));
+  return app !== undefined && (app.action === 'create' || (app.facts?.clientId !== undefined && app.facts.clientId !== target.id));
+}
