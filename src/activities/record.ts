@@ -104,9 +104,23 @@ function refused(message: string): ApplicationFailure {
  * should use from now on (a completed onboarding may have changed the tiers).
  */
 export async function startAccessWatch(cfg: TenantConfig): Promise<void> {
-  await getClient().workflow.signalWithStart(watchAccessRequests, {
+  const client = getClient();
+  const taskQueue = activityInfo().taskQueue;
+  // A watcher left on another task queue (the deployment moved, or another stack used this tenant id)
+  // would take the signal and never run here: it is replaced. Requests it started keep their own ids.
+  const existing = client.workflow.getHandle(accessWatchIdFor(cfg.tenant.id));
+  const description = await existing.describe().catch((err: unknown) => {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  });
+  if (description?.status.name === 'RUNNING' && description.taskQueue !== taskQueue) {
+    await existing.terminate(`the tenant's watcher moves to task queue ${taskQueue}`).catch((err: unknown) => {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    });
+  }
+  await client.workflow.signalWithStart(watchAccessRequests, {
     workflowId: accessWatchIdFor(cfg.tenant.id),
-    taskQueue: activityInfo().taskQueue,
+    taskQueue,
     args: [{ tenant: cfg }],
     signal: reconfigureAccessWatchSignal,
     signalArgs: [cfg],
