@@ -136,10 +136,11 @@ export function buildProgram(): Command {
     .command('audit')
     .argument('<tenant>', 'tenant id')
     .addOption(new Option('--format <format>', 'json or markdown').choices(['json', 'markdown']).default('markdown'))
+    .option('--json', 'the same as --format json')
     .description('Export the tenant record: what its runs created, who approved, every run (kept whatever the retention)')
-    .action(async (tenantId: string, opts: { format: 'json' | 'markdown' }) => {
+    .action(async (tenantId: string, opts: { format: 'json' | 'markdown'; json?: boolean }) => {
       const record = await withClient((client) => requireRecord(client, tenantId));
-      process.stdout.write((opts.format === 'json' || program.opts().json ? JSON.stringify(record, null, 2) : renderAuditMarkdown(record)) + '\n');
+      process.stdout.write((opts.format === 'json' || opts.json || program.opts().json ? JSON.stringify(record, null, 2) : renderAuditMarkdown(record)) + '\n');
     });
 
   program

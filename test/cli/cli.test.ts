@@ -186,6 +186,7 @@ describe('the onboarding CLI', () => {
     expect(audit.stdout).toContain(`# Audit of tenant ${tenantId}`);
     expect(audit.stdout).toContain('Approved by **ada** at');
     expect(JSON.parse((await cli('audit', tenantId, '--format', 'json')).stdout)).toMatchObject({ tenantId, status: 'active' });
+    expect(JSON.parse((await cli('audit', tenantId, '--json')).stdout)).toMatchObject({ tenantId, status: 'active' });
     // The offboarding's removal list, read from the record without starting anything.
     const removals = await cli('offboard', good, '--dry-run');
     expect(removals.code).toBe(0);
