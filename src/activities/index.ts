@@ -1,9 +1,11 @@
-// Every activity the worker registers, each wrapped so client errors become Temporal failures by
-// cause, and heartbeating so a dead worker's activity is retried elsewhere quickly.
+// Every activity the worker registers, each wrapped so a transient failure is tried again in the
+// worker first, client errors become Temporal failures by cause, and heartbeating so a dead
+// worker's activity is retried elsewhere quickly.
 import { anypointActivities } from './anypoint';
 import * as drift from './drift';
 import { withFailureMapping } from './failures';
 import { withHeartbeats } from './heartbeat';
+import { withQuickRetries } from './quick-retry';
 import * as notify from './notify';
 import { oktaActivities } from './okta';
 import * as plan from './plan';
@@ -14,7 +16,7 @@ import { rotationActivities } from './rotation';
 import { rfc7591Activities } from './rfc7591';
 import * as restore from './restore';
 
-const all = withHeartbeats(withFailureMapping({
+const all = withHeartbeats(withFailureMapping(withQuickRetries({
   ...oktaActivities,
   ...anypointActivities,
   ...rotationActivities,
@@ -35,7 +37,7 @@ const all = withHeartbeats(withFailureMapping({
   notifyDrift: drift.notifyDrift,
   ensureDriftSchedule: drift.ensureDriftSchedule,
   removeDriftSchedule: drift.removeDriftSchedule,
-}));
+})));
 
 export const {
   checkOktaAccess,

@@ -45,6 +45,12 @@ export class ExternalApiError extends Error {
   readonly retryAfterMs?: number;
   readonly requestId?: string;
   readonly attemptLimit?: number;
+  /**
+   * Set on a failed create of something the service does not keep unique (an Okta app: labels
+   * repeat) that answered 5xx or not at all: it may have been made, and the service's lists may
+   * not show it yet, so trying again at once could make a second one (src/activities/quick-retry.ts).
+   */
+  createOutcomeUnknown = false;
 
   constructor(init: ExternalApiErrorInit) {
     const secrets = init.secrets ?? [];
@@ -114,12 +120,17 @@ export function headerLookup(headers: Record<string, string | string[] | undefin
  * How long to wait before the next attempt, from the first of these that is present:
  * the reset header (`X-Rate-Limit-Reset` for Okta, `X-RateLimit-Reset` for Anypoint: UTC epoch
  * seconds, measured against the response's own `Date` header so that clock skew between us and
- * the server does not matter), then `Retry-After` (seconds, or an HTTP date).
+ * the server does not matter, and against our clock within the header's second), then
+ * `Retry-After` (seconds, or an HTTP date).
  * A reset value too small to be an epoch is read as seconds from now.
  */
 export function retryAfterMs(header: HeaderLookup, resetHeader: string, now: number = Date.now()): number | undefined {
   const dateHeader = header('date');
-  const serverNow = dateHeader && Number.isFinite(Date.parse(dateHeader)) ? Date.parse(dateHeader) : now;
+  const dateMs = dateHeader ? Date.parse(dateHeader) : NaN;
+  // The Date header has a resolution of one second: when our clock falls within that second, ours
+  // is the finer measure (the header alone would make every wait up to a second too long); a
+  // larger gap is clock skew, and the server's clock wins.
+  const serverNow = !Number.isFinite(dateMs) ? now : now >= dateMs && now - dateMs < 1000 ? now : dateMs;
   const reset = header(resetHeader);
   // Duplicated headers arrive comma-joined and cannot be trusted (the Okta SDK ignores them too).
   if (reset && !reset.includes(',') && /^\s*\d+(\.\d+)?\s*$/.test(reset)) {

@@ -650,10 +650,16 @@ export class OktaClient {
    * sends no PKCE) and `consent_method: TRUSTED`.
    */
   async createOidcApp(spec: OidcAppSpec): Promise<OktaOidcApp> {
-    const app = await this.sdkCall<OktaOidcApp>('create app', (sdk) =>
-      sdk.applicationApi.createApplication({ application: oidcAppBody(spec) as unknown as OpenIdConnectApplication, activate: true }),
-    );
-    return withoutClientSecret(app);
+    try {
+      const app = await this.sdkCall<OktaOidcApp>('create app', (sdk) =>
+        sdk.applicationApi.createApplication({ application: oidcAppBody(spec) as unknown as OpenIdConnectApplication, activate: true }),
+      );
+      return withoutClientSecret(app);
+    } catch (err) {
+      // App labels are not unique: a create that may have gone through is only looked up again later.
+      if (err instanceof ExternalApiError && (err.kind === 'server' || err.kind === 'network')) err.createOutcomeUnknown = true;
+      throw err;
+    }
   }
 
   /** Brings an existing app to `spec` with a raw GET → merge → PUT, keeping every other server field. */

@@ -26,6 +26,8 @@ describe('chaos: sustained faults and a killed worker', () => {
   });
 
   it('fault-free baseline completes', async () => {
+    // The first run of a fresh server pays for bundle loading and connections: not a baseline.
+    await runChaosCase(env, { seed: 'warm-up', faultRate: 0 });
     const result = await runChaosCase(env, { seed: 'baseline', faultRate: 0 });
     expect(result.phase).toBe('completed');
     faultFreeMs = result.durationMs;
@@ -38,6 +40,8 @@ describe('chaos: sustained faults and a killed worker', () => {
   it.each(cases)('seed $seed, $title: completes, exactly one of each resource, pre-existing untouched, re-run writes nothing, no secret', async ({ seed, kill }) => {
     const result = await runChaosCase(env, { seed, faultRate: FAULT_RATE, kill });
     results.push(result);
+    if (process.env.CHAOS_DEBUG) process.stdout.write(`${JSON.stringify(result.attempts?.filter((a) => a.failure || a.attempt > 1))}\n`);
+    process.stdout.write(`chaos case ${seed}${kill ? ` kill ${kill.activity}` : ''}: ${(result.durationMs / 1000).toFixed(1)} s ${JSON.stringify({ faultsByKind: result.faultsByKind, imposedMs: result.imposedMs, time: result.time })}\n`);
     expect({ phase: result.phase, error: result.error }).toEqual({ phase: 'completed', error: undefined });
     expect(result.faultsFired).toBeGreaterThan(0);
     expect(result).toMatchObject({ duplicates: [], missing: [], orphans: [], changedPreexisting: [], rerunWrites: [], secretsFound: [] });

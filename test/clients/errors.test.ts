@@ -43,6 +43,13 @@ describe('retryAfterMs', () => {
     expect(retryAfterMs(lookup({ 'x-rate-limit-reset': String(dateSec - 5), date }), 'x-rate-limit-reset')).toBe(0);
   });
 
+  it('uses our clock within the Date header\'s second (the header alone would add up to a second to every wait)', () => {
+    expect(retryAfterMs(lookup({ 'x-rate-limit-reset': String(dateSec + 1), date }), 'x-rate-limit-reset', dateSec * 1000 + 700)).toBe(300);
+    // Further apart is clock skew: the server's clock wins.
+    expect(retryAfterMs(lookup({ 'x-rate-limit-reset': String(dateSec + 1), date }), 'x-rate-limit-reset', dateSec * 1000 + 1_500)).toBe(1000);
+    expect(retryAfterMs(lookup({ 'x-rate-limit-reset': String(dateSec + 1), date }), 'x-rate-limit-reset', dateSec * 1000 - 200)).toBe(1000);
+  });
+
   it('falls back to our clock without a Date header, and reads small values as seconds from now', () => {
     expect(retryAfterMs(lookup({ 'x-ratelimit-reset': String(dateSec + 3) }), 'x-ratelimit-reset', dateSec * 1000)).toBe(3000);
     expect(retryAfterMs(lookup({ 'x-ratelimit-reset': '7' }), 'x-ratelimit-reset')).toBe(7000);

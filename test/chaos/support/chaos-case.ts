@@ -17,6 +17,7 @@ import { OnboardingStack } from '../../support/onboarding-stack';
 import { getWorkflowBundle, uniqueId, uniqueTaskQueue } from '../../support/temporal';
 import { TEST_ADDRESS_VAR } from '../../support/temporal-bundles';
 import { EXAMPLE_TENANT_IDENTITIES, autoAssignment } from '../../e2e/support/onboarding-run';
+import { attemptRecorder, timeBreakdown, type AttemptTiming, type TimeBreakdown } from './attempt-timing';
 
 /*
  * One chaos case: a whole onboarding of the example tenant under seeded faults of every kind on
@@ -73,6 +74,16 @@ export interface ChaosCaseResult {
   rerunWrites: string[];
   secretsFound: string[];
   workerKilled: boolean;
+  /** Requests hit by each kind of fault. */
+  faultsByKind: Record<string, number>;
+  /**
+   * Time the faults themselves imposed, which no client can save: the waits the 429s announced
+   * (their reset, measured from when each was answered) and the latency spikes.
+   */
+  imposedMs: number;
+  /** Where the time went (the in-process workers' attempts only: not the killed worker's). */
+  time: TimeBreakdown;
+  attempts?: AttemptTiming[];
 }
 
 /**
@@ -81,13 +92,16 @@ export interface ChaosCaseResult {
  * creating a client application (Anypoint relays a refused registration as a final 400, which the
  * project does not yet check against Okta), and lost responses on Anypoint → Okta calls alike.
  */
+const LATENCY_SPIKE_MS = 250;
+const RATE_LIMIT_RESET_SECONDS = 1;
+
 function faultRules(rate: number): FaultSpec[] {
   const each = 1 - Math.pow(1 - rate, 1 / 5);
   const notDcr = '^(?!/oauth2/v1/clients$)';
   return [
-    { kind: 'latency', probability: each, latencyMs: 250 },
+    { kind: 'latency', probability: each, latencyMs: LATENCY_SPIKE_MS },
     { kind: 'error', path: notDcr, probability: each, status: 503 },
-    { kind: 'rateLimit', path: notDcr, probability: each, retryAfterSeconds: 1 },
+    { kind: 'rateLimit', path: notDcr, probability: each, retryAfterSeconds: RATE_LIMIT_RESET_SECONDS },
     { kind: 'drop', path: notDcr, probability: each },
     { kind: 'lostResponse', path: notDcr, probability: each, mode: 'status' },
   ];
@@ -102,6 +116,8 @@ export async function runChaosCase(env: TestWorkflowEnvironment, opts: ChaosCase
   const workflowId = uniqueId('onboarding-chaos');
   let childOutput = '';
   let workerKilled = false;
+  const attempts: AttemptTiming[] = [];
+  const interceptors = { activity: [attemptRecorder(attempts)] };
   try {
     const before = inventoryOf(await stack.state());
     const cfg = stack.tenant(autoAssignment);
@@ -140,17 +156,27 @@ export async function runChaosCase(env: TestWorkflowEnvironment, opts: ChaosCase
         await exited;
         workerKilled = true;
       }
-      const replacement = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: getWorkflowBundle('onboarding'), activities, dataConverter });
+      const replacement = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: getWorkflowBundle('onboarding'), activities, dataConverter, interceptors });
       progress = (await replacement.runUntil(handle.result())).progress;
       if (!workerKilled) child.kill('SIGKILL');
     } else {
-      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: getWorkflowBundle('onboarding'), activities, dataConverter });
+      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: getWorkflowBundle('onboarding'), activities, dataConverter, interceptors });
       const handle = await client.workflow.start<typeof onboardTenant>('onboardTenant', { taskQueue, workflowId, args: [{ tenant: cfg }] });
       progress = (await worker.runUntil(handle.result().catch((err: Error) => ({ progress: { phase: 'failed', error: (err.cause as Error | undefined)?.message ?? err.message, steps: [] } as unknown as OnboardingProgress })))).progress;
     }
     const durationMs = Date.now() - started;
     const runRequests = [...(await stack.okta.requests()).entries, ...(await stack.anypoint.requests()).entries];
     const faultsFired = runRequests.filter((e) => e.fault).length;
+    const faultsByKind: Record<string, number> = {};
+    for (const e of runRequests) if (e.fault) faultsByKind[e.fault] = (faultsByKind[e.fault] ?? 0) + 1;
+    const time = timeBreakdown(attempts);
+    const imposedMs = runRequests.reduce((ms, e) => {
+      // `at` is when the entry was logged, as the request was answered; the reset was set as it came in.
+      const answeredAt = Date.parse(e.at);
+      if (e.fault === 'rateLimit') return ms + Math.max(0, (Math.ceil((answeredAt - e.durationMs) / 1000) + RATE_LIMIT_RESET_SECONDS) * 1000 - answeredAt);
+      if (e.fault === 'latency') return ms + LATENCY_SPIKE_MS;
+      return ms;
+    }, 0);
 
     // Exactly one of each resource, no orphan, the pre-existing ones byte-identical.
     let duplicates: string[] = [];
@@ -196,6 +222,10 @@ export async function runChaosCase(env: TestWorkflowEnvironment, opts: ChaosCase
       rerunWrites,
       secretsFound,
       workerKilled,
+      faultsByKind,
+      imposedMs,
+      time,
+      attempts,
     };
   } finally {
     await stack.close();
@@ -231,6 +261,9 @@ export function chaosFigures(results: ChaosCaseResult[], faultFreeMs: number) {
     faultFreeSeconds: +(faultFreeMs / 1000).toFixed(1),
     slowestUnkilledSeconds: +(slowest / 1000).toFixed(1),
     slowestUnkilledTimesFaultFree: +(slowest / faultFreeMs).toFixed(1),
+    // The same, less the time the faults imposed (429 resets waited out, latency spikes): what the
+    // project's own retrying costs on top.
+    slowestUnkilledBeyondImposedTimesFaultFree: unkilled.length ? +(Math.max(...unkilled.map((r) => r.durationMs - r.imposedMs)) / faultFreeMs).toFixed(1) : NaN,
     slowestKilledSeconds: +(Math.max(0, ...results.filter((r) => r.kill).map((r) => r.durationMs)) / 1000).toFixed(1),
     requests,
     faultsFired: faults,
