@@ -1,19 +1,42 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startTestTemporal } from '../support/temporal';
-import { KILL_POINTS, chaosFigures, runChaosCase, type ChaosCaseResult } from './support/chaos-case';
+import { CANCEL_POINTS, KILL_POINTS, PHASE_POINTS, chaosFigures, describeDisruption, runChaosCase, type ChaosCaseResult, type Disruption } from './support/chaos-case';
 
 /*
- * The chaos suite. In the normal test run: one seed, run twice under 20% faults of every kind on
- * both sandboxes for the whole onboarding, once as it is (for the time figure) and once with its
- * worker SIGKILLed inside an activity. `npm run chaos` runs CHAOS_SEEDS (comma-separated; each
- * seed kills inside the next kind of activity) and prints the goals' figures. A failing seed
- * replays its faults exactly: CHAOS_SEEDS=<seed>.
+ * The chaos suite: onboardings under 20% faults of every kind on both sandboxes for the whole run,
+ * each with one disruption. Per seed (CHAOS_SEEDS, comma-separated; the normal test run has one):
+ * the run left alone (for the time figure), its worker SIGKILLed, one of two workers SIGKILLed,
+ * the Temporal server SIGKILLed and restarted on its database, three duplicate starts and one more
+ * mid-run, and a cancel; each seed strikes inside the next kind of activity. With CHAOS_SWEEP=1
+ * (`npm run chaos`) also systematically: a worker killed once inside every kind of activity, and a
+ * cancel at every phase. A failing case replays its faults exactly: CHAOS_SEEDS=<seed>.
  */
 
 const SEEDS = (process.env.CHAOS_SEEDS ?? 'chaos-1').split(',').map((s) => s.trim()).filter(Boolean);
 const FAULT_RATE = Number(process.env.CHAOS_FAULT_RATE ?? 0.2);
+const SWEEP = process.env.CHAOS_SWEEP === '1';
+const STRIKE_POINTS = [...KILL_POINTS, ...PHASE_POINTS];
 
-describe('chaos: sustained faults and a killed worker', () => {
+interface Case {
+  seed: string;
+  disruption?: Disruption;
+}
+
+const pick = <T>(list: T[], i: number) => list[i % list.length];
+const cases: Case[] = SEEDS.flatMap((seed, i) => [
+  { seed },
+  { seed, disruption: { kind: 'kill-worker', at: pick(STRIKE_POINTS, i) } },
+  { seed, disruption: { kind: 'two-workers', at: pick(STRIKE_POINTS, i + 3) } },
+  { seed, disruption: { kind: 'restart-server', at: pick(STRIKE_POINTS, i + 6) } },
+  { seed, disruption: { kind: 'duplicate-starts', starts: 3, at: pick(STRIKE_POINTS, i + 1) } },
+  { seed, disruption: { kind: 'cancel', at: pick(CANCEL_POINTS, i + 4) } },
+]);
+if (SWEEP) {
+  for (const at of STRIKE_POINTS) cases.push({ seed: `sweep-kill-${at.activity}`, disruption: { kind: 'kill-worker', at } });
+  for (const at of CANCEL_POINTS) cases.push({ seed: `sweep-cancel-${at === 'awaiting-assignment' ? at : at.activity}`, disruption: { kind: 'cancel', at } });
+}
+
+describe('chaos: sustained faults with a killed worker, a restarted server, duplicate starts and cancels', () => {
   let env: TestWorkflowEnvironment;
   const results: ChaosCaseResult[] = [];
   let faultFreeMs = 0;
@@ -31,20 +54,21 @@ describe('chaos: sustained faults and a killed worker', () => {
     const result = await runChaosCase(env, { seed: 'baseline', faultRate: 0 });
     expect(result.phase).toBe('completed');
     faultFreeMs = result.durationMs;
-  });
+  }, 120_000);
 
-  const cases = SEEDS.flatMap((seed, i) => [
-    { seed, kill: undefined, title: 'no worker killed' },
-    { seed, kill: KILL_POINTS[i % KILL_POINTS.length], title: `worker killed inside ${KILL_POINTS[i % KILL_POINTS.length].activity}` },
-  ]);
-  it.each(cases)('seed $seed, $title: completes, exactly one of each resource, pre-existing untouched, re-run writes nothing, no secret', async ({ seed, kill }) => {
-    const result = await runChaosCase(env, { seed, faultRate: FAULT_RATE, kill });
-    results.push(result);
-    if (process.env.CHAOS_DEBUG) process.stdout.write(`${JSON.stringify(result.attempts?.filter((a) => a.failure || a.attempt > 1))}\n`);
-    process.stdout.write(`chaos case ${seed}${kill ? ` kill ${kill.activity}` : ''}: ${(result.durationMs / 1000).toFixed(1)} s ${JSON.stringify({ faultsByKind: result.faultsByKind, imposedMs: result.imposedMs, time: result.time })}\n`);
-    expect({ phase: result.phase, error: result.error }).toEqual({ phase: 'completed', error: undefined });
-    expect(result.faultsFired).toBeGreaterThan(0);
-    expect(result).toMatchObject({ duplicates: [], missing: [], orphans: [], changedPreexisting: [], rerunWrites: [], secretsFound: [] });
-    if (kill) expect(result.workerKilled).toBe(true);
-  });
+  it.each(cases.map((c) => ({ ...c, title: describeDisruption(c.disruption) ?? 'left alone' })))(
+    'seed $seed, $title: ends as it must, exactly one of each resource (none after a cancel), pre-existing untouched, re-run writes nothing, no secret',
+    async ({ seed, disruption }) => {
+      const result = await runChaosCase(env, { seed, faultRate: FAULT_RATE, disruption });
+      results.push(result);
+      process.stdout.write(`chaos case ${seed} ${result.disruption ?? 'left alone'}${result.disruption && !result.disrupted ? ' (never reached)' : ''}: ${result.phase} in ${(result.durationMs / 1000).toFixed(1)} s ${JSON.stringify({ faultsByKind: result.faultsByKind, imposedMs: result.imposedMs, time: result.time })}\n`);
+      expect({ phase: result.phase, error: result.phase === result.expectedPhase ? undefined : result.error }).toEqual({ phase: result.expectedPhase, error: undefined });
+      expect(result.faultsFired).toBeGreaterThan(0);
+      expect(result).toMatchObject({ duplicates: [], missing: [], orphans: [], changedPreexisting: [], rerunWrites: [], secretsFound: [] });
+      if (result.runsStarted !== undefined) expect(result.runsStarted).toBe(1);
+      // Every point is reached by a run that completes; only a cancel can end a run before its point.
+      if (disruption && disruption.kind !== 'cancel') expect(result.disrupted).toBe(true);
+    },
+    300_000,
+  );
 });
