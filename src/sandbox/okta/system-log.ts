@@ -64,7 +64,8 @@ function defaultActor(state: OktaState, req: FastifyRequest): LogActor {
  */
 export function logEvent(ctx: OktaContext, req: FastifyRequest, input: LogInput): LogEventRecord {
   const requestId = requestIdOf(req);
-  const ip = req.ip;
+  // A client that hung up while its request was in flight (a killed worker) has no address any more.
+  const ip = req.ip ?? 'unknown';
   const debugData = Object.fromEntries(Object.entries({ requestId, requestUri: req.url.split('?')[0], url: req.url, ...input.debugData }).filter(([, v]) => v !== null && v !== undefined));
   const event: LogEventRecord = {
     uuid: randomUUID(),
@@ -85,7 +86,7 @@ export function logEvent(ctx: OktaContext, req: FastifyRequest, input: LogInput)
     debugContext: { debugData },
     authenticationContext: { authenticationStep: 0, externalSessionId: 'unknown' },
     securityContext: {},
-    request: { ipChain: [{ ip, version: ip.includes(':') ? 'V6' : 'V4' }] },
+    request: { ipChain: req.ip ? [{ ip, version: ip.includes(':') ? 'V6' : 'V4' }] : [] },
   };
   const logs = ctx.state.logs;
   logs.push(event);
