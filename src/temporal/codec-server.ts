@@ -1,5 +1,6 @@
+import { createHash, createPublicKey, timingSafeEqual, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { CodecError } from './codec';
 
@@ -7,7 +8,9 @@ import { CodecError } from './codec';
  * The codec HTTP protocol the Temporal Web UI speaks (`--ui-codec-endpoint`): POST …/encode and
  * …/decode with `{ payloads: [{ metadata: { k: base64 }, data: base64 }] }` (proto JSON). It lets
  * the UI show decrypted inputs and results while the server only ever stores ciphertext.
- * It decrypts for anyone who can reach it, so it binds to loopback and answers only the UI's origin.
+ * It decrypts for anyone who can reach it, so it binds to loopback and answers only the UI's origin;
+ * listening anywhere else it requires a bearer token (`authorize`), which the Web UI sends when its
+ * codec setting "pass access token" is on: the signed-in user's OIDC access token.
  */
 export interface CodecServerOptions {
   /** The same codec as the client and the worker. */
@@ -18,6 +21,15 @@ export interface CodecServerOptions {
   port?: number;
   /** Browser origins allowed by CORS (the Web UI). @default ['http://127.0.0.1:8233', 'http://localhost:8233'] */
   allowedOrigins?: string[];
+  /**
+   * Who may encode and decode, judged by the `Authorization: Bearer <token>` header. The Web UI
+   * forwards its signed-in user's access token when `codec.passAccessToken` is set in the UI
+   * server's config (`TEMPORAL_CODEC_PASS_ACCESS_TOKEN=true`; in the UI, Codec Server settings,
+   * "Pass the user access token"). See {@link bearerTokenEquals} and {@link jwtBearer}.
+   * Required when `host` is not a loopback address.
+   * @default undefined: no check, which only loopback allows
+   */
+  authorize?: (bearerToken: string) => Promise<boolean> | boolean;
 }
 
 export interface RunningCodecServer {
@@ -65,11 +77,95 @@ function send(res: ServerResponse, status: number, body?: unknown): void {
 
 export class CodecServerError extends Error {
   override readonly name = 'CodecServerError';
-  readonly code = 'CODEC_SERVER_PORT_IN_USE';
+  constructor(
+    message: string,
+    readonly code: 'CODEC_SERVER_PORT_IN_USE' | 'CODEC_SERVER_UNPROTECTED' = 'CODEC_SERVER_PORT_IN_USE',
+  ) {
+    super(message);
+  }
+}
+
+/** 127.0.0.0/8, ::1 and localhost: only this machine can connect. */
+export function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost' || host === '::1') return true;
+  return isIP(host) === 4 && host.startsWith('127.');
+}
+
+/** A shared secret as the bearer token (a codec server for the CLI or a UI behind a proxy that adds it). */
+export function bearerTokenEquals(expected: string): (token: string) => boolean {
+  // Hashed first so the comparison takes the same time whatever the lengths.
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  const want = digest(expected);
+  return (token) => timingSafeEqual(digest(token), want);
+}
+
+/**
+ * The Web UI's forwarded access token, verified as a JWT: an RS256 signature by one of the
+ * identity provider's keys (its JWKS, the key chosen by `kid`, fetched again once for a kid it
+ * does not know, as after a key rotation), the issuer and audience, and not expired.
+ * Built on node:crypto rather than jose, which is ESM-only and cannot be loaded by the CommonJS
+ * test runner on Node 20 (as src/sandbox/okta/signing.ts says).
+ */
+export function jwtBearer(opts: { jwksUrl: string; issuer: string; audience: string; now?: () => number }): (token: string) => Promise<boolean> {
+  let keys: Map<string, KeyObject> | undefined;
+  const fetchKeys = async () => {
+    const res = await fetch(opts.jwksUrl, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(10_000) });
+    if (!res.ok) throw new Error(`JWKS ${opts.jwksUrl} answered ${res.status}`);
+    const body = (await res.json()) as { keys?: (JsonWebKey & { kid?: string })[] };
+    keys = new Map((body.keys ?? []).filter((k) => k.kty === 'RSA' && k.kid).map((k) => [k.kid!, createPublicKey({ key: k, format: 'jwk' })]));
+  };
+  return async (token) => {
+    try {
+      const [headerPart, payloadPart, signaturePart, extra] = token.split('.');
+      if (!headerPart || !payloadPart || !signaturePart || extra !== undefined) return false;
+      const header = JSON.parse(Buffer.from(headerPart, 'base64url').toString('utf8')) as { alg?: string; kid?: string };
+      if (header.alg !== 'RS256' || !header.kid) return false;
+      if (!keys?.has(header.kid)) await fetchKeys();
+      const key = keys?.get(header.kid);
+      if (!key || !verify('RSA-SHA256', Buffer.from(`${headerPart}.${payloadPart}`), key, Buffer.from(signaturePart, 'base64url'))) return false;
+      const claims = JSON.parse(Buffer.from(payloadPart, 'base64url').toString('utf8')) as { iss?: string; aud?: string | string[]; exp?: number; nbf?: number };
+      const nowSeconds = (opts.now?.() ?? Date.now()) / 1000;
+      const audiences = [claims.aud].flat();
+      return claims.iss === opts.issuer && audiences.includes(opts.audience) && typeof claims.exp === 'number' && claims.exp > nowSeconds && (claims.nbf === undefined || claims.nbf <= nowSeconds + 60);
+    } catch {
+      return false;
+    }
+  };
+}
+
+/**
+ * Where and for whom `npm run dev` serves the codec, from the environment: CODEC_SERVER_HOST
+ * (default 127.0.0.1), and a bearer check from CODEC_SERVER_TOKEN (a shared secret) or
+ * CODEC_SERVER_JWKS_URL with CODEC_SERVER_JWT_ISSUER and CODEC_SERVER_JWT_AUDIENCE (the Web UI's
+ * forwarded access token).
+ */
+export function codecServerAccessFromEnv(env: NodeJS.ProcessEnv): Pick<CodecServerOptions, 'host' | 'authorize'> {
+  const host = env.CODEC_SERVER_HOST || undefined;
+  if (env.CODEC_SERVER_JWKS_URL) {
+    const [issuer, audience] = [env.CODEC_SERVER_JWT_ISSUER, env.CODEC_SERVER_JWT_AUDIENCE];
+    if (!issuer || !audience) throw new CodecServerError('CODEC_SERVER_JWKS_URL is set without CODEC_SERVER_JWT_ISSUER and CODEC_SERVER_JWT_AUDIENCE. Fix: set both (the issuer and audience of the access tokens the Web UI forwards).', 'CODEC_SERVER_UNPROTECTED');
+    return { host, authorize: jwtBearer({ jwksUrl: env.CODEC_SERVER_JWKS_URL, issuer, audience }) };
+  }
+  if (env.CODEC_SERVER_TOKEN) return { host, authorize: bearerTokenEquals(env.CODEC_SERVER_TOKEN) };
+  return { host };
+}
+
+function bearerOf(req: IncomingMessage): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  return match?.[1];
 }
 
 export function startCodecServer(opts: CodecServerOptions): Promise<RunningCodecServer> {
   const host = opts.host ?? '127.0.0.1';
+  const authorize = opts.authorize;
+  if (!authorize && !isLoopbackHost(host)) {
+    return Promise.reject(
+      new CodecServerError(
+        `The codec server decrypts every payload for whoever reaches it: listening on ${host} (beyond loopback) it needs a bearer token check. Fix: set CODEC_SERVER_TOKEN or CODEC_SERVER_JWKS_URL (with CODEC_SERVER_JWT_ISSUER and CODEC_SERVER_JWT_AUDIENCE), and turn on "pass access token" in the Web UI's codec settings; or listen on 127.0.0.1.`,
+        'CODEC_SERVER_UNPROTECTED',
+      ),
+    );
+  }
   const allowed = new Set(opts.allowedOrigins ?? ['http://127.0.0.1:8233', 'http://localhost:8233']);
 
   const server = createServer(async (req, res) => {
@@ -85,6 +181,13 @@ export function startCodecServer(opts: CodecServerOptions): Promise<RunningCodec
     const action = (req.url ?? '').split('?')[0].split('/').pop();
     if (req.method !== 'POST' || (action !== 'encode' && action !== 'decode')) return send(res, 404, { error: 'POST …/encode or …/decode' });
     if (origin && !allowed.has(origin)) return send(res, 403, { error: `origin ${origin} is not allowed` });
+    if (authorize) {
+      const token = bearerOf(req);
+      if (!token || !(await authorize(token))) {
+        res.setHeader('WWW-Authenticate', 'Bearer');
+        return send(res, 401, { error: 'a valid bearer token is required (in the Web UI: Codec Server settings, pass the user access token)' });
+      }
+    }
     try {
       const body = JSON.parse(await readBody(req)) as { payloads?: JsonPayload[] };
       const payloads = (body.payloads ?? []).map(fromJson);

@@ -1,6 +1,6 @@
 import type { PayloadCodec } from '@temporalio/common';
 import { ensureTemporalCli } from './binaries';
-import { startCodecServer, type RunningCodecServer } from './codec-server';
+import { codecServerAccessFromEnv, startCodecServer, type RunningCodecServer } from './codec-server';
 import { loadTemporalSettings, withAddress, type TemporalSettings } from './connection';
 import { createEncryptionCodec } from './data-converter';
 import { startDevServer, type DevServerOptions, type RunningDevServer } from './dev-server';
@@ -45,7 +45,7 @@ export async function startLocalTemporal(opts: LocalTemporalOptions = {}): Promi
   const cliPath = ensureTemporalCli({ env });
   let codecServer: RunningCodecServer | undefined;
   if (opts.codecServerPort !== false) {
-    codecServer = await startCodecServer({ codec: opts.codec ?? createEncryptionCodec(env), port: opts.codecServerPort ?? 8234 });
+    codecServer = await startCodecServer({ codec: opts.codec ?? createEncryptionCodec(env), port: opts.codecServerPort ?? 8234, ...codecServerAccessFromEnv(env) });
   }
   let server: RunningDevServer;
   try {
