@@ -73,6 +73,8 @@ export function oktaErrorBody(errorCode: string, errorSummary: string, causes: s
 // The Okta error catalogue (codes and summaries from reference/okta.md §3.1 and the spec's examples).
 
 export const invalidToken = () => new OktaError(401, 'E0000011', 'Invalid token provided');
+/** No Authorization header at all: Okta looks for a browser session instead, and finds none. */
+export const invalidSession = () => new OktaError(403, 'E0000005', 'Invalid session');
 export const notFound = (id: string, type: string) => new OktaError(404, 'E0000007', `Not found: Resource not found: ${id} (${type})`);
 export const pathNotFound = () => new OktaError(404, 'E0000008', 'The requested path was not found');
 export const malformedBody = () => new OktaError(400, 'E0000003', 'The request body was not well-formed.');

@@ -15,8 +15,14 @@ describe('Okta sandbox: authentication, error bodies and headers', () => {
     expect(okta.token).toBe('00sandboxTokenForTheErrorSuite0000000000');
   });
 
-  it('refuses a missing, blank, wrong or non-SSWS Authorization with 401 E0000011', async () => {
-    for (const headers of [{}, { authorization: '' }, { authorization: 'SSWS ' }, { authorization: 'SSWS 00nope' }, { authorization: `Bearer ${okta.token}` }] as Record<string, string>[]) {
+  it('refuses a request without an Authorization header with 403 E0000005 "Invalid session", as Okta does', async () => {
+    const res = await okta.call('GET', '/api/v1/groups', { auth: 'none', op: 'listGroups' });
+    expect(res.status).toBe(403);
+    expect(res.body).toEqual({ errorCode: 'E0000005', errorSummary: 'Invalid session', errorLink: 'E0000005', errorId: expect.stringMatching(/^oae\w{22}$/), errorCauses: [] });
+  });
+
+  it('refuses a blank, wrong or non-SSWS Authorization with 401 E0000011', async () => {
+    for (const headers of [{ authorization: '' }, { authorization: 'SSWS ' }, { authorization: 'SSWS 00nope' }, { authorization: `Bearer ${okta.token}` }] as Record<string, string>[]) {
       const res = await okta.call('GET', '/api/v1/groups', { auth: 'none', headers });
       expect(res.status).toBe(401);
       expect(res.body).toMatchObject({ errorCode: 'E0000011', errorSummary: 'Invalid token provided', errorLink: 'E0000011', errorCauses: [] });
