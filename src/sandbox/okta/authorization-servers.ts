@@ -5,7 +5,7 @@ import { ALREADY_EXISTS, forbidden, notFound, Validation } from './errors';
 import { absolute, clone, nextSeq, nowIso, objectBody, stringArray, type OktaContext } from './http';
 import { paginate, rememberDeleted } from './pagination';
 import { systemScopes } from './scopes';
-import { generateSigningKey } from './signing';
+import { generateSigningKey, generateSigningKeys } from './signing';
 import { logEvent, target } from './system-log';
 import type { AuthServerRecord } from './state';
 
@@ -109,7 +109,7 @@ export function registerAuthorizationServers(app: FastifyInstance, ctx: OktaCont
 
   app.post(BASE, async function createAuthorizationServer(req, reply) {
     readAuthServer(ctx, objectBody(req.body));
-    const key = await generateSigningKey();
+    const keys = await generateSigningKeys();
     // Validated again after the key generation's await: a concurrent create may have taken the name.
     const fields = readAuthServer(ctx, objectBody(req.body));
     const at = nowIso();
@@ -120,7 +120,7 @@ export function registerAuthorizationServers(app: FastifyInstance, ctx: OktaCont
       lastUpdated: at,
       ...fields,
       status: 'ACTIVE',
-      keys: [key],
+      keys,
       lastRotated: at,
       scopes: systemScopes(ctx.state),
       claims: [],
@@ -182,19 +182,24 @@ export function registerAuthorizationServers(app: FastifyInstance, ctx: OktaCont
     return renderKey(as, key);
   });
 
-  // Rotation: the new key signs from now on; the previous one stays published (EXPIRED) so tokens it
-  // signed still verify, and older ones are dropped.
+  // Rotation, as Okta describes it: the ACTIVE key becomes EXPIRED (still published, so tokens it
+  // signed still verify), the NEXT key becomes ACTIVE and signs from now on, and a new NEXT key is
+  // made; older expired keys are dropped. A server without a NEXT key (state from before the
+  // sandbox made one) gets a fresh ACTIVE key instead.
   app.post<{ Params: AsParams }>(`${BASE}/:authServerId/credentials/lifecycle/keyRotate`, async function rotateAuthorizationServerKeys(req) {
     const as = authServerOr404(ctx, req.params.authServerId);
     const body = objectBody(req.body);
     const v = new Validation();
     v.required('use', body.use).oneOf('use', body.use, ['sig']);
     v.throwIfFailed();
-    const fresh = await generateSigningKey();
     const previous = activeKeyOf(as);
+    const waiting = as.keys.find((k) => k.status === 'NEXT');
+    const [active, next] = waiting ? [waiting, await generateSigningKey('NEXT')] : await Promise.all([generateSigningKey('ACTIVE'), generateSigningKey('NEXT')]);
     if (previous) previous.status = 'EXPIRED';
-    as.keys = [fresh, ...(previous ? [previous] : [])];
-    as.lastRotated = fresh.created;
+    active.status = 'ACTIVE';
+    active.lastUpdated = nowIso();
+    as.keys = [active, next, ...(previous ? [previous] : [])];
+    as.lastRotated = active.lastUpdated;
     logEvent(ctx, req, { eventType: 'oauth2.as.key.rollover', displayMessage: 'Rotate authorization server keys', target: [target(as.id, 'AuthorizationServer', as.name)] });
     return as.keys.map((k) => renderKey(as, k));
   });

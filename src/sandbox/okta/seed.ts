@@ -3,7 +3,7 @@ import { DEFAULT_AUTH_SERVER_ID } from './authorization-servers';
 import { nowIso } from './http';
 import { ALL_CLIENTS, EVERYONE } from './policies';
 import { systemScopes } from './scopes';
-import { generateSigningKeySync } from './signing';
+import { generateSigningKeysSync } from './signing';
 import type { AuthServerRecord, GroupRecord, OktaState, UserRecord } from './state';
 import { newUser } from './users';
 
@@ -49,7 +49,7 @@ function defaultAuthServer(state: OktaState, at: string): AuthServerRecord {
     audiences: ['api://default'],
     issuerMode: 'ORG_URL',
     status: 'ACTIVE',
-    keys: [generateSigningKeySync()],
+    keys: generateSigningKeysSync(),
     lastRotated: at,
     scopes: systemScopes(state),
     claims: [],

@@ -19,14 +19,14 @@ function thumbprint(jwk: Record<string, string>): string {
   return base64url(createHash('sha256').update(JSON.stringify({ e: jwk.e, kty: jwk.kty, n: jwk.n })).digest());
 }
 
-function toRecord(privateKey: KeyObject): SigningKeyRecord {
+function toRecord(privateKey: KeyObject, status: SigningKeyRecord['status']): SigningKeyRecord {
   const privateJwk = privateKey.export({ format: 'jwk' }) as Record<string, string>;
   const publicJwk = createPublicKey(privateKey).export({ format: 'jwk' }) as Record<string, string>;
   const kid = thumbprint(publicJwk);
   const at = nowIso();
   return {
     kid,
-    status: 'ACTIVE',
+    status,
     created: at,
     lastUpdated: at,
     privateJwk: { ...privateJwk, kid, alg: 'RS256', use: 'sig' },
@@ -35,14 +35,27 @@ function toRecord(privateKey: KeyObject): SigningKeyRecord {
 }
 
 /** Synchronous, for seeding (the kit's seed() is synchronous); ~0.1 s. */
-export function generateSigningKeySync(): SigningKeyRecord {
-  return toRecord(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
+export function generateSigningKeySync(status: SigningKeyRecord['status'] = 'ACTIVE'): SigningKeyRecord {
+  return toRecord(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey, status);
 }
 
 /** Off the event loop, for authorization servers created through the API. */
-export async function generateSigningKey(): Promise<SigningKeyRecord> {
+export async function generateSigningKey(status: SigningKeyRecord['status'] = 'ACTIVE'): Promise<SigningKeyRecord> {
   const { privateKey } = await generateKeyPairAsync('rsa', { modulusLength: 2048 });
-  return toRecord(privateKey);
+  return toRecord(privateKey, status);
+}
+
+/**
+ * A new authorization server's keys, as Okta gives it: the ACTIVE key that signs, and the NEXT
+ * one it will switch to at the next rotation, both published in `/v1/keys` (so clients must pick
+ * the key by the token's `kid`, not take the first).
+ */
+export async function generateSigningKeys(): Promise<SigningKeyRecord[]> {
+  return Promise.all([generateSigningKey('ACTIVE'), generateSigningKey('NEXT')]);
+}
+
+export function generateSigningKeysSync(): SigningKeyRecord[] {
+  return [generateSigningKeySync('ACTIVE'), generateSigningKeySync('NEXT')];
 }
 
 // Imported KeyObjects are derived data: cached by kid, never stored in the state.

@@ -40,7 +40,11 @@ describe('Okta sandbox: authorization servers, scopes, claims', () => {
     const policies = await okta.call('GET', `/api/v1/authorizationServers/${created.id}/policies`, { op: 'listAuthorizationServerPolicies' });
     expect(policies.body).toEqual([]);
     const keys = await okta.call('GET', `/api/v1/authorizationServers/${created.id}/credentials/keys`, { op: 'listAuthorizationServerKeys' });
-    expect(keys.body).toEqual([expect.objectContaining({ kid: created.credentials?.signing?.kid, status: 'ACTIVE', kty: 'RSA', alg: 'RS256', use: 'sig' })]);
+    // Two keys, as Okta gives a new server: the one that signs, and the one the next rotation switches to.
+    expect(keys.body).toEqual([
+      expect.objectContaining({ kid: created.credentials?.signing?.kid, status: 'ACTIVE', kty: 'RSA', alg: 'RS256', use: 'sig' }),
+      expect.objectContaining({ kid: expect.not.stringMatching(created.credentials?.signing?.kid ?? ''), status: 'NEXT', kty: 'RSA', alg: 'RS256', use: 'sig' }),
+    ]);
   });
 
   it('finds servers by a q prefix over name and audiences', async () => {
@@ -84,13 +88,16 @@ describe('Okta sandbox: authorization servers, scopes, claims', () => {
     expect(res.body.errorCode).toBe('E0000006');
   });
 
-  it('rotates keys: a new active key, the previous one still published', async () => {
+  it('rotates keys: the NEXT key becomes ACTIVE, the ACTIVE one EXPIRED and still published, a new NEXT made', async () => {
     const before = await okta.call('GET', '/oauth2/default/v1/keys', { op: 'oauthKeysCustomAS' });
+    const [activeBefore, nextBefore] = before.body.keys.map((k: { kid: string }) => k.kid);
     const rotated = await okta.call('POST', '/api/v1/authorizationServers/default/credentials/lifecycle/keyRotate', { op: 'rotateAuthorizationServerKeys', json: { use: 'sig' } });
     expect(rotated.status).toBe(200);
-    expect(rotated.body.map((k: { status: string }) => k.status)).toEqual(['ACTIVE', 'EXPIRED']);
+    expect(rotated.body.map((k: { status: string }) => k.status)).toEqual(['ACTIVE', 'NEXT', 'EXPIRED']);
+    expect(rotated.body[0].kid).toBe(nextBefore);
+    expect(rotated.body[2].kid).toBe(activeBefore);
     const after = await okta.call('GET', '/oauth2/default/v1/keys', { op: 'oauthKeysCustomAS' });
-    expect(after.body.keys.map((k: { kid: string }) => k.kid)).toEqual([rotated.body[0].kid, before.body.keys[0].kid]);
+    expect(after.body.keys.map((k: { kid: string }) => k.kid)).toEqual([nextBefore, rotated.body[1].kid, activeBefore]);
   });
 
   describe('scopes', () => {

@@ -33,6 +33,11 @@ describe('Okta sandbox: client_credentials tokens', () => {
     const verified = await okta.verifyWithJose(granted.body.access_token, as.id, as.audience);
     expect(verified.ok).toBe(true);
     expect(verified.protectedHeader.alg).toBe('RS256');
+    // Signed by the ACTIVE key, chosen from the JWKS's two keys by kid (the NEXT key would not verify it).
+    const keys = (await okta.call('GET', `/oauth2/${as.id}/v1/keys`, { auth: 'none' })).body.keys as { kid: string }[];
+    const active = (await okta.call('GET', `/api/v1/authorizationServers/${as.id}/credentials/keys`)).body.find((k: { status: string }) => k.status === 'ACTIVE');
+    expect(keys).toHaveLength(2);
+    expect(verified.protectedHeader.kid).toBe(active.kid);
     expect(verified.payload).toMatchObject({ ver: 1, iss: as.issuer, aud: as.audience, cid: client.id, scp: ['mulescope'], sub: client.id });
     expect(verified.payload.jti).toMatch(/^AT\./);
     expect(verified.payload.uid).toBeUndefined();

@@ -47,7 +47,8 @@ describe('Okta sandbox: authorization server discovery and keys', () => {
 
   it('publishes real RSA signing keys as a JWKS', async () => {
     const res = await okta.call('GET', `/oauth2/${as.id}/v1/keys`, { auth: 'none', op: 'oauthKeysCustomAS' });
-    expect(res.body.keys).toHaveLength(1);
+    // The ACTIVE key and the NEXT one, as real orgs publish them.
+    expect(res.body.keys).toHaveLength(2);
     const [key] = res.body.keys;
     expect(key).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig', e: 'AQAB' });
     expect(Buffer.from(key.n, 'base64url')).toHaveLength(256);
