@@ -476,12 +476,16 @@ export class AnypointClient {
     return normalizeProvider(await this.blamingProvider(patch, this.json('update client provider', 'PATCH', `${this.providers(orgId)}/${seg(providerId)}`, { area: 'clientProviders', json: patch })));
   }
 
-  /** A refusal naming the OpenID provider is checked against the provider itself (upstream-provider.ts). */
+  /**
+   * A refusal naming the OpenID provider is checked against the provider itself
+   * (upstream-provider.ts): for a client provider (`oidc_dynamic_client_provider`) and for an
+   * identity provider (`oidc_provider`, whose dynamic registration Anypoint makes at the provider).
+   */
   private async blamingProvider<T>(body: JsonObject, write: Promise<T>): Promise<T> {
     try {
       return await write;
     } catch (err) {
-      const dcr = body.oidc_dynamic_client_provider as { issuer?: unknown; client?: { urls?: { register?: unknown } } } | undefined;
+      const dcr = (body.oidc_dynamic_client_provider ?? body.oidc_provider) as { issuer?: unknown; client?: { urls?: { register?: unknown } } } | undefined;
       if (!(err instanceof ExternalApiError) || typeof dcr?.issuer !== 'string') throw err;
       const registerUrl = typeof dcr.client?.urls?.register === 'string' ? dcr.client.urls.register : undefined;
       throw await blameUpstreamProvider(err, { issuer: dcr.issuer, registerUrl }, this.dispatcher, this.timeoutMs);
@@ -516,11 +520,11 @@ export class AnypointClient {
   }
 
   async createIdentityProvider(orgId: string, body: JsonObject): Promise<AnypointProvider> {
-    return normalizeProvider(await this.json('create identity provider', 'POST', this.idps(orgId), { area: 'identityProviders', json: body }));
+    return normalizeProvider(await this.blamingProvider(body, this.json('create identity provider', 'POST', this.idps(orgId), { area: 'identityProviders', json: body })));
   }
 
   async patchIdentityProvider(orgId: string, providerId: string, patch: JsonObject): Promise<AnypointProvider> {
-    return normalizeProvider(await this.json('update identity provider', 'PATCH', `${this.idps(orgId)}/${seg(providerId)}`, { area: 'identityProviders', json: patch }));
+    return normalizeProvider(await this.blamingProvider(patch, this.json('update identity provider', 'PATCH', `${this.idps(orgId)}/${seg(providerId)}`, { area: 'identityProviders', json: patch })));
   }
 
   async deleteIdentityProvider(orgId: string, providerId: string): Promise<void> {

@@ -12,8 +12,12 @@ import { readRetryPolicy, retryRead } from './read-retry';
  * times); if not, the provider is the cause, and the error says so with its URL.
  */
 
-/** Anypoint's words when its call to the OpenID provider failed. */
-const UPSTREAM_REFUSAL = /Invalid OIDC provider (issuer|client registration URL) provided/i;
+/**
+ * Anypoint's words when its call to the OpenID provider failed. When the provider answered and
+ * refused (a registration header it does not accept), Anypoint adds the provider's own words after
+ * a colon: that refusal says what is wrong and is left as it is.
+ */
+const UPSTREAM_REFUSAL = /Invalid OIDC provider (issuer|client registration URL) provided(?!\s*:)/i;
 
 /**
  * Attempts of the step after such a refusal: enough for a provider that failed once, few enough
