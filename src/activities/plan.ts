@@ -1,6 +1,7 @@
 import type { TenantConfig } from '../config/tenant';
 import { conflictOf } from './adopt';
 import { anypointFor, oktaFor } from './clients';
+import { Checkpoint } from './checkpoint';
 import { planOf } from './converge';
 import {
   authorizationServerConvergence,
@@ -44,9 +45,11 @@ export async function planOnboarding(cfg: TenantConfig, ctx: AnypointContext, ow
     const row = CATALOGUE[kind] as ResourceKind<ItemOf<K>>;
     return { key: row.key(item), system: row.system, resource: row.title(cfg, item) };
   };
+  // A plan is many reads in a row: each entry found is checkpointed, so a retry resumes after it.
+  const checkpoint = new Checkpoint<PlanEntry>('plan');
   const plan = async <K extends KindName>(kind: K, item: ItemOf<K>, c: Parameters<typeof planOf>[3]): Promise<PlanEntry> => {
     const { key, system, resource } = entry(kind, item);
-    const found = await planOf(key, system, resource, c);
+    const found = await checkpoint.step(key, () => planOf(key, system, resource, c));
     const planned = ownedKeys ? conflictOf(cfg, kind, item, found, ownedKeys) : found;
     entries.push(planned);
     return planned;
