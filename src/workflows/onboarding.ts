@@ -1,6 +1,7 @@
 import {
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   allHandlersFinished,
   condition,
   isCancellation,
@@ -42,6 +43,11 @@ export const ACCESS_WATCH_PATCH = 'access-watch';
 export const ADOPT_PATCH = 'adopt-conflicts';
 /** Runs recorded before drift schedules existed replay without writing one. */
 export const DRIFT_SCHEDULE_PATCH = 'drift-schedule';
+/**
+ * A cancel that arrives while the last step is in flight, which then succeeds, still cancels (rolls
+ * back) instead of letting the run complete. Asked only on that rare path, so no other history changes.
+ */
+export const CANCEL_WINS_PATCH = 'cancel-wins-over-last-step';
 
 const now = () => new Date(Date.now()).toISOString();
 
@@ -90,6 +96,7 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
 
   try {
     await work.run(() => provision(run));
+    if (work.consideredCancelled && patched(CANCEL_WINS_PATCH)) throw new CancelledFailure(`cancelled while the last step ran: ${progress.cancelReason ?? 'cancellation requested'}`);
     // Recorded before the phase says so: whoever waits for 'completed' may stop the worker at once.
     await recordRun(run, 'completed');
     if (cfg.access && patched(ACCESS_WATCH_PATCH)) await recordAct.startAccessWatch(cfg);
@@ -98,7 +105,9 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
     await condition(allHandlersFinished);
     return { progress: run.snapshot() };
   } catch (err) {
-    const cancelled = isCancellation(err);
+    // Cancelled also when the step in flight, told of the cancel, ended with its own failure instead
+    // (a proof that had just met a gateway 500): the person asked for the cancel, and the undo runs alike.
+    const cancelled = isCancellation(err) || work.consideredCancelled;
     progress.error = cancelled ? `cancelled: ${progress.cancelReason ?? 'cancellation requested'}` : describeError(err);
     run.setPhase('compensating');
     progress.compensation = await run.saga.compensate();

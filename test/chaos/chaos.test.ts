@@ -31,6 +31,10 @@ const cases: Case[] = SEEDS.flatMap((seed, i) => [
   { seed, disruption: { kind: 'duplicate-starts', starts: 3, at: pick(STRIKE_POINTS, i + 1) } },
   { seed, disruption: { kind: 'cancel', at: pick(CANCEL_POINTS, i + 4) } },
 ]);
+// A seed that once ended a cancel during the proof as failed (the proof's own failure won over the
+// cancel): kept in the short run, where it replays exactly.
+const REGRESSIONS: Case[] = [{ seed: 'sweep-cancel-proving', disruption: { kind: 'cancel', at: PHASE_POINTS[2] } }];
+if (!SWEEP) cases.push(...REGRESSIONS);
 if (SWEEP) {
   for (const at of STRIKE_POINTS) cases.push({ seed: `sweep-kill-${at.activity}`, disruption: { kind: 'kill-worker', at } });
   for (const at of CANCEL_POINTS) cases.push({ seed: `sweep-cancel-${at === 'awaiting-assignment' ? at : at.activity}`, disruption: { kind: 'cancel', at } });
