@@ -121,7 +121,7 @@ export function createLogger(opts: LoggingOptions = {}): Logger {
         logMethod(args, method) {
           const [first, ...rest] = args as unknown[];
           if (isErrorLike(first)) return method.apply(this, [{ err: guardLogValue(first) }, ...(rest.length ? rest.map((a) => guardLogValue(a)) : [redact(first.message)])] as never);
-          return method.apply(this, [first, ...rest.map((a) => guardLogValue(a))] as never);
+          return method.apply(this, [typeof first === 'string' ? redact(first) : first, ...rest.map((a) => guardLogValue(a))] as never);
         },
       },
       serializers: {
