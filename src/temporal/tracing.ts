@@ -49,7 +49,7 @@ export function tracingResource(): Resource {
  * Tracing as the environment asks for it, or undefined (off). On with OTEL_EXPORTER_OTLP_ENDPOINT or
  * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (OTLP over HTTP/protobuf; the exporter reads the endpoint,
  * headers, timeout and compression variables itself), or OTEL_TRACES_EXPORTER=otlp|console;
- * OTEL_TRACES_EXPORTER=none or OTEL_SDK_DISABLED=true turn it off.
+ * OTEL_TRACES_EXPORTER=none or OTEL_SDK_DISABLED=true turn it off. `env` decides whether; the exporter itself reads process.env.
  */
 export function tracingFromEnv(env: NodeJS.ProcessEnv = process.env): WorkerTracing | undefined {
   if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return undefined;
