@@ -98,6 +98,27 @@ export function guardLogValue(value: unknown, depth = 0): unknown {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) && v !== undefined && v !== null && v !== '' ? REDACTED : guardLogValue(v, depth + 1)]));
 }
 
+/** Query parameters that carry a credential: session tokens, authorization codes, secrets, assertions. */
+const SECRET_PARAM = /(token|secret|password|assertion|code|key|sid)$/i;
+
+/**
+ * A URL (or path with a query) safe to log: credential-carrying query parameters blanked
+ * (`/authorize?sessionToken=…`, `?code=…` on a redirect), then the usual redaction.
+ */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return redact(url);
+  const params = new URLSearchParams(url.slice(q + 1));
+  let changed = false;
+  for (const name of new Set(params.keys())) {
+    if (SECRET_PARAM.test(name)) {
+      params.set(name, REDACTED);
+      changed = true;
+    }
+  }
+  return redact(changed ? `${url.slice(0, q)}?${params.toString().replaceAll(encodeURIComponent(REDACTED), REDACTED)}` : url);
+}
+
 /** Temporal's and this project's bookkeeping fields a person at a terminal does not need on every line. */
 const PRETTY_IGNORED = ['pid', 'hostname', 'taskToken', 'sdkComponent', 'namespace', 'runId', 'workflowRunId', 'taskQueue', 'isLocal', 'activityId', 'workflowType', 'trace_id', 'span_id', 'trace_flags'].join(',');
 
@@ -128,7 +149,7 @@ export function createLogger(opts: LoggingOptions = {}): Logger {
         err: (e: unknown) => guardLogValue(e),
         error: (e: unknown) => guardLogValue(e),
         // Fastify's request and reply: what was called and how it ended, never headers or bodies.
-        req: (r: { method?: string; url?: string; id?: string }) => ({ method: r.method, url: r.url === undefined ? undefined : redact(r.url), id: r.id }),
+        req: (r: { method?: string; url?: string; id?: string }) => ({ method: r.method, url: r.url === undefined ? undefined : redactUrl(r.url), id: r.id }),
         res: (r: { statusCode?: number }) => ({ statusCode: r.statusCode }),
       },
     },

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { REDACTED } from '../../src/clients/errors';
-import { createLogger, loggingFromEnv, type LoggingOptions } from '../../src/logging';
+import { createLogger, loggingFromEnv, redactUrl, type LoggingOptions } from '../../src/logging';
 import { PinoTemporalLogger } from '../../src/temporal/observability';
 import { metricsFromEnv } from '../../src/temporal/metrics';
 import { tracingFromEnv } from '../../src/temporal/tracing';
@@ -52,6 +52,13 @@ describe('logs carry no secret', () => {
     expect(entries[2].err).toMatchObject({ type: 'Error', message: `token request failed: {"access_token":"${REDACTED}"}`, cause: { message: `Basic ${REDACTED}` } });
     expect(entries[3].err.message).toBe(`password: ${REDACTED}`);
     expect(entries[4]).toMatchObject({ note: `Bearer ${REDACTED}`, key: `[${SECRET.length} bytes]` });
+  });
+
+  it('blanks credentials in URLs: session tokens, authorization codes, secrets in the query', () => {
+    expect(redactUrl(`/oauth2/default/v1/authorize?client_id=0oa1&sessionToken=${TOKEN}&state=s1`)).toBe(`/oauth2/default/v1/authorize?client_id=0oa1&sessionToken=${REDACTED}&state=s1`);
+    expect(redactUrl(`https://anypoint.example/callback?code=${TOKEN}&state=s1`)).toBe(`https://anypoint.example/callback?code=${REDACTED}&state=s1`);
+    expect(redactUrl(`/token?client_secret=${SECRET}`)).not.toContain(SECRET);
+    expect(redactUrl('/api/v1/groups?q=silverSubscribers&limit=200')).toBe('/api/v1/groups?q=silverSubscribers&limit=200');
   });
 
   it('the Temporal Runtime logger writes the SDK meta as fields, its errors redacted', () => {

@@ -1,4 +1,5 @@
 import Fastify, { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, LogController } from 'fastify';
+import { redactUrl } from '../../logging';
 import { FaultInjector, FaultRule } from './faults';
 import { RequestLog } from './request-log';
 import { RateLimiter, RateLimitClassifier, RateLimitHeaderNames } from './rate-limit';
@@ -241,7 +242,10 @@ export async function buildSandbox<S>(def: SandboxServiceDefinition<S>, opts: Sa
       fault: req.sandboxFault,
     };
     ctx.log.record(entry);
-    if (opts.logger) req.log.info(entry, `${entry.method} ${entry.url} → ${status || 'no response'}`);
+    if (opts.logger) {
+      const url = redactUrl(entry.url);
+      req.log.info({ ...entry, url }, `${entry.method} ${url} → ${status || 'no response'}`);
+    }
   }
 
   function setRateHeaders(reply: FastifyReply, limit: number, remaining: number, reset: number) {
