@@ -1,6 +1,7 @@
 import { ApplicationFailure, CancelledFailure, type MetricMeter } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
-import type { Context as ActivityContext, Info as ActivityInfo } from '@temporalio/activity';
+import { Context, type Info as ActivityInfo } from '@temporalio/activity';
+import { onReadRetry } from '../clients/read-retry';
 import { Runtime, type ActivityExecuteInput, type ActivityInboundCallsInterceptor, type ActivityInterceptorsFactory, type Next, type TelemetryOptions } from '@temporalio/worker';
 import { accessRequestQuery } from '../workflows/access';
 
@@ -18,6 +19,8 @@ export const METRICS = {
   stepDuration: 'onboarding_step_duration_seconds',
   /** Counter: failed attempts Temporal retries, by activity and cause (the failure type, e.g. okta.rate_limited). */
   retries: 'onboarding_activity_retries',
+  /** Counter: reads the Okta and Anypoint clients retried at once, inside one attempt, by cause (e.g. okta.server). */
+  readRetries: 'onboarding_client_read_retries',
   /** Gauge: consumer access requests (and client removals) waiting for a person's decision, by tenant and kind. */
   accessWaiting: 'onboarding_access_requests_waiting',
 } as const;
@@ -59,7 +62,7 @@ export function causeOf(err: unknown): string {
 }
 
 /** Whether Temporal schedules another attempt after this one failed with `err`. */
-function willRetry(err: unknown, ctx: ActivityContext): boolean {
+function willRetry(err: unknown, ctx: Context): boolean {
   if (err instanceof CancelledFailure || ctx.cancellationSignal.aborted) return false;
   if (err instanceof ApplicationFailure && err.nonRetryable) return false;
   const { attempt, retryPolicy } = ctx.info;
@@ -80,7 +83,7 @@ export function activityMeter(info: Pick<ActivityInfo, 'activityNamespace' | 'ta
 
 /** Step durations and retries by cause, around every activity. */
 class StepMetrics implements ActivityInboundCallsInterceptor {
-  constructor(private readonly ctx: ActivityContext) {}
+  constructor(private readonly ctx: Context) {}
 
   async execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>): Promise<unknown> {
     const meter = activityMeter(this.ctx.info);
@@ -99,6 +102,23 @@ class StepMetrics implements ActivityInboundCallsInterceptor {
 }
 
 export const stepMetricsInterceptor: ActivityInterceptorsFactory = (ctx) => ({ inbound: new StepMetrics(ctx) });
+
+/**
+ * Counts the reads the clients retry themselves (they never reach Temporal's retries), tagged with
+ * the activity they ran in when there is one. Once per process; returns the unsubscribe.
+ */
+export function countClientReadRetries(): () => void {
+  return onReadRetry((err) => {
+    let info: ActivityInfo | undefined;
+    try {
+      info = Context.current().info;
+    } catch {
+      // Not inside an activity (a CLI-side read): process-wide tags only.
+    }
+    const meter = info ? activityMeter(info) : Runtime.instance().metricMeter;
+    meter.createCounter(METRICS.readRetries, undefined, 'Reads retried inside the Okta and Anypoint clients, by cause').add(1, { cause: `${err.system}.${err.kind}` });
+  });
+}
 
 /** Counts a run's end; called by the activity that records it in the tenant record. */
 export function countRunOutcome(info: ActivityInfo, operation: string, outcome: string): void {
