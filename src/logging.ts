@@ -120,7 +120,11 @@ export function redactUrl(url: string): string {
 }
 
 /** Temporal's and this project's bookkeeping fields a person at a terminal does not need on every line. */
-const PRETTY_IGNORED = ['pid', 'hostname', 'taskToken', 'sdkComponent', 'namespace', 'runId', 'workflowRunId', 'taskQueue', 'isLocal', 'activityId', 'workflowType', 'trace_id', 'span_id', 'trace_flags'].join(',');
+const PRETTY_IGNORED = [
+  ...['pid', 'hostname', 'taskToken', 'sdkComponent', 'namespace', 'runId', 'workflowRunId', 'taskQueue', 'isLocal', 'activityId', 'workflowType', 'trace_id', 'span_id', 'trace_flags'],
+  // A sandbox's request line says these in its message already.
+  ...['reqId', 'method', 'url', 'route', 'status', 'durationMs'],
+].join(',');
 
 export function createLogger(opts: LoggingOptions = {}): Logger {
   const fromEnv = loggingFromEnv(process.env, opts.level);

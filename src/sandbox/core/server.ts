@@ -244,7 +244,7 @@ export async function buildSandbox<S>(def: SandboxServiceDefinition<S>, opts: Sa
     ctx.log.record(entry);
     if (opts.logger) {
       const url = redactUrl(entry.url);
-      req.log.info({ ...entry, url }, `${entry.method} ${url} → ${status || 'no response'}`);
+      req.log.info({ ...entry, url }, `${entry.method} ${url} → ${status || 'no response'}${entry.fault ? ` (fault: ${entry.fault})` : ''} ${Math.round(entry.durationMs)} ms`);
     }
   }
 
