@@ -5,6 +5,7 @@ import { Runtime } from '@temporalio/worker';
 import type { TenantConfig } from '../../src/config/tenant';
 import { createLogger } from '../../src/logging';
 import { METRICS, prometheusMetrics } from '../../src/temporal/metrics';
+import { QUICK_RETRY } from '../../src/activities/quick-retry';
 import { installObservability, type Observability } from '../../src/temporal/observability';
 import { workerTracing } from '../../src/temporal/tracing';
 import { bundleOnboardingWorkflows, createOnboardingWorker } from '../../src/worker';
@@ -89,8 +90,10 @@ describe('observability of an onboarding: trace, metrics, logs', () => {
       },
     }));
     const tenantId = cfg.tenant.id;
-    // Okta fails the first group creation once: Temporal retries the step, and the metrics say why.
-    await stack.okta.addFault({ kind: 'error', method: 'POST', path: '^/api/v1/groups$', status: 503, times: 1 });
+    // Okta fails the authorization server's creation as many times as the worker tries the step itself
+    // (src/activities/quick-retry.ts): then Temporal retries the step, and the metrics say why. (One
+    // server, so the failures cannot be shared out among steps running side by side, as groups are.)
+    await stack.okta.addFault({ kind: 'error', method: 'POST', path: '^/api/v1/authorizationServers$', status: 503, times: QUICK_RETRY.attempts });
     // And one group look-up once: the client retries that read itself, inside the attempt.
     await stack.okta.addFault({ kind: 'error', method: 'GET', path: '^/api/v1/groups$', status: 503, times: 1 });
 
@@ -136,9 +139,9 @@ describe('observability of an onboarding: trace, metrics, logs', () => {
     // The worker's own client carried the trace on: the access watcher the onboarding started is in it too.
     // (The watcher's own span ends only when the watcher does; its start and its first activity are finished.)
     expect(inTrace.map((s) => s.name)).toEqual(expect.arrayContaining([expect.stringMatching(/^(StartWorkflow|SignalWithStartWorkflow):watchAccessRequests$/), 'RunActivity:locateApiInstance']));
-    // The group step's first attempt failed and is in the trace as such; the retry succeeded.
-    const groupRuns = ran.filter((s) => s.name === 'RunActivity:ensureGroup');
-    expect(groupRuns.filter((s) => s.status.code === 2 /* ERROR */)).toHaveLength(1);
+    // The authorization server step's first attempt failed and is in the trace as such; the retry succeeded.
+    const serverRuns = ran.filter((s) => s.name === 'RunActivity:ensureAuthorizationServer');
+    expect(serverRuns.filter((s) => s.status.code === 2 /* ERROR */)).toHaveLength(1);
 
     // The metrics: Temporal's own, and the project's with the values of this run.
     expect(samples(scraped, 'temporal_workflow_completed_total', { task_queue: stack.taskQueue }).length).toBeGreaterThan(0);
@@ -147,7 +150,7 @@ describe('observability of an onboarding: trace, metrics, logs', () => {
     expect(samples(scraped, `${METRICS.stepDuration}_count`, { activity_type: 'ensureGroup', outcome: 'completed', task_queue: stack.taskQueue })).toEqual([groups]);
     const [proofSeconds] = samples(scraped, `${METRICS.stepDuration}_sum`, { activity_type: 'proveIntegration', outcome: 'completed', task_queue: stack.taskQueue });
     expect(proofSeconds).toBeGreaterThan(0);
-    expect(samples(scraped, `${METRICS.retries}_total`, { activity_type: 'ensureGroup', cause: 'okta.server', task_queue: stack.taskQueue })).toEqual([1]);
+    expect(samples(scraped, `${METRICS.retries}_total`, { activity_type: 'ensureAuthorizationServer', cause: 'okta.server', task_queue: stack.taskQueue })).toEqual([1]);
     expect(samples(scraped, METRICS.accessWaiting, { tenant: tenantId, kind: 'request' })).toEqual([1]);
     expect(samples(scraped, `${METRICS.readRetries}_total`, { cause: 'okta.server', task_queue: stack.taskQueue })).toEqual([1]);
 
@@ -156,7 +159,7 @@ describe('observability of an onboarding: trace, metrics, logs', () => {
     const entries = logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(entries.some((e) => e.name === 'worker' && e.sdkComponent === 'core')).toBe(true);
     expect(entries.some((e) => e.name === 'worker' && e.msg === 'Activity completed' && e.activityType === 'proveIntegration' && e.workflowId === onboardingWorkflowIdFor(tenantId))).toBe(true);
-    expect(entries.find((e) => e.name === 'worker' && e.activityType === 'ensureGroup' && e.level === 40)?.error).toMatchObject({ type: 'okta.server', message: expect.stringContaining('HTTP 503') });
+    expect(entries.find((e) => e.name === 'worker' && e.activityType === 'ensureAuthorizationServer' && e.level === 40)?.error).toMatchObject({ type: 'okta.server', message: expect.stringContaining('HTTP 503') });
     expect(entries.some((e) => e.name === 'sandbox' && e.sandbox === 'okta' && e.method === 'POST')).toBe(true);
     expect(entries.some((e) => e.name === 'sandbox' && String(e.url).includes('/token'))).toBe(true);
     const text = logLines.join('');
