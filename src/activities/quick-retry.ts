@@ -29,6 +29,15 @@ export function quickRetryDelay(err: unknown, backoffMs: number): number | undef
   return readRetryDelay(err, backoffMs, QUICK_RETRY);
 }
 
+type StepRetryListener = (err: ExternalApiError) => void;
+const listeners = new Set<StepRetryListener>();
+
+/** Tells `listener` of every step tried again here, with its cause (the worker counts them); returns the unsubscribe. */
+export function onStepRetry(listener: StepRetryListener): () => void {
+  listeners.add(listener);
+  return () => void listeners.delete(listener);
+}
+
 /** Runs `step`, trying it again in-process after a transient failure, up to QUICK_RETRY.attempts in all. */
 export async function withQuickRetry<T>(step: () => Promise<T>): Promise<T> {
   let backoffMs = QUICK_RETRY.initialDelayMs;
@@ -38,6 +47,7 @@ export async function withQuickRetry<T>(step: () => Promise<T>): Promise<T> {
     } catch (err) {
       const delay = attempt < QUICK_RETRY.attempts ? quickRetryDelay(err, backoffMs) : undefined;
       if (delay === undefined) throw err;
+      for (const listener of listeners) listener(err as ExternalApiError);
       await sleep(delay);
       backoffMs *= 2;
     }

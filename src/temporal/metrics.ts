@@ -1,6 +1,7 @@
 import { ApplicationFailure, CancelledFailure, type MetricMeter } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import { Context, type Info as ActivityInfo } from '@temporalio/activity';
+import { onStepRetry } from '../activities/quick-retry';
 import { onReadRetry } from '../clients/read-retry';
 import { Runtime, type ActivityExecuteInput, type ActivityInboundCallsInterceptor, type ActivityInterceptorsFactory, type Next, type TelemetryOptions } from '@temporalio/worker';
 import { accessRequestQuery } from '../workflows/access';
@@ -21,6 +22,8 @@ export const METRICS = {
   retries: 'onboarding_activity_retries',
   /** Counter: reads the Okta and Anypoint clients retried at once, inside one attempt, by cause (e.g. okta.server). */
   readRetries: 'onboarding_client_read_retries',
+  /** Counter: steps the worker tried again itself after a transient failure, before Temporal's retry, by cause. */
+  stepRetries: 'onboarding_worker_step_retries',
   /** Gauge: consumer access requests (and client removals) waiting for a person's decision, by tenant and kind. */
   accessWaiting: 'onboarding_access_requests_waiting',
 } as const;
@@ -117,6 +120,23 @@ export function countClientReadRetries(): () => void {
     }
     const meter = info ? activityMeter(info) : Runtime.instance().metricMeter;
     meter.createCounter(METRICS.readRetries, undefined, 'Reads retried inside the Okta and Anypoint clients, by cause').add(1, { cause: `${err.system}.${err.kind}` });
+  });
+}
+
+/**
+ * Counts the steps the worker tries again itself (src/activities/quick-retry.ts; they never reach
+ * Temporal's retries), tagged with their activity. Once per process; returns the unsubscribe.
+ */
+export function countWorkerStepRetries(): () => void {
+  return onStepRetry((err) => {
+    let info: ActivityInfo | undefined;
+    try {
+      info = Context.current().info;
+    } catch {
+      // Not inside an activity: process-wide tags only.
+    }
+    const meter = info ? activityMeter(info) : Runtime.instance().metricMeter;
+    meter.createCounter(METRICS.stepRetries, undefined, 'Steps the worker tried again itself after a transient failure, by cause').add(1, { cause: `${err.system}.${err.kind}` });
   });
 }
 

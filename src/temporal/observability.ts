@@ -2,7 +2,7 @@ import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporali
 import { makeTelemetryFilterString, Runtime, type TelemetryOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { createLogger, loggingFromEnv, type LoggingOptions, type LogLevelName } from '../logging';
-import { countClientReadRetries, metricsFromEnv } from './metrics';
+import { countClientReadRetries, countWorkerStepRetries, metricsFromEnv } from './metrics';
 import { tracingFromEnv, type WorkerTracing } from './tracing';
 
 /*
@@ -75,7 +75,10 @@ export function installObservability(opts: ObservabilityOptions = {}): Observabi
     },
   });
   const metricsAddress = metrics && 'prometheus' in metrics ? metrics.prometheus.bindAddress : undefined;
-  if (metrics) countClientReadRetries();
+  if (metrics) {
+    countClientReadRetries();
+    countWorkerStepRetries();
+  }
   installed = {
     logger,
     tracing,

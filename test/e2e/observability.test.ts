@@ -153,6 +153,8 @@ describe('observability of an onboarding: trace, metrics, logs', () => {
     expect(samples(scraped, `${METRICS.retries}_total`, { activity_type: 'ensureAuthorizationServer', cause: 'okta.server', task_queue: stack.taskQueue })).toEqual([1]);
     expect(samples(scraped, METRICS.accessWaiting, { tenant: tenantId, kind: 'request' })).toEqual([1]);
     expect(samples(scraped, `${METRICS.readRetries}_total`, { cause: 'okta.server', task_queue: stack.taskQueue })).toEqual([1]);
+    // Before Temporal's retry, the worker tried the step again itself: all but the last of its tries.
+    expect(samples(scraped, `${METRICS.stepRetries}_total`, { activity_type: 'ensureAuthorizationServer', cause: 'okta.server', task_queue: stack.taskQueue })).toEqual([QUICK_RETRY.attempts - 1]);
 
     // The logs: JSON lines from the worker (the SDK's, its core's, the activities' with their failures'
     // causes) and from the sandboxes (every request, Authorization headers and token calls included), and no secret.
