@@ -5,9 +5,11 @@ import { z } from 'zod';
  * people sign in with is the console's own: it need not be a tenant's org.
  */
 
+export const CONSOLE_DEFAULT_PORT = 8235;
+
 const ConsoleEnv = z.object({
   CONSOLE_HOST: z.string().default('127.0.0.1'),
-  CONSOLE_PORT: z.coerce.number().int().min(0).max(65535).default(8235),
+  CONSOLE_PORT: z.coerce.number().int().min(0).max(65535).default(CONSOLE_DEFAULT_PORT),
   /** The URL people open (behind a proxy, the proxy's): the OIDC redirect URI is derived from it. */
   CONSOLE_PUBLIC_URL: z.url().optional(),
   CONSOLE_OIDC_ISSUER: z.url({ error: 'CONSOLE_OIDC_ISSUER must be the Okta authorization server URL, e.g. https://acme.okta.com/oauth2/default' }),

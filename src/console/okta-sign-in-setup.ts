@@ -68,7 +68,9 @@ export async function ensureConsoleSignIn(setup: ConsoleSignInSetup): Promise<Co
     } else if (!(app.settings?.oauthClient?.redirect_uris ?? []).includes(setup.redirectUri)) {
       await okta.setAppRedirectUris(app.id, [...(app.settings?.oauthClient?.redirect_uris ?? []), setup.redirectUri]);
     }
-    for (const groupId of groupIds.values()) await okta.assignGroupToApp(app.id, groupId);
+    // Read first, so a second start writes nothing (the demo counts writes).
+    const assigned = new Set((await okta.listAppGroupAssignments(app.id)).map((a) => a.id));
+    for (const groupId of groupIds.values()) if (!assigned.has(groupId)) await okta.assignGroupToApp(app.id, groupId);
 
     // The ID token lists the user's console groups, so the console decides who approves without an API token.
     const claims = (await api('GET', `/api/v1/authorizationServers/${asId}/claims`)).json as { name: string; claimType: string }[];
@@ -83,7 +85,8 @@ export async function ensureConsoleSignIn(setup: ConsoleSignInSetup): Promise<Co
         await api('POST', '/api/v1/users?activate=true', { profile: { login: person.login, email: person.login, firstName: person.firstName, lastName: person.lastName }, credentials: { password: { value: person.password } }, groupIds: ids });
       } else {
         const userId = (found.json as { id: string }).id;
-        for (const groupId of ids) await api('PUT', `/api/v1/groups/${groupId}/users/${userId}`);
+        const member = new Set(((await api('GET', `/api/v1/users/${userId}/groups`)).json as { id: string }[]).map((g) => g.id));
+        for (const groupId of ids) if (!member.has(groupId)) await api('PUT', `/api/v1/groups/${groupId}/users/${userId}`);
       }
     }
     return { issuer: `${orgUrl}/oauth2/${asId}`, clientId: app.credentials?.oauthClient?.client_id ?? app.id, clientSecret: await okta.getClientSecret(app.id) };
