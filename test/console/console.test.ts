@@ -211,7 +211,7 @@ describe('web console', () => {
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ run: { approval: { approver: DEMO_APPROVER.login, identity: { subject: user.id } } } });
     const markdown = await (await page.request.get(`${consoleProcess.url}/tenants/${tenantId}/audit.md`)).text();
-    expect(markdown).toContain(`Approved by **${DEMO_APPROVER.login}**`);
+    expect(markdown).toContain(`Approved by **${DEMO_APPROVER.login}** (signed in: subject \`${user.id}\` of ${stack.sandboxes.okta.url}/oauth2/default)`);
     await context.close();
   });
 
