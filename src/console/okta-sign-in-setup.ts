@@ -85,8 +85,10 @@ export async function ensureConsoleSignIn(setup: ConsoleSignInSetup): Promise<Co
         await api('POST', '/api/v1/users?activate=true', { profile: { login: person.login, email: person.login, firstName: person.firstName, lastName: person.lastName }, credentials: { password: { value: person.password } }, groupIds: ids });
       } else {
         const userId = (found.json as { id: string }).id;
-        const member = new Set(((await api('GET', `/api/v1/users/${userId}/groups`)).json as { id: string }[]).map((g) => g.id));
-        for (const groupId of ids) if (!member.has(groupId)) await api('PUT', `/api/v1/groups/${groupId}/users/${userId}`);
+        for (const groupId of ids) {
+          const members = (await api('GET', `/api/v1/groups/${groupId}/users?limit=200`)).json as { id: string }[];
+          if (!members.some((m) => m.id === userId)) await api('PUT', `/api/v1/groups/${groupId}/users/${userId}`);
+        }
       }
     }
     return { issuer: `${orgUrl}/oauth2/${asId}`, clientId: app.credentials?.oauthClient?.client_id ?? app.id, clientSecret: await okta.getClientSecret(app.id) };

@@ -52,7 +52,8 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
   const signIn = new OktaSignIn(config, `${url}/callback`);
   const sessions = new SessionStore(config.sessionMs);
   const deciding = new Set<string>();
-  const app = Fastify({ logger: opts.logger ?? false });
+  // Event streams never end by themselves: closing the console ends them rather than waiting.
+  const app = Fastify({ logger: opts.logger ?? false, forceCloseConnections: true });
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody);
 

@@ -17,7 +17,7 @@ import type { TenantRecordState } from '../../src/workflows/tenant-record';
 import { OnboardingStack } from '../support/onboarding-stack';
 import { getWorkflowBundle, startTestTemporal, uniqueId, uniqueTaskQueue } from '../support/temporal';
 import { TEST_ADDRESS_VAR } from '../support/temporal-bundles';
-import { freePort, startConsoleProcess, type ConsoleProcess } from './support/console-process';
+import { CuttableRelay, freePort, startConsoleProcess, type ConsoleProcess } from './support/console-process';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = resolve(__dirname, '../../test-artifacts/console');
@@ -47,16 +47,7 @@ describe('web console', () => {
     worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: getWorkflowBundle('onboarding'), activities, dataConverter });
     running = worker.run();
     const port = await freePort();
-    oidc = await ensureConsoleSignIn({ orgUrl: stack.sandboxes.okta.url, apiToken: stack.sandboxes.okta.apiToken, redirectUri: `http://127.0.0.1:${port}/callback`, people: [DEMO_APPROVER, DEMO_VIEWER] });
-    consoleProcess = await startConsoleProcess({
-      TEMPORAL_ADDRESS: process.env[TEST_ADDRESS_VAR],
-      ONBOARDING_CODEC_KEY: codecKey,
-      ONBOARDING_TASK_QUEUE: taskQueue,
-      CONSOLE_PORT: String(port),
-      CONSOLE_OIDC_ISSUER: oidc.issuer,
-      CONSOLE_OIDC_CLIENT_ID: oidc.clientId,
-      CONSOLE_OIDC_CLIENT_SECRET: oidc.clientSecret,
-    });
+    consoleProcess = await startConsoleOn(port, process.env[TEST_ADDRESS_VAR]!);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   });
   afterAll(async () => {
@@ -67,6 +58,20 @@ describe('web console', () => {
     await stack?.close();
     await env?.teardown();
   });
+
+  /** The console as `npm run console` runs, its Okta app knowing its redirect URI. */
+  async function startConsoleOn(port: number, temporalAddress: string): Promise<ConsoleProcess> {
+    oidc = await ensureConsoleSignIn({ orgUrl: stack.sandboxes.okta.url, apiToken: stack.sandboxes.okta.apiToken, redirectUri: `http://127.0.0.1:${port}/callback`, people: [DEMO_APPROVER, DEMO_VIEWER] });
+    return startConsoleProcess({
+      TEMPORAL_ADDRESS: temporalAddress,
+      ONBOARDING_CODEC_KEY: codecKey,
+      ONBOARDING_TASK_QUEUE: taskQueue,
+      CONSOLE_PORT: String(port),
+      CONSOLE_OIDC_ISSUER: oidc.issuer,
+      CONSOLE_OIDC_CLIENT_ID: oidc.clientId,
+      CONSOLE_OIDC_CLIENT_SECRET: oidc.clientSecret,
+    });
+  }
 
   const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
 
@@ -92,15 +97,15 @@ describe('web console', () => {
   }
 
   /** Opens the console, is sent to Okta's sign-in page, signs in there, and lands back on `path`. */
-  async function signIn(person: { login: string; password: string }, path = '/inbox'): Promise<{ context: BrowserContext; page: Page }> {
+  async function signIn(person: { login: string; password: string }, path = '/inbox', on = consoleProcess): Promise<{ context: BrowserContext; page: Page }> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
-    await page.goto(`${consoleProcess.url}${path}`);
+    await page.goto(`${on.url}${path}`);
     await page.waitForURL((u) => u.pathname === '/login/login.htm');
     await page.fill('#okta-signin-username', person.login);
     await page.fill('#okta-signin-password', person.password);
     await page.click('#okta-signin-submit');
-    await page.waitForURL((u) => u.origin === consoleProcess.url && u.pathname === path);
+    await page.waitForURL((u) => u.origin === on.url && u.pathname === path);
     return { context, page };
   }
 
@@ -231,5 +236,40 @@ describe('web console', () => {
       expect(html).not.toMatch(/eyJ[\w-]+\.eyJ/);
     }
     await context.close();
+  });
+
+  it('says so when Temporal is unreachable, and recovers by itself when it is back', async () => {
+    const relay = await CuttableRelay.start(process.env[TEST_ADDRESS_VAR]!);
+    const cut = await startConsoleOn(await freePort(), relay.address);
+    let context: BrowserContext | undefined;
+    try {
+      const signedIn = await signIn(DEMO_APPROVER, '/tenants', cut);
+      context = signedIn.context;
+      const { page } = signedIn;
+      await page.locator('h1', { hasText: 'Tenants' }).waitFor();
+
+      await relay.cut();
+      // The open page learns it over its event stream; a page loaded now says it at once.
+      await page.locator('#connection.error', { hasText: `Temporal (${relay.address}) is unreachable` }).waitFor({ timeout: 60_000 });
+      await shot(page, '8-temporal-unreachable');
+      const other = await context.newPage();
+      const down = await other.goto(`${cut.url}/inbox`);
+      expect(down!.status()).toBe(503);
+      expect(await other.textContent('#message')).toContain('is unreachable');
+      // An approval cannot go anywhere: said so, nothing claimed.
+      const csrf = await other.locator('header input[name=csrf]').inputValue();
+      await other.request.post(`${cut.url}/decide`, { form: { csrf, key: 'onboarding:onboarding-nobody', decision: 'approve' }, maxRedirects: 0 });
+      await other.goto(`${cut.url}/tenants`);
+      expect(await other.textContent('#flash')).toContain('is unreachable');
+
+      await relay.restore();
+      await page.locator('#connection:not(.error)').waitFor({ state: 'attached', timeout: 90_000 });
+      await page.locator('h1', { hasText: 'Tenants' }).waitFor();
+      expect((await page.goto(`${cut.url}/inbox`))!.status()).toBe(200);
+    } finally {
+      await context?.close();
+      await cut.stop();
+      await relay.cut();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -57,4 +57,51 @@ export async function startConsoleProcess(env: NodeJS.ProcessEnv): Promise<Conso
         child.kill('SIGTERM');
       }),
   };
+}
+
+/**
+ * A TCP relay to Temporal that can be cut and restored: what a console sees when the server goes away
+ * (a restart, a network cut) and comes back on the same address.
+ */
+export class CuttableRelay {
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+
+  private constructor(
+    readonly port: number,
+    private readonly target: { host: string; port: number },
+  ) {}
+
+  static async start(target: string): Promise<CuttableRelay> {
+    const [host, port] = target.split(':');
+    const relay = new CuttableRelay(await freePort(), { host, port: Number(port) });
+    await relay.restore();
+    return relay;
+  }
+
+  get address(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  restore(): Promise<void> {
+    const server = createServer((inbound) => {
+      const outbound = connect(this.target.port, this.target.host);
+      for (const s of [inbound, outbound]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => s.destroy());
+      }
+      inbound.pipe(outbound).pipe(inbound);
+    });
+    this.server = server;
+    return new Promise((done) => server.listen(this.port, '127.0.0.1', () => done()));
+  }
+
+  /** Closes the port and every connection through it. */
+  cut(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    const server = this.server;
+    this.server = undefined;
+    return new Promise((done) => (server ? server.close(() => done()) : done()));
+  }
 }
