@@ -241,9 +241,13 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
     if (refusePost(req, reply)) return reply;
     const session = req.consoleSession!;
     const back = safeReturn(req.body.returnTo ?? (req.headers.referer ? new URL(req.headers.referer, url).pathname : '/inbox'));
+    // Post-redirect-get with the answer as the next page's message; a refusal of the post itself is its own page.
     const answer = (kind: 'ok' | 'error', text: string, status = 303) => {
-      session.flash = { kind, text };
-      return status === 303 ? reply.redirect(back, 303) : sendPage(req, reply, kind === 'ok' ? 'Done' : 'Refused', messageMain(kind === 'ok' ? 'Done' : 'Refused', text, html`<p><a href="${back}">Back</a></p>`), undefined, { status });
+      if (status === 303) {
+        session.flash = { kind, text };
+        return reply.redirect(back, 303);
+      }
+      return sendPage(req, reply, 'Refused', messageMain('Refused', text, html`<p><a href="${back}">Back</a></p>`), undefined, { status });
     };
     if (!session.user) return answer('error', 'Sign in before you approve. Nothing was approved.', 401);
     if (!session.user.canApprove) return answer('error', `You are signed in as ${session.user.displayName}, who is not in the Okta group ${config.approversGroup}: only its members approve. Nothing was approved.`, 403);
