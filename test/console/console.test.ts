@@ -10,10 +10,12 @@ import { OktaClient } from '../../src/clients/okta';
 import { startOnboarding } from '../../src/cli/operations';
 import { DEMO_APPROVER, DEMO_VIEWER, ensureConsoleSignIn } from '../../src/console/okta-sign-in-setup';
 import { createDataConverter } from '../../src/temporal/data-converter';
-import { onboardingWorkflowIdFor } from '../../src/workflows/ids';
+import { scanAccessNowSignal, type AccessRequestProgress } from '../../src/workflows/access';
+import { accessRequestIdFor, accessWatchIdFor, onboardingWorkflowIdFor } from '../../src/workflows/ids';
 import { progressQuery } from '../../src/workflows/messages';
 import type { OnboardingResult } from '../../src/workflows/onboarding';
 import type { TenantRecordState } from '../../src/workflows/tenant-record';
+import { AnypointConsumer } from '../support/consumer';
 import { OnboardingStack } from '../support/onboarding-stack';
 import { getWorkflowBundle, startTestTemporal, uniqueId, uniqueTaskQueue } from '../support/temporal';
 import { TEST_ADDRESS_VAR } from '../support/temporal-bundles';
@@ -86,7 +88,7 @@ describe('web console', () => {
       await new Promise((r) => setTimeout(r, 200));
     }
     const clientId = /\((\w+)\)/.exec((await handle.query(progressQuery)).missingAssignments[0])![1];
-    return { tenantId: tenant.tenant.id, workflowId, handle, clientId };
+    return { tenant, tenantId: tenant.tenant.id, workflowId, handle, clientId };
   }
 
   /** The Okta admin's manual step, in the sandbox. */
@@ -157,9 +159,9 @@ describe('web console', () => {
     await approver.context.close();
   });
 
-  it('an approver signs in with Okta, is refused before the assignment, approves after it, and watches the run complete; the record names the signed-in identity', async () => {
+  it('an approver signs in with Okta, is refused before the assignment, approves after it, and watches the run complete; the record names the signed-in identity; a consumer request is rejected from the inbox', async () => {
     // The refusals' run was cancelled and rolled back, so this tenant's run starts on clean sandboxes.
-    const { tenantId, workflowId, handle, clientId } = await onboardUntilWaiting('console');
+    const { tenant, tenantId, workflowId, handle, clientId } = await onboardUntilWaiting('console');
 
     const { context, page } = await signIn(DEMO_APPROVER);
     await expect(page.textContent('#signed-in-as')).resolves.toBe(DEMO_APPROVER.login);
@@ -217,6 +219,25 @@ describe('web console', () => {
     expect(runs[0]).toMatchObject({ run: { approval: { approver: DEMO_APPROVER.login, identity: { subject: user.id } } } });
     const markdown = await (await page.request.get(`${consoleProcess.url}/tenants/${tenantId}/audit.md`)).text();
     expect(markdown).toContain(`Approved by **${DEMO_APPROVER.login}** (signed in: subject \`${user.id}\` of ${stack.sandboxes.okta.url}/oauth2/default)`);
+
+    // A consumer asks for the manual gold tier: the request waits in the inbox, and the approver rejects it with a note.
+    const consumer = new AnypointConsumer(stack.sandboxes);
+    const apiId = await consumer.apiId(tenant.anypoint.api.instanceLabel);
+    const request = await consumer.requestAccess(apiId, 'Moon tracker', await consumer.createTier(apiId, 'gold', false));
+    await client.workflow.getHandle(accessWatchIdFor(tenantId)).signal(scanAccessNowSignal);
+    const requestId = accessRequestIdFor(tenantId, request);
+    await page.goto(`${consoleProcess.url}/inbox`);
+    const access = page.locator(`article[data-key="access:${requestId}"]`);
+    await access.waitFor({ timeout: 60_000 });
+    await expect(access.textContent()).resolves.toContain('goldSubscribers');
+    await expect(access.locator('[data-live]').getAttribute('data-live')).resolves.toBe('missing');
+    await access.locator('textarea').fill('not this quarter');
+    await access.locator('button.reject').click();
+    await page.waitForSelector('#flash.ok');
+    expect(await page.textContent('#flash')).toContain(`Rejected by ${DEMO_APPROVER.login}`);
+    await shot(page, '9-access-request-rejected');
+    const decided = (await client.workflow.getHandle(requestId).result()) as AccessRequestProgress;
+    expect(decided).toMatchObject({ state: 'rejected', decision: { decision: 'reject', by: DEMO_APPROVER.login, note: 'not this quarter', identity: { subject: user.id } } });
     await context.close();
   });
 
