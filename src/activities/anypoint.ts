@@ -9,6 +9,7 @@ import type { AnypointContext, OktaEndpoints, StepResult, UndoTarget } from './t
 import { resolveSecretRef } from '../config/secrets';
 import { ApplicationFailure } from '@temporalio/activity';
 import { registrationAuthorization } from './rfc7591';
+import { withAuthorizationServerUrls } from './raml';
 
 /*
  * Anypoint converge steps: one write at most each, exact-identity lookups (Exchange's `query` is
@@ -308,14 +309,19 @@ export const anypointActivities = {
     return ctx;
   },
 
-  async publishApiAsset(cfg: Cfg, ctx: AnypointContext): Promise<StepResult> {
+  /**
+   * Publishes the tenant's RAML, its OAuth 2.0 security schemes pointing at the identity provider's
+   * authorize and token URLs (seed 002's hand edit). `endpoints` is absent only in runs started before.
+   */
+  async publishApiAsset(cfg: Cfg, ctx: AnypointContext, endpoints?: OktaEndpoints): Promise<StepResult> {
     const api = cfg.anypoint.api;
     const groupId = assetGroupId(cfg, ctx);
     const id = `${groupId}/${api.asset.assetId}/${api.asset.version}`;
     if (await anypointFor(cfg).getAsset(groupId, api.asset.assetId, api.asset.version)) return { outcome: 'unchanged', id };
-    const raml = await readFile(api.raml!, 'utf8');
+    const written = await readFile(api.raml!, 'utf8');
+    const { text: raml, schemes } = endpoints ? withAuthorizationServerUrls(written, endpoints) : { text: written, schemes: [] };
     const created = await anypointFor(cfg).publishRamlAsset(ctx.orgId, { groupId, assetId: api.asset.assetId, version: api.asset.version, name: api.instanceLabel, raml });
-    return { outcome: created ? 'created' : 'unchanged', id };
+    return { outcome: created ? 'created' : 'unchanged', id, facts: schemes.length > 0 ? { securitySchemes: schemes.join(' '), authorizationUri: endpoints!.authorize, accessTokenUri: endpoints!.token } : undefined };
   },
 
   ensureClientProvider: (cfg: Cfg, ctx: AnypointContext, endpoints: OktaEndpoints, introspectionAppId: string) =>

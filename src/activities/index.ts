@@ -44,6 +44,7 @@ export const {
   ensureGroup,
   ensureAccessPolicy,
   ensurePolicyRule,
+  ensureGroupRule,
   ensureIntrospectionClient,
   ensureSsoApp,
   readOktaEndpoints,

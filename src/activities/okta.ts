@@ -122,8 +122,19 @@ export function policyConvergence(cfg: Cfg, authServerId: string | undefined): C
 }
 
 export function ruleConvergence(cfg: Cfg, authServerId: string | undefined, policyId: string | undefined): Convergence<OktaPolicyRule> {
+  return policyRuleConvergence(cfg, authServerId, policyId, CATALOGUE.policyRule.key(null), cfg.okta.accessPolicy.rule);
+}
+
+/** One of the policy's rules for the members of some groups (a tier): okta.accessPolicy.groupRules. */
+export function groupRuleConvergence(cfg: Cfg, authServerId: string | undefined, policyId: string | undefined, name: string): Convergence<OktaPolicyRule> {
+  const rule = cfg.okta.accessPolicy.groupRules.find((r) => r.name === name)!;
+  return policyRuleConvergence(cfg, authServerId, policyId, CATALOGUE.groupRule.key(name), rule);
+}
+
+type RuleSpec = Cfg['okta']['accessPolicy']['rule'];
+
+function policyRuleConvergence(cfg: Cfg, authServerId: string | undefined, policyId: string | undefined, key: string, r: RuleSpec): Convergence<OktaPolicyRule> {
   const okta = oktaFor(cfg);
-  const r = cfg.okta.accessPolicy.rule;
   const desiredFor = async () => ({
     type: 'RESOURCE_ACCESS',
     name: r.name,
@@ -138,7 +149,7 @@ export function ruleConvergence(cfg: Cfg, authServerId: string | undefined, poli
   });
   let desired: Awaited<ReturnType<typeof desiredFor>> | undefined;
   const rules = async () => (authServerId && policyId ? okta.listRules(authServerId, policyId) : []);
-  const find = lookup(cfg, CATALOGUE.policyRule.key(null), {
+  const find = lookup(cfg, key, {
     byFile: async () => (authServerId && policyId ? okta.findRuleByName(authServerId, policyId, r.name) : undefined),
     byId: async (id) => (await rules()).find((x) => x.id === id),
     byName: async (ref) => (await rules()).find((x) => x.name === ref),
@@ -293,6 +304,8 @@ export const oktaActivities = {
   ensureAccessPolicy: (cfg: Cfg, authServerId: string): Promise<StepResult> => converge(policyConvergence(cfg, authServerId)),
   ensurePolicyRule: (cfg: Cfg, authServerId: string, policyId: string): Promise<StepResult> =>
     converge(ruleConvergence(cfg, authServerId, policyId)),
+  ensureGroupRule: (cfg: Cfg, authServerId: string, policyId: string, name: string): Promise<StepResult> =>
+    converge(groupRuleConvergence(cfg, authServerId, policyId, name)),
   ensureIntrospectionClient: (cfg: Cfg): Promise<StepResult> => converge(introspectionClientConvergence(cfg)),
   ensureSsoApp: (cfg: Cfg): Promise<StepResult> => converge(ssoAppConvergence(cfg)),
 

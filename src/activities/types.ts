@@ -88,11 +88,16 @@ export interface ProbeResult {
 }
 
 export interface ProofResult {
+  /** The application whose token this is (absent in runs recorded before several clients were proven). */
+  clientApplication?: string;
   tokenScopes: string[];
   introspectionActive: boolean;
   introspectedScope: string;
   withoutToken: ProbeResult;
   probes: ProbeResult[];
+  /** verification.otherClients, each proven like the first (their withoutToken repeats the first's). */
+  otherClients?: ProofResult[];
+  /** Whether this client's proof and every other client's passed. */
   passed: boolean;
 }
 

@@ -1,4 +1,4 @@
-import type { Plan } from '../activities/types';
+import type { Plan, ProbeResult, ProofResult } from '../activities/types';
 import type { OnboardingProgress, StepProgress } from '../workflows/messages';
 import type { OffboardingProgress } from '../workflows/offboarding';
 import type { RotationProgress } from '../workflows/rotation';
@@ -71,9 +71,13 @@ export function renderProgress(p: OnboardingProgress): string {
   }
   if (p.approval) out.push(`Approved by ${p.approval.approver} at ${p.approval.at}${p.approval.note ? ` (${p.approval.note})` : ''}`);
   if (p.proof) {
-    out.push(`Proof: ${p.proof.passed ? 'passed' : 'FAILED'} — token scopes [${p.proof.tokenScopes.join(' ')}], introspection ${p.proof.introspectionActive ? 'active' : 'inactive'}`);
-    for (const probe of [p.proof.withoutToken, ...p.proof.probes]) {
-      out.push(`  ${probe.passed ? '✓' : '✗'} ${probe.method} ${probe.path} → ${probe.actual} (expected ${probe.expected})`);
+    const client = (c: ProofResult) => (c.clientApplication ? ` "${c.clientApplication}"` : '');
+    out.push(`Proof: ${p.proof.passed ? 'passed' : 'FAILED'} —${client(p.proof)} token scopes [${p.proof.tokenScopes.join(' ')}], introspection ${p.proof.introspectionActive ? 'active' : 'inactive'}`);
+    const line = (probe: ProbeResult) => `  ${probe.passed ? '✓' : '✗'} ${probe.method} ${probe.path} → ${probe.actual} (expected ${probe.expected})`;
+    for (const probe of [p.proof.withoutToken, ...p.proof.probes]) out.push(line(probe));
+    for (const other of p.proof.otherClients ?? []) {
+      out.push(`  and${client(other)}: token scopes [${other.tokenScopes.join(' ')}], introspection ${other.introspectionActive ? 'active' : 'inactive'}`);
+      for (const probe of other.probes) out.push(line(probe));
     }
   }
   if (p.error) out.push(`Error: ${p.error}`);

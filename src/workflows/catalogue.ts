@@ -115,6 +115,19 @@ const kinds = {
     parents: ['authServerId', 'policyId'],
     undo: ['deletePolicyRule'],
   } satisfies Row<Single>,
+  groupRule: {
+    system: 'okta',
+    key: (name) => `okta.groupRule:${name}`,
+    title: (cfg, name) => {
+      const rule = okta(cfg).accessPolicy.groupRules.find((r) => r.name === name);
+      return `Okta policy rule "${name}" for ${rule?.groups.join(', ') ?? 'its groups'} → ${rule?.scopes.join(' ') ?? ''}`;
+    },
+    // `?? []` keeps runs started before okta.accessPolicy.groupRules existed replayable.
+    select: (cfg) => cfg.okta?.accessPolicy.groupRules?.map((r) => r.name) ?? [],
+    identity: (_cfg, name) => name,
+    parents: ['authServerId', 'policyId'],
+    undo: ['deletePolicyRule'],
+  } satisfies Row<string>,
   introspectionClient: {
     system: 'okta',
     key: () => 'okta.introspectionClient',

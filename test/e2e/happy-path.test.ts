@@ -1,6 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { OktaClient } from '../../src/clients/okta';
 import { confirmGroupAssignmentUpdate } from '../../src/workflows/messages';
 import { inventoryOf, secretsOf } from '../support/inventory';
 import { get } from '../sandbox/e2e/okta-support';
@@ -29,29 +28,44 @@ describe('onboarding the example tenant on the sandboxes', () => {
     await (await stack.worker()).runUntil(async () => {
       const handle = await stack.start(cfg, workflowId);
       const waiting = await stack.waitForPhase(handle, 'awaiting-assignment');
-      expect(waiting.missingAssignments).toEqual([expect.stringMatching(/^Solar System Silver \(\w+\) → silverSubscribers$/)]);
+      expect(waiting.missingAssignments).toEqual([
+        expect.stringMatching(/^Solar System Silver \(\w+\) → silverSubscribers$/),
+        expect.stringMatching(/^Solar System Gold \(\w+\) → goldSubscribers$/),
+      ]);
 
       // Approval before the assignment exists is refused, and the run keeps waiting.
       await expect(handle.executeUpdate(confirmGroupAssignmentUpdate, { args: [{ approver: 'ada' }] })).rejects.toMatchObject({ cause: { message: expect.stringContaining('silverSubscribers') } });
       expect((await stack.waitForPhase(handle, 'awaiting-assignment')).phase).toBe('awaiting-assignment');
 
       // The Okta admin's manual step, then the approval.
-      const okta = new OktaClient({ orgUrl: stack.sandboxes.okta.url, apiToken: stack.sandboxes.okta.apiToken });
-      const clientId = /\((\w+)\)/.exec(waiting.missingAssignments[0])![1];
-      await okta.assignGroupToApp(clientId, (await okta.findGroupByName('silverSubscribers'))!.id!);
+      await stack.assignAsOktaAdmin(waiting);
       await handle.executeUpdate(confirmGroupAssignmentUpdate, { args: [{ approver: 'ada', note: 'assigned in Okta' }] });
 
       const { progress } = await handle.result();
       expect(progress.phase).toBe('completed');
       expect(progress.approval).toMatchObject({ approver: 'ada', note: 'assigned in Okta' });
+      // Seed 002's tiers: the silver client reads /planets and is refused /moons; the gold client reads both.
       expect(progress.proof).toMatchObject({
         passed: true,
+        clientApplication: 'Solar System Silver',
         introspectionActive: true,
         tokenScopes: ['silver'],
         withoutToken: { actual: 401 },
         probes: [
           { method: 'GET', path: '/planets', actual: 200 },
           { method: 'GET', path: '/moons', actual: 403 },
+        ],
+        otherClients: [
+          {
+            clientApplication: 'Solar System Gold',
+            passed: true,
+            introspectionActive: true,
+            tokenScopes: ['silver', 'gold'],
+            probes: [
+              { method: 'GET', path: '/planets', actual: 200 },
+              { method: 'GET', path: '/moons', actual: 200 },
+            ],
+          },
         ],
       });
       expect(progress.steps.filter((s) => s.state !== 'done')).toEqual([]);

@@ -15,6 +15,9 @@ export const EXAMPLE_TENANT_IDENTITIES = [
   'okta.scope:solar-system/gold',
   'okta.policy:solar-system/Solar system access',
   'okta.rule:solar-system/Solar system access/Subscribers',
+  'okta.rule:solar-system/Solar system access/Anypoint sign-in',
+  'okta.rule:solar-system/Solar system access/Silver tier',
+  'okta.rule:solar-system/Solar system access/Gold tier',
   'okta.group:silverSubscribers',
   'okta.group:goldSubscribers',
   'okta.app:Anypoint introspection client',
@@ -22,6 +25,8 @@ export const EXAMPLE_TENANT_IDENTITIES = [
   'okta.appGroup:Anypoint Platform SSO→Everyone',
   'okta.app:Solar System Silver',
   'okta.appGroup:Solar System Silver→silverSubscribers',
+  'okta.app:Solar System Gold',
+  'okta.appGroup:Solar System Gold→goldSubscribers',
   'anypoint.clientProvider:Okta DCR',
   'anypoint.identityProvider:Okta SSO',
   'anypoint.api:solar-system',
@@ -30,6 +35,8 @@ export const EXAMPLE_TENANT_IDENTITIES = [
   'anypoint.policy:solar-system/openidconnect-access-token-enforcement/[{"methodRegex":"GET","uriTemplateRegex":"/moons"}]',
   'anypoint.application:Solar System Silver',
   'anypoint.contract:solar-system/Solar System Silver',
+  'anypoint.application:Solar System Gold',
+  'anypoint.contract:solar-system/Solar System Gold',
 ].sort();
 
 /** The example tenant in auto-assignment mode: the run needs no approval, so it goes through unattended. */
