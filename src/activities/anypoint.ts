@@ -141,6 +141,37 @@ export function identityProviderConvergence(cfg: Cfg, ctx: AnypointContext, endp
   };
 }
 
+/** "Up to 25 external client providers" per organization (managing-api-clients.adoc). */
+const MAX_CLIENT_PROVIDERS = 25;
+
+/**
+ * Seed 002 warns that an Anypoint tenant takes one external OAuth server. Today an organization takes up to
+ * 25 client providers, and the limit that remains is per API instance: it has one client provider, which
+ * Anypoint does not change once the instance has contracts or OpenID Connect policies. Both are read here,
+ * before any write, and a conflict is explained instead of failing half-way.
+ */
+async function refuseClientProviderConflicts(cfg: Cfg, ctx: AnypointContext): Promise<void> {
+  const anypoint = anypointFor(cfg);
+  const providers = await anypoint.listClientProviders(ctx.orgId);
+  const wanted = cfg.anypoint.clientProvider.name;
+  const own = providers.find((p) => p.name === wanted);
+  const refuse = (message: string) => ApplicationFailure.create({ type: 'config', nonRetryable: true, message });
+  if (!own && providers.length >= MAX_CLIENT_PROVIDERS) {
+    throw refuse(
+      `The Anypoint organization already has ${providers.length} external client providers, the most it takes, and none is named "${wanted}". Fix: name one of them in anypoint.clientProvider.name (${providers.map((p) => `"${p.name}"`).join(', ')}), or delete one that no API instance uses (Access Management → Client Providers).`,
+    );
+  }
+  const api = cfg.anypoint.api;
+  const instance = await anypoint.findApiInstance(ctx.orgId, ctx.environmentId, { groupId: assetGroupId(cfg, ctx), assetId: api.asset.assetId, instanceLabel: api.instanceLabel });
+  const current = instance?.providerId ? String(instance.providerId) : undefined;
+  if (!instance || !current || current === own?.providerId) return;
+  const other = providers.find((p) => p.providerId === current);
+  throw refuse(
+    `API instance "${api.instanceLabel}" [${instance.id}] already uses the client provider ${other ? `"${other.name}"` : current}, not "${wanted}": an API instance has one client provider, and Anypoint does not change it once the instance has contracts or OpenID Connect policies. ` +
+      `Fix: give this tenant its own anypoint.api.instanceLabel, or set anypoint.clientProvider.name to ${other ? `"${other.name}"` : 'that provider'} if it is this tenant's.`,
+  );
+}
+
 export function apiInstanceConvergence(cfg: Cfg, ctx: AnypointContext, providerId: string | undefined): Convergence<AnyRecord> {
   const anypoint = anypointFor(cfg);
   const api = cfg.anypoint.api;
@@ -300,6 +331,7 @@ export const anypointActivities = {
     if (!cfg.anypoint.api.raml && !(await anypoint.getAsset(assetGroupId(cfg, ctx), asset.assetId, asset.version))) {
       throw ApplicationFailure.create({ type: 'anypoint.validation', nonRetryable: true, message: `Exchange asset ${assetGroupId(cfg, ctx)}/${asset.assetId}/${asset.version} does not exist. Fix: publish it, or set anypoint.api.raml so the onboarding publishes it.` });
     }
+    await refuseClientProviderConflicts(cfg, ctx);
     try {
       const res = await request(cfg.anypoint.api.upstreamUrl, { method: 'GET', headersTimeout: 10_000, bodyTimeout: 10_000 });
       await res.body.dump();

@@ -256,6 +256,29 @@ export function groupAssignmentConvergence(cfg: Cfg, appId: string | undefined, 
   };
 }
 
+/**
+ * What the onboarding writes and which standard roles may write it (Okta's role descriptions): a token acts
+ * with its admin's roles, and a token without them answers every read and fails only at the first write
+ * (403 E0000006), after the preflight said all was well.
+ */
+const ROLES_FOR_WRITES: [what: string, roles: string[]][] = [
+  ['authorization servers, scopes and policies', ['SUPER_ADMIN', 'API_ACCESS_MANAGEMENT_ADMIN']],
+  ['apps and their assignments', ['SUPER_ADMIN', 'ORG_ADMIN', 'APP_ADMIN']],
+  ['groups', ['SUPER_ADMIN', 'ORG_ADMIN', 'GROUP_ADMIN']],
+];
+
+function refuseWithoutAdminRole(admin: string, roles: string[]): void {
+  const missing = ROLES_FOR_WRITES.filter(([, allowed]) => !roles.some((r) => allowed.includes(r)));
+  if (missing.length === 0) return;
+  throw ApplicationFailure.create({
+    type: 'config',
+    nonRetryable: true,
+    message:
+      `The Okta API token acts as ${admin}, whose administrator roles (${roles.join(', ') || 'none'}) may not write ${missing.map(([what, allowed]) => `${what} (needs ${allowed.join(' or ')})`).join('; ')}: ` +
+      `every write would fail with E0000006. Fix: create the token as a Super Administrator (Security → API → Tokens, signed in as one), or give ${admin} those roles in Security → Administrators; then point okta.apiToken at the token.`,
+  });
+}
+
 /** Adopting is never creating: a missing server is a configuration error, not something to retry. */
 function adoptedServerMissing(id: string): ApplicationFailure {
   return ApplicationFailure.create({
@@ -293,7 +316,8 @@ async function assignableGroupId(cfg: Cfg, name: string): Promise<string | undef
 export const oktaActivities = {
   async checkOktaAccess(cfg: Cfg): Promise<void> {
     const okta = oktaFor(cfg);
-    await okta.verifyApiToken();
+    const me = await okta.verifyApiToken();
+    refuseWithoutAdminRole(me.login ?? me.userId, await okta.listAdminRoles(me.userId));
     const spec = cfg.okta.authorizationServer;
     if ('adopt' in spec && !(await okta.getAuthorizationServer(spec.adopt))) throw adoptedServerMissing(spec.adopt);
   },

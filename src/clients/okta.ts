@@ -440,6 +440,12 @@ export class OktaClient {
     return { userId: String(user.id), login: user.profile?.login };
   }
 
+  /** The standard administrator roles (`SUPER_ADMIN`, `APP_ADMIN`…) of a user, e.g. the API token's admin. */
+  async listAdminRoles(userId: string): Promise<string[]> {
+    const roles = await this.sdkAll<{ type?: string }>('list the administrator roles of the API token owner', (sdk) => sdk.roleAssignmentApi.listAssignedRolesForUser({ userId }) as Promise<Collection<unknown>>);
+    return roles.map((r) => String(r.type));
+  }
+
   // -------------------------------------------------------------------------------------------
   // Authorization servers
   // -------------------------------------------------------------------------------------------

@@ -1,5 +1,8 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/common';
+import { checkAnypointAccess, checkOktaAccess } from '../../src/activities';
 import { OktaClient } from '../../src/clients/okta';
+import { isConfigurationWrite } from '../../src/sandbox/core';
 import type { OktaTenantConfig } from '../../src/config/tenant';
 import { CATALOGUE } from '../../src/workflows/catalogue';
 import { OnboardingStack } from '../support/onboarding-stack';
@@ -8,7 +11,8 @@ import { autoAssignment, expectCompletedAndProven } from './support/onboarding-r
 
 /*
  * What the guides (../shared/seeds) do beyond the resources, proven on the sandboxes: the RAML
- * published with the tenant's URLs (seed 002).
+ * published with the tenant's URLs (seed 002); the preflight's checks of what the guides leave to the
+ * first write: the Okta token's admin role, and the one client provider an API instance takes.
  */
 
 interface AssetFile {
@@ -70,4 +74,49 @@ describe('the guides, end to end on the sandboxes', () => {
       `Exchange asset solar-system 1.2.0, security scheme oauth_2_0 pointed at the authorization server: authorizationUri ${metadata.authorization_endpoint}, accessTokenUri ${metadata.token_endpoint}`,
     );
   }, 180_000);
+
+  /** The sandboxes' configuration writes since `from` (sequence numbers of their request logs). */
+  async function writesSince(from: { okta: number; anypoint: number }): Promise<string[]> {
+    const entries = [...(await stack.okta.requests(from.okta)).entries, ...(await stack.anypoint.requests(from.anypoint)).entries];
+    return entries.filter(isConfigurationWrite).map((e) => `${e.method} ${e.url}`);
+  }
+  const logPosition = async () => ({ okta: (await stack.okta.requests()).total, anypoint: (await stack.anypoint.requests()).total });
+
+  it("refuses in preflight an Okta token whose admin may not write (E0000006 otherwise at the first write), naming the roles and the fix", async () => {
+    const okta = new OktaClient({ orgUrl: stack.sandboxes.okta.url, apiToken: stack.sandboxes.okta.apiToken });
+    const me = await okta.verifyApiToken();
+    const cfg = tenantOf();
+    await stack.okta.put(`/okta/admin-roles/${me.userId}`, { roles: ['READ_ONLY_ADMIN'] });
+    try {
+      const from = await logPosition();
+      const err = await checkOktaAccess(cfg).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ApplicationFailure);
+      expect(err).toMatchObject({ type: 'config', nonRetryable: true });
+      expect((err as Error).message).toContain(`acts as ${me.login}, whose administrator roles (READ_ONLY_ADMIN) may not write authorization servers, scopes and policies (needs SUPER_ADMIN or API_ACCESS_MANAGEMENT_ADMIN)`);
+      expect((err as Error).message).toContain('Fix: create the token as a Super Administrator');
+      expect(await writesSince(from)).toEqual([]);
+
+      // An App Administrator alone still lacks authorization servers and groups.
+      await stack.okta.put(`/okta/admin-roles/${me.userId}`, { roles: ['APP_ADMIN'] });
+      const partial = await checkOktaAccess(cfg).catch((e: Error) => e.message);
+      expect(partial).toMatch(/may not write authorization servers, scopes and policies .*; groups \(needs SUPER_ADMIN or ORG_ADMIN or GROUP_ADMIN\)/);
+      expect(partial).not.toContain('apps and their assignments');
+    } finally {
+      await stack.okta.put(`/okta/admin-roles/${me.userId}`, { roles: ['SUPER_ADMIN'] });
+    }
+    await expect(checkOktaAccess(cfg)).resolves.toBeUndefined();
+  });
+
+  it('refuses in preflight, before any write, an API instance that already has another client provider, and explains it', async () => {
+    // The first test onboarded an instance "solar-system" with client provider "Okta DCR".
+    const cfg = tenantOf((c) => ({ ...c, anypoint: { ...c.anypoint, clientProvider: { name: 'Another Okta DCR' } } }));
+    const from = await logPosition();
+    const err = await checkAnypointAccess(cfg).catch((e: unknown) => e);
+    expect(err).toMatchObject({ type: 'config', nonRetryable: true });
+    expect((err as Error).message).toMatch(/^API instance "solar-system" \[\d+\] already uses the client provider "Okta DCR", not "Another Okta DCR": an API instance has one client provider/);
+    expect((err as Error).message).toContain('Fix: give this tenant its own anypoint.api.instanceLabel, or set anypoint.clientProvider.name to "Okta DCR"');
+    expect(await writesSince(from)).toEqual([]);
+    // The same tenant file with the provider the instance uses passes.
+    await expect(checkAnypointAccess(tenantOf())).resolves.toMatchObject({ orgId: expect.any(String) });
+  });
 });
