@@ -3,6 +3,8 @@ import type { OktaTenantConfig } from '../config/tenant';
 import { CATALOGUE } from '../workflows/catalogue';
 import { lookup } from './adopt';
 import { oktaFor } from './clients';
+import { resolveSecretRef } from '../config/secrets';
+import type { OktaUser } from '../clients/okta';
 import { converge, diffFields, unlessParentGone, type Convergence } from './converge';
 import type { MissingAssignment, OktaEndpoints, RegisteredClient, StepResult, UndoTarget } from './types';
 
@@ -234,6 +236,42 @@ function appConvergence(okta: ReturnType<typeof oktaFor>, key: string, cfg: Cfg,
   };
 }
 
+/**
+ * A person of the sign-in proof (verification.signIn.users), created with the password the file references
+ * and made a member of the user's groups. Only selected where the onboarding manages users (see
+ * managesVerificationUsers). The password is resolved here and sent to Okta only; it is never compared,
+ * since Okta never returns it.
+ */
+export function verificationUserConvergence(cfg: Cfg, login: string): Convergence<OktaUser & { missingGroupIds: string[] }> {
+  const okta = oktaFor(cfg);
+  const spec = cfg.verification.signIn!.users.find((u) => u.login === login)!;
+  const groupIdsOf = async () => {
+    const ids: string[] = [];
+    for (const name of spec.groups) {
+      const id = await assignableGroupId(cfg, name);
+      if (!id) throw new Error(`Okta group "${name}" does not exist yet`);
+      ids.push(id);
+    }
+    return ids;
+  };
+  return {
+    find: async () => {
+      const user = await okta.findUserByLogin(login);
+      if (!user) return undefined;
+      const missingGroupIds: string[] = [];
+      for (const id of await groupIdsOf()) if (!(await okta.isGroupMember(id, user.id))) missingGroupIds.push(id);
+      return { ...user, missingGroupIds };
+    },
+    create: async () => ({ ...(await okta.createUserWithPassword(login, resolveSecretRef(spec.password), await groupIdsOf())), missingGroupIds: [] }),
+    differences: (u) => [...(u.status === 'ACTIVE' ? [] : ['status']), ...(u.missingGroupIds.length ? ['groups'] : [])],
+    update: async (u) => {
+      for (const id of u.missingGroupIds) await okta.addUserToGroup(id, u.id);
+      return { ...u, missingGroupIds: [] };
+    },
+    idOf: (u) => u.id,
+  };
+}
+
 /** An app (client) assigned to a group; the id is the group's. Used for registered clients and the SSO app. */
 export function groupAssignmentConvergence(cfg: Cfg, appId: string | undefined, group: string): Convergence<{ id: string }> {
   const okta = oktaFor(cfg);
@@ -332,6 +370,7 @@ export const oktaActivities = {
     converge(groupRuleConvergence(cfg, authServerId, policyId, name)),
   ensureIntrospectionClient: (cfg: Cfg): Promise<StepResult> => converge(introspectionClientConvergence(cfg)),
   ensureSsoApp: (cfg: Cfg): Promise<StepResult> => converge(ssoAppConvergence(cfg)),
+  ensureVerificationUser: (cfg: Cfg, login: string): Promise<StepResult> => converge(verificationUserConvergence(cfg, login)),
 
   async readOktaEndpoints(cfg: Cfg, authServerId: string): Promise<OktaEndpoints> {
     const m = await oktaFor(cfg).getMetadata(authServerId);
@@ -406,6 +445,12 @@ export const oktaActivities = {
     if (!authServerId || !policyId) return;
     const id = target.id ?? (await unlessParentGone(oktaFor(cfg).findRuleByName(authServerId, policyId, target.name!)))?.id;
     if (id) await oktaFor(cfg).deleteRule(authServerId, policyId, id);
+  },
+
+  /** Deletes a sign-in user the onboarding created (deactivated first, as Okta requires). */
+  async deleteOktaUser(cfg: Cfg, target: UndoTarget): Promise<void> {
+    const id = target.id ?? (target.name ? (await oktaFor(cfg).findUserByLogin(target.name))?.id : undefined);
+    if (id) await oktaFor(cfg).deleteUser(id);
   },
 
   /** Deactivates then deletes an Okta app (Okta deletes only inactive apps). */

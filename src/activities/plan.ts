@@ -9,6 +9,7 @@ import {
   policyConvergence as oktaPolicyConvergence,
   ruleConvergence,
   groupRuleConvergence,
+  verificationUserConvergence,
   groupAssignmentConvergence,
   scopeConvergence,
   ssoAppConvergence,
@@ -73,6 +74,11 @@ export async function planOnboarding(cfg: TenantConfig, ctx: AnypointContext, ow
       const groups = cfg.okta.accessPolicy.groupRules.find((r) => r.name === name)!.groups;
       if (policy.id && groups.every((g) => groupExists.get(g) ?? true)) await plan('groupRule', name, groupRuleConvergence(cfg, server.id, policy.id, name));
       else absent('groupRule', name);
+    }
+    for (const login of CATALOGUE.verificationUser.select(cfg)) {
+      const groups = cfg.verification.signIn!.users.find((u) => u.login === login)!.groups;
+      if (groups.every((g) => groupExists.get(g) ?? true)) await plan('verificationUser', login, verificationUserConvergence(cfg, login));
+      else absent('verificationUser', login);
     }
     const introspection = await plan('introspectionClient', null, introspectionClientConvergence(cfg));
     introspectionClientId = introspection.id;

@@ -4,6 +4,7 @@ import { resolveSecretRef } from '../config/secrets';
 import type { OktaTenantConfig, Rfc7591TenantConfig, TenantConfig } from '../config/tenant';
 import { anypointFor, oktaFor, providerClientFor } from './clients';
 import type { AnypointContext, ProbeResult, ProofResult, ProviderEndpoints } from './types';
+import { proveUserSignIn } from './sign-in-proof';
 
 /**
  * Proves the integration end to end, as a consumer would see it: a client_credentials token for
@@ -19,8 +20,14 @@ export async function proveIntegration(cfg: TenantConfig, ctx: AnypointContext, 
   // `?? []`: a config recorded before verification.otherClients existed.
   const others: ProofResult[] = [];
   for (const other of v.otherClients ?? []) others.push(await proveClient(cfg, ctx, endpoints, other, withoutToken));
-  if (others.length === 0) return main;
-  return { ...main, otherClients: others, passed: main.passed && others.every((o) => o.passed) };
+  const users = cfg.okta && v.signIn ? await proveUserSignIn(cfg, ctx, endpoints) : [];
+  if (others.length === 0 && users.length === 0) return main;
+  return {
+    ...main,
+    ...(others.length ? { otherClients: others } : {}),
+    ...(users.length ? { users } : {}),
+    passed: main.passed && others.every((o) => o.passed) && users.every((u) => u.passed),
+  };
 }
 
 type VerifiedClient = Pick<TenantConfig['verification'], 'clientApplication' | 'tokenScopes' | 'allowed' | 'denied'>;

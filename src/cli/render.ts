@@ -75,6 +75,13 @@ export function renderProgress(p: OnboardingProgress): string {
     out.push(`Proof: ${p.proof.passed ? 'passed' : 'FAILED'} —${client(p.proof)} token scopes [${p.proof.tokenScopes.join(' ')}], introspection ${p.proof.introspectionActive ? 'active' : 'inactive'}`);
     const line = (probe: ProbeResult) => `  ${probe.passed ? '✓' : '✗'} ${probe.method} ${probe.path} → ${probe.actual} (expected ${probe.expected})`;
     for (const probe of [p.proof.withoutToken, ...p.proof.probes]) out.push(line(probe));
+    for (const u of p.proof.users ?? []) {
+      out.push(`  ${u.passed ? '✓' : '✗'} ${u.login} signs in${u.expectedRefused ? ' (expected to be refused)' : ''}:`);
+      for (const f of u.flows) {
+        out.push(`      ${f.flow}: ${f.error ? `refused by Okta (${f.error})` : `token scopes [${f.tokenScopes.join(' ')}]`}`);
+        for (const probe of f.probes) out.push(`    ${line(probe)} (token in ${probe.tokenIn ?? 'header'})`);
+      }
+    }
     for (const other of p.proof.otherClients ?? []) {
       out.push(`  and${client(other)}: token scopes [${other.tokenScopes.join(' ')}], introspection ${other.introspectionActive ? 'active' : 'inactive'}`);
       for (const probe of other.probes) out.push(line(probe));

@@ -361,6 +361,32 @@ const verifiedClient = z
   })
   .strict();
 
+/** A person whose sign-in the proof makes (seed 002's carl.sagan in silverSubscribers). */
+const verificationUser = z
+  .object({
+    login: name.regex(/^[^\s@]+@[^\s@]+$/, fixed('must be an Okta login (an email address)', 'write e.g. carl.sagan@example.com')),
+    password: secret('verification.signIn.users[].password'),
+    groups: z.array(name).default([]).describe('Okta groups (from okta.groups) the user is a member of; managed users are added to them'),
+    refused: z.boolean().default(false).describe('true: the proof expects Okta to refuse this user a token (a user outside the tier groups)'),
+    scopes: z.array(name).default([]).describe('Scopes asked for besides openid, e.g. [silver]'),
+    allowed: z.array(probe(200)).default([]),
+    denied: z.array(probe(403)).default([]),
+  })
+  .strict();
+
+const signIn = z
+  .object({
+    clientApplication: name.describe('The client application (authorization_code and implicit, with redirectUri) the users sign in to'),
+    redirectUri: redirectUri.describe('One of its redirect URIs; the proof reads the code or token from the redirect and never loads it'),
+    users: z.array(verificationUser).min(1),
+    manageUsers: z
+      .enum(['sandbox', 'always', 'never'])
+      .default('sandbox')
+      .describe('Who creates the users and their group memberships: the onboarding on a sandbox org (okta.orgUrl on 127.0.0.1/localhost) only, always, or never (they must exist)'),
+  })
+  .strict()
+  .describe("People signing in through Okta (authorization code with PKCE, and the implicit grant of seed 002) and calling the API with their tokens, by header and by the access_token query parameter.");
+
 const verification = z
   .object({
     enabled: z.boolean().default(true),
@@ -370,6 +396,7 @@ const verification = z
     allowed: z.array(probe(200)).default([]),
     denied: z.array(probe(403)).default([]),
     otherClients: z.array(verifiedClient).default([]).describe('More client applications proven after the first, each with its own scopes and probes (e.g. one per tier)'),
+    signIn: signIn.optional(),
   })
   .strict();
 
@@ -595,6 +622,29 @@ function crossFieldChecks(cfg: ParsedTenant, report: Report): void {
     }
     if (!ruleAllowsGrant('client_credentials')) {
       report(['okta', 'accessPolicy', 'rule', 'grantTypes'], 'must include client_credentials for the verification token', 'add client_credentials, or set verification.enabled: false');
+    }
+    const signInCfg = v.signIn;
+    if (signInCfg && !okta) report(['verification', 'signIn'], 'is supported only with okta', 'remove verification.signIn');
+    if (signInCfg && okta) {
+      const app = cfg.anypoint.clientApplications.find((a) => a.name === signInCfg.clientApplication);
+      const path = ['verification', 'signIn'];
+      if (!app) report([...path, 'clientApplication'], `application "${signInCfg.clientApplication}" is not in anypoint.clientApplications`, 'add it with grantTypes [authorization_code, implicit] and the redirect URI');
+      else {
+        for (const g of ['authorization_code', 'implicit'] as const) {
+          if (!app.grantTypes.includes(g)) report([...path, 'clientApplication'], `application "${app.name}" lacks the ${g} grant the sign-in proof uses`, `add ${g} to its grantTypes`);
+        }
+        if (!app.redirectUris.includes(signInCfg.redirectUri)) report([...path, 'redirectUri'], `is not one of the redirect URIs of "${app.name}"`, `use one of ${app.redirectUris.join(', ') || '(none: add one to the application)'}`);
+      }
+      signInCfg.users.forEach((u, ui) => {
+        u.groups.forEach((g, gi) => {
+          if (!groupNames.includes(g)) report([...path, 'users', ui, 'groups', gi], `group "${g}" is not defined`, `use one of ${groupNames.join(', ')}, or add it to okta.groups`);
+        });
+        u.scopes.forEach((sc, si) => {
+          if (!knownScope(sc)) report([...path, 'users', ui, 'scopes', si], `scope "${sc}" is not defined in okta.scopes`, scopeFix);
+        });
+        if (!u.refused && u.allowed.length + u.denied.length === 0) report([...path, 'users', ui, 'allowed'], 'the proof needs at least one request to check with the user\'s token', 'add an allowed probe such as { method: GET, path: /planets }');
+      });
+      duplicates(signInCfg.users.map((u) => u.login.toLowerCase()), [...path, 'users'], 'user');
     }
   }
 

@@ -174,6 +174,8 @@ async function oktaPhase(run: OnboardingRun, cfg: OktaTenantConfig): Promise<{ e
     cfg.okta.ssoApp ? run.resource('ssoApp', null, () => act.ensureSsoApp(cfg)) : undefined,
   ]);
   await run.oktaGroupRules(cfg, server.id);
+  // The sign-in proof's people, where the onboarding manages them (a sandbox org, unless the file says otherwise).
+  await allSettled(CATALOGUE.verificationUser.select(cfg).map((login) => run.resource('verificationUser', login, () => act.ensureVerificationUser(cfg, login))));
   // Okta refuses sign-in to users not assigned to the app.
   if (sso) await allSettled(CATALOGUE.ssoAssignment.select(cfg).map((group) => run.assignGroup('ssoAssignment', group, sso.id, group)));
   const endpoints = await run.check(CHECKS.metadata, () => act.readOktaEndpoints(cfg, server.id));
@@ -240,7 +242,16 @@ function proofSummary(proof: ProofResult): string {
     if (!c.introspectionActive) failed.unshift(`${who}the token did not introspect as active`);
     return failed;
   };
-  const failed = [...failuresOf(proof), ...(proof.otherClients ?? []).flatMap(failuresOf)];
+  const userFailures = (proof.users ?? []).flatMap((u) =>
+    u.flows.filter((f) => !f.passed).map((f) =>
+      u.expectedRefused
+        ? `${u.login} was expected to be refused but got a ${f.flow} token`
+        : f.error
+          ? `${u.login} got no ${f.flow} token (${f.error})`
+          : `${u.login}'s ${f.flow} token: ${f.probes.filter((p) => !p.passed).map((p) => `${p.method} ${p.path} (token in ${p.tokenIn}) answered ${p.actual}, expected ${p.expected}`).join(', ')}`,
+    ),
+  );
+  const failed = [...failuresOf(proof), ...(proof.otherClients ?? []).flatMap(failuresOf), ...userFailures];
   if (proof.withoutToken.actual !== proof.withoutToken.expected) failed.unshift(`without a token the gateway answered ${proof.withoutToken.actual}, expected ${proof.withoutToken.expected}`);
   return `The integration did not prove out: ${failed.join('; ')}.`;
 }

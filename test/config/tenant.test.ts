@@ -64,7 +64,16 @@ describe('the solar-system example', () => {
     expect(cfg.anypoint.clientApplications).toEqual([
       { name: 'Solar System Silver', description: 'Reads the planets', grantTypes: ['client_credentials'], redirectUris: [], groups: ['silverSubscribers'] },
       { name: 'Solar System Gold', description: 'Reads the planets and their moons', grantTypes: ['client_credentials'], redirectUris: [], groups: ['goldSubscribers'] },
+      { name: 'Solar System Web', description: "The guide's test page for people", grantTypes: ['authorization_code', 'implicit'], redirectUris: ['http://localhost:8888/mulesoft'], groups: ['silverSubscribers', 'goldSubscribers'] },
     ]);
+    expect(cfg.verification.signIn).toMatchObject({
+      clientApplication: 'Solar System Web',
+      manageUsers: 'sandbox',
+      users: [
+        { login: 'carl.sagan@example.com', password: { env: 'SOLAR_SILVER_USER_PASSWORD' }, groups: ['silverSubscribers'], refused: false, scopes: ['silver'] },
+        { login: 'jocelyn.bell@example.com', password: { env: 'SOLAR_OUTSIDER_USER_PASSWORD' }, groups: [], refused: true },
+      ],
+    });
     expect(cfg.assignment).toEqual({ mode: 'manual', reminderEvery: '1h', deadline: '72h' });
     expect(cfg.verification).toMatchObject({
       enabled: true,
@@ -180,7 +189,7 @@ describe('refused tenant files name the field and the fix', () => {
 
   it('a verification application that does not exist, and a token scope the rule does not allow', () => {
     expect(issuesOf((d) => (d.verification.clientApplication = 'Nope'))).toEqual([
-      { path: 'verification.clientApplication', message: expect.stringContaining('"Nope"'), fix: 'use one of: Solar System Silver, Solar System Gold' },
+      { path: 'verification.clientApplication', message: expect.stringContaining('"Nope"'), fix: 'use one of: Solar System Silver, Solar System Gold, Solar System Web' },
     ]);
     expect(issuesOf((d) => (d.okta.accessPolicy.rule.scopes = ['gold']))).toEqual([
       expect.objectContaining({ path: 'verification.tokenScopes[0]', fix: 'add silver to okta.accessPolicy.rule.scopes' }),
@@ -203,8 +212,25 @@ describe('refused tenant files name the field and the fix', () => {
     ]);
   });
 
+  it('sign-in users: a password written inline, a group not defined, an application without implicit, a redirect URI it does not have', () => {
+    expect(
+      issuesOf((d) => {
+        d.verification.signIn.users[0].password = 'hunter2';
+        d.verification.signIn.users[0].groups = ['platinum'];
+        d.anypoint.clientApplications[2].grantTypes = ['authorization_code'];
+        d.verification.signIn.redirectUri = 'http://localhost:9999/other';
+      }),
+    ).toEqual([
+      expect.objectContaining({ path: 'verification.signIn.users[0].password', message: expect.stringContaining('must not be written inline') }),
+      expect.objectContaining({ path: 'verification.signIn.clientApplication', message: 'application "Solar System Web" lacks the implicit grant the sign-in proof uses' }),
+      expect.objectContaining({ path: 'verification.signIn.redirectUri', fix: 'use one of http://localhost:8888/mulesoft' }),
+      expect.objectContaining({ path: 'verification.signIn.users[0].groups[0]', message: 'group "platinum" is not defined' }),
+    ]);
+  });
+
   it('SSO needs a rule with authorization_code: the sign-in group rule provides it', () => {
     expect(issuesOf((d) => d.okta.accessPolicy.groupRules.forEach((r: Doc) => (r.grantTypes = ['implicit'])))).toEqual([
+      expect.objectContaining({ path: 'anypoint.clientApplications[2].grantTypes[0]', message: 'grant type authorization_code is not allowed by okta.accessPolicy.rule, so Okta would refuse its tokens' }),
       expect.objectContaining({ path: 'okta.accessPolicy.rule.grantTypes', message: expect.stringContaining('authorization_code for SSO') }),
     ]);
   });

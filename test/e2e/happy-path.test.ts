@@ -28,9 +28,12 @@ describe('onboarding the example tenant on the sandboxes', () => {
     await (await stack.worker()).runUntil(async () => {
       const handle = await stack.start(cfg, workflowId);
       const waiting = await stack.waitForPhase(handle, 'awaiting-assignment');
-      expect(waiting.missingAssignments).toEqual([
-        expect.stringMatching(/^Solar System Silver \(\w+\) → silverSubscribers$/),
+      // The applications are registered in parallel: in any order.
+      expect([...waiting.missingAssignments].sort()).toEqual([
         expect.stringMatching(/^Solar System Gold \(\w+\) → goldSubscribers$/),
+        expect.stringMatching(/^Solar System Silver \(\w+\) → silverSubscribers$/),
+        expect.stringMatching(/^Solar System Web \(\w+\) → goldSubscribers$/),
+        expect.stringMatching(/^Solar System Web \(\w+\) → silverSubscribers$/),
       ]);
 
       // Approval before the assignment exists is refused, and the run keeps waiting.
@@ -68,6 +71,23 @@ describe('onboarding the example tenant on the sandboxes', () => {
           },
         ],
       });
+      // People (seed 002's carl.sagan in silverSubscribers): authorization code with PKCE and the implicit
+      // grant, each token by header and by query parameter; a user in no tier group gets no token.
+      const probesOf = (expected: [string, number][]) => expected.flatMap(([path, actual]) => (['header', 'query'] as const).map((tokenIn) => ({ method: 'GET', path, actual, tokenIn, passed: true })));
+      expect(progress.proof?.users).toEqual([
+        {
+          login: 'carl.sagan@example.com',
+          expectedRefused: false,
+          passed: true,
+          flows: ['authorization_code+pkce', 'implicit'].map((flow) => ({ flow, passed: true, tokenScopes: ['openid', 'silver'], probes: probesOf([['/planets', 200], ['/moons', 403]]).map((p) => expect.objectContaining(p)) })),
+        },
+        {
+          login: 'jocelyn.bell@example.com',
+          expectedRefused: true,
+          passed: true,
+          flows: ['authorization_code+pkce', 'implicit'].map((flow) => ({ flow, passed: true, tokenScopes: [], probes: [], error: expect.stringMatching(/^access_denied: /) })),
+        },
+      ]);
       expect(progress.steps.filter((s) => s.state !== 'done')).toEqual([]);
       history = await handle.fetchHistory();
     });
@@ -77,6 +97,8 @@ describe('onboarding the example tenant on the sandboxes', () => {
     const secrets = secretsOf(await stack.state());
     expect(secrets.length).toBeGreaterThanOrEqual(6);
     for (const secret of secrets) expect(raw).not.toContain(secret);
+    // The sign-in users' passwords (resolved by the activities from the file's references) neither.
+    for (const name of ['SOLAR_SILVER_USER_PASSWORD', 'SOLAR_OUTSIDER_USER_PASSWORD']) expect(raw).not.toContain(process.env[name]!);
     expect(raw).not.toMatch(/eyJ[\w-]+\.eyJ/); // no access token (JWT)
     expect(raw).not.toContain('silverSubscribers'); // payloads are encrypted, not just scrubbed
     await expect(Worker.runReplayHistory({ workflowBundle: getWorkflowBundle('onboarding'), dataConverter: stack.dataConverter }, history!, workflowId)).resolves.toBeUndefined();

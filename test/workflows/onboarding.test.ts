@@ -16,6 +16,7 @@ function tenant(mutate: (d: Record<string, any>) => void = () => undefined): Ten
   const doc = parse(readFileSync(EXAMPLE, 'utf8'));
   doc.anypoint.clientApplications = doc.anypoint.clientApplications.slice(0, 1);
   delete doc.verification.otherClients;
+  delete doc.verification.signIn;
   mutate(doc);
   return parseTenantConfig(doc, EXAMPLE, resolve(__dirname, '../../examples'));
 }

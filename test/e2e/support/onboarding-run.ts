@@ -27,6 +27,11 @@ export const EXAMPLE_TENANT_IDENTITIES = [
   'okta.appGroup:Solar System Silver→silverSubscribers',
   'okta.app:Solar System Gold',
   'okta.appGroup:Solar System Gold→goldSubscribers',
+  'okta.app:Solar System Web',
+  'okta.appGroup:Solar System Web→silverSubscribers',
+  'okta.appGroup:Solar System Web→goldSubscribers',
+  'okta.user:carl.sagan@example.com',
+  'okta.user:jocelyn.bell@example.com',
   'anypoint.clientProvider:Okta DCR',
   'anypoint.identityProvider:Okta SSO',
   'anypoint.api:solar-system',
@@ -37,6 +42,8 @@ export const EXAMPLE_TENANT_IDENTITIES = [
   'anypoint.contract:solar-system/Solar System Silver',
   'anypoint.application:Solar System Gold',
   'anypoint.contract:solar-system/Solar System Gold',
+  'anypoint.application:Solar System Web',
+  'anypoint.contract:solar-system/Solar System Web',
 ].sort();
 
 /** The example tenant in auto-assignment mode: the run needs no approval, so it goes through unattended. */
