@@ -69,6 +69,7 @@ export function renderProgress(p: OnboardingProgress): string {
     out.push('', 'Waiting for the Okta group assignment. Missing:', ...p.missingAssignments.map((m) => `  - ${m}`));
     out.push(`Assign in Okta, then: npm run cli -- approve ${p.tenantId} --by <your name> [--note <text>]`);
   }
+  if (p.ssoSignInUrl && p.phase === 'completed') out.push(`Sign in to Anypoint through Okta at: ${p.ssoSignInUrl}`);
   if (p.approval) out.push(`Approved by ${p.approval.approver} at ${p.approval.at}${p.approval.note ? ` (${p.approval.note})` : ''}`);
   if (p.proof) {
     const client = (c: ProofResult) => (c.clientApplication ? ` "${c.clientApplication}"` : '');

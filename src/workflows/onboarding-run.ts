@@ -113,6 +113,7 @@ export class OnboardingRun {
     if (!redirectUri) throw ApplicationFailure.nonRetryable('Anypoint did not return a redirect URI for the identity provider.', 'MissingRedirectUri');
     // An update of the SSO app: undone together with the app when this run created it.
     await this.check(CHECKS.ssoRedirectUri, () => act.setSsoRedirectUri(cfg, sso.id, redirectUri));
+    this.progress.ssoSignInUrl = `${cfg.anypoint.baseUrl}/login/domain/${this.anypoint!.orgDomain}`;
   }
 
   async clientApplication(apiId: string, name: string, groups: string[]): Promise<void> {

@@ -1,6 +1,8 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { checkAnypointAccess, checkOktaAccess } from '../../src/activities';
+import { request, type Dispatcher } from 'undici';
+import { renderProgress } from '../../src/cli/render';
 import { OktaClient } from '../../src/clients/okta';
 import { isConfigurationWrite } from '../../src/sandbox/core';
 import type { OktaTenantConfig } from '../../src/config/tenant';
@@ -38,6 +40,7 @@ describe('the guides, end to end on the sandboxes', () => {
     await env?.teardown();
   });
 
+  let signInUrl: string | undefined;
   const tenantOf = (mutate: (cfg: OktaTenantConfig) => OktaTenantConfig = (c) => c) =>
     stack.tenant((cfg) => mutate({ ...(autoAssignment(cfg) as OktaTenantConfig), tenant: { ...cfg.tenant, id: uniqueId('guides').toLowerCase().replace(/[^a-z0-9-]/g, '-') } }));
 
@@ -52,6 +55,7 @@ describe('the guides, end to end on the sandboxes', () => {
     const metadata = await okta.getMetadata(server!.id!);
     const key = CATALOGUE.asset.key(null);
     expect(progress.steps.find((s) => s.key === key)?.outcome).toBe('created');
+    signInUrl = progress.ssoSignInUrl;
     // The server did not exist when the plan was read: the plan names the scheme, the URLs come at publication.
     expect(progress.plan?.entries.find((e) => e.key === key)).toMatchObject({
       action: 'create',
@@ -119,4 +123,48 @@ describe('the guides, end to end on the sandboxes', () => {
     // The same tenant file with the provider the instance uses passes.
     await expect(checkAnypointAccess(tenantOf())).resolves.toMatchObject({ orgId: expect.any(String) });
   });
+
+  it("SSO (seed 000): a person opens the org's /login/domain/{domain} URL, signs in on Okta's page with a password, and reaches Anypoint", async () => {
+    expect(signInUrl).toBe(`${stack.sandboxes.anypoint.url}/login/domain/${stack.sandboxes.anypoint.orgDomain}`);
+    expect(renderProgress({ tenantId: 't', phase: 'completed', startedAt: '', steps: [], remindersSent: 0, missingAssignments: [], ssoSignInUrl: signInUrl })).toContain(`Sign in to Anypoint through Okta at: ${signInUrl}`);
+    const browser = new Browser();
+    const toAccounts = await browser.get(signInUrl!);
+    const toOkta = await browser.get(toAccounts);
+    const toSignInPage = await browser.get(toOkta);
+    expect(new URL(toSignInPage).pathname).toBe('/login/login.htm');
+    const fromURI = new URL(toSignInPage).searchParams.get('fromURI')!;
+    // The form Okta's page posts (field names of the Sign-In Widget), with the user's password.
+    let next = await browser.post(new URL('/login/login.htm', toSignInPage).href, { username: 'carl.sagan@example.com', password: process.env.SOLAR_SILVER_USER_PASSWORD!, fromURI });
+    for (let hops = 0; hops < 5 && !next.startsWith(stack.sandboxes.anypoint.url); hops++) next = await browser.get(next);
+    const landed = await request(next, { headers: { cookie: browser.cookies() } });
+    expect(landed.statusCode).toBe(200);
+    expect(await landed.body.json()).toMatchObject({ loggedIn: true, user: { username: 'carl.sagan@example.com' } });
+  });
 });
+
+/** Follows one redirect at a time, keeping cookies per host, as a browser does. */
+class Browser {
+  private readonly jar = new Map<string, string>();
+  cookies(): string {
+    return [...this.jar.values()].join('; ');
+  }
+  private keep(res: Dispatcher.ResponseData): void {
+    for (const raw of [res.headers['set-cookie'] ?? []].flat()) {
+      const pair = String(raw).split(';')[0];
+      this.jar.set(pair.split('=')[0], pair);
+    }
+  }
+  private async location(url: string, res: Dispatcher.ResponseData): Promise<string> {
+    await res.body.dump();
+    this.keep(res);
+    const to = res.headers.location;
+    if (res.statusCode !== 302 || typeof to !== 'string') throw new Error(`${url} answered ${res.statusCode}, not a redirect`);
+    return new URL(to, url).href;
+  }
+  async get(url: string): Promise<string> {
+    return this.location(url, await request(url, { headers: { accept: 'text/html', cookie: this.cookies() } }));
+  }
+  async post(url: string, form: Record<string, string>): Promise<string> {
+    return this.location(url, await request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: this.cookies() }, body: new URLSearchParams(form).toString() }));
+  }
+}
