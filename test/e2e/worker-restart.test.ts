@@ -121,9 +121,10 @@ describe('a worker process killed in the middle of an onboarding', () => {
     child.kill('SIGKILL');
     expect(await exited).toEqual([null, 'SIGKILL']);
 
-    // Temporal still counts the step as started by the dead worker.
+    // Temporal still counts the step as started by the dead worker (the example's applications are
+    // registered in parallel, so other steps of theirs may be in flight beside it).
     const pending = (await handle.describe()).raw.pendingActivities ?? [];
-    expect(pending.map((a) => a.activityType?.name)).toEqual([at.activity]);
+    expect(pending.map((a) => a.activityType?.name)).toContain(at.activity);
 
     // A new worker takes over once the dead one's heartbeat times out.
     const replacement = await Worker.create({
