@@ -236,6 +236,8 @@ describe('compensation on the sandboxes', () => {
       expect.objectContaining({ key: 'okta.ssoAssignment:EVERYONE', action: 'unchanged' }),
       expect.objectContaining({ key: 'okta.assignment:Solar System Silver:silverSubscribers', action: 'unchanged' }),
       expect.objectContaining({ key: 'okta.assignment:Solar System Gold:goldSubscribers', action: 'unchanged' }),
+      expect.objectContaining({ key: 'okta.assignment:Solar System Web:silverSubscribers', action: 'unchanged' }),
+      expect.objectContaining({ key: 'okta.assignment:Solar System Web:goldSubscribers', action: 'unchanged' }),
     ]);
     expect(outcome.progress.compensation).toEqual({ undone: [], failed: [] });
     expect(outcome.after).toEqual(outcome.before);
