@@ -37,30 +37,59 @@ export async function proveUserSignIn(cfg: OktaTenantConfig, ctx: AnypointContex
     const scope = ['openid', ...user.scopes].join(' ');
     const flows: SignInFlowProof[] = [];
     for (const flow of ['authorization_code+pkce', 'implicit'] as const) {
-      const sessionToken = await authenticate(cfg.okta.orgUrl, user.login, password);
-      const obtained = flow === 'implicit' ? await implicitToken(config, signIn.redirectUri, scope, sessionToken) : await codeWithPkceToken(config, signIn.redirectUri, scope, sessionToken);
-      if ('error' in obtained) {
-        flows.push({ flow, tokenScopes: [], error: obtained.error, probes: [], passed: user.refused });
-        continue;
-      }
-      const probes: ProbeResult[] = [];
-      for (const c of [...user.allowed, ...user.denied]) {
-        probes.push({ ...(await probeGateway(cfg, c, c.expect, obtained.accessToken)), tokenIn: 'header' });
-        probes.push(await probeWithQueryToken(cfg, c, obtained.accessToken));
-      }
-      flows.push({ flow, tokenScopes: obtained.scope.split(' ').filter(Boolean), probes, passed: !user.refused && probes.every((p) => p.passed) });
+      flows.push(
+        await retriedWhileUnavailable(async () => {
+          // A session token is one-time: every attempt signs in afresh.
+          const sessionToken = await authenticate(cfg.okta.orgUrl, user.login, password);
+          const obtained = flow === 'implicit' ? await implicitToken(config, signIn.redirectUri, scope, sessionToken) : await codeWithPkceToken(config, signIn.redirectUri, scope, sessionToken);
+          if ('error' in obtained) return { flow, tokenScopes: [], error: obtained.error, probes: [], passed: user.refused };
+          const probes: ProbeResult[] = [];
+          for (const c of [...user.allowed, ...user.denied]) {
+            probes.push({ ...(await probeGateway(cfg, c, c.expect, obtained.accessToken)), tokenIn: 'header' });
+            probes.push(await probeWithQueryToken(cfg, c, obtained.accessToken));
+          }
+          return { flow, tokenScopes: obtained.scope.split(' ').filter(Boolean), probes, passed: !user.refused && probes.every((p) => p.passed) };
+        }),
+      );
     }
     proofs.push({ login: user.login, expectedRefused: user.refused, flows, passed: flows.every((f) => f.passed) });
   }
   return proofs;
 }
 
+const FLOW_ATTEMPTS = 4;
+
+/**
+ * One sign-in flow, tried again (from the sign-in) when Okta or the gateway was unavailable on the way: a
+ * 5xx or 429 answer, a lost response. A verdict (a refusal, a 401 or 403 at the gateway) is never retried.
+ */
+async function retriedWhileUnavailable(attempt: () => Promise<SignInFlowProof>): Promise<SignInFlowProof> {
+  let last: unknown;
+  for (let i = 0; i < FLOW_ATTEMPTS; i++) {
+    try {
+      const proof = await attempt();
+      const unavailable = proof.probes.some((p) => p.actual >= 500 || p.actual === 429) || /^(server_error|temporarily_unavailable)/.test(proof.error ?? '');
+      if (!unavailable) return proof;
+      last = new Error(`the gateway or Okta was unavailable during the ${proof.flow} sign-in`);
+    } catch (err) {
+      if (err instanceof SignInRefused) throw err;
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 200 * 2 ** i));
+  }
+  throw last;
+}
+
+/** Okta refused the user's credentials: a configuration problem, not worth another attempt. */
+class SignInRefused extends Error {}
+
 /** `POST /api/v1/authn` (no API token): the user's one-time session token. */
 async function authenticate(orgUrl: string, username: string, password: string): Promise<string> {
   const res = await request(`${orgUrl}/api/v1/authn`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ username, password }) });
   const body = (await res.body.json().catch(() => ({}))) as { status?: string; sessionToken?: string; errorSummary?: string };
+  if (res.statusCode >= 500 || res.statusCode === 429) throw new Error(`Okta's /api/v1/authn answered ${res.statusCode}`);
   if (res.statusCode !== 200 || body.status !== 'SUCCESS' || !body.sessionToken) {
-    throw new Error(`Okta refused the sign-in of ${username} (HTTP ${res.statusCode}${body.errorSummary ? `: ${body.errorSummary}` : ''}). Fix: check the user's password reference in verification.signIn.users, and that the user is ACTIVE.`);
+    throw new SignInRefused(`Okta refused the sign-in of ${username} (HTTP ${res.statusCode}${body.errorSummary ? `: ${body.errorSummary}` : ''}). Fix: check the user's password reference in verification.signIn.users, and that the user is ACTIVE.`);
   }
   return body.sessionToken;
 }
