@@ -1,4 +1,6 @@
-import { Issuer, generators, type BaseClient } from 'openid-client';
+// openid-client 6 is an ES module, which the activities (CommonJS, also loaded in-process by the tests) cannot
+// require on Node 20; its 5.x line, the same maintainer's CommonJS release, does the same checks.
+import { Issuer, generators, type BaseClient } from 'openid-client-v5';
 import { request } from 'undici';
 import { resolveSecretRef } from '../config/secrets';
 import type { OktaTenantConfig } from '../config/tenant';
