@@ -378,7 +378,15 @@ function summary(p: OnboardingProgress, uiUrl: string | undefined, workflowId: s
     for (const x of [p.proof.withoutToken, ...p.proof.probes]) {
       say(`    ${x.passed ? '✓' : '✗'} ${x.method} ${x.path} ${x === p.proof.withoutToken ? 'without a token' : 'with the token'} → ${x.actual} (expected ${x.expected})`);
     }
+    for (const other of p.proof.otherClients ?? []) {
+      say(`  and "${other.clientApplication}" with scopes [${other.tokenScopes.join(' ')}]: ${other.probes.map((x) => `${x.passed ? '✓' : '✗'} ${x.method} ${x.path} → ${x.actual}`).join(', ')}`);
+    }
+    for (const u of p.proof.users ?? []) {
+      const flows = u.flows.map((f) => `${f.flow} ${f.error ? 'refused' : `token: ${f.probes.map((x) => `${x.passed ? '✓' : '✗'} ${x.path} (${x.tokenIn}) → ${x.actual}`).join(', ')}`}`);
+      say(`  ${u.passed ? '✓' : '✗'} ${u.login} signs in through Okta${u.expectedRefused ? ' (must be refused)' : ''}: ${flows.join('; ')}`);
+    }
   }
+  if (p.ssoSignInUrl) say(`  Sign in to Anypoint through Okta at: ${p.ssoSignInUrl}`);
   if (uiUrl) say(`  Web UI: ${uiUrl}/namespaces/default/workflows/${workflowId}`);
   say(`  Audit: npm run cli -- history ${p.tenantId}   (needs the server: npm run dev, or this demo with --keep-running)`);
   if (count('created') === 0 && p.phase === 'completed') say('  Nothing was created: this tenant was already onboarded (npm run demo -- --fresh starts from empty sandboxes).');

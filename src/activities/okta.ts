@@ -3,6 +3,8 @@ import type { OktaTenantConfig } from '../config/tenant';
 import { CATALOGUE } from '../workflows/catalogue';
 import { lookup } from './adopt';
 import { oktaFor } from './clients';
+import { resolveSecretRef } from '../config/secrets';
+import type { OktaUser } from '../clients/okta';
 import { converge, diffFields, unlessParentGone, type Convergence } from './converge';
 import type { MissingAssignment, OktaEndpoints, RegisteredClient, StepResult, UndoTarget } from './types';
 
@@ -122,8 +124,19 @@ export function policyConvergence(cfg: Cfg, authServerId: string | undefined): C
 }
 
 export function ruleConvergence(cfg: Cfg, authServerId: string | undefined, policyId: string | undefined): Convergence<OktaPolicyRule> {
+  return policyRuleConvergence(cfg, authServerId, policyId, CATALOGUE.policyRule.key(null), cfg.okta.accessPolicy.rule);
+}
+
+/** One of the policy's rules for the members of some groups (a tier): okta.accessPolicy.groupRules. */
+export function groupRuleConvergence(cfg: Cfg, authServerId: string | undefined, policyId: string | undefined, name: string): Convergence<OktaPolicyRule> {
+  const rule = cfg.okta.accessPolicy.groupRules.find((r) => r.name === name)!;
+  return policyRuleConvergence(cfg, authServerId, policyId, CATALOGUE.groupRule.key(name), rule);
+}
+
+type RuleSpec = Cfg['okta']['accessPolicy']['rule'];
+
+function policyRuleConvergence(cfg: Cfg, authServerId: string | undefined, policyId: string | undefined, key: string, r: RuleSpec): Convergence<OktaPolicyRule> {
   const okta = oktaFor(cfg);
-  const r = cfg.okta.accessPolicy.rule;
   const desiredFor = async () => ({
     type: 'RESOURCE_ACCESS',
     name: r.name,
@@ -138,7 +151,7 @@ export function ruleConvergence(cfg: Cfg, authServerId: string | undefined, poli
   });
   let desired: Awaited<ReturnType<typeof desiredFor>> | undefined;
   const rules = async () => (authServerId && policyId ? okta.listRules(authServerId, policyId) : []);
-  const find = lookup(cfg, CATALOGUE.policyRule.key(null), {
+  const find = lookup(cfg, key, {
     byFile: async () => (authServerId && policyId ? okta.findRuleByName(authServerId, policyId, r.name) : undefined),
     byId: async (id) => (await rules()).find((x) => x.id === id),
     byName: async (ref) => (await rules()).find((x) => x.name === ref),
@@ -223,6 +236,42 @@ function appConvergence(okta: ReturnType<typeof oktaFor>, key: string, cfg: Cfg,
   };
 }
 
+/**
+ * A person of the sign-in proof (verification.signIn.users), created with the password the file references
+ * and made a member of the user's groups. Only selected where the onboarding manages users (see
+ * managesVerificationUsers). The password is resolved here and sent to Okta only; it is never compared,
+ * since Okta never returns it.
+ */
+export function verificationUserConvergence(cfg: Cfg, login: string): Convergence<OktaUser & { missingGroupIds: string[] }> {
+  const okta = oktaFor(cfg);
+  const spec = cfg.verification.signIn!.users.find((u) => u.login === login)!;
+  const groupIdsOf = async () => {
+    const ids: string[] = [];
+    for (const name of spec.groups) {
+      const id = await assignableGroupId(cfg, name);
+      if (!id) throw new Error(`Okta group "${name}" does not exist yet`);
+      ids.push(id);
+    }
+    return ids;
+  };
+  return {
+    find: async () => {
+      const user = await okta.findUserByLogin(login);
+      if (!user) return undefined;
+      const missingGroupIds: string[] = [];
+      for (const id of await groupIdsOf()) if (!(await okta.isGroupMember(id, user.id))) missingGroupIds.push(id);
+      return { ...user, missingGroupIds };
+    },
+    create: async () => ({ ...(await okta.createUserWithPassword(login, resolveSecretRef(spec.password), await groupIdsOf())), missingGroupIds: [] }),
+    differences: (u) => [...(u.status === 'ACTIVE' ? [] : ['status']), ...(u.missingGroupIds.length ? ['groups'] : [])],
+    update: async (u) => {
+      for (const id of u.missingGroupIds) await okta.addUserToGroup(id, u.id);
+      return { ...u, missingGroupIds: [] };
+    },
+    idOf: (u) => u.id,
+  };
+}
+
 /** An app (client) assigned to a group; the id is the group's. Used for registered clients and the SSO app. */
 export function groupAssignmentConvergence(cfg: Cfg, appId: string | undefined, group: string): Convergence<{ id: string }> {
   const okta = oktaFor(cfg);
@@ -243,6 +292,29 @@ export function groupAssignmentConvergence(cfg: Cfg, appId: string | undefined, 
     update: async (a) => a,
     idOf: (a) => a.id,
   };
+}
+
+/**
+ * What the onboarding writes and which standard roles may write it (Okta's role descriptions): a token acts
+ * with its admin's roles, and a token without them answers every read and fails only at the first write
+ * (403 E0000006), after the preflight said all was well.
+ */
+const ROLES_FOR_WRITES: [what: string, roles: string[]][] = [
+  ['authorization servers, scopes and policies', ['SUPER_ADMIN', 'API_ACCESS_MANAGEMENT_ADMIN']],
+  ['apps and their assignments', ['SUPER_ADMIN', 'ORG_ADMIN', 'APP_ADMIN']],
+  ['groups', ['SUPER_ADMIN', 'ORG_ADMIN', 'GROUP_ADMIN']],
+];
+
+function refuseWithoutAdminRole(admin: string, roles: string[]): void {
+  const missing = ROLES_FOR_WRITES.filter(([, allowed]) => !roles.some((r) => allowed.includes(r)));
+  if (missing.length === 0) return;
+  throw ApplicationFailure.create({
+    type: 'config',
+    nonRetryable: true,
+    message:
+      `The Okta API token acts as ${admin}, whose administrator roles (${roles.join(', ') || 'none'}) may not write ${missing.map(([what, allowed]) => `${what} (needs ${allowed.join(' or ')})`).join('; ')}: ` +
+      `every write would fail with E0000006. Fix: create the token as a Super Administrator (Security → API → Tokens, signed in as one), or give ${admin} those roles in Security → Administrators; then point okta.apiToken at the token.`,
+  });
 }
 
 /** Adopting is never creating: a missing server is a configuration error, not something to retry. */
@@ -282,7 +354,8 @@ async function assignableGroupId(cfg: Cfg, name: string): Promise<string | undef
 export const oktaActivities = {
   async checkOktaAccess(cfg: Cfg): Promise<void> {
     const okta = oktaFor(cfg);
-    await okta.verifyApiToken();
+    const me = await okta.verifyApiToken();
+    refuseWithoutAdminRole(me.login ?? me.userId, await okta.listAdminRoles(me.userId));
     const spec = cfg.okta.authorizationServer;
     if ('adopt' in spec && !(await okta.getAuthorizationServer(spec.adopt))) throw adoptedServerMissing(spec.adopt);
   },
@@ -293,8 +366,11 @@ export const oktaActivities = {
   ensureAccessPolicy: (cfg: Cfg, authServerId: string): Promise<StepResult> => converge(policyConvergence(cfg, authServerId)),
   ensurePolicyRule: (cfg: Cfg, authServerId: string, policyId: string): Promise<StepResult> =>
     converge(ruleConvergence(cfg, authServerId, policyId)),
+  ensureGroupRule: (cfg: Cfg, authServerId: string, policyId: string, name: string): Promise<StepResult> =>
+    converge(groupRuleConvergence(cfg, authServerId, policyId, name)),
   ensureIntrospectionClient: (cfg: Cfg): Promise<StepResult> => converge(introspectionClientConvergence(cfg)),
   ensureSsoApp: (cfg: Cfg): Promise<StepResult> => converge(ssoAppConvergence(cfg)),
+  ensureVerificationUser: (cfg: Cfg, login: string): Promise<StepResult> => converge(verificationUserConvergence(cfg, login)),
 
   async readOktaEndpoints(cfg: Cfg, authServerId: string): Promise<OktaEndpoints> {
     const m = await oktaFor(cfg).getMetadata(authServerId);
@@ -369,6 +445,12 @@ export const oktaActivities = {
     if (!authServerId || !policyId) return;
     const id = target.id ?? (await unlessParentGone(oktaFor(cfg).findRuleByName(authServerId, policyId, target.name!)))?.id;
     if (id) await oktaFor(cfg).deleteRule(authServerId, policyId, id);
+  },
+
+  /** Deletes a sign-in user the onboarding created (deactivated first, as Okta requires). */
+  async deleteOktaUser(cfg: Cfg, target: UndoTarget): Promise<void> {
+    const id = target.id ?? (target.name ? (await oktaFor(cfg).findUserByLogin(target.name))?.id : undefined);
+    if (id) await oktaFor(cfg).deleteUser(id);
   },
 
   /** Deactivates then deletes an Okta app (Okta deletes only inactive apps). */

@@ -85,14 +85,40 @@ export interface ProbeResult {
   expected: number;
   actual: number;
   passed: boolean;
+  /** Where a user's token was sent, when the proof sends it both ways. */
+  tokenIn?: 'header' | 'query';
+}
+
+/** One way a person got a token (or was refused one), and what the gateway answered to it. */
+export interface SignInFlowProof {
+  flow: 'authorization_code+pkce' | 'implicit';
+  tokenScopes: string[];
+  /** Okta's refusal (`access_denied: …`), when it gave no token. */
+  error?: string;
+  probes: ProbeResult[];
+  passed: boolean;
+}
+
+export interface UserSignInProof {
+  login: string;
+  expectedRefused: boolean;
+  flows: SignInFlowProof[];
+  passed: boolean;
 }
 
 export interface ProofResult {
+  /** The application whose token this is (absent in runs recorded before several clients were proven). */
+  clientApplication?: string;
   tokenScopes: string[];
   introspectionActive: boolean;
   introspectedScope: string;
   withoutToken: ProbeResult;
   probes: ProbeResult[];
+  /** verification.otherClients, each proven like the first (their withoutToken repeats the first's). */
+  otherClients?: ProofResult[];
+  /** verification.signIn: each person's sign-in flows and calls. */
+  users?: UserSignInProof[];
+  /** Whether this client's proof and every other client's passed. */
   passed: boolean;
 }
 

@@ -1,4 +1,4 @@
-import type { Plan } from '../activities/types';
+import type { Plan, ProbeResult, ProofResult } from '../activities/types';
 import type { ApproverIdentity, OnboardingProgress, StepProgress } from '../workflows/messages';
 import type { OffboardingProgress } from '../workflows/offboarding';
 import type { RotationProgress } from '../workflows/rotation';
@@ -69,11 +69,23 @@ export function renderProgress(p: OnboardingProgress): string {
     out.push('', 'Waiting for the Okta group assignment. Missing:', ...p.missingAssignments.map((m) => `  - ${m}`));
     out.push(`Assign in Okta, then: npm run cli -- approve ${p.tenantId} --by <your name> [--note <text>]`);
   }
+  if (p.ssoSignInUrl && p.phase === 'completed') out.push(`Sign in to Anypoint through Okta at: ${p.ssoSignInUrl}`);
   if (p.approval) out.push(`Approved by ${p.approval.approver} at ${p.approval.at}${p.approval.note ? ` (${p.approval.note})` : ''}`);
   if (p.proof) {
-    out.push(`Proof: ${p.proof.passed ? 'passed' : 'FAILED'} — token scopes [${p.proof.tokenScopes.join(' ')}], introspection ${p.proof.introspectionActive ? 'active' : 'inactive'}`);
-    for (const probe of [p.proof.withoutToken, ...p.proof.probes]) {
-      out.push(`  ${probe.passed ? '✓' : '✗'} ${probe.method} ${probe.path} → ${probe.actual} (expected ${probe.expected})`);
+    const client = (c: ProofResult) => (c.clientApplication ? ` "${c.clientApplication}"` : '');
+    out.push(`Proof: ${p.proof.passed ? 'passed' : 'FAILED'} —${client(p.proof)} token scopes [${p.proof.tokenScopes.join(' ')}], introspection ${p.proof.introspectionActive ? 'active' : 'inactive'}`);
+    const line = (probe: ProbeResult) => `  ${probe.passed ? '✓' : '✗'} ${probe.method} ${probe.path} → ${probe.actual} (expected ${probe.expected})`;
+    for (const probe of [p.proof.withoutToken, ...p.proof.probes]) out.push(line(probe));
+    for (const u of p.proof.users ?? []) {
+      out.push(`  ${u.passed ? '✓' : '✗'} ${u.login} signs in${u.expectedRefused ? ' (expected to be refused)' : ''}:`);
+      for (const f of u.flows) {
+        out.push(`      ${f.flow}: ${f.error ? `refused by Okta (${f.error})` : `token scopes [${f.tokenScopes.join(' ')}]`}`);
+        for (const probe of f.probes) out.push(`    ${line(probe)} (token in ${probe.tokenIn ?? 'header'})`);
+      }
+    }
+    for (const other of p.proof.otherClients ?? []) {
+      out.push(`  and${client(other)}: token scopes [${other.tokenScopes.join(' ')}], introspection ${other.introspectionActive ? 'active' : 'inactive'}`);
+      for (const probe of other.probes) out.push(line(probe));
     }
   }
   if (p.error) out.push(`Error: ${p.error}`);

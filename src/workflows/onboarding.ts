@@ -152,7 +152,7 @@ async function provision(run: OnboardingRun): Promise<void> {
   const [provider] = await allSettled([
     run.resource('clientProvider', null, () => act.ensureClientProvider(cfg, anypoint, endpoints, introspectionClientId)),
     sso && cfg.okta ? run.singleSignOn(cfg, endpoints, sso) : undefined,
-    cfg.anypoint.api.raml ? run.resource('asset', null, () => act.publishApiAsset(cfg, anypoint)) : undefined,
+    cfg.anypoint.api.raml ? run.resource('asset', null, () => act.publishApiAsset(cfg, anypoint, endpoints)) : undefined,
   ]);
   const api = await run.resource('apiInstance', null, () => act.ensureApiInstance(cfg, anypoint, provider.id));
   const parents = { apiId: api.id };
@@ -182,6 +182,9 @@ async function oktaPhase(run: OnboardingRun, cfg: OktaTenantConfig): Promise<{ e
     run.resource('introspectionClient', null, () => act.ensureIntrospectionClient(cfg)),
     cfg.okta.ssoApp ? run.resource('ssoApp', null, () => act.ensureSsoApp(cfg)) : undefined,
   ]);
+  await run.oktaGroupRules(cfg, server.id);
+  // The sign-in proof's people, where the onboarding manages them (a sandbox org, unless the file says otherwise).
+  await allSettled(CATALOGUE.verificationUser.select(cfg).map((login) => run.resource('verificationUser', login, () => act.ensureVerificationUser(cfg, login))));
   // Okta refuses sign-in to users not assigned to the app.
   if (sso) await allSettled(CATALOGUE.ssoAssignment.select(cfg).map((group) => run.assignGroup('ssoAssignment', group, sso.id, group)));
   const endpoints = await run.check(CHECKS.metadata, () => act.readOktaEndpoints(cfg, server.id));
@@ -242,8 +245,22 @@ function compensationSummary(progress: OnboardingProgress): string {
 }
 
 function proofSummary(proof: ProofResult): string {
-  const failed = proof.probes.filter((p) => !p.passed).map((p) => `${p.method} ${p.path} answered ${p.actual}, expected ${p.expected}`);
+  const failuresOf = (c: ProofResult) => {
+    const who = c.clientApplication ? `"${c.clientApplication}": ` : '';
+    const failed = c.probes.filter((p) => !p.passed).map((p) => `${who}${p.method} ${p.path} answered ${p.actual}, expected ${p.expected}`);
+    if (!c.introspectionActive) failed.unshift(`${who}the token did not introspect as active`);
+    return failed;
+  };
+  const userFailures = (proof.users ?? []).flatMap((u) =>
+    u.flows.filter((f) => !f.passed).map((f) =>
+      u.expectedRefused
+        ? `${u.login} was expected to be refused but got a ${f.flow} token`
+        : f.error
+          ? `${u.login} got no ${f.flow} token (${f.error})`
+          : `${u.login}'s ${f.flow} token: ${f.probes.filter((p) => !p.passed).map((p) => `${p.method} ${p.path} (token in ${p.tokenIn}) answered ${p.actual}, expected ${p.expected}`).join(', ')}`,
+    ),
+  );
+  const failed = [...failuresOf(proof), ...(proof.otherClients ?? []).flatMap(failuresOf), ...userFailures];
   if (proof.withoutToken.actual !== proof.withoutToken.expected) failed.unshift(`without a token the gateway answered ${proof.withoutToken.actual}, expected ${proof.withoutToken.expected}`);
-  if (!proof.introspectionActive) failed.unshift('the token did not introspect as active');
   return `The integration did not prove out: ${failed.join('; ')}.`;
 }

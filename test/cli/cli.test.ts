@@ -146,8 +146,8 @@ describe('the onboarding CLI', () => {
     expect(early.stderr).toMatch(/^error \[UPDATE_FAILED\]: .*silverSubscribers/);
 
     const okta = new OktaClient({ orgUrl: sandboxes.okta.url, apiToken: sandboxes.okta.apiToken });
-    const clientId = /\((\w+)\) → silverSubscribers/.exec(waiting.stdout)![1];
-    await okta.assignGroupToApp(clientId, (await okta.findGroupByName('silverSubscribers'))!.id!);
+    for (const [, client, group] of waiting.stdout.matchAll(/\((\w+)\) → (\w+)$/gm)) await okta.assignGroupToApp(client, (await okta.findGroupByName(group))!.id!);
+    const clientId = /Solar System Silver \((\w+)\) → silverSubscribers/.exec(waiting.stdout)![1];
     const approved = await cli('approve', tenantId, '--by', 'ada', '--note', 'assigned in Okta');
     expect(approved.code).toBe(0);
     expect(approved.stdout).toContain('Approved by ada');

@@ -112,11 +112,12 @@ describe('drift and adopt on the sandboxes', () => {
           expect.objectContaining({ key: 'okta.policyRule', action: 'create' }),
         ]),
       );
-      expect(drifted.missing.map((m) => m.key).sort()).toEqual(['okta.accessPolicy', 'okta.policyRule']);
+      // The deleted policy took its rules with it: the first and the group (tier) rules.
+      expect(drifted.missing.map((m) => m.key).sort()).toEqual(['okta.accessPolicy', 'okta.groupRule:Anypoint sign-in', 'okta.groupRule:Gold tier', 'okta.groupRule:Silver tier', 'okta.policyRule']);
       // The webhook got the report, by reference from the tenant file.
       expect(posts).toHaveLength(1);
       expect(posts[0]).toMatchObject({ type: 'drift', tenantId: id, clean: false, runId: drifted.runId });
-      expect(String(posts[0].text)).toMatch(/Drift detected .* 3 difference\(s\), 2 missing resource\(s\)/);
+      expect(String(posts[0].text)).toMatch(/Drift detected .* 6 difference\(s\), 5 missing resource\(s\)/);
       // The record keeps it as an event (the clean first report was a change of findings too).
       const record = (await readRecord(stack.client, id))!;
       expect(record.events.filter((e) => e.type === 'drift').map((e) => (e.type === 'drift' ? e.report.runId : ''))).toEqual([first.runId, drifted.runId]);
