@@ -1,4 +1,3 @@
-import type { Plan } from '../activities/types';
 import type { OnboardingProgress, StepProgress } from '../workflows/messages';
 import type { OffboardingProgress } from '../workflows/offboarding';
 import type { RotationProgress } from '../workflows/rotation';
@@ -6,6 +5,7 @@ import type { DriftReport, RecordedResource, RotatedCredential, RotationSummary,
 import type { OrphanSweepResult } from '../workflows/access';
 import type { AccessRequestSummary } from './access';
 import { CHECKS } from '../workflows/catalogue';
+import { runTotals } from './plan-view';
 
 const STATE_MARK: Record<StepProgress['state'], string> = {
   pending: '·',
@@ -17,17 +17,18 @@ const STATE_MARK: Record<StepProgress['state'], string> = {
   skipped: '-',
 };
 
-const PLAN_VERB = { create: 'create   ', update: 'update   ', unchanged: 'leave    ', conflict: 'CONFLICT ' } as const;
+/** A step's outcome as it stands: a rolled-back step no longer reads "created". */
+function outcomeOf(s: StepProgress): string {
+  if (s.state === 'compensated') return s.outcome === 'updated' ? ' restored (the run had updated it)' : ' rolled back (the run had created it)';
+  if (s.state === 'compensation-failed') return ` NOT rolled back (the run had ${s.outcome ?? 'changed'} it)`;
+  return s.outcome ? ` ${s.outcome}` : '';
+}
 
-export function renderPlan(plan: Plan): string {
-  const lines = plan.entries.map((e) => {
-    const differs = e.changes?.length ? ` (differs: ${e.changes.join(', ')})` : '';
-    const detail = e.action === 'update' ? differs : e.action === 'conflict' ? `${differs} [${e.id}] — not created by this tenant nor adopted; fix: ${e.fix}` : e.id ? ` [${e.id}]` : '';
-    return `  ${PLAN_VERB[e.action]}${e.resource}${detail}`;
-  });
-  const count = (a: string) => plan.entries.filter((e) => e.action === a).length;
-  const conflicts = count('conflict') > 0 ? `, ${count('conflict')} in CONFLICT (the run refuses before any write)` : '';
-  return [`Plan: ${count('create')} to create, ${count('update')} to update, ${count('unchanged')} unchanged${conflicts}`, ...lines].join('\n');
+/** One line of totals, counted like the plan's (see plan-view.ts), so the two can be compared. */
+export function renderRunTotals(p: OnboardingProgress): string {
+  const t = runTotals(p);
+  const rolledBack = t.rolledBack > 0 ? `; ${t.rolledBack} rolled back` : '';
+  return `${t.create} created, ${t.update} updated, ${t.unchanged} unchanged${rolledBack}`;
 }
 
 function driftHeadline(r: DriftReport): string {
@@ -55,7 +56,7 @@ export function renderDrift(r: DriftReport): string {
 export function renderProgress(p: OnboardingProgress): string {
   const out = [`Tenant ${p.tenantId}: ${p.phase}`];
   for (const s of p.steps) {
-    const outcome = s.outcome ? ` ${s.outcome}` : '';
+    const outcome = outcomeOf(s);
     const id = s.resourceId ? ` [${s.resourceId}]` : '';
     const err = s.error ? ` — ${s.error}` : '';
     out.push(`  ${STATE_MARK[s.state]} ${s.title}${outcome}${id}${err}`);
@@ -72,13 +73,16 @@ export function renderProgress(p: OnboardingProgress): string {
   if (p.approval) out.push(`Approved by ${p.approval.approver} at ${p.approval.at}${p.approval.note ? ` (${p.approval.note})` : ''}`);
   if (p.proof) {
     out.push(`Proof: ${p.proof.passed ? 'passed' : 'FAILED'} — token scopes [${p.proof.tokenScopes.join(' ')}], introspection ${p.proof.introspectionActive ? 'active' : 'inactive'}`);
-    for (const probe of [p.proof.withoutToken, ...p.proof.probes]) {
-      out.push(`  ${probe.passed ? '✓' : '✗'} ${probe.method} ${probe.path} → ${probe.actual} (expected ${probe.expected})`);
+    const token = 'with the token';
+    for (const [probe, carried] of [[p.proof.withoutToken, 'without a token'], ...p.proof.probes.map((x) => [x, token] as const)] as const) {
+      out.push(`  ${probe.passed ? '✓' : '✗'} ${probe.method} ${probe.path} ${carried} → ${probe.actual} (expected ${probe.expected})`);
     }
   }
-  if (p.error) out.push(`Error: ${p.error}`);
+  if (p.phase === 'completed') out.push(`Result: ${renderRunTotals(p)}`);
+  if (p.error) out.push(`${p.phase === 'cancelled' ? 'Cancelled' : 'Error'}: ${p.error.replace(/^cancelled: /, '')}`);
   if (p.compensation) {
-    out.push(`Rolled back: ${p.compensation.undone.length} undone`);
+    const undone = p.compensation.undone.length;
+    out.push(undone === 0 && p.compensation.failed.length === 0 ? 'Rolled back: nothing (the run had created nothing yet)' : `Rolled back: ${undone} step(s) undone, in reverse order`);
     for (const f of p.compensation.failed) out.push(`  ! NOT undone: ${f.title}: ${f.error}`);
   }
   return out.join('\n');
@@ -88,7 +92,7 @@ export function renderRemovals(resources: RecordedResource[]): string {
   if (resources.length === 0) return 'Nothing to remove: the tenant record lists no resource this project created.';
   return [
     `Offboarding removes ${resources.length} resource(s), in this order (only what this tenant's runs created; adopted and pre-existing resources are not listed and are never touched):`,
-    ...resources.map((r) => `  - ${r.title}${r.target.id ? ` [${r.target.id}]` : ''} (created ${r.createdAt} by run ${r.createdBy})`),
+    ...resources.map((r) => `  - remove ${r.title}${r.target.id ? ` [${r.target.id}]` : ''} (created ${r.createdAt} by run ${r.createdBy})`),
   ].join('\n');
 }
 

@@ -42,6 +42,11 @@ export const ACCESS_WATCH_PATCH = 'access-watch';
 export const ADOPT_PATCH = 'adopt-conflicts';
 /** Runs recorded before drift schedules existed replay without writing one. */
 export const DRIFT_SCHEDULE_PATCH = 'drift-schedule';
+/**
+ * A cancellation request (Temporal's own) ends the run CANCELED after its rollback, also when the
+ * cancel signal gave a reason; runs recorded before replay ending FAILED as they did.
+ */
+export const NATIVE_CANCEL_PATCH = 'native-cancel';
 
 const now = () => new Date(Date.now()).toISOString();
 
@@ -54,6 +59,8 @@ const now = () => new Date(Date.now()).toISOString();
 export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<OnboardingResult> {
   const run = new OnboardingRun(cfg);
   const { progress } = run;
+  // The root scope: cancelled when Temporal delivers a cancellation request for this run.
+  const root = CancellationScope.current();
   upsertSearchAttributes([{ key: TENANT_ID, value: cfg.tenant.id }]);
   run.setPhase('preflight');
   setHandler(progressQuery, () => run.snapshot());
@@ -107,6 +114,8 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
     log.warn('onboarding rolled back', { tenant: cfg.tenant.id, error: progress.error, compensation: progress.compensation });
     await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
     if (cancelled && !progress.cancelReason) throw err;
+    // Rethrowing the cancellation after the rollback is what ends the run CANCELED in Temporal.
+    if (cancelled && root.consideredCancelled && patched(NATIVE_CANCEL_PATCH)) throw err;
     throw ApplicationFailure.create({
       type: cancelled ? 'OnboardingCancelled' : 'OnboardingFailed',
       nonRetryable: true,
