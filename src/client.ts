@@ -7,8 +7,8 @@
 import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError, Option } from 'commander';
 import { WorkflowFailedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { loadTenantFile, TenantConfigError, formatTenantConfigError } from './config/tenant';
-import { connectClient, loadTemporalSettings } from './temporal/connection';
+import type { TenantConfig } from './config/tenant';
+import { TemporalConnectionError, connectClient, loadTemporalSettings } from './temporal/connection';
 import { createDataConverter } from './temporal/data-converter';
 import { taskQueueName } from './temporal/task-queue';
 import { CliError, NO_WORKER_HINT, approve, cancel, cancelledProgress, describeFailure, history, list, planDryRun, progress, similarTenantId, startOnboarding, workerIsPolling } from './cli/operations';
@@ -17,7 +17,9 @@ import { renderAccessRequests, renderAuditMarkdown, renderDrift, renderOffboardi
 import { CATALOGUE, KIND_ORDER } from './workflows/catalogue';
 import { decideAccessRequest, listAccessRequests, orphans } from './cli/access';
 import { abandonOffboarding, checkDriftNow, confirmOffboarding, lastDriftReport, offboardingDryRun, requireRecord, rotate, scheduleDrift, startOffboarding } from './cli/lifecycle';
-import { HIDDEN, readCredentials } from './cli/credentials';
+// The credentials command loads the Okta SDK and the Anypoint client itself (lazily: they are the slowest part of start-up).
+import type { Credential } from './cli/credentials';
+import { SecretReferenceError } from './config/secrets';
 
 const TERMINAL_PHASES = new Set(['completed', 'failed', 'cancelled']);
 
@@ -57,7 +59,9 @@ async function withClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
   }
 }
 
-function loadTenant(path: string) {
+/** Reads and validates a tenant file; the schema loads only for the verbs that read one (start-up time). */
+async function loadTenant(path: string): Promise<TenantConfig> {
+  const { loadTenantFile, TenantConfigError, formatTenantConfigError } = await import('./config/tenant');
   try {
     return loadTenantFile(path);
   } catch (err) {
@@ -111,7 +115,7 @@ export function buildProgram(options: { json?: boolean } = {}): Command {
     .description('Start (or re-converge) the onboarding of a tenant')
     .action(async (file: string, opts: { dryRun?: boolean; yes?: boolean; json?: boolean; output?: 'text' | 'json' }) => {
       const out = jsonOutput(opts);
-      const tenant = loadTenant(file);
+      const tenant = await loadTenant(file);
       // Asked only when a person is at a terminal on both ends; a script (or --json, or --yes) is never asked.
       const ask = !opts.dryRun && !opts.yes && !out.json && Boolean(process.stdin.isTTY && process.stdout.isTTY);
       await withClient(async (client) => {
@@ -204,10 +208,10 @@ export function buildProgram(options: { json?: boolean } = {}): Command {
     .option('--json', 'machine-readable output')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']))
     .description('Check a tenant file offline (schema, cross-field rules, referenced files): no server, no credentials, no call')
-    .action((file: string, opts: OutputFlags) => {
+    .action(async (file: string, opts: OutputFlags) => {
       const out = jsonOutput(opts);
-      const tenant = loadTenant(file);
-      const resources = KIND_ORDER.map((kind) => ({ kind, count: (CATALOGUE[kind].select as (cfg: typeof tenant) => unknown[])(tenant).length })).filter((r) => r.count > 0);
+      const tenant = await loadTenant(file);
+      const resources = KIND_ORDER.map((kind) => ({ kind, count: (CATALOGUE[kind].select as (cfg: TenantConfig) => unknown[])(tenant).length })).filter((r) => r.count > 0);
       const total = resources.reduce((n, r) => n + r.count, 0);
       const summary = { valid: true, file, tenantId: tenant.tenant.id, identityProvider: tenant.okta ? 'okta' : 'rfc7591', assignment: tenant.assignment.mode, resources: total };
       print(out, summary, () => `${file} is a valid tenant file: tenant ${summary.tenantId}, identity provider ${summary.identityProvider}, ${total} resources to converge, ${summary.assignment} group assignment. Secrets are resolved by the worker; the plan (start --dry-run) checks them.`);
@@ -240,7 +244,7 @@ export function buildProgram(options: { json?: boolean } = {}): Command {
       const out = jsonOutput(opts);
       if (opts.confirm && !opts.by?.trim()) throw new CliError('--confirm needs --by <name>: say who confirms the offboarding.', 2, 'USAGE');
       if (opts.confirm && opts.abandon) throw new CliError('Use either --confirm or --abandon, not both.', 2, 'USAGE');
-      const tenant = loadTenant(file);
+      const tenant = await loadTenant(file);
       const tenantId = tenant.tenant.id;
       await withClient(async (client) => {
         if (opts.dryRun) {
@@ -299,7 +303,7 @@ export function buildProgram(options: { json?: boolean } = {}): Command {
     .description('Okta clients that no Exchange application references any more')
     .action(async (file: string, opts: { delete?: boolean; json?: boolean; output?: 'text' | 'json' }) => {
       const out = jsonOutput(opts);
-      const tenant = loadTenant(file);
+      const tenant = await loadTenant(file);
       const report = await withClient(async (client) => {
         if (!(await workerIsPolling(client, taskQueueName()))) throw new CliError(`Cannot sweep: ${NO_WORKER_HINT(taskQueueName())}`, 3, 'NO_WORKER');
         return orphans(client, taskQueueName(), tenant, Boolean(opts.delete));
@@ -320,7 +324,7 @@ export function buildProgram(options: { json?: boolean } = {}): Command {
       const out = jsonOutput(opts);
       if (Boolean(opts.oktaToken) === Boolean(opts.introspectionSecret)) throw new CliError('Say what to rotate: --okta-token or --introspection-secret (one at a time).', 2, 'USAGE');
       if (!opts.by.trim()) throw new CliError('--by must name who rotates.', 2, 'USAGE');
-      const tenant = loadTenant(file);
+      const tenant = await loadTenant(file);
       if (!tenant.okta) throw new CliError(`Tenant ${tenant.tenant.id} uses an RFC 7591 provider: rotate changes Okta credentials (the API token, the introspection client's secret). Rotate the provider's initial access token there and point rfc7591.initialAccessToken at it.`, 2, 'NOT_OKTA');
       await withClient(async (client) => {
         if (!(await workerIsPolling(client, taskQueueName()))) throw new CliError(`Cannot rotate: ${NO_WORKER_HINT(taskQueueName())}`, 3, 'NO_WORKER');
@@ -343,7 +347,7 @@ export function buildProgram(options: { json?: boolean } = {}): Command {
       const out = jsonOutput(opts);
       if ([opts.now, opts.fix, opts.schedule].filter(Boolean).length > 1) throw new CliError('Use one of --now, --fix and --schedule at a time.', 2, 'USAGE');
       const needsFile = opts.now || opts.fix || opts.schedule;
-      const tenant = needsFile || /\.ya?ml$/i.test(target) ? loadTenant(target) : undefined;
+      const tenant = needsFile || /\.ya?ml$/i.test(target) ? await loadTenant(target) : undefined;
       await withClient(async (client) => {
         if (opts.schedule) {
           const written = await scheduleDrift(client, taskQueueName(), tenant!);
@@ -394,8 +398,17 @@ export function buildProgram(options: { json?: boolean } = {}): Command {
     .description('Client ids of the clients an onboarding made, read from Okta and Anypoint; secrets only with --show-secrets')
     .action(async (file: string, opts: { showSecrets?: boolean; json?: boolean; output?: 'text' | 'json' }) => {
       const out = jsonOutput(opts);
-      const tenant = loadTenant(file);
-      const credentials = await readCredentials(tenant, { showSecrets: Boolean(opts.showSecrets) });
+      const tenant = await loadTenant(file);
+      const { HIDDEN, readCredentials } = await import('./cli/credentials');
+      const credentials: Credential[] = await readCredentials(tenant, { showSecrets: Boolean(opts.showSecrets) }).catch((err: unknown) => {
+        // This command reads Okta and Anypoint itself: the secret is needed here, not in the worker's terminal.
+        if (err instanceof SecretReferenceError) {
+          const variable = /^environment variable (\S+)$/.exec(err.reference)?.[1];
+          const fix = variable ? `export ${variable} in this terminal (npm run sandbox prints the sandboxes' values; the demo says where they are)` : `make ${err.reference} readable from this terminal`;
+          throw new CliError(`credentials reads Okta and Anypoint with the tenant file's secrets, and ${err.reference} is missing or empty. Fix: ${fix}.`, 2, err.code);
+        }
+        throw err;
+      });
       print(out, credentials, () =>
         [
           ...credentials.map((c) => `${c.name.padEnd(32)} ${c.purpose.padEnd(22)} client id ${(c.clientId ?? '(not created)').padEnd(24)} secret ${c.clientSecret}`),
@@ -439,6 +452,8 @@ function asCliFailure(err: unknown): CliError | undefined {
   if (err instanceof CommanderError) return new CliError(err.message.replace(/^error: /, ''), 2, 'USAGE');
   if (err instanceof WorkflowFailedError) return new CliError(describeFailure(err), 3, 'WORKFLOW_FAILED');
   if (err instanceof WorkflowUpdateFailedError) return new CliError((err.cause as Error | undefined)?.message ?? err.message, 3, 'UPDATE_FAILED');
+  // Its message says where it tried and how to start a server.
+  if (err instanceof TemporalConnectionError) return new CliError(err.message, 3, err.code);
   return undefined;
 }
 
