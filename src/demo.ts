@@ -82,8 +82,9 @@ function rerunTrusting(caFile: string): Promise<number> {
 }
 
 async function main(opts: DemoOptions, stack: ShutdownStack, tls: SandboxTls | undefined): Promise<number> {
-  // The worker's lifecycle chatter would bury the story; warnings and errors still show.
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // The worker's lifecycle chatter would bury the story; warnings and errors still show, one line each
+  // (a cancelled run's rollback is the story, not an SDK stack trace).
+  Runtime.install({ logger: new DefaultLogger('WARN', ({ level, message, meta }) => console.error(`  [worker ${level.toLowerCase()}] ${message}${briefly(meta)}`)) });
   stopOnSignals(stack, (m) => say(`[demo] ${m}`));
   let tenant = loadTenant(opts.tenant);
 
@@ -369,6 +370,15 @@ function summary(p: OnboardingProgress, uiUrl: string | undefined, workflowId: s
   if (uiUrl) say(`  Web UI: ${uiUrl}/namespaces/default/workflows/${workflowId}${keepRunning ? '' : '   (served by this demo: it stops when the demo exits; add --keep-running to keep it)'}`);
   say(`  Audit: npm run cli -- history ${p.tenantId}   (needs the server: npm run dev, or this demo with --keep-running)`);
   if (totals.create === 0 && p.phase === 'completed') say('  Nothing was created: this tenant was already onboarded (npm run demo -- --fresh starts from empty sandboxes).');
+}
+
+/** The part of a log entry's details a person reads: the error's first line, the tenant; never a stack. */
+function briefly(meta: Record<string, unknown> | undefined): string {
+  if (!meta) return '';
+  const error = meta.error ?? meta.failure;
+  const text = error instanceof Error ? error.message : typeof error === 'string' ? error : undefined;
+  const parts = [meta.tenant ? `tenant ${String(meta.tenant)}` : undefined, meta.workflowType ? String(meta.workflowType) : undefined, text?.split('\n')[0]].filter(Boolean);
+  return parts.length ? ` (${parts.join('; ')})` : '';
 }
 
 const indent = (text: string) => text.split('\n').map((l) => `  ${l}`).join('\n');

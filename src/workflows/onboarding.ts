@@ -111,7 +111,8 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
     progress.compensation = await run.saga.compensate();
     await CancellationScope.nonCancellable(() => recordRun(run, cancelled ? 'cancelled' : 'failed'));
     run.setPhase(cancelled ? 'cancelled' : 'failed');
-    log.warn('onboarding rolled back', { tenant: cfg.tenant.id, error: progress.error, compensation: progress.compensation });
+    // A cancel asked for is no warning: the rollback is what was wanted.
+    (cancelled ? log.info : log.warn)('onboarding rolled back', { tenant: cfg.tenant.id, error: progress.error, compensation: progress.compensation });
     await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
     if (cancelled && !progress.cancelReason) throw err;
     // Rethrowing the cancellation after the rollback is what ends the run CANCELED in Temporal.

@@ -45,7 +45,10 @@ describe('npm run demo', () => {
     expect(first.stdout).toMatch(/as the Okta admin: assigned client \w+ \("Solar System Silver"\) to group silverSubscribers/);
     expect(first.stdout).toContain('▸ Result: completed');
     expect(first.stdout).toMatch(/✓ GET \/planets without a token → 401[\s\S]*✓ GET \/planets with the token → 200[\s\S]*✓ GET \/moons with the token → 403/);
-    expect(first.stdout).toMatch(/18 created, 1 updated, 2 unchanged/);
+    // Counted as the plan counts: resources and the SSO redirect-URI write-back, not the pause.
+    expect(first.stdout).toMatch(/18 created, 1 updated, 1 unchanged/);
+    expect(first.stdout).toMatch(/credentials: the Okta API token \(OKTA_API_TOKEN\) in .*okta\.json/);
+    expect(first.stdout).not.toMatch(/\n\s+at .*:\d+:\d+\)?\n/); // no stack trace
 
     const second = await demo();
     expect(second.stdout).not.toContain('Paused');
