@@ -147,7 +147,8 @@ export function totalsLine(t: PlanTotals): string {
 }
 
 export function renderPlan(view: PlanView, style: Style = { colour: false }): string {
-  const paint = (colour: Parameters<typeof styleText>[0], text: string) => (style.colour ? styleText(colour, text) : text);
+  // The decision is terminalStyle's (made once, for the stream the plan is written to), not styleText's own check.
+  const paint = (colour: Parameters<typeof styleText>[0], text: string) => (style.colour ? styleText(colour, text, { validateStream: false }) : text);
   const lines = [`Plan for ${view.tenantId}: ${totalsLine(view.totals)}`, ''];
   for (const step of view.steps) {
     const { mark, colour } = MARKS[step.action];
