@@ -44,12 +44,14 @@ export class CliError extends Error {
  */
 export async function similarTenantId(client: Client, tenantId: string): Promise<string | undefined> {
   const known = new Set<string>();
-  const query = `WorkflowType IN ('onboardTenant', 'tenantRecord') AND ${TENANT_ID.name} IS NOT NULL`;
+  // One open tenant record per tenant that ever finished a run, and the open onboardings of the others:
+  // a short list even on a server with a long history.
+  const query = `WorkflowType IN ('onboardTenant', 'tenantRecord') AND ExecutionStatus = 'Running' AND ${TENANT_ID.name} IS NOT NULL`;
   try {
-    for await (const execution of client.workflow.list({ query, pageSize: 200 })) {
+    for await (const execution of client.workflow.list({ query, pageSize: 500 })) {
       const id = execution.typedSearchAttributes.get(TENANT_ID);
       if (id) known.add(String(id));
-      if (known.size >= 500) break;
+      if (known.size >= 5000) break;
     }
   } catch {
     return undefined;
