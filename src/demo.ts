@@ -16,8 +16,8 @@ import { spawn } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Command } from 'commander';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Client } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { AnypointClient } from './clients/anypoint';
 import { OktaClient } from './clients/okta';
 import { approve, progress, startOnboarding, workflowIdFor, CliError } from './cli/operations';
@@ -30,6 +30,7 @@ import { sandboxSecretEnv } from './sandbox/tenant';
 import { connectClient, connectWorker } from './temporal/connection';
 import { createDataConverter } from './temporal/data-converter';
 import { startLocalTemporal } from './temporal/local';
+import { installObservability } from './temporal/observability';
 import { DATA_DIR, PROJECT_ROOT } from './temporal/paths';
 import { ShutdownStack, stopOnSignals } from './temporal/shutdown';
 import { taskQueueName } from './temporal/task-queue';
@@ -82,9 +83,10 @@ function rerunTrusting(caFile: string): Promise<number> {
 }
 
 async function main(opts: DemoOptions, stack: ShutdownStack, tls: SandboxTls | undefined): Promise<number> {
-  // The worker's lifecycle chatter would bury the story; warnings and errors still show, one line each
-  // (a cancelled run's rollback is the story, not an SDK stack trace).
-  Runtime.install({ logger: new DefaultLogger('WARN', ({ level, message, meta }) => console.error(`  [worker ${level.toLowerCase()}] ${message}${briefly(meta)}`)) });
+  // The worker's lifecycle chatter and the sandboxes' request lines would bury the story: warnings
+  // and errors still show (LOG_LEVEL=info shows everything, LOG_FORMAT=json for a machine).
+  const observability = installObservability({ name: 'demo', defaultLevel: 'warn' });
+  stack.add('logs and traces', () => observability.shutdown());
   stopOnSignals(stack, (m) => say(`[demo] ${m}`));
   let tenant = loadTenant(opts.tenant);
 
@@ -92,7 +94,7 @@ async function main(opts: DemoOptions, stack: ShutdownStack, tls: SandboxTls | u
   const withOpenAm = tenant.rfc7591 !== undefined;
   step(`Starting the sandboxes (Okta, ${withOpenAm ? 'OpenAM, ' : ''}Anypoint Platform, solar-system API, gateway)`);
   if (opts.fresh) forgetSandboxState(opts.stateDir);
-  const sandboxes = await startSandboxes(opts.stateDir, tls, withOpenAm);
+  const sandboxes = await startSandboxes(opts.stateDir, tls, withOpenAm, observability.logger);
   stack.add('sandboxes', () => sandboxes.close());
   if (tls) {
     // The example tenant names the HTTP URL; over TLS the worker must call the HTTPS one.
@@ -246,9 +248,9 @@ function loadTenant(file: string): TenantConfig {
   }
 }
 
-async function startSandboxes(stateDir: string, anypointTls: SandboxTls | undefined, openam: boolean): Promise<AllSandboxes> {
+async function startSandboxes(stateDir: string, anypointTls: SandboxTls | undefined, openam: boolean, logger: FastifyBaseLogger): Promise<AllSandboxes> {
   try {
-    return await startAllSandboxes({ stateDir, anypointTls, openam });
+    return await startAllSandboxes({ stateDir, anypointTls, openam, logger });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') {
@@ -370,15 +372,6 @@ function summary(p: OnboardingProgress, uiUrl: string | undefined, workflowId: s
   if (uiUrl) say(`  Web UI: ${uiUrl}/namespaces/default/workflows/${workflowId}${keepRunning ? '' : '   (served by this demo: it stops when the demo exits; add --keep-running to keep it)'}`);
   say(`  Audit: npm run cli -- history ${p.tenantId}   (needs the server: npm run dev, or this demo with --keep-running)`);
   if (totals.create === 0 && p.phase === 'completed') say('  Nothing was created: this tenant was already onboarded (npm run demo -- --fresh starts from empty sandboxes).');
-}
-
-/** The part of a log entry's details a person reads: the error's first line, the tenant; never a stack. */
-function briefly(meta: Record<string, unknown> | undefined): string {
-  if (!meta) return '';
-  const error = meta.error ?? meta.failure;
-  const text = error instanceof Error ? error.message : typeof error === 'string' ? error : undefined;
-  const parts = [meta.tenant ? `tenant ${String(meta.tenant)}` : undefined, meta.workflowType ? String(meta.workflowType) : undefined, text?.split('\n')[0]].filter(Boolean);
-  return parts.length ? ` (${parts.join('; ')})` : '';
 }
 
 const indent = (text: string) => text.split('\n').map((l) => `  ${l}`).join('\n');
