@@ -5,6 +5,7 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { closest, distance } from 'fastest-levenshtein';
 import type { Plan } from '../activities/types';
@@ -48,11 +49,18 @@ export async function similarTenantId(client: Client, tenantId: string): Promise
   // a short list even on a server with a long history.
   const query = `WorkflowType IN ('onboardTenant', 'tenantRecord') AND ExecutionStatus = 'Running' AND ${TENANT_ID.name} IS NOT NULL`;
   try {
-    for await (const execution of client.workflow.list({ query, pageSize: 500 })) {
-      const id = execution.typedSearchAttributes.get(TENANT_ID);
-      if (id) known.add(String(id));
-      if (known.size >= 5000) break;
-    }
+    // The raw list, not client.workflow.list: that one decodes every memo, and a run written under another
+    // codec key (another process on the namespace) would fail the whole listing. Search attributes are plain.
+    let nextPageToken: Uint8Array | undefined;
+    do {
+      const page = await client.workflowService.listWorkflowExecutions({ namespace: client.options.namespace, query, pageSize: 500, nextPageToken });
+      for (const execution of page.executions ?? []) {
+        const field = execution.searchAttributes?.indexedFields?.[TENANT_ID.name];
+        const id = field ? defaultPayloadConverter.fromPayload<string | string[]>(field) : undefined;
+        if (id) known.add(String(Array.isArray(id) ? id[0] : id));
+      }
+      nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+    } while (nextPageToken && known.size < 5000);
   } catch {
     return undefined;
   }
