@@ -270,7 +270,8 @@ async function follow(client: Client, tenantId: string, shown: Map<string, strin
       shown.set(s.key, line);
       const mark = s.state === 'done' ? '✓' : s.state === 'compensated' ? '↺' : '✗';
       // Outcomes belong to resources (keys like okta.scope:silver); checks and the approval have none worth printing.
-      const outcome = s.outcome && s.key.includes('.') ? ` — ${s.outcome}` : '';
+      // A rolled-back step no longer is what its outcome said.
+      const outcome = s.state === 'compensated' ? ' — rolled back' : s.outcome && s.key.includes('.') ? ` — ${s.outcome}` : '';
       say(`  ${mark} ${s.title}${outcome}${s.error ? ` — ${s.error}` : ''}`);
     }
     if (TERMINAL.has(p.phase) || stopAt(p.phase)) return p;
