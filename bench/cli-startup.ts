@@ -37,6 +37,8 @@ async function main(): Promise<void> {
   const env = { ...process.env, TEMPORAL_ADDRESS: server.address, ONBOARDING_CODEC_KEY: randomBytes(32).toString('base64') };
   const tsx = join(ROOT, 'node_modules', '.bin', 'tsx');
   const forms: [string, string, string[]][] = [
+    // Node itself, for scale: what the machine's load does to any process start.
+    ['node -e 0 (Node alone)', process.execPath, ['-e', '0']],
     ['node dist/client.js --help', process.execPath, ['dist/client.js', '--help']],
     ['node dist/client.js status', process.execPath, ['dist/client.js', 'status', 'bench-unknown-tenant']],
     ['npx onboarding status', 'npx', ['--no-install', 'onboarding', 'status', 'bench-unknown-tenant']],
