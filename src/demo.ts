@@ -38,6 +38,10 @@ import { createOnboardingWorker } from './worker';
 import type { OnboardingProgress } from './workflows/messages';
 import { accessRequestQuery, scanAccessNowSignal, type AccessRequestProgress } from './workflows/access';
 import { accessRequestIdFor, accessRetireIdFor, accessWatchIdFor } from './workflows/ids';
+import { signInHint, startConsoleFromEnv } from './console/start';
+import { CONSOLE_DEFAULT_PORT } from './console/config';
+import { fixedTemporal } from './console/temporal-access';
+import type { RunningConsole } from './console/server';
 
 const EXAMPLE_TENANT = join(PROJECT_ROOT, 'examples', 'solar-system.tenant.yaml');
 const OPENAM_EXAMPLE_TENANT = join(PROJECT_ROOT, 'examples', 'solar-system-openam.tenant.yaml');
@@ -126,6 +130,9 @@ async function main(opts: DemoOptions, stack: ShutdownStack, tls: SandboxTls | u
   });
   const { client, close } = await connectClient(temporal.settings, dataConverter);
   stack.add('client', close);
+  // Before the write counter's mark: the console's Okta app and people are not the onboarding's writes.
+  const webConsole = await startDemoConsole(client, temporal.settings.address ?? '127.0.0.1:7233', sandboxes);
+  if (webConsole) stack.add('web console', () => webConsole.close());
 
   const counter = writeCounter(sandboxes);
   await counter.mark();
@@ -156,6 +163,7 @@ async function main(opts: DemoOptions, stack: ShutdownStack, tls: SandboxTls | u
     for (const missing of p.missingAssignments) say(`  missing: ${missing}`);
     if (opts.interactive) await assignmentStep(tenant, sandboxes, true, opts.stateDir);
     say(`  After assigning, anyone approves with:\n    npm run cli -- approve ${tenantId} --by <your name> --note "assigned in Okta"`);
+    if (webConsole) say(`  or, signed in as an approver, in the web console: ${webConsole.url}/inbox`);
     if (opts.interactive) {
       say('  Waiting for that approval (Ctrl-C stops the demo; the run waits durably and resumes with the next demo).');
     } else {
@@ -177,6 +185,22 @@ async function main(opts: DemoOptions, stack: ShutdownStack, tls: SandboxTls | u
     await running;
   }
   return p.phase === 'completed' ? 0 : 3;
+}
+
+/**
+ * The web console on the Okta sandbox (its app, groups, an approver and a viewer made first). A
+ * taken port (another demo?) leaves the demo without a console rather than failing it.
+ */
+async function startDemoConsole(client: Client, address: string, sandboxes: AllSandboxes): Promise<RunningConsole | undefined> {
+  const env = { ...process.env, CONSOLE_OIDC_ISSUER: '', CONSOLE_SANDBOX_OKTA_URL: sandboxes.okta.url, OKTA_API_TOKEN: sandboxes.okta.apiToken };
+  try {
+    const running = await startConsoleFromEnv(fixedTemporal(client, address), env);
+    say(`  web console ${running.url} (${signInHint(env)})`);
+    return running;
+  } catch (err) {
+    say(`  web console not started: ${(err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? `port ${process.env.CONSOLE_PORT ?? CONSOLE_DEFAULT_PORT} is taken (set CONSOLE_PORT)` : (err as Error).message}`);
+    return undefined;
+  }
 }
 
 /**

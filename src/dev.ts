@@ -12,6 +12,8 @@ import { startLocalTemporal } from './temporal/local';
 import { installObservability } from './temporal/observability';
 import { ShutdownStack, stopOnSignals } from './temporal/shutdown';
 import { taskQueueName } from './temporal/task-queue';
+import { ConsoleNotConfigured, signInHint, startConsoleFromEnv } from './console/start';
+import { LazyTemporal } from './console/temporal-access';
 
 const log = (message: string) => console.log(`[dev] ${message}`);
 
@@ -47,6 +49,20 @@ async function main(stack: ShutdownStack): Promise<void> {
     await running;
   });
   log(`worker polling task queue "${taskQueue}". Ctrl-C to stop.`);
+
+  // The web console is optional here: without its settings the worker runs alone and says why.
+  const consoleTemporal = new LazyTemporal(settings, createDataConverter());
+  try {
+    const webConsole = await startConsoleFromEnv(consoleTemporal);
+    stack.add('web console', async () => {
+      await webConsole.close();
+      await consoleTemporal.close();
+    });
+    log(`web console: ${webConsole.url} (${signInHint()})`);
+  } catch (err) {
+    if (!(err instanceof ConsoleNotConfigured)) throw err;
+    log(`web console not started: ${err.message}`);
+  }
 
   try {
     await running;
