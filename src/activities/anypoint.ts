@@ -52,6 +52,8 @@ export function clientProviderConvergence(cfg: Cfg, ctx: AnypointContext, endpoi
       byName: (ref) => anypoint.findClientProviderByName(ctx.orgId, ref),
     }),
     create: async () => anypoint.createClientProvider(ctx.orgId, await body()),
+    // The body's secrets (registration token, introspection secret) are never shown.
+    desired: () => ({ name, issuer: endpoints?.issuer, urls: desiredUrls, register: endpoints?.register, introspectionClient: introspectionAppId }),
     differences: (p) => {
       const actual = (p.oidc_dynamic_client_provider ?? {}) as AnyRecord;
       return diffFields(
@@ -115,6 +117,7 @@ export function identityProviderConvergence(cfg: Cfg, ctx: AnypointContext, endp
       byName: (ref) => anypoint.findIdentityProviderByName(ctx.orgId, ref),
     }),
     create: async () => anypoint.createIdentityProvider(ctx.orgId, await body()),
+    desired: () => ({ name, issuer: endpoints?.issuer, urls: desiredUrls, clientId: ssoAppId }),
     differences: (idp) => {
       const actual = (idp.oidc_provider ?? {}) as AnyRecord;
       const urls = (actual.urls ?? {}) as AnyRecord;
@@ -204,6 +207,7 @@ export function apiInstanceConvergence(cfg: Cfg, ctx: AnypointContext, providerI
         routing: null,
         deployment: null,
       }),
+    desired: () => ({ instanceLabel: api.instanceLabel, asset: `${api.asset.assetId} ${api.asset.version}`, providerId, upstream: api.upstreamUrl }),
     differences: (x) =>
       diffFields(
         { providerId, upstream: api.upstreamUrl, assetVersion: api.asset.version },
@@ -240,6 +244,7 @@ export function deploymentConvergence(cfg: Cfg, ctx: AnypointContext, apiId: str
         overwrite: false,
         expectedStatus: 'deployed',
       }),
+    desired: () => desired,
     differences: (d) => diffFields({ gatewayVersion: desired.gatewayVersion, type: desired.type }, d),
     update: (d) => anypoint.patchDeployment(ctx.orgId, ctx.environmentId, apiId!, String(d.id), { gatewayVersion: desired.gatewayVersion }),
     idOf: (d) => String(d.id),
@@ -268,6 +273,7 @@ export function policyConvergence(cfg: Cfg, ctx: AnypointContext, apiId: string 
     }),
     create: () =>
       anypoint.createPolicy(ctx.orgId, ctx.environmentId, apiId!, { ...OIDC_POLICY, configurationData, pointcutData: pointcut, order: index + 1 }),
+    desired: () => ({ methods: policy.methods.join('|'), resource: policy.resource, ...configurationData }),
     differences: (p) => diffFields(configurationData, (p.configurationData ?? {}) as AnyRecord),
     update: (p) => anypoint.patchPolicy(ctx.orgId, ctx.environmentId, apiId!, String(p.id), { configurationData }),
     idOf: (p) => String(p.id),
@@ -288,6 +294,7 @@ export function clientApplicationConvergence(cfg: Cfg, ctx: AnypointContext, api
     }),
     // Anypoint registers the client in Okta through the instance's client provider.
     create: () => anypoint.createClientApplication(ctx.orgId, apiId!, desired),
+    desired: () => desired,
     // Grant types and redirect URIs cannot change after registration: Anypoint does not propagate them to Okta.
     differences: (a) => diffFields({ description: desired.description }, { description: a.description ?? '' }),
     update: (a) => anypoint.patchClientApplication(ctx.orgId, String(a.id), { description: desired.description }),
@@ -309,6 +316,7 @@ export function contractConvergence(cfg: Cfg, ctx: AnypointContext, apiId: strin
       const contract = await anypoint.createContract(ctx.orgId, ctx.environmentId, apiId!, { applicationId: Number(applicationId), acceptedTerms: true });
       return contract.status === 'PENDING' ? anypoint.approveContract(ctx.orgId, ctx.environmentId, apiId!, String(contract.id)) : contract;
     },
+    desired: () => ({ status: 'APPROVED' }),
     differences: (c) => diffFields({ status: 'APPROVED' }, c),
     update: (c) => anypoint.approveContract(ctx.orgId, ctx.environmentId, apiId!, String(c.id)),
     idOf: (c) => String(c.id),

@@ -39,6 +39,7 @@ export function authorizationServerConvergence(cfg: Cfg): Convergence<OktaAuthor
   return {
     find: () => okta.findAuthorizationServerByName(desired.name),
     create: () => okta.createAuthorizationServer(desired),
+    desired: () => desired,
     differences: (s) => diffFields(desired, s as Record<string, unknown>),
     update: (s) => okta.replaceAuthorizationServer(s.id!, { ...s, ...desired }),
     idOf: (s) => s.id!,
@@ -65,6 +66,7 @@ export function scopeConvergence(cfg: Cfg, authServerId: string | undefined, nam
       byName: async (ref) => (await scopes()).find((s) => s.name === ref),
     }),
     create: () => okta.createScope(authServerId!, desired),
+    desired: () => desired,
     differences: (s) => diffFields(desired, s as Record<string, unknown>),
     update: (s) => okta.replaceScope(authServerId!, s.id!, { ...s, ...desired }),
     idOf: (s) => s.id!,
@@ -83,6 +85,7 @@ export function groupConvergence(cfg: Cfg, name: string): Convergence<OktaGroup>
   return {
     find: lookup(cfg, CATALOGUE.group.key(name), { byFile: () => okta.findGroupByName(name), byId: (id) => okta.getGroup(id), byName: (ref) => okta.findGroupByName(ref) }),
     create: () => okta.createGroup(desired),
+    desired: () => desired,
     differences: (g) => diffFields({ description: desired.description }, { description: g.profile?.description ?? '' }),
     // An adopted group keeps its own name: the file's entry is how the tenant refers to it.
     update: (g) => okta.replaceGroup(g.id!, { ...desired, name: g.profile?.name ?? desired.name }),
@@ -111,6 +114,7 @@ export function policyConvergence(cfg: Cfg, authServerId: string | undefined): C
       byName: async (ref) => (await policies()).find((x) => x.name === ref),
     }),
     create: () => okta.createPolicy(authServerId!, desired),
+    desired: () => ({ name: desired.name, description: desired.description, priority: desired.priority, clients: p.clients }),
     differences: (x) => diffFields(desired, x as Record<string, unknown>),
     // An adopted policy keeps its name, like an adopted group.
     update: (x) => okta.replacePolicy(authServerId!, x.id!, { ...x, ...desired, name: x.name ?? desired.name }),
@@ -162,6 +166,7 @@ function policyRuleConvergence(cfg: Cfg, authServerId: string | undefined, polic
       return find();
     },
     create: async () => okta.createRule(authServerId!, policyId!, desired ?? (await desiredFor())),
+    desired: () => ({ name: r.name, priority: r.priority, grantTypes: r.grantTypes, scopes: r.scopes, groups: r.groups, lifetime: r.accessTokenLifetimeMinutes }),
     differences: (x) => {
       const d = desired!;
       return diffFields(
@@ -213,6 +218,7 @@ function appConvergence(okta: ReturnType<typeof oktaFor>, key: string, cfg: Cfg,
   return {
     find: lookup(cfg, key, { byFile: () => okta.findOidcAppByLabel(label), byId: (id) => okta.getApp(id), byName: (ref) => okta.findOidcAppByLabel(ref) }),
     create: () => okta.createOidcApp({ label, ...desired }),
+    desired: () => ({ label, ...desired }),
     differences: (app) =>
       diffFields(
         { applicationType: desired.applicationType, grantTypes: desired.grantTypes, status: 'ACTIVE' },
@@ -223,7 +229,8 @@ function appConvergence(okta: ReturnType<typeof oktaFor>, key: string, cfg: Cfg,
       return okta.updateOidcApp(app.id!, { label: app.label ?? label, ...desired, redirectUris: app.settings?.oauthClient?.redirect_uris ?? desired.redirectUris });
     },
     idOf: (app) => app.id!,
-    facts: (app) => ({ clientId: app.id! }),
+    // The redirect URIs let the plan tell whether the SSO app's write-back (setSsoRedirectUri) has anything to do.
+    facts: (app) => ({ clientId: app.id!, redirectUris: (app.settings?.oauthClient?.redirect_uris ?? []).join(' ') }),
     previous: (app) => {
       const client = app.settings?.oauthClient;
       return { label: app.label, status: app.status, applicationType: client?.application_type, grantTypes: client?.grant_types, responseTypes: client?.response_types, redirectUris: client?.redirect_uris ?? [], postLogoutRedirectUris: client?.post_logout_redirect_uris ?? [] };
@@ -263,7 +270,10 @@ export function verificationUserConvergence(cfg: Cfg, login: string): Convergenc
       return { ...user, missingGroupIds };
     },
     create: async () => ({ ...(await okta.createUserWithPassword(login, resolveSecretRef(spec.password), await groupIdsOf())), missingGroupIds: [] }),
-    differences: (u) => [...(u.status === 'ACTIVE' ? [] : ['status']), ...(u.missingGroupIds.length ? ['groups'] : [])],
+    differences: (u) => [
+      ...(u.status === 'ACTIVE' ? [] : [{ field: 'status', from: u.status, to: 'ACTIVE' }]),
+      ...(u.missingGroupIds.length ? [{ field: 'groups', from: `missing ${u.missingGroupIds.length}`, to: spec.groups }] : []),
+    ],
     update: async (u) => {
       for (const id of u.missingGroupIds) await okta.addUserToGroup(id, u.id);
       return { ...u, missingGroupIds: [] };

@@ -2,7 +2,7 @@ import type { TenantConfig } from '../config/tenant';
 import { conflictOf } from './adopt';
 import { anypointFor, oktaFor } from './clients';
 import { Checkpoint } from './checkpoint';
-import { planOf } from './converge';
+import { planOf, toSet } from './converge';
 import {
   authorizationServerConvergence,
   groupConvergence,
@@ -58,7 +58,7 @@ export async function planOnboarding(cfg: TenantConfig, ctx: AnypointContext, ow
     entries.push(planned);
     return planned;
   };
-  const absent = <K extends KindName>(kind: K, item: ItemOf<K>) => entries.push({ ...entry(kind, item), action: 'create' });
+  const absent = <K extends KindName>(kind: K, item: ItemOf<K>, desired?: Record<string, unknown>) => entries.push({ ...entry(kind, item), action: 'create', ...(desired ? { attributes: toSet(desired) } : {}) });
 
   // The identity provider's side: Okta's resources, or nothing at an RFC 7591 provider (only its endpoints are read).
   let endpoints: ProviderEndpoints | undefined;
@@ -72,7 +72,7 @@ export async function planOnboarding(cfg: TenantConfig, ctx: AnypointContext, ow
     const policy = await plan('accessPolicy', null, oktaPolicyConvergence(cfg, server.id));
     // The rule's desired state names group ids, which a group planned as `create` does not have yet.
     if (policy.id) await plan('policyRule', null, ruleConvergence(cfg, server.id, policy.id));
-    else absent('policyRule', null);
+    else absent('policyRule', null, ruleConvergence(cfg, server.id, undefined).desired?.());
     for (const name of CATALOGUE.groupRule.select(cfg)) {
       const groups = cfg.okta.accessPolicy.groupRules.find((r) => r.name === name)!.groups;
       if (policy.id && groups.every((g) => groupExists.get(g) ?? true)) await plan('groupRule', name, groupRuleConvergence(cfg, server.id, policy.id, name));

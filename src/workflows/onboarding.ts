@@ -49,6 +49,12 @@ export const DRIFT_SCHEDULE_PATCH = 'drift-schedule';
  */
 export const CANCEL_WINS_PATCH = 'cancel-wins-over-last-step';
 
+/**
+ * A cancellation request (Temporal's own) ends the run CANCELED after its rollback, also when the
+ * cancel signal gave a reason; runs recorded before replay ending FAILED as they did.
+ */
+export const NATIVE_CANCEL_PATCH = 'native-cancel';
+
 const now = () => new Date(Date.now()).toISOString();
 
 /**
@@ -60,6 +66,8 @@ const now = () => new Date(Date.now()).toISOString();
 export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<OnboardingResult> {
   const run = new OnboardingRun(cfg);
   const { progress } = run;
+  // The root scope: cancelled when Temporal delivers a cancellation request for this run.
+  const root = CancellationScope.current();
   upsertSearchAttributes([{ key: TENANT_ID, value: cfg.tenant.id }]);
   run.setPhase('preflight');
   setHandler(progressQuery, () => run.snapshot());
@@ -113,9 +121,12 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
     progress.compensation = await run.saga.compensate();
     await CancellationScope.nonCancellable(() => recordRun(run, cancelled ? 'cancelled' : 'failed'));
     run.setPhase(cancelled ? 'cancelled' : 'failed');
-    log.warn('onboarding rolled back', { tenant: cfg.tenant.id, error: progress.error, compensation: progress.compensation });
+    // A cancel asked for is no warning: the rollback is what was wanted.
+    (cancelled ? log.info : log.warn)('onboarding rolled back', { tenant: cfg.tenant.id, error: progress.error, compensation: progress.compensation });
     await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
     if (cancelled && !progress.cancelReason) throw err;
+    // Rethrowing the cancellation after the rollback is what ends the run CANCELED in Temporal.
+    if (cancelled && root.consideredCancelled && patched(NATIVE_CANCEL_PATCH)) throw err;
     throw ApplicationFailure.create({
       type: cancelled ? 'OnboardingCancelled' : 'OnboardingFailed',
       nonRetryable: true,
