@@ -5,6 +5,8 @@
  * whose contract is refused (rolled back) and a run cancelled during the assignment pause.
  * Payloads are encrypted with the fixtures' committed test-only key; a fixture that would contain
  * any credential of the recording is not written.
+ *   npx tsx scripts/record-histories.ts [name…]   records only the named fixtures (an existing one is never re-recorded:
+ *                                                 a changed workflow gets a fixture of its own, e.g. parallel-steps)
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -44,7 +46,9 @@ async function main(): Promise<void> {
   const cfg = pointTenantAtSandboxes(loadTenantFile(EXAMPLE_TENANT), sandboxes);
   const secrets = new Set<string>(Object.values(RECORDING_SECRETS));
 
+  const wanted = process.argv.slice(2);
   const record = async (workflowId: string, drive: (handle: WorkflowHandle<typeof onboardTenant>) => Promise<void>) => {
+    if (wanted.length > 0 && !wanted.includes(workflowId)) return;
     await admin.okta.reset();
     await admin.anypoint.reset();
     const handle = await client.workflow.start<typeof onboardTenant>('onboardTenant', { taskQueue: TASK_QUEUE, workflowId, args: [{ tenant: cfg }] });
@@ -67,12 +71,15 @@ async function main(): Promise<void> {
 
   try {
     await worker.runUntil(async () => {
-      await record('completed', async (handle) => {
+      const assignAndApprove = async (handle: WorkflowHandle<typeof onboardTenant>) => {
         const waiting = await waitForPhase(handle, 'awaiting-assignment');
         const clientId = /\((\w+)\)/.exec(waiting.missingAssignments[0])![1];
         await okta.assignGroupToApp(clientId, (await okta.findGroupByName('silverSubscribers'))!.id!);
         await handle.executeUpdate(confirmGroupAssignmentUpdate, { args: [{ approver: 'ada', note: 'assigned in Okta' }] });
-      });
+      };
+      await record('completed', assignAndApprove);
+      // A completed run with its steps started as their data allow (the 'parallel-steps' patch).
+      await record('parallel-steps', assignAndApprove);
       await record('contract-refused', async () => {
         await admin.anypoint.addFault({ kind: 'error', status: 400, method: 'POST', path: '/apis/[^/]+/contracts$' });
       });

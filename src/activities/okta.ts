@@ -4,7 +4,7 @@ import { CATALOGUE } from '../workflows/catalogue';
 import { lookup } from './adopt';
 import { oktaFor } from './clients';
 import { converge, diffFields, unlessParentGone, type Convergence } from './converge';
-import type { MissingAssignment, OktaEndpoints, RegisteredClient, StepResult, UndoTarget } from './types';
+import type { MissingAssignment, OktaEndpoints, PlanFinding, RegisteredClient, StepResult, UndoTarget } from './types';
 
 /*
  * Okta converge steps. Each activity does one external write at most, finds resources by exact
@@ -46,7 +46,8 @@ export function authorizationServerConvergence(cfg: Cfg): Convergence<OktaAuthor
   };
 }
 
-export function scopeConvergence(cfg: Cfg, authServerId: string | undefined, name: string): Convergence<OktaScope> {
+/** `listed`: the server's scopes when the caller lists them once for several scopes (the plan). */
+export function scopeConvergence(cfg: Cfg, authServerId: string | undefined, name: string, listed?: () => Promise<OktaScope[]>): Convergence<OktaScope> {
   const okta = oktaFor(cfg);
   const scope = cfg.okta.scopes.find((s) => s.name === name)!;
   const desired = {
@@ -55,10 +56,10 @@ export function scopeConvergence(cfg: Cfg, authServerId: string | undefined, nam
     consent: scope.consent,
     metadataPublish: scope.metadataPublish,
   };
-  const scopes = async () => (authServerId ? okta.listScopes(authServerId) : []);
+  const scopes = async () => (authServerId ? (listed ?? (() => okta.listScopes(authServerId)))() : []);
   return {
     find: lookup(cfg, CATALOGUE.scope.key(name), {
-      byFile: async () => (authServerId ? okta.findScopeByName(authServerId, name) : undefined),
+      byFile: async () => (await scopes()).find((s) => s.name === name),
       byId: async (id) => (await scopes()).find((s) => s.id === id),
       byName: async (ref) => (await scopes()).find((s) => s.name === ref),
     }),
@@ -121,7 +122,8 @@ export function policyConvergence(cfg: Cfg, authServerId: string | undefined): C
   };
 }
 
-export function ruleConvergence(cfg: Cfg, authServerId: string | undefined, policyId: string | undefined): Convergence<OktaPolicyRule> {
+/** `knownGroupIds`: the tenant's group ids by name, when the group steps already returned them (no look-up then). */
+export function ruleConvergence(cfg: Cfg, authServerId: string | undefined, policyId: string | undefined, knownGroupIds: Record<string, string> = {}): Convergence<OktaPolicyRule> {
   const okta = oktaFor(cfg);
   const r = cfg.okta.accessPolicy.rule;
   const desiredFor = async () => ({
@@ -132,7 +134,7 @@ export function ruleConvergence(cfg: Cfg, authServerId: string | undefined, poli
     conditions: {
       grantTypes: { include: r.grantTypes },
       scopes: { include: r.scopes },
-      people: { groups: { include: await groupIds(cfg, r.groups) } },
+      people: { groups: { include: await groupIds(cfg, r.groups, knownGroupIds) } },
     },
     actions: { token: { accessTokenLifetimeMinutes: r.accessTokenLifetimeMinutes } },
   });
@@ -223,13 +225,18 @@ function appConvergence(okta: ReturnType<typeof oktaFor>, key: string, cfg: Cfg,
   };
 }
 
-/** An app (client) assigned to a group; the id is the group's. Used for registered clients and the SSO app. */
-export function groupAssignmentConvergence(cfg: Cfg, appId: string | undefined, group: string): Convergence<{ id: string }> {
+/**
+ * An app (client) assigned to a group; the id is the group's. Used for registered clients and the SSO app.
+ * `knownGroupId`: the group's id when the group step already returned it (no look-up then).
+ */
+export function groupAssignmentConvergence(cfg: Cfg, appId: string | undefined, group: string, knownGroupId?: string): Convergence<{ id: string }> {
   const okta = oktaFor(cfg);
-  let groupId: string | undefined;
+  let groupId = knownGroupId;
   const resolveGroup = async () => (groupId ??= await assignableGroupId(cfg, group));
   return {
     find: async () => {
+      // An app that does not exist yet has no assignment: no need to look the group up for that.
+      if (!appId) return undefined;
       const id = await resolveGroup();
       return appId && id && (await okta.getAppGroupAssignment(appId, id)) ? { id } : undefined;
     },
@@ -254,11 +261,15 @@ function adoptedServerMissing(id: string): ApplicationFailure {
   });
 }
 
-async function groupIds(cfg: Cfg, names: string[]): Promise<string[]> {
+async function groupIds(cfg: Cfg, names: string[], known: Record<string, string> = {}): Promise<string[]> {
   const ids: string[] = [];
   for (const name of names) {
     if (name === EVERYONE) {
       ids.push(EVERYONE);
+      continue;
+    }
+    if (known[name]) {
+      ids.push(known[name]);
       continue;
     }
     const group = await tenantGroup(cfg, name);
@@ -287,14 +298,15 @@ export const oktaActivities = {
     if ('adopt' in spec && !(await okta.getAuthorizationServer(spec.adopt))) throw adoptedServerMissing(spec.adopt);
   },
 
-  ensureAuthorizationServer: (cfg: Cfg): Promise<StepResult> => converge(authorizationServerConvergence(cfg)),
-  ensureScope: (cfg: Cfg, authServerId: string, name: string): Promise<StepResult> => converge(scopeConvergence(cfg, authServerId, name)),
-  ensureGroup: (cfg: Cfg, name: string): Promise<StepResult> => converge(groupConvergence(cfg, name)),
-  ensureAccessPolicy: (cfg: Cfg, authServerId: string): Promise<StepResult> => converge(policyConvergence(cfg, authServerId)),
-  ensurePolicyRule: (cfg: Cfg, authServerId: string, policyId: string): Promise<StepResult> =>
-    converge(ruleConvergence(cfg, authServerId, policyId)),
-  ensureIntrospectionClient: (cfg: Cfg): Promise<StepResult> => converge(introspectionClientConvergence(cfg)),
-  ensureSsoApp: (cfg: Cfg): Promise<StepResult> => converge(ssoAppConvergence(cfg)),
+  // `finding`: what the plan read about the step's resource (see converge); older runs pass none.
+  ensureAuthorizationServer: (cfg: Cfg, finding?: PlanFinding): Promise<StepResult> => converge(authorizationServerConvergence(cfg), finding),
+  ensureScope: (cfg: Cfg, authServerId: string, name: string, finding?: PlanFinding): Promise<StepResult> => converge(scopeConvergence(cfg, authServerId, name), finding),
+  ensureGroup: (cfg: Cfg, name: string, finding?: PlanFinding): Promise<StepResult> => converge(groupConvergence(cfg, name), finding),
+  ensureAccessPolicy: (cfg: Cfg, authServerId: string, finding?: PlanFinding): Promise<StepResult> => converge(policyConvergence(cfg, authServerId), finding),
+  ensurePolicyRule: (cfg: Cfg, authServerId: string, policyId: string, finding?: PlanFinding, groupIds?: Record<string, string>): Promise<StepResult> =>
+    converge(ruleConvergence(cfg, authServerId, policyId, groupIds), finding),
+  ensureIntrospectionClient: (cfg: Cfg, finding?: PlanFinding): Promise<StepResult> => converge(introspectionClientConvergence(cfg), finding),
+  ensureSsoApp: (cfg: Cfg, finding?: PlanFinding): Promise<StepResult> => converge(ssoAppConvergence(cfg), finding),
 
   async readOktaEndpoints(cfg: Cfg, authServerId: string): Promise<OktaEndpoints> {
     const m = await oktaFor(cfg).getMetadata(authServerId);
@@ -311,12 +323,10 @@ export const oktaActivities = {
 
   /** Writes Anypoint's redirect URI into the SSO app, replacing the placeholder, keeping any other URI. */
   async setSsoRedirectUri(cfg: Cfg, appId: string, redirectUri: string): Promise<StepResult> {
-    const okta = oktaFor(cfg);
-    const app = await okta.getApp(appId);
-    const current: string[] = app?.settings?.oauthClient?.redirect_uris ?? [];
-    if (current.includes(redirectUri) && !current.includes(PENDING_REDIRECT_URI)) return { outcome: 'unchanged', id: appId };
-    await okta.setAppRedirectUris(appId, [redirectUri, ...current.filter((u) => u !== redirectUri && u !== PENDING_REDIRECT_URI)]);
-    return { outcome: 'updated', id: appId };
+    const changed = await oktaFor(cfg).changeAppRedirectUris(appId, (current) =>
+      current.includes(redirectUri) && !current.includes(PENDING_REDIRECT_URI) ? undefined : [redirectUri, ...current.filter((u) => u !== redirectUri && u !== PENDING_REDIRECT_URI)],
+    );
+    return { outcome: changed ? 'updated' : 'unchanged', id: appId };
   },
 
   /** Reads, in Okta, which required group assignments of the registered clients are missing. */
@@ -335,7 +345,8 @@ export const oktaActivities = {
   },
 
   /** Assigns an Okta app (a registered client or the SSO app) to a group. */
-  assignGroupToClient: (cfg: Cfg, clientId: string, group: string): Promise<StepResult> => converge(groupAssignmentConvergence(cfg, clientId, group)),
+  assignGroupToClient: (cfg: Cfg, clientId: string, group: string, finding?: PlanFinding, groupId?: string): Promise<StepResult> =>
+    converge(groupAssignmentConvergence(cfg, clientId, group, groupId), finding),
 
   // Undo steps: idempotent (a resource already gone counts as undone).
 

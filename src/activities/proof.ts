@@ -11,20 +11,23 @@ import type { AnypointContext, ProbeResult, ProofResult, ProviderEndpoints } fro
  * without a token (401), and with it where the scope allows (200) and where it does not (403).
  * Read-only; the token stays inside this activity.
  */
-export async function proveIntegration(cfg: TenantConfig, ctx: AnypointContext, endpoints: ProviderEndpoints, _apiId: string): Promise<ProofResult> {
+export async function proveIntegration(cfg: TenantConfig, ctx: AnypointContext, endpoints: ProviderEndpoints, _apiId: string, known: KnownIds = {}): Promise<ProofResult> {
   const anypoint = anypointFor(cfg);
   const v = cfg.verification;
-  // The application's secret is read from Anypoint here, never passed through history.
-  const app = await anypoint.findClientApplicationByName(ctx.orgId, v.clientApplication, { withCredentials: true });
+  // The application's secret is read from Anypoint here, never passed through history: by id when
+  // the run knows it (one read), else by name (a list first).
+  const app = known.verificationApplicationId
+    ? await anypoint.getClientApplication(ctx.orgId, known.verificationApplicationId, { withCredentials: true })
+    : await anypoint.findClientApplicationByName(ctx.orgId, v.clientApplication, { withCredentials: true });
   if (!app?.clientId || !app.clientSecret) throw new Error(`Client application "${v.clientApplication}" or its credentials are not readable in Anypoint`);
   const consumer = { clientId: String(app.clientId), clientSecret: String(app.clientSecret) };
-  const { token, introspection } = cfg.okta ? await oktaTokenAndIntrospection(cfg, endpoints, consumer) : await providerTokenAndIntrospection(cfg, endpoints, consumer);
-
   const first = v.allowed[0] ?? v.denied[0];
-  const withoutToken = await probeGateway(cfg, first, 401);
-  const probes: ProbeResult[] = [];
-  for (const c of v.allowed) probes.push(await probeGateway(cfg, c, c.expect, token.accessToken));
-  for (const c of v.denied) probes.push(await probeGateway(cfg, c, c.expect, token.accessToken));
+  // The probe without a token needs nothing else: it runs while the token is fetched.
+  const [{ token, introspection }, withoutToken] = await Promise.all([
+    cfg.okta ? oktaTokenAndIntrospection(cfg, endpoints, consumer, known.introspectionClientId) : providerTokenAndIntrospection(cfg, endpoints, consumer),
+    probeGateway(cfg, first, 401),
+  ]);
+  const probes = await Promise.all([...v.allowed, ...v.denied].map((c) => probeGateway(cfg, c, c.expect, token.accessToken)));
 
   // A 5xx is the gateway (or its introspection) failing, not a verdict on the policies: try the proof again.
   throwIfGatewayUnavailable([withoutToken, ...probes]);
@@ -62,19 +65,26 @@ export function throwIfGatewayUnavailable(probes: ProbeResult[]): void {
   }
 }
 
+/** Ids the onboarding already holds, so the proof need not look them up again (older runs pass none). */
+export interface KnownIds {
+  introspectionClientId?: string;
+  /** The Exchange application the proof takes its token with (cfg.verification.clientApplication). */
+  verificationApplicationId?: string;
+}
+
 type Consumer = { clientId: string; clientSecret: string };
 type TokenAndIntrospection = { token: { accessToken: string; scope: string }; introspection: { active: boolean; scope?: unknown } };
 
-async function oktaTokenAndIntrospection(cfg: OktaTenantConfig, endpoints: ProviderEndpoints, consumer: Consumer): Promise<TokenAndIntrospection> {
+async function oktaTokenAndIntrospection(cfg: OktaTenantConfig, endpoints: ProviderEndpoints, consumer: Consumer, introspectionClientId?: string): Promise<TokenAndIntrospection> {
   const okta = oktaFor(cfg);
-  const token = await okta.requestClientCredentialsToken({ tokenUrl: endpoints.token, ...consumer, scopes: cfg.verification.tokenScopes });
-  const introspectionApp = await okta.findOidcAppByLabel(cfg.okta.introspectionClient.label);
-  const introspection = await okta.introspectToken({
-    introspectUrl: endpoints.introspect,
-    clientId: introspectionApp!.id!,
-    clientSecret: await okta.getClientSecret(introspectionApp!.id!),
-    token: token.accessToken,
-  });
+  const introspectionClient = async () => {
+    const id = introspectionClientId ?? (await okta.findOidcAppByLabel(cfg.okta.introspectionClient.label))?.id;
+    if (!id) throw new Error(`Okta introspection client "${cfg.okta.introspectionClient.label}" does not exist`);
+    return { id, secret: await okta.getClientSecret(id) };
+  };
+  // Independent reads: the token and the introspection client's secret together.
+  const [token, client] = await Promise.all([okta.requestClientCredentialsToken({ tokenUrl: endpoints.token, ...consumer, scopes: cfg.verification.tokenScopes }), introspectionClient()]);
+  const introspection = await okta.introspectToken({ introspectUrl: endpoints.introspect, clientId: client.id, clientSecret: client.secret, token: token.accessToken });
   return { token, introspection };
 }
 

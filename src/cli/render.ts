@@ -23,7 +23,7 @@ export function renderPlan(plan: Plan): string {
   const lines = plan.entries.map((e) => {
     const differs = e.changes?.length ? ` (differs: ${e.changes.join(', ')})` : '';
     const detail = e.action === 'update' ? differs : e.action === 'conflict' ? `${differs} [${e.id}] — not created by this tenant nor adopted; fix: ${e.fix}` : e.id ? ` [${e.id}]` : '';
-    return `  ${PLAN_VERB[e.action]}${e.resource}${detail}`;
+    return `  ${PLAN_VERB[e.action]}${e.resource}${detail}${e.warning ? `\n             WARNING: ${e.warning}` : ''}`;
   });
   const count = (a: string) => plan.entries.filter((e) => e.action === a).length;
   const conflicts = count('conflict') > 0 ? `, ${count('conflict')} in CONFLICT (the run refuses before any write)` : '';

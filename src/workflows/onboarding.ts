@@ -42,6 +42,8 @@ export const ACCESS_WATCH_PATCH = 'access-watch';
 export const ADOPT_PATCH = 'adopt-conflicts';
 /** Runs recorded before drift schedules existed replay without writing one. */
 export const DRIFT_SCHEDULE_PATCH = 'drift-schedule';
+/** Runs recorded before the steps ran as soon as their data allow replay in the old, phase-by-phase order. */
+export const PARALLEL_STEPS_PATCH = 'parallel-steps';
 
 const now = () => new Date(Date.now()).toISOString();
 
@@ -89,7 +91,7 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
   });
 
   try {
-    await work.run(() => provision(run));
+    await work.run(() => (patched(PARALLEL_STEPS_PATCH) ? provisionAsDataAllow(run) : provision(run)));
     // Recorded before the phase says so: whoever waits for 'completed' may stop the worker at once.
     await recordRun(run, 'completed');
     if (cfg.access && patched(ACCESS_WATCH_PATCH)) await recordAct.startAccessWatch(cfg);
@@ -116,7 +118,99 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
   }
 }
 
-/** The phases, in order. Steps inside one `allSettled` have no data dependency on each other. */
+/**
+ * The phases, in order, each step starting as soon as the ids it needs exist: preflight of Okta and
+ * Anypoint together; on Okta, the authorization server's children and its metadata beside the groups
+ * and apps; on Anypoint, the client provider as soon as the metadata and the introspection client
+ * exist, the deployment, policies and applications as soon as the API instance does. Okta's own
+ * order is kept where Okta demands it (a policy before its rule, one write at a time on a policy).
+ */
+async function provisionAsDataAllow(run: OnboardingRun): Promise<void> {
+  const { cfg } = run;
+  const [providerEndpoints, anypoint] = await allSettled([
+    cfg.okta ? run.check(CHECKS.preflightOkta, () => act.checkOktaAccess(cfg)).then(() => undefined) : run.check(CHECKS.preflightProvider, () => act.checkProviderAccess(cfg)),
+    run.check(CHECKS.preflightAnypoint, () => act.checkAnypointAccess(cfg)),
+  ]);
+  run.anypoint = anypoint;
+
+  run.setPhase('planning');
+  const owned = await ownedKeys(cfg.tenant.id);
+  const plan = await run.check(CHECKS.plan, () => act.planOnboarding(cfg, anypoint, owned));
+  run.progress.plan = plan;
+  for (const entry of plan.entries) run.planByKey.set(entry.key, entry);
+  refuseConflicts(plan);
+
+  // The asset needs nothing from Okta: published while Okta's side is built.
+  const asset = cfg.anypoint.api.raml ? run.resource('asset', null, (f) => act.publishApiAsset(cfg, anypoint, f)) : undefined;
+  let oktaDone: Promise<unknown> = Promise.resolve();
+  let sso: Promise<StepResult | undefined> = Promise.resolve(undefined);
+  let identity: Promise<{ endpoints: ProviderEndpoints; introspectionClientId: string }>;
+  if (cfg.okta) {
+    const okta = oktaSteps(run, cfg);
+    identity = okta.identity;
+    sso = okta.sso;
+    oktaDone = okta.done;
+  } else {
+    identity = Promise.resolve({ endpoints: providerEndpoints!, introspectionClientId: cfg.rfc7591.introspectionClient.clientId });
+  }
+
+  const provider = identity.then(({ endpoints, introspectionClientId }) => {
+    run.setPhase('anypoint');
+    return run.resource('clientProvider', null, (f) => act.ensureClientProvider(cfg, anypoint, endpoints, introspectionClientId, f));
+  });
+  const signOn = cfg.okta ? Promise.all([identity, sso]).then(([{ endpoints }, app]) => (app ? run.singleSignOn(cfg as OktaTenantConfig, endpoints, app) : undefined)) : undefined;
+  const api = Promise.all([provider, asset]).then(([p]) => run.resource('apiInstance', null, (f) => act.ensureApiInstance(cfg, anypoint, p.id, f)));
+  const onInstance = api.then(async ({ id: apiId }) => {
+    const parents = { apiId };
+    await allSettled([
+      run.resource('deployment', null, (f) => act.ensureProxyDeployment(cfg, anypoint, apiId, f), { parents }),
+      (async () => {
+        // Sequential: the policy order on the instance follows the tenant file.
+        for (const index of CATALOGUE.apiPolicy.select(cfg)) await run.resource('apiPolicy', index, (f) => act.ensureApiPolicy(cfg, anypoint, apiId, index, f), { parents });
+      })(),
+      allSettled(cfg.anypoint.clientApplications.map((app) => run.clientApplication(apiId, app.name, app.groups))),
+    ]);
+  });
+  // Every branch is awaited: a failure in one still lets the others settle before compensation.
+  await allSettled([asset, oktaDone, provider, signOn, api, onInstance]);
+  const { endpoints, introspectionClientId } = await identity;
+  const apiId = (await api).id;
+
+  await run.groupAssignment();
+  await prove(run, anypoint, endpoints, apiId, introspectionClientId);
+}
+
+/**
+ * Okta's steps as promises the Anypoint side waits on: `identity` resolves once the metadata and
+ * the introspection client exist, `sso` once the SSO app does, `done` once every Okta step settled.
+ */
+function oktaSteps(run: OnboardingRun, cfg: OktaTenantConfig): { identity: Promise<{ endpoints: ProviderEndpoints; introspectionClientId: string }>; sso: Promise<StepResult | undefined>; done: Promise<unknown> } {
+  run.setPhase('okta');
+  const groups = allSettled(CATALOGUE.group.select(cfg).map((name) => run.group(cfg, name)));
+  const server = run.resource('authorizationServer', null, (f) => act.ensureAuthorizationServer(cfg, f));
+  const children = server.then((s) => run.authorizationServerChildren(cfg, s, groups));
+  const endpoints = server.then((s) => run.check(CHECKS.metadata, () => act.readOktaEndpoints(cfg, s.id)));
+  const introspection = run.resource('introspectionClient', null, (f) => act.ensureIntrospectionClient(cfg, f));
+  const sso = cfg.okta.ssoApp ? run.resource('ssoApp', null, (f) => act.ensureSsoApp(cfg, f)) : Promise.resolve(undefined);
+  // Okta refuses sign-in to users not assigned to the app; a group of the file is assigned once its step returned its id.
+  const assignments = Promise.all([sso, groups]).then(([app]) =>
+    app ? allSettled(CATALOGUE.ssoAssignment.select(cfg).map((group) => run.assignGroup('ssoAssignment', group, app.id, group))) : undefined,
+  );
+  const identity = Promise.all([endpoints, introspection]).then(([e, i]) => ({ endpoints: e, introspectionClientId: i.id }));
+  return { identity, sso, done: allSettled([groups, server, children, endpoints, introspection, sso, assignments]) };
+}
+
+async function prove(run: OnboardingRun, anypoint: NonNullable<OnboardingRun['anypoint']>, endpoints: ProviderEndpoints, apiId: string, introspectionClientId: string): Promise<void> {
+  const { cfg } = run;
+  if (!cfg.verification.enabled) return;
+  run.setPhase('proving');
+  const known = { introspectionClientId, verificationApplicationId: run.applicationIds[cfg.verification.clientApplication] };
+  const proof = await run.check(CHECKS.proof, () => act.proveIntegration(cfg, anypoint, endpoints, apiId, known));
+  run.progress.proof = proof;
+  if (!proof.passed) throw ApplicationFailure.create({ type: 'ProofFailed', nonRetryable: true, message: proofSummary(proof) });
+}
+
+/** The phases, in order, as runs recorded before PARALLEL_STEPS_PATCH replay them. */
 async function provision(run: OnboardingRun): Promise<void> {
   const { cfg } = run;
   // Preflight: no writes. A failure here leaves nothing to compensate.
