@@ -14,6 +14,7 @@ import { ExternalApiError, type ApiErrorKind } from './errors';
 import { defaultDispatcher, seg, send, type HttpMethod, type HttpResponse } from './http';
 import { oktaErrorFromResponse, oktaErrorFromSdk } from './okta-errors';
 import { readRetryPolicy, retryRead, type ReadRetryPolicy } from './read-retry';
+import { pacerFor, type RatePacer } from './rate-pacer';
 
 /*
  * Okta, through the unmodified official SDK for the management API (SSWS, no GET cache, the SDK's
@@ -59,6 +60,12 @@ export interface OktaClientOptions {
    * @default DEFAULT_READ_RETRY (4 attempts, 100 ms doubling, 429 resets up to 5 s waited out)
    */
   readRetry?: Partial<ReadRetryPolicy> | false;
+  /**
+   * Pace calls under the org's rate limits from the X-Rate-Limit-* headers (src/clients/rate-pacer.ts),
+   * with one pacer per org shared by every client of this process; `false` sends at once.
+   * @default true
+   */
+  pace?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -330,6 +337,7 @@ export class OktaClient {
   private readonly pageSize: number;
   private readonly now: () => number;
   private readonly readRetry: ReadRetryPolicy;
+  private readonly pacer?: RatePacer;
   /**
    * Client secrets this process saw moments ago (returned on create, or read), by app id: the steps
    * of one onboarding that need a secret (the client provider, the proof) then read it once, or not
@@ -346,6 +354,7 @@ export class OktaClient {
     this.now = options.now ?? Date.now;
     this.ownsDispatcher = !options.dispatcher;
     this.dispatcher = options.dispatcher ?? defaultDispatcher();
+    this.pacer = options.pace === false ? undefined : pacerFor(new URL(this.orgUrl).origin);
     this.sdk = new OktaSdk({
       orgUrl: this.orgUrl,
       token: options.apiToken,
@@ -354,7 +363,7 @@ export class OktaClient {
       cacheMiddleware: null,
       // maxRetries 0 disables the SDK's 429 retry (reads retry in sdkRead, writes in Temporal);
       // requestTimeout is node-fetch's per-request timeout.
-      requestExecutor: new DefaultRequestExecutor({ maxRetries: 0, requestTimeout: this.timeoutMs }),
+      requestExecutor: this.pacer ? new PacedRequestExecutor(this.pacer, { maxRetries: 0, requestTimeout: this.timeoutMs }) : new DefaultRequestExecutor({ maxRetries: 0, requestTimeout: this.timeoutMs }),
     });
   }
 
@@ -430,7 +439,9 @@ export class OktaClient {
     }
     const once = async () => {
       const context = this.ctx(operation, opts.fixes, [...secrets, opts.form?.token]);
+      await this.pacer?.turn(url);
       const res = await send({ method, url, headers, body, timeoutMs: this.timeoutMs, dispatcher: this.dispatcher }, { system: 'okta', ...context });
+      this.pacer?.learn(url, (name) => headerValue(res.headers[name]));
       if (res.status >= 200 && res.status < 300) return res;
       if (res.status === 404 && opts.tolerate404) return undefined;
       throw oktaErrorFromResponse(res, context);
@@ -934,6 +945,31 @@ export class OktaClient {
  * Apps leave this client without their client secret (Okta returns it on create and update):
  * a secret is read only where it is used, with getClientSecret.
  */
+/**
+ * The SDK's executor, each call waiting for its turn under the org's rate limits and its response's
+ * headers taught to the pacer (the SDK's own 429 retry stays off).
+ */
+class PacedRequestExecutor extends DefaultRequestExecutor {
+  constructor(
+    private readonly pacer: RatePacer,
+    opts: ConstructorParameters<typeof DefaultRequestExecutor>[0],
+  ) {
+    super(opts);
+  }
+
+  override async fetch(request: Parameters<DefaultRequestExecutor['fetch']>[0]): ReturnType<DefaultRequestExecutor['fetch']> {
+    const url = String((request as { url?: string }).url ?? '');
+    await this.pacer.turn(url);
+    const res = await super.fetch(request);
+    this.pacer.learn(url, (name) => res.headers.get(name));
+    return res;
+  }
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
 function withoutClientSecret(app: OktaOidcApp): OktaOidcApp {
   const oauthClient = app.credentials?.oauthClient;
   if (!oauthClient || !('client_secret' in oauthClient)) return app;
