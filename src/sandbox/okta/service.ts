@@ -15,6 +15,7 @@ import { developerProfile, unlimitedProfile } from './rate-limits';
 import { registerScopes } from './scopes';
 import { newApiToken, seedState, type OktaSeed } from './seed';
 import type { OktaState } from './state';
+import { registerSignIn } from './sign-in';
 import { registerSystemLog } from './system-log';
 import { registerUsers } from './users';
 
@@ -81,6 +82,7 @@ export function oktaService(seed: OktaSeed): SandboxServiceDefinition<OktaState>
         });
         await okta.register(async (dcr) => registerDynamicClientRegistration(dcr, ctx));
         await okta.register(async (oauth) => registerOAuthEndpoints(oauth, ctx));
+        await okta.register(async (signIn) => registerSignIn(signIn, ctx));
       });
     },
   };

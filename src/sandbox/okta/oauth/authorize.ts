@@ -5,6 +5,7 @@ import { appByClientId } from '../apps';
 import { isUserAssigned } from '../app-groups';
 import { OAUTH, OAuthError } from '../errors';
 import { findUser } from '../users';
+import { endSession, redeemSessionToken, sessionOf, startSession } from '../sign-in';
 import { appTarget, clientActor, logEvent, userActor } from '../system-log';
 import type { AppRecord, AuthServerRecord, UserRecord } from '../state';
 import { activeAuthServerOr404 } from './common';
@@ -12,10 +13,14 @@ import { evaluateAccessPolicies, resolveRequestedScopes } from './policy-evaluat
 import { mintAccessToken, mintIdToken } from './tokens';
 
 /*
- * `GET|POST /oauth2/{authServerId}/v1/authorize`, non-interactive. There is no sign-in page: the user is
- * the one named by `login_hint`, who must exist and be ACTIVE (otherwise the redirect carries
- * `error=login_required`, what Okta answers `prompt=none` without a session). Consent is granted
- * implicitly. Everything else is checked as Okta does, in this order:
+ * `GET|POST /oauth2/{authServerId}/v1/authorize`. The user is, in this order: the one a `sessionToken`
+ * names (one-time, from /api/v1/authn; redeeming it also starts an Okta session, as in Okta); the one whose
+ * Okta session the `sid` cookie carries (see ../sign-in.ts); or, a sandbox convenience for scripts, the one
+ * `login_hint` names (no password), who must exist and be ACTIVE. With none of these, a browser is sent to
+ * the hosted sign-in page (`/login/login.htm?fromURI=…`) and comes back here signed in; with `prompt=none`
+ * the redirect carries `error=login_required` instead, as Okta answers without a session, and so does an
+ * unknown or inactive `login_hint`. Consent is granted implicitly. Everything else is checked as Okta does,
+ * in this order:
  *
  * - client_id and redirect_uri are checked first and their failures are NOT redirected (an attacker must
  *   not be able to bounce errors to an arbitrary URI): the answer is a 400 error page, HTML by default and
@@ -110,7 +115,7 @@ function authorize(ctx: OktaContext, as: AuthServerRecord, app: AppRecord, param
     throw redirectError('invalid_request', 'PKCE code challenge is required by the client (pkce_required).');
   }
 
-  const user = params.login_hint ? findUser(ctx.state, params.login_hint) : undefined;
+  const user = signedIn.user ?? (params.login_hint ? findUser(ctx.state, params.login_hint) : undefined);
   if (!user || user.status !== 'ACTIVE') throw redirectError('login_required', 'The client specified not to prompt, but the user is not logged in.');
   signedIn.user = user;
   if (!isUserAssigned(ctx.state, app, user)) throw Object.assign(OAUTH.userNotAssigned(), { logReason: 'user_not_assigned' });
@@ -168,6 +173,21 @@ export function registerAuthorize(app: FastifyInstance, ctx: OktaContext): void 
     const implicitOnly = responseTypes.length > 0 && !responseTypes.includes('code');
     const mode = params.response_mode ?? (implicitOnly ? 'fragment' : 'query');
     const signedIn: { user?: UserRecord } = {};
+    const tokenUser = params.sessionToken ? redeemSessionToken(ctx, params.sessionToken) : undefined;
+    if (tokenUser) {
+      startSession(ctx, reply, tokenUser);
+      signedIn.user = tokenUser;
+    } else {
+      const session = sessionOf(ctx, req);
+      if (session && params.prompt !== 'login') signedIn.user = ctx.state.users[session.userId];
+    }
+    if (!signedIn.user && !params.login_hint && params.prompt !== 'none') {
+      // A browser without a session signs in first and comes back to this very request (without the
+      // spent session token, and without prompt=login, which the sign-in has just satisfied).
+      const again = Object.entries(params).filter((e): e is [string, string] => typeof e[1] === 'string' && e[0] !== 'sessionToken' && !(e[0] === 'prompt' && e[1] === 'login'));
+      const fromURI = `${req.url.split('?')[0]}?${new URLSearchParams(again)}`;
+      return reply.code(302).header('location', `/login/login.htm?${new URLSearchParams({ fromURI })}`).send();
+    }
     try {
       if (!['query', 'fragment', 'form_post', 'okta_post_message'].includes(mode)) throw redirectError('invalid_request', "Invalid value for 'response_mode' parameter.");
       if (responseTypes.length === 0) throw redirectError('invalid_request', "The 'response_type' parameter is required.");
@@ -203,6 +223,20 @@ export function registerAuthorize(app: FastifyInstance, ctx: OktaContext): void 
       });
     }
   };
+  // RP-initiated logout: ends the Okta session and returns to a registered post-logout URI.
+  app.get<{ Params: { authServerId: string }; Querystring: { id_token_hint?: string; post_logout_redirect_uri?: string; state?: string } }>(
+    '/oauth2/:authServerId/v1/logout',
+    async function logout(req, reply) {
+      activeAuthServerOr404(ctx, req.params.authServerId);
+      const target = req.query.post_logout_redirect_uri;
+      const registered = target ? Object.values(ctx.state.apps).some((a) => a.oauthClient?.post_logout_redirect_uris?.includes(target)) : false;
+      if (target && !registered) return sendErrorPage(req, reply, new PageError('invalid_request', "The 'post_logout_redirect_uri' parameter must be a Logout redirect URI in the client app settings."));
+      endSession(ctx, req, reply);
+      ctx.store.persist();
+      if (!target) return reply.code(302).header('location', '/login/login.htm').send();
+      return reply.code(302).header('location', req.query.state ? `${target}${target.includes('?') ? '&' : '?'}state=${encodeURIComponent(req.query.state)}` : target).send();
+    },
+  );
   app.get('/oauth2/:authServerId/v1/authorize', handler);
   app.post('/oauth2/:authServerId/v1/authorize', handler);
   // The kit persists after writes only; an authorize GET writes too (a code, log events).
