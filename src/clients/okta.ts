@@ -440,7 +440,10 @@ export class OktaClient {
     const once = async () => {
       const context = this.ctx(operation, opts.fixes, [...secrets, opts.form?.token]);
       await this.pacer?.turn(url);
-      const res = await send({ method, url, headers, body, timeoutMs: this.timeoutMs, dispatcher: this.dispatcher }, { system: 'okta', ...context });
+      const res = await send({ method, url, headers, body, timeoutMs: this.timeoutMs, dispatcher: this.dispatcher }, { system: 'okta', ...context }).catch((err: unknown) => {
+        this.pacer?.noAnswer(url);
+        throw err;
+      });
       this.pacer?.learn(url, (name) => headerValue(res.headers[name]));
       if (res.status >= 200 && res.status < 300) return res;
       if (res.status === 404 && opts.tolerate404) return undefined;
@@ -942,10 +945,6 @@ export class OktaClient {
 }
 
 /**
- * Apps leave this client without their client secret (Okta returns it on create and update):
- * a secret is read only where it is used, with getClientSecret.
- */
-/**
  * The SDK's executor, each call waiting for its turn under the org's rate limits and its response's
  * headers taught to the pacer (the SDK's own 429 retry stays off).
  */
@@ -960,7 +959,10 @@ class PacedRequestExecutor extends DefaultRequestExecutor {
   override async fetch(request: Parameters<DefaultRequestExecutor['fetch']>[0]): ReturnType<DefaultRequestExecutor['fetch']> {
     const url = String((request as { url?: string }).url ?? '');
     await this.pacer.turn(url);
-    const res = await super.fetch(request);
+    const res = await super.fetch(request).catch((err: unknown) => {
+      this.pacer.noAnswer(url);
+      throw err;
+    });
     this.pacer.learn(url, (name) => res.headers.get(name));
     return res;
   }
@@ -970,6 +972,10 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/**
+ * Apps leave this client without their client secret (Okta returns it on create and update):
+ * a secret is read only where it is used, with getClientSecret.
+ */
 function withoutClientSecret(app: OktaOidcApp): OktaOidcApp {
   const oauthClient = app.credentials?.oauthClient;
   if (!oauthClient || !('client_secret' in oauthClient)) return app;

@@ -164,33 +164,34 @@ export async function buildSandbox<S>(def: SandboxServiceDefinition<S>, opts: Sa
     if (isAdmin(req)) return;
     const method = req.method;
     const path = pathOf(req);
+    const url = req.url.replace(/\/{2,}/g, '/');
 
     if (!ctx.faults.empty) {
-      const latency = ctx.faults.take('latency', method, path);
+      const latency = ctx.faults.take('latency', method, path, url);
       if (latency) {
         req.sandboxFault = 'latency';
         await new Promise((r) => setTimeout(r, latency.latencyMs ?? 100));
       }
-      if (ctx.faults.take('drop', method, path)) {
+      if (ctx.faults.take('drop', method, path, url)) {
         req.sandboxFault = 'drop';
         recordRequest(req, 0);
         reply.hijack();
         req.raw.socket.destroy();
         return;
       }
-      const error = ctx.faults.take('error', method, path);
+      const error = ctx.faults.take('error', method, path, url);
       if (error) {
         req.sandboxFault = 'error';
         return sendCanned(reply, def.serverError(error.status ?? 503));
       }
-      const burst = ctx.faults.take('rateLimit', method, path);
+      const burst = ctx.faults.take('rateLimit', method, path, url);
       if (burst) {
         req.sandboxFault = 'rateLimit';
         const reset = Math.ceil(Date.now() / 1000) + (burst.retryAfterSeconds ?? 1);
         setRateHeaders(reply, 0, 0, reset);
         return sendCanned(reply, def.rateLimited(reset, path));
       }
-      req.sandboxLostResponse = ctx.faults.take('lostResponse', method, path);
+      req.sandboxLostResponse = ctx.faults.take('lostResponse', method, path, url);
     }
 
     const decision = ctx.rateLimiter.check(method, path);
