@@ -4,7 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import * as activities from '../../src/activities';
 import { loadTenantFile, oktaTenant, type OktaTenantConfig, type Rfc7591TenantConfig, type TenantConfig } from '../../src/config/tenant';
-import { startAllSandboxes, type AllSandboxes } from '../../src/sandbox';
+import { startAllSandboxes, type AllSandboxes, type StartAllOptions } from '../../src/sandbox';
 import { SandboxAdminClient } from '../../src/sandbox/core';
 import { pointTenantAtSandboxes, sandboxSecretEnv } from '../../src/sandbox/tenant';
 import type { onboardTenant } from '../../src/workflows';
@@ -40,8 +40,8 @@ export class OnboardingStack {
     if (sandboxes.openam) this.openam = new SandboxAdminClient(sandboxes.openam.url);
   }
 
-  static async start(env: TestWorkflowEnvironment, opts: { openam?: boolean } = {}): Promise<OnboardingStack> {
-    const sandboxes = await startAllSandboxes({ ports: { okta: 0, anypoint: 0, upstream: 0, gateway: 0, openam: 0 }, openam: opts.openam });
+  static async start(env: TestWorkflowEnvironment, opts: { openam?: boolean } & Pick<StartAllOptions, 'rateLimitProfile' | 'rateLimitWindowMs'> = {}): Promise<OnboardingStack> {
+    const sandboxes = await startAllSandboxes({ ports: { okta: 0, anypoint: 0, upstream: 0, gateway: 0, openam: 0 }, openam: opts.openam, rateLimitProfile: opts.rateLimitProfile, rateLimitWindowMs: opts.rateLimitWindowMs });
     Object.assign(process.env, sandboxSecretEnv(sandboxes));
     return new OnboardingStack(env, sandboxes);
   }

@@ -40,6 +40,12 @@ export interface SandboxOptions {
   stateDir?: string;
   /** Name of a rate-limit profile of the service. @default 'unlimited' */
   rateLimitProfile?: string;
+  /**
+   * Length of the rate-limit windows in ms: shorter than a minute simulates time (at 6000 the
+   * profile's limits renew ten times a minute). Whole seconds, since resets are announced in seconds.
+   * @default 60000
+   */
+  rateLimitWindowMs?: number;
   /** Overrides the externally visible base URL (e.g. behind a proxy). @default http(s)://host:port */
   publicUrl?: string;
   /**
@@ -125,7 +131,7 @@ export async function buildSandbox<S>(def: SandboxServiceDefinition<S>, opts: Sa
     store,
     log: new RequestLog(),
     faults: new FaultInjector(opts.faultSeed ?? process.env.SANDBOX_FAULT_SEED),
-    rateLimiter: new RateLimiter(classifier),
+    rateLimiter: new RateLimiter(classifier, opts.rateLimitWindowMs),
     rateLimitProfile: profileName,
   };
 
