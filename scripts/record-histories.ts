@@ -80,6 +80,8 @@ async function main(): Promise<void> {
       await record('completed', assignAndApprove);
       // A completed run with its steps started as their data allow (the 'parallel-steps' patch).
       await record('parallel-steps', assignAndApprove);
+      // A completed run that waited for a slot of its Okta org first and gave it back for the assignment pause (the 'org-admission' patch).
+      await record('org-admission', assignAndApprove);
       await record('contract-refused', async () => {
         await admin.anypoint.addFault({ kind: 'error', status: 400, method: 'POST', path: '/apis/[^/]+/contracts$' });
       });

@@ -19,6 +19,7 @@ import { CATALOGUE, CHECKS } from './catalogue';
 import { OnboardingProgress, cancelOnboardingSignal, confirmGroupAssignmentUpdate, progressQuery } from './messages';
 import { OnboardingRun } from './onboarding-run';
 import { ACTIVITY_OPTIONS, RECORD_OPTIONS, SCHEDULE_OPTIONS } from './options';
+import { orgSlotGrantedSignal } from './org-admission';
 import { ownedKeys } from './plan';
 import { allSettled, describeError } from './saga';
 
@@ -44,6 +45,8 @@ export const ADOPT_PATCH = 'adopt-conflicts';
 export const DRIFT_SCHEDULE_PATCH = 'drift-schedule';
 /** Runs recorded before the steps ran as soon as their data allow replay in the old, phase-by-phase order. */
 export const PARALLEL_STEPS_PATCH = 'parallel-steps';
+/** Runs recorded before the per-org admission existed replay without waiting for a slot of their Okta org. */
+export const ORG_ADMISSION_PATCH = 'org-admission';
 
 const now = () => new Date(Date.now()).toISOString();
 
@@ -90,8 +93,13 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
     work.cancel();
   });
 
+  const slot = cfg.okta && patched(ORG_ADMISSION_PATCH) ? orgSlot(cfg.okta.orgUrl) : undefined;
   try {
-    await work.run(() => (patched(PARALLEL_STEPS_PATCH) ? provisionAsDataAllow(run) : provision(run)));
+    await work.run(async () => {
+      await slot?.take();
+      return patched(PARALLEL_STEPS_PATCH) ? provisionAsDataAllow(run, slot) : provision(run);
+    });
+    await slot?.give();
     // Recorded before the phase says so: whoever waits for 'completed' may stop the worker at once.
     await recordRun(run, 'completed');
     if (cfg.access && patched(ACCESS_WATCH_PATCH)) await recordAct.startAccessWatch(cfg);
@@ -102,6 +110,7 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
   } catch (err) {
     const cancelled = isCancellation(err);
     progress.error = cancelled ? `cancelled: ${progress.cancelReason ?? 'cancellation requested'}` : describeError(err);
+    await slot?.give();
     run.setPhase('compensating');
     progress.compensation = await run.saga.compensate();
     await CancellationScope.nonCancellable(() => recordRun(run, cancelled ? 'cancelled' : 'failed'));
@@ -125,7 +134,7 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
  * exist, the deployment, policies and applications as soon as the API instance does. Okta's own
  * order is kept where Okta demands it (a policy before its rule, one write at a time on a policy).
  */
-async function provisionAsDataAllow(run: OnboardingRun): Promise<void> {
+async function provisionAsDataAllow(run: OnboardingRun, slot?: OrgSlot): Promise<void> {
   const { cfg } = run;
   const [providerEndpoints, anypoint] = await allSettled([
     cfg.okta ? run.check(CHECKS.preflightOkta, () => act.checkOktaAccess(cfg)).then(() => undefined) : run.check(CHECKS.preflightProvider, () => act.checkProviderAccess(cfg)),
@@ -176,8 +185,39 @@ async function provisionAsDataAllow(run: OnboardingRun): Promise<void> {
   const { endpoints, introspectionClientId } = await identity;
   const apiId = (await api).id;
 
+  // A person may take days to assign the groups: the org's slot goes to the next tenant meanwhile.
+  if (cfg.assignment.mode === 'manual') await slot?.give();
   await run.groupAssignment();
   await prove(run, anypoint, endpoints, apiId, introspectionClientId);
+}
+
+interface OrgSlot {
+  /** Waits in the org's line until the org's admission lets this run build (no timeout ticks meanwhile). */
+  take(): Promise<void>;
+  /** Gives the slot back, or leaves the line; once. */
+  give(): Promise<void>;
+}
+
+/** This run's place at its Okta org's admission (src/workflows/org-admission.ts). */
+function orgSlot(orgUrl: string): OrgSlot {
+  const { workflowId } = workflowInfo();
+  let granted = false;
+  let asked = false;
+  setHandler(orgSlotGrantedSignal, () => {
+    granted = true;
+  });
+  return {
+    async take() {
+      asked = true;
+      await recordAct.requestOrgSlot(orgUrl, workflowId);
+      await condition(() => granted);
+    },
+    async give() {
+      if (!asked) return;
+      asked = false;
+      await CancellationScope.nonCancellable(() => recordAct.releaseOrgSlot(orgUrl, workflowId));
+    },
+  };
 }
 
 /**

@@ -16,6 +16,7 @@ describe('replay of recorded onboarding histories', () => {
     // completed-before-sso-groups: recorded before okta.ssoApp.groups existed; its input has no such field.
     // *-before-tenant-record: recorded before runs told the tenant record (the 'tenant-record' patch).
     // parallel-steps: steps started as their data allow (the 'parallel-steps' patch); the others replay the old order.
+    // org-admission: waited for a slot of its Okta org before building (the 'org-admission' patch).
     expect(fixtures.map((f) => f.workflowId)).toEqual([
       'cancelled-before-tenant-record',
       'cancelled',
@@ -24,6 +25,7 @@ describe('replay of recorded onboarding histories', () => {
       'completed',
       'contract-refused-before-tenant-record',
       'contract-refused',
+      'org-admission',
       'parallel-steps',
     ]);
     const { EventType } = temporal.api.enums.v1;
@@ -36,11 +38,12 @@ describe('replay of recorded onboarding histories', () => {
       ['completed', 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED'],
       ['contract-refused-before-tenant-record', 'EVENT_TYPE_WORKFLOW_EXECUTION_FAILED'],
       ['contract-refused', 'EVENT_TYPE_WORKFLOW_EXECUTION_FAILED'],
+      ['org-admission', 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED'],
       ['parallel-steps', 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED'],
     ]);
     // The current runs tell the tenant record; the earlier ones do not, and replay without it.
     const recordsTo = (f: (typeof fixtures)[number]) => f.history.events!.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordTenantEvent');
-    expect(fixtures.filter(recordsTo).map((f) => f.workflowId)).toEqual(['cancelled', 'completed', 'contract-refused', 'parallel-steps']);
+    expect(fixtures.filter(recordsTo).map((f) => f.workflowId)).toEqual(['cancelled', 'completed', 'contract-refused', 'org-admission', 'parallel-steps']);
   });
 
   it('replays every fixture with the data converter it was recorded with', async () => {
