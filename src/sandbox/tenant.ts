@@ -38,8 +38,9 @@ export function pointTenantAtSandboxes<T extends TenantConfig>(cfg: T, all: AllS
 
 /**
  * The `n`th of many tenants on one org: the example tenant with every name the org must keep unique
- * (tenant id, authorization server and audience, groups, app labels, providers, the API's asset,
- * instance, proxy and client application) suffixed with `-n`, consumer access requests left out.
+ * (tenant id, authorization server and audience, groups, app labels, providers, the API instance,
+ * proxy and client application) suffixed with `-n`, consumer access requests left out. The Exchange
+ * asset is shared: one API specification, an instance of it per tenant.
  * For load tests and benchmarks of many onboardings sharing one org's rate limits.
  */
 export function numberedTenant<T extends OktaTenantConfig>(cfg: T, n: number): T {
@@ -64,7 +65,7 @@ export function numberedTenant<T extends OktaTenantConfig>(cfg: T, n: number): T
       ...cfg.anypoint,
       clientProvider: { name: suffix(cfg.anypoint.clientProvider.name) },
       ...(cfg.anypoint.identityProvider ? { identityProvider: { name: suffix(cfg.anypoint.identityProvider.name) } } : {}),
-      api: { ...cfg.anypoint.api, asset: { ...cfg.anypoint.api.asset, assetId: suffix(cfg.anypoint.api.asset.assetId) }, instanceLabel: suffix(cfg.anypoint.api.instanceLabel), proxy: { ...cfg.anypoint.api.proxy, applicationName: proxyName } },
+      api: { ...cfg.anypoint.api, instanceLabel: suffix(cfg.anypoint.api.instanceLabel), proxy: { ...cfg.anypoint.api.proxy, applicationName: proxyName } },
       clientApplications: apps,
     },
     verification: { ...cfg.verification, clientApplication: suffix(cfg.verification.clientApplication), gatewayUrl: `${gatewayBase}/${proxyName}` },
