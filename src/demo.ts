@@ -16,8 +16,8 @@ import { spawn } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Command } from 'commander';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Client } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { AnypointClient } from './clients/anypoint';
 import { OktaClient } from './clients/okta';
 import { approve, progress, startOnboarding, workflowIdFor, CliError } from './cli/operations';
@@ -29,6 +29,7 @@ import { sandboxSecretEnv } from './sandbox/tenant';
 import { connectClient, connectWorker } from './temporal/connection';
 import { createDataConverter } from './temporal/data-converter';
 import { startLocalTemporal } from './temporal/local';
+import { installObservability } from './temporal/observability';
 import { DATA_DIR, PROJECT_ROOT } from './temporal/paths';
 import { ShutdownStack, stopOnSignals } from './temporal/shutdown';
 import { taskQueueName } from './temporal/task-queue';
@@ -36,6 +37,10 @@ import { createOnboardingWorker } from './worker';
 import type { OnboardingProgress } from './workflows/messages';
 import { accessRequestQuery, scanAccessNowSignal, type AccessRequestProgress } from './workflows/access';
 import { accessRequestIdFor, accessRetireIdFor, accessWatchIdFor } from './workflows/ids';
+import { signInHint, startConsoleFromEnv } from './console/start';
+import { CONSOLE_DEFAULT_PORT } from './console/config';
+import { fixedTemporal } from './console/temporal-access';
+import type { RunningConsole } from './console/server';
 
 const EXAMPLE_TENANT = join(PROJECT_ROOT, 'examples', 'solar-system.tenant.yaml');
 const OPENAM_EXAMPLE_TENANT = join(PROJECT_ROOT, 'examples', 'solar-system-openam.tenant.yaml');
@@ -81,8 +86,10 @@ function rerunTrusting(caFile: string): Promise<number> {
 }
 
 async function main(opts: DemoOptions, stack: ShutdownStack, tls: SandboxTls | undefined): Promise<number> {
-  // The worker's lifecycle chatter would bury the story; warnings and errors still show.
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // The worker's lifecycle chatter and the sandboxes' request lines would bury the story: warnings
+  // and errors still show (LOG_LEVEL=info shows everything, LOG_FORMAT=json for a machine).
+  const observability = installObservability({ name: 'demo', defaultLevel: 'warn' });
+  stack.add('logs and traces', () => observability.shutdown());
   stopOnSignals(stack, (m) => say(`[demo] ${m}`));
   let tenant = loadTenant(opts.tenant);
 
@@ -90,7 +97,7 @@ async function main(opts: DemoOptions, stack: ShutdownStack, tls: SandboxTls | u
   const withOpenAm = tenant.rfc7591 !== undefined;
   step(`Starting the sandboxes (Okta, ${withOpenAm ? 'OpenAM, ' : ''}Anypoint Platform, solar-system API, gateway)`);
   if (opts.fresh) forgetSandboxState(opts.stateDir);
-  const sandboxes = await startSandboxes(opts.stateDir, tls, withOpenAm);
+  const sandboxes = await startSandboxes(opts.stateDir, tls, withOpenAm, observability.logger);
   stack.add('sandboxes', () => sandboxes.close());
   if (tls) {
     // The example tenant names the HTTP URL; over TLS the worker must call the HTTPS one.
@@ -118,6 +125,9 @@ async function main(opts: DemoOptions, stack: ShutdownStack, tls: SandboxTls | u
   });
   const { client, close } = await connectClient(temporal.settings, dataConverter);
   stack.add('client', close);
+  // Before the write counter's mark: the console's Okta app and people are not the onboarding's writes.
+  const webConsole = await startDemoConsole(client, temporal.settings.address ?? '127.0.0.1:7233', sandboxes);
+  if (webConsole) stack.add('web console', () => webConsole.close());
 
   const counter = writeCounter(sandboxes);
   await counter.mark();
@@ -145,6 +155,7 @@ async function main(opts: DemoOptions, stack: ShutdownStack, tls: SandboxTls | u
     for (const missing of p.missingAssignments) say(`  missing: ${missing}`);
     if (opts.interactive) await assignmentStep(tenant, sandboxes, true, opts.stateDir);
     say(`  After assigning, anyone approves with:\n    npm run cli -- approve ${tenantId} --by <your name> --note "assigned in Okta"`);
+    if (webConsole) say(`  or, signed in as an approver, in the web console: ${webConsole.url}/inbox`);
     if (opts.interactive) {
       say('  Waiting for that approval (Ctrl-C stops the demo; the run waits durably and resumes with the next demo).');
     } else {
@@ -166,6 +177,22 @@ async function main(opts: DemoOptions, stack: ShutdownStack, tls: SandboxTls | u
     await running;
   }
   return p.phase === 'completed' ? 0 : 3;
+}
+
+/**
+ * The web console on the Okta sandbox (its app, groups, an approver and a viewer made first). A
+ * taken port (another demo?) leaves the demo without a console rather than failing it.
+ */
+async function startDemoConsole(client: Client, address: string, sandboxes: AllSandboxes): Promise<RunningConsole | undefined> {
+  const env = { ...process.env, CONSOLE_OIDC_ISSUER: '', CONSOLE_SANDBOX_OKTA_URL: sandboxes.okta.url, OKTA_API_TOKEN: sandboxes.okta.apiToken };
+  try {
+    const running = await startConsoleFromEnv(fixedTemporal(client, address), env);
+    say(`  web console ${running.url} (${signInHint(env)})`);
+    return running;
+  } catch (err) {
+    say(`  web console not started: ${(err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? `port ${process.env.CONSOLE_PORT ?? CONSOLE_DEFAULT_PORT} is taken (set CONSOLE_PORT)` : (err as Error).message}`);
+    return undefined;
+  }
 }
 
 /**
@@ -237,9 +264,9 @@ function loadTenant(file: string): TenantConfig {
   }
 }
 
-async function startSandboxes(stateDir: string, anypointTls: SandboxTls | undefined, openam: boolean): Promise<AllSandboxes> {
+async function startSandboxes(stateDir: string, anypointTls: SandboxTls | undefined, openam: boolean, logger: FastifyBaseLogger): Promise<AllSandboxes> {
   try {
-    return await startAllSandboxes({ stateDir, anypointTls, openam });
+    return await startAllSandboxes({ stateDir, anypointTls, openam, logger });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') {

@@ -9,14 +9,22 @@ import { connectWorker } from './temporal/connection';
 import { loadCodecKeys } from './temporal/codec-keys';
 import { createDataConverter } from './temporal/data-converter';
 import { startLocalTemporal } from './temporal/local';
+import { installObservability } from './temporal/observability';
 import { ShutdownStack, stopOnSignals } from './temporal/shutdown';
 import { taskQueueName } from './temporal/task-queue';
+import { ConsoleNotConfigured, signInHint, startConsoleFromEnv } from './console/start';
+import { LazyTemporal } from './console/temporal-access';
 
 const log = (message: string) => console.log(`[dev] ${message}`);
 
 async function main(stack: ShutdownStack): Promise<void> {
   // Installed before anything starts, so a Ctrl-C during start-up still stops the server.
   stopOnSignals(stack, log);
+  // Before any connection: the Temporal Runtime's logger, metrics and tracing (LOG_LEVEL, PROMETHEUS_BIND_ADDRESS, OTEL_*).
+  const observability = installObservability({ name: 'worker' });
+  stack.add('logs and traces', () => observability.shutdown());
+  if (observability.metricsAddress) log(`metrics on http://${observability.metricsAddress}/metrics`);
+  if (observability.tracing) log('traces exported over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT)');
 
   const temporal = await startLocalTemporal();
   stack.add('Temporal dev server', () => temporal.stop());
@@ -41,6 +49,20 @@ async function main(stack: ShutdownStack): Promise<void> {
     await running;
   });
   log(`worker polling task queue "${taskQueue}". Ctrl-C to stop.`);
+
+  // The web console is optional here: without its settings the worker runs alone and says why.
+  const consoleTemporal = new LazyTemporal(settings, createDataConverter());
+  try {
+    const webConsole = await startConsoleFromEnv(consoleTemporal);
+    stack.add('web console', async () => {
+      await webConsole.close();
+      await consoleTemporal.close();
+    });
+    log(`web console: ${webConsole.url} (${signInHint()})`);
+  } catch (err) {
+    if (!(err instanceof ConsoleNotConfigured)) throw err;
+    log(`web console not started: ${err.message}`);
+  }
 
   try {
     await running;

@@ -4,11 +4,14 @@
  * it next to the embedded dev server.
  */
 import type { DataConverter } from '@temporalio/common';
-import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import * as activities from './activities';
 import { connectWorker, loadTemporalSettings, LOCAL_ADDRESS } from './temporal/connection';
 import { createDataConverter, FAILURE_CONVERTER_PATH } from './temporal/data-converter';
+import { sampleAccessRequestsWaiting, stepMetricsInterceptor } from './temporal/metrics';
+import { currentObservability, installObservability } from './temporal/observability';
 import { taskQueueName } from './temporal/task-queue';
+import type { WorkerTracing } from './temporal/tracing';
 
 /** Entry of the workflow bundle; resolves to .ts under tsx/jest and to .js in a dist build. */
 export const WORKFLOWS_PATH = require.resolve('./workflows');
@@ -26,6 +29,13 @@ export interface OnboardingWorkerOptions {
   dataConverter?: DataConverter;
   /** @default the project's activities (src/activities) */
   activities?: object;
+  /**
+   * Traces workflows and activities; the bundle must then include `tracing.workflowInterceptorModules`
+   * (bundleOnboardingWorkflows does). @default installObservability()'s, i.e. on when OTLP is configured
+   */
+  tracing?: WorkerTracing;
+  /** How often the access-requests-waiting gauge is sampled; only with a metrics exporter. @default METRICS_SAMPLE_INTERVAL_MS, else 30 s */
+  accessSampleEveryMs?: number;
 }
 
 /** Webpack's progress chatter is noise; its warnings and errors still show. */
@@ -38,40 +48,68 @@ const quietBundlerLogger = {
   error: (message: string, meta?: unknown) => console.error(message, meta ?? ''),
 };
 
-let bundling: Promise<WorkflowBundle> | undefined;
+const bundles = new Map<string, Promise<WorkflowBundle>>();
 
-/** Bundles src/workflows for the workflow sandbox; memoized, since it takes seconds. */
-export function bundleOnboardingWorkflows(): Promise<WorkflowBundle> {
-  bundling ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: quietBundlerLogger }).catch((err: unknown) => {
-    bundling = undefined; // let a later call retry after the code is fixed
-    throw err;
-  });
+/**
+ * Bundles src/workflows for the workflow sandbox, with the tracing interceptors when tracing is on;
+ * memoized per set of interceptors, since it takes seconds.
+ */
+export function bundleOnboardingWorkflows(workflowInterceptorModules: string[] = currentObservability()?.tracing?.workflowInterceptorModules ?? []): Promise<WorkflowBundle> {
+  const key = workflowInterceptorModules.join('\n');
+  let bundling = bundles.get(key);
+  if (!bundling) {
+    bundling = bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules, failureConverterPath: FAILURE_CONVERTER_PATH, logger: quietBundlerLogger }).catch((err: unknown) => {
+      bundles.delete(key); // let a later call retry after the code is fixed
+      throw err;
+    });
+    bundles.set(key, bundling);
+  }
   return bundling;
 }
 
 export async function createOnboardingWorker(opts: OnboardingWorkerOptions): Promise<Worker> {
-  return Worker.create({
+  const tracing = opts.tracing ?? currentObservability()?.tracing;
+  const taskQueue = opts.taskQueue ?? taskQueueName();
+  const worker = await Worker.create({
     connection: opts.connection,
     namespace: opts.namespace ?? 'default',
-    taskQueue: opts.taskQueue ?? taskQueueName(),
-    workflowBundle: opts.workflowBundle ?? (await bundleOnboardingWorkflows()),
+    taskQueue,
+    workflowBundle: opts.workflowBundle ?? (await bundleOnboardingWorkflows(tracing?.workflowInterceptorModules ?? [])),
     activities: opts.activities ?? activities,
     dataConverter: opts.dataConverter ?? createDataConverter(),
+    interceptors: {
+      activity: [stepMetricsInterceptor, ...(tracing?.interceptors.activity ?? [])],
+      ...(tracing?.interceptors.client ? { client: tracing.interceptors.client } : {}),
+    },
+    ...(tracing ? { sinks: tracing.sinks } : {}),
   });
+  if (currentObservability()?.metricsAddress) {
+    sampleAccessRequestsWaiting({
+      client: worker.client!,
+      meter: Runtime.instance().metricMeter.withTags({ task_queue: taskQueue }),
+      taskQueue,
+      everyMs: opts.accessSampleEveryMs ?? (Number(process.env.METRICS_SAMPLE_INTERVAL_MS) || undefined),
+      workerState: () => worker.getState(),
+      onError: (err) => Runtime.instance().logger.warn('access requests could not be counted for the metrics', { error: err }),
+    });
+  }
+  return worker;
 }
 
 async function main(): Promise<void> {
+  const { logger, shutdown } = installObservability({ name: 'worker' });
   const settings = loadTemporalSettings();
   const connection = await connectWorker(settings);
   try {
     const taskQueue = taskQueueName();
     const worker = await createOnboardingWorker({ connection, namespace: settings.namespace, taskQueue });
-    console.log(`worker polling task queue "${taskQueue}" on ${settings.address ?? LOCAL_ADDRESS} (namespace ${settings.namespace}); Ctrl-C to stop`);
+    logger.info({ taskQueue, address: settings.address ?? LOCAL_ADDRESS, namespace: settings.namespace }, `worker polling task queue "${taskQueue}"; Ctrl-C to stop`);
     // The SDK's runtime turns SIGINT/SIGTERM into worker.shutdown(): polling stops, in-flight
     // tasks finish, then run() resolves.
     await worker.run();
   } finally {
     await connection.close();
+    await shutdown();
   }
 }
 

@@ -1,6 +1,7 @@
 import { activityInfo, ApplicationFailure, getClient } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { isUndecodable } from '../temporal/codec';
+import { countRunOutcome } from '../temporal/metrics';
 import { TENANT_ID } from '../temporal/search-attributes';
 import type { TenantConfig } from '../config/tenant';
 import { reconfigureAccessWatchSignal, stopAccessWatchSignal, watchAccessRequests } from '../workflows/access';
@@ -31,6 +32,9 @@ export async function recordTenantEvent(tenantId: string, event: TenantEvent): P
     signalArgs: [event],
     typedSearchAttributes: [{ key: TENANT_ID, value: tenantId }],
   });
+  // Every run's end is recorded here, whatever its outcome (an attempt whose reply was lost and is
+  // retried would count twice: rare, and the record itself stays exact by event id).
+  if (event.type === 'run') countRunOutcome(activityInfo(), event.run.operation, event.run.outcome);
 }
 
 /**

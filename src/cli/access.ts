@@ -9,6 +9,7 @@ import {
   type OrphanSweepResult,
 } from '../workflows/access';
 import { accessRequestIdFor, accessRetireIdFor } from '../workflows/ids';
+import type { ApproverIdentity } from '../workflows/messages';
 import { CliError } from './operations';
 
 /*
@@ -48,10 +49,10 @@ async function requestProgress(client: Client, workflowId: string): Promise<Acce
 }
 
 /** Approves or rejects the request (or retirement) of one contract that waits for a person. */
-export async function decideAccessRequest(client: Client, tenantId: string, contractId: string, decision: 'approve' | 'reject', by: string, opts: { note?: string; assignForMe?: boolean; retirement?: boolean } = {}): Promise<AccessDecision> {
+export async function decideAccessRequest(client: Client, tenantId: string, contractId: string, decision: 'approve' | 'reject', by: string, opts: { note?: string; assignForMe?: boolean; retirement?: boolean; identity?: ApproverIdentity } = {}): Promise<AccessDecision> {
   const workflowId = await findRequestWorkflow(client, tenantId, contractId, opts.retirement ? 'retirement' : 'request');
   try {
-    return await client.workflow.getHandle(workflowId).executeUpdate(decideAccessRequestUpdate, { args: [{ decision, by, note: opts.note, assignForMe: opts.assignForMe }] });
+    return await client.workflow.getHandle(workflowId).executeUpdate(decideAccessRequestUpdate, { args: [{ decision, by, note: opts.note, assignForMe: opts.assignForMe, ...(opts.identity ? { identity: opts.identity } : {}) }] });
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) {
       // The server answers an update to a closed workflow as "not found"; say what really happened.

@@ -14,6 +14,7 @@ import {
   type OffboardingProgress,
 } from '../workflows/offboarding';
 import { tenantRecordQuery, type DriftReport, type RecordedResource, type RotatedCredential, type TenantRecordState } from '../workflows/tenant-record';
+import type { ApproverIdentity } from '../workflows/messages';
 import { CliError } from './operations';
 
 /*
@@ -63,10 +64,10 @@ export async function startOffboarding(client: Client, taskQueue: string, tenant
 }
 
 /** Confirms the removal list and waits for the removal to finish. */
-export async function confirmOffboarding(client: Client, tenantId: string, approver: string, note?: string): Promise<OffboardingProgress> {
+export async function confirmOffboarding(client: Client, tenantId: string, approver: string, note?: string, identity?: ApproverIdentity): Promise<OffboardingProgress> {
   const handle = client.workflow.getHandle<typeof offboardTenant>(offboardingWorkflowIdFor(tenantId));
   try {
-    await handle.executeUpdate(confirmOffboardingUpdate, { args: [{ approver, note }] });
+    await handle.executeUpdate(confirmOffboardingUpdate, { args: [{ approver, note, ...(identity ? { identity } : {}) }] });
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new CliError(`No offboarding of ${tenantId} is waiting: start it with offboard <tenant.yaml> first.`, 4, 'NOT_FOUND');
     throw new CliError((err as { cause?: Error }).cause?.message ?? (err as Error).message, 3, 'UPDATE_REFUSED');

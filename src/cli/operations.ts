@@ -11,6 +11,7 @@ import type { TenantConfig } from '../config/tenant';
 import { ONBOARDING_PHASE, TENANT_ID } from '../temporal/search-attributes';
 import {
   Approval,
+  ApproverIdentity,
   OnboardingProgress,
   cancelOnboardingSignal,
   confirmGroupAssignmentUpdate,
@@ -87,10 +88,11 @@ function describeFailure(err: WorkflowFailedError): string {
   return current?.message ?? err.message;
 }
 
-export async function approve(client: Client, tenantId: string, approver: string, note?: string): Promise<Approval> {
+/** `identity` is the signed-in approver (the console); the CLI passes the name typed with --by alone. */
+export async function approve(client: Client, tenantId: string, approver: string, note?: string, identity?: ApproverIdentity): Promise<Approval> {
   const handle = client.workflow.getHandle(workflowIdFor(tenantId));
   try {
-    return await handle.executeUpdate(confirmGroupAssignmentUpdate, { args: [{ approver, note }] });
+    return await handle.executeUpdate(confirmGroupAssignmentUpdate, { args: [{ approver, note, ...(identity ? { identity } : {}) }] });
   } catch (err) {
     // The server answers an update to a closed run as "not found": say that the run ended instead.
     if (err instanceof WorkflowNotFoundError) {

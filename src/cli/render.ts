@@ -1,5 +1,5 @@
 import type { Plan } from '../activities/types';
-import type { OnboardingProgress, StepProgress } from '../workflows/messages';
+import type { ApproverIdentity, OnboardingProgress, StepProgress } from '../workflows/messages';
 import type { OffboardingProgress } from '../workflows/offboarding';
 import type { RotationProgress } from '../workflows/rotation';
 import type { DriftReport, RecordedResource, RotatedCredential, RotationSummary, TenantRecordState } from '../workflows/tenant-record';
@@ -129,7 +129,7 @@ export function renderAuditMarkdown(record: TenantRecordState): string {
       continue;
     }
     if (e.type === 'access') {
-      const who = e.decision ? ` — ${e.decision.decision === 'approve' ? 'approved' : 'rejected'} by **${cell(e.decision.by)}** at ${e.decision.at}${e.decision.note ? ` (${cell(e.decision.note)})` : ''}` : '';
+      const who = e.decision ? ` — ${e.decision.decision === 'approve' ? 'approved' : 'rejected'} by **${cell(e.decision.by)}**${signedIn(e.decision.identity)} at ${e.decision.at}${e.decision.note ? ` (${cell(e.decision.note)})` : ''}` : '';
       out.push(`### access ${e.kind} ${e.state} — ${e.at}`, '', `Application "${cell(e.request.applicationName)}", Okta client \`${e.request.clientId ?? '-'}\`, tier ${e.request.tier ?? '(none)'}, groups ${e.groups.join(', ') || '-'}${who}.`);
       if (e.reason) out.push(`Why: ${cell(e.reason)}`);
       if (e.proven?.length) out.push(`Proven: ${e.proven.map(cell).join('; ')}.`);
@@ -143,7 +143,7 @@ export function renderAuditMarkdown(record: TenantRecordState): string {
     }
     const run = e.run;
     out.push(`### ${run.operation} ${run.outcome} — ${run.startedAt} → ${run.closedAt}`, '', `Workflow \`${run.workflowId}\`, run \`${run.runId}\`.`);
-    if (run.approval) out.push(`Approved by **${cell(run.approval.approver)}** at ${run.approval.at}${run.approval.note ? ` (${cell(run.approval.note)})` : ''}.`);
+    if (run.approval) out.push(`Approved by **${cell(run.approval.approver)}**${signedIn(run.approval.identity)} at ${run.approval.at}${run.approval.note ? ` (${cell(run.approval.note)})` : ''}.`);
     if (run.error) out.push(`Error: ${cell(run.error)}`);
     if (e.created.length > 0) out.push(`Created: ${e.created.map((r) => cell(r.title)).join('; ')}.`);
     if (e.removed.length > 0) out.push(`Removed: ${e.removed.join(', ')}.`);
@@ -153,6 +153,9 @@ export function renderAuditMarkdown(record: TenantRecordState): string {
   }
   return out.join('\n');
 }
+
+/** Who the identity provider says approved (the console's sign-in); nothing for a name typed at the CLI. */
+const signedIn = (identity?: ApproverIdentity) => (identity ? ` (signed in: subject \`${cell(identity.subject)}\` of ${cell(identity.issuer)})` : '');
 
 function rotationMarkdown(r: RotationSummary): string[] {
   const out = [`### rotation of the ${CREDENTIAL_NAMES[r.credential]} ${r.outcome} — ${r.startedAt} → ${r.closedAt}`, '', `By **${cell(r.by)}**; workflow \`${r.workflowId}\`, run \`${r.runId}\`.`];

@@ -1,8 +1,8 @@
-import type { Dispatcher } from 'undici';
+import { Blob } from 'node:buffer';
+import { FormData, Response, type Dispatcher } from 'undici';
 import { anypointErrorFromResponse, type AnypointArea } from './anypoint-errors';
 import { ExternalApiError, type ApiErrorKind } from './errors';
 import { defaultDispatcher, query, seg, send, type HttpMethod, type HttpResponse } from './http';
-import { multipart } from './multipart';
 import { readRetryPolicy, retryRead, type ReadRetryPolicy } from './read-retry';
 import { blameUpstreamProvider } from './upstream-provider';
 import { zip } from './zip';
@@ -545,21 +545,22 @@ export class AnypointClient {
    */
   async publishRamlAsset(orgId: string, spec: RamlAssetSpec): Promise<boolean> {
     const mainFile = spec.mainFile ?? 'api.raml';
-    const form = multipart(
-      {
-        name: spec.name,
-        ...(spec.description ? { description: spec.description } : {}),
-        type: 'rest-api',
-        status: 'published',
-        'properties.mainFile': mainFile,
-        'properties.apiVersion': spec.apiVersion ?? 'v1',
-      },
-      { 'files.raml.zip': { filename: `${spec.assetId}.zip`, contentType: 'application/zip', data: zip([{ name: mainFile, data: spec.raml }]) } },
-    );
+    // Exchange reads the fields before the files, so the file goes last (FormData keeps append order).
+    const form = new FormData();
+    form.append('name', spec.name);
+    if (spec.description) form.append('description', spec.description);
+    form.append('type', 'rest-api');
+    form.append('status', 'published');
+    form.append('properties.mainFile', mainFile);
+    form.append('properties.apiVersion', spec.apiVersion ?? 'v1');
+    form.append('files.raml.zip', new Blob([zip([{ name: mainFile, data: spec.raml }])], { type: 'application/zip' }), `${spec.assetId}.zip`);
+    // Encoded to bytes once (undici's encoder picks the boundary), so the body is a Buffer like every other.
+    const encoded = new Response(form);
+    const body = { contentType: encoded.headers.get('content-type')!, data: Buffer.from(await encoded.arrayBuffer()) };
     const res = await this.call('publish Exchange asset', 'POST', `/exchange/api/v2/organizations/${seg(orgId)}/assets/${seg(spec.groupId)}/${seg(spec.assetId)}/${seg(spec.version)}`, {
       area: 'exchange',
       headers: { 'x-sync-publication': 'true' },
-      body: { contentType: form.contentType, data: form.body },
+      body,
       tolerate: [409],
     });
     return res !== undefined;

@@ -37,6 +37,15 @@ export function readRetryPolicy(option: Partial<ReadRetryPolicy> | false | undef
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+type ReadRetryListener = (err: ExternalApiError) => void;
+const listeners = new Set<ReadRetryListener>();
+
+/** Tells `listener` of every read retried here, with its cause (the worker counts them); returns the unsubscribe. */
+export function onReadRetry(listener: ReadRetryListener): () => void {
+  listeners.add(listener);
+  return () => void listeners.delete(listener);
+}
+
 /**
  * How long to wait before trying the read again after `err`, or undefined when it must not be
  * retried here: not a transient cause, or a rate limit that resets later than the policy waits.
@@ -61,6 +70,7 @@ export async function retryRead<T>(read: () => Promise<T>, policy: ReadRetryPoli
     } catch (err) {
       const delay = attempt < policy.attempts ? readRetryDelay(err, backoffMs, policy) : undefined;
       if (delay === undefined) throw err;
+      for (const listener of listeners) listener(err as ExternalApiError);
       await sleep(delay);
       backoffMs *= 2;
     }

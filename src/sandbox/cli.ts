@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { createLogger } from '../logging';
 import { prepareSandboxTls, type SandboxTls } from './core';
 import { addConsumerCommands } from './consumer-commands';
 import { ANYPOINT_TLS_HOSTNAMES, DEFAULT_PORTS, startAllSandboxes } from './index';
@@ -43,6 +44,8 @@ const program = new Command()
       // In memory, the CA still needs a home that outlives the run, so a client's NODE_EXTRA_CA_CERTS stays valid.
       if (o.tls) tls = await prepareSandboxTls({ dir: resolve(o.stateDir ?? join(tmpdir(), 'okta-anypoint-sandbox')), extraHostnames: [...ANYPOINT_TLS_HOSTNAMES, ...o.tlsHostname] });
       all = await startAllSandboxes({
+        // One line per request on stderr (LOG_LEVEL=warn quiets them; LOG_FORMAT=json for a machine).
+        logger: createLogger({ name: 'sandbox' }),
         host: o.host,
         stateDir: o.stateDir,
         anypointTls: tls,

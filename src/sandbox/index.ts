@@ -1,4 +1,5 @@
 import { startAnypointSandbox, type AnypointSandbox } from './anypoint';
+import type { FastifyBaseLogger } from 'fastify';
 import { ADMIN_PREFIX, type SandboxTls } from './core';
 import { startGateway, type RunningGateway } from './gateway';
 import { startOktaSandbox } from './okta';
@@ -45,6 +46,8 @@ export interface StartAllOptions {
   openam?: boolean;
   /** Its initial access token; env OPENAM_SANDBOX_INITIAL_ACCESS_TOKEN, else the persisted one, else random. */
   openamInitialAccessToken?: string;
+  /** Request logs of the in-process services (OpenAM runs in a child process and keeps its own); silent when unset. */
+  logger?: FastifyBaseLogger;
 }
 
 export interface AllSandboxes {
@@ -75,19 +78,19 @@ export interface AllSandboxes {
 export async function startAllSandboxes(opts: StartAllOptions = {}): Promise<AllSandboxes> {
   const ports = { ...DEFAULT_PORTS, ...opts.ports };
   const host = opts.host ?? '127.0.0.1';
-  const common = { host, stateDir: opts.stateDir };
+  const common = { host, stateDir: opts.stateDir, logger: opts.logger };
   const started: { close(): Promise<void> }[] = [];
   try {
     const okta = await startOktaSandbox({ ...common, port: ports.okta, rateLimitProfile: opts.rateLimitProfile, rateLimitWindowMs: opts.rateLimitWindowMs, ...(opts.oktaApiToken ? { apiToken: opts.oktaApiToken } : {}) });
     started.push(okta);
     const anypoint = await startAnypointSandbox({ ...common, port: ports.anypoint, rateLimitProfile: opts.rateLimitProfile, rateLimitWindowMs: opts.rateLimitWindowMs, connectedApp: opts.anypointConnectedApp, tls: opts.anypointTls });
     started.push(anypoint);
-    const upstream = await startUpstream({ host, port: ports.upstream });
+    const upstream = await startUpstream({ host, port: ports.upstream, logger: opts.logger });
     started.push(upstream);
-    const gateway = await startGateway({ anypoint, host, port: ports.gateway });
+    const gateway = await startGateway({ anypoint, host, port: ports.gateway, logger: opts.logger });
     started.unshift(gateway);
     const openam = opts.openam
-      ? await startOpenAmSandbox({ ...common, port: ports.openam, ...(opts.openamInitialAccessToken ? { initialAccessToken: opts.openamInitialAccessToken } : {}) })
+      ? await startOpenAmSandbox({ host, stateDir: opts.stateDir, port: ports.openam, ...(opts.openamInitialAccessToken ? { initialAccessToken: opts.openamInitialAccessToken } : {}) })
       : undefined;
     if (openam) started.push(openam);
     return {

@@ -25,6 +25,7 @@ import { msOf } from './durations';
 import { accessRequestIdFor, accessRetireIdFor } from './ids';
 import { ACTIVITY_OPTIONS, RECORD_OPTIONS } from './options';
 import { describeError } from './saga';
+import type { ApproverIdentity } from './messages';
 import type { AccessDecisionEvent } from './tenant-record';
 
 const act = proxyActivities<typeof activities>(ACTIVITY_OPTIONS);
@@ -48,6 +49,8 @@ export type AccessRequestState = 'checking' | 'waiting' | 'assigning' | 'proving
 export interface AccessDecision {
   decision: 'approve' | 'reject';
   by: string;
+  /** The signed-in identity when the decision came from the console. */
+  identity?: ApproverIdentity;
   note?: string;
   at: string;
 }
@@ -56,6 +59,8 @@ export interface AccessDecisionRequest {
   decision: 'approve' | 'reject';
   /** Who decides; kept in the tenant record. */
   by: string;
+  /** Set by the console from the signed-in user's ID token; kept with the decision. */
+  identity?: ApproverIdentity;
   note?: string;
   /** Approve and let the project make the Okta assignment, instead of checking one made by hand. */
   assignForMe?: boolean;
@@ -76,6 +81,8 @@ export interface AccessRequestProgress {
   remindersSent: number;
   /** Why the request was refused, failed or expired, with the fix. */
   reason?: string;
+  /** When the wait for a decision ends the request (ISO time), while it waits. */
+  deadline?: string;
 }
 
 export const accessRequestQuery = defineQuery<AccessRequestProgress>('accessRequest');
@@ -214,7 +221,7 @@ export async function handleAccessRequest({ tenant, request, location }: AccessW
   upsertSearchAttributes([{ key: TENANT_ID, value: cfg.tenant.id }]);
   setHandler(accessRequestQuery, () => p);
   const clients = () => [{ applicationName: request.applicationName, clientId: request.clientId!, groups: p.groups }];
-  setHandler(decideAccessRequestUpdate, async ({ decision, by, note, assignForMe }) => {
+  setHandler(decideAccessRequestUpdate, async ({ decision, by, identity, note, assignForMe }) => {
     if (decision === 'approve') {
       if (assignForMe) await assignAll();
       const missing = await act.checkGroupAssignments(cfg, clients());
@@ -224,7 +231,7 @@ export async function handleAccessRequest({ tenant, request, location }: AccessW
     }
     // Two decisions in flight at once both pass the validator; the first to get here wins.
     if (p.decision) throw alreadyDecided(p.decision);
-    return (p.decision = { decision, by, note, at: now() });
+    return (p.decision = { decision, by, ...(identity ? { identity } : {}), note, at: now() });
   }, { validator: decisionValidator(() => p.state, () => p.decision) });
 
   const end = ending(cfg, p);
@@ -278,7 +285,7 @@ export async function retireAccessClient({ tenant, request, location }: AccessWo
   const p: AccessRequestProgress = { tenantId: cfg.tenant.id, kind: 'retirement', request, tier: request.tier, groups: [], state: 'checking', startedAt: now(), remindersSent: 0 };
   upsertSearchAttributes([{ key: TENANT_ID, value: cfg.tenant.id }]);
   setHandler(accessRequestQuery, () => p);
-  setHandler(decideAccessRequestUpdate, ({ decision, by, note }) => (p.decision = { decision, by, note, at: now() }), { validator: decisionValidator(() => p.state, () => p.decision) });
+  setHandler(decideAccessRequestUpdate, ({ decision, by, identity, note }) => (p.decision = { decision, by, ...(identity ? { identity } : {}), note, at: now() }), { validator: decisionValidator(() => p.state, () => p.decision) });
 
   const end = ending(cfg, p);
   const refs = await act.clientReferences(cfg, location, request.clientId!, request.applicationId);
@@ -346,6 +353,7 @@ function decisionValidator(state: () => AccessRequestState, decided: () => Acces
 /** Waits for `done`, reminding every access.reminderEvery; false once access.deadline passed. */
 async function waitWithReminders(cfg: TenantConfig, p: AccessRequestProgress, done: () => boolean): Promise<boolean> {
   const deadline = Date.now() + msOf(cfg.access?.deadline ?? '72h');
+  p.deadline = new Date(deadline).toISOString();
   const every = msOf(cfg.access?.reminderEvery ?? '1h');
   for (;;) {
     const left = deadline - Date.now();

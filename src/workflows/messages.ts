@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Plan, ProofResult } from '../activities/types';
+import type { MissingAssignment, Plan, ProofResult } from '../activities/types';
 
 export type Phase =
   | 'preflight'
@@ -27,8 +27,22 @@ export interface StepProgress {
   error?: string;
 }
 
+/**
+ * Who approved, as the identity provider vouches for it (the console's signed-in user, from the ID
+ * token): absent when the approver is a name typed at the CLI.
+ */
+export interface ApproverIdentity {
+  /** The ID token's `iss`. */
+  issuer: string;
+  /** The ID token's `sub`: stable, unlike a name or an email. */
+  subject: string;
+  email?: string;
+  name?: string;
+}
+
 export interface Approval {
   approver: string;
+  identity?: ApproverIdentity;
   note?: string;
   at: string;
 }
@@ -49,6 +63,10 @@ export interface OnboardingProgress {
   remindersSent: number;
   /** What the assignment check found missing the last time it ran. */
   missingAssignments: string[];
+  /** The same, as data (absent on runs from before it was kept): what the console checks live. */
+  missing?: MissingAssignment[];
+  /** When the wait for a person ends the run (ISO time), while it waits. */
+  deadline?: string;
   proof?: ProofResult;
   compensation?: CompensationReport;
   cancelReason?: string;
@@ -57,6 +75,8 @@ export interface OnboardingProgress {
 
 export interface ConfirmAssignmentRequest {
   approver: string;
+  /** Set by the console from the signed-in user's ID token; kept with the approval. */
+  identity?: ApproverIdentity;
   note?: string;
 }
 

@@ -45,6 +45,8 @@ export interface OffboardingProgress {
    * they are named here (and stay in the tenant record) for the provider's admin, and do not fail the run.
    */
   leftAtProvider?: { key: string; title: string; clientId?: string; error: string }[];
+  /** When the wait for a confirmation ends the run, removing nothing (ISO time), while it waits. */
+  deadline?: string;
   error?: string;
 }
 
@@ -80,7 +82,7 @@ export async function offboardTenant({ tenant: cfg, confirmWithin = '24h' }: Off
   setHandler(offboardingProgressQuery, snapshot);
   let abandoned: string | undefined;
   setHandler(abandonOffboardingSignal, ({ reason, by }) => void (abandoned = by ? `${reason} (by ${by})` : reason));
-  setHandler(confirmOffboardingUpdate, ({ approver, note }) => (progress.confirmation = { approver, note, at: now() }), {
+  setHandler(confirmOffboardingUpdate, ({ approver, identity, note }) => (progress.confirmation = { approver, ...(identity ? { identity } : {}), note, at: now() }), {
     validator: ({ approver }) => {
       // A second confirmation in the same moment would overwrite the first one's name in the record.
       if (progress.confirmation) throw new Error(`Already confirmed by ${progress.confirmation.approver} at ${progress.confirmation.at}; this confirmation was not recorded.`);
@@ -103,6 +105,7 @@ export async function offboardTenant({ tenant: cfg, confirmWithin = '24h' }: Off
       : undefined;
 
     progress.phase = 'awaiting-confirmation';
+    progress.deadline = new Date(Date.now() + msOf(confirmWithin)).toISOString();
     const confirmed = await condition(() => progress.confirmation !== undefined || abandoned !== undefined, msOf(confirmWithin));
     if (!confirmed || abandoned) {
       progress.phase = abandoned ? 'cancelled' : 'expired';

@@ -1,6 +1,6 @@
 import { ApplicationFailure, condition, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import type { AnypointContext, OktaEndpoints, PlanEntry, PlanFinding, RegisteredClient, StepResult, UndoTarget } from '../activities/types';
+import type { AnypointContext, MissingAssignment, OktaEndpoints, PlanEntry, PlanFinding, RegisteredClient, StepResult, UndoTarget } from '../activities/types';
 import type { OktaTenantConfig, TenantConfig } from '../config/tenant';
 import { msOf } from './durations';
 import { ONBOARDING_PHASE } from '../temporal/search-attributes';
@@ -168,7 +168,7 @@ export class OnboardingRun {
 
   /** Auto mode assigns the groups itself; manual mode waits for a person, reminding, until the deadline. */
   async groupAssignment(): Promise<void> {
-    const { cfg, progress } = this;
+    const { cfg } = this;
     if (this.registered.length === 0) return;
     if (!cfg.okta) return this.accessConfirmation();
     if (cfg.assignment.mode === 'auto') {
@@ -180,7 +180,7 @@ export class OnboardingRun {
     }
     const waiting = this.declared(CHECKS.approval);
     const missing = await act.checkGroupAssignments(cfg, this.registered);
-    progress.missingAssignments = missing.map((m) => `${m.applicationName} (${m.clientId}) → ${m.group}`);
+    this.noteMissing(missing);
     if (missing.length === 0) {
       waiting.state = 'done';
       waiting.outcome = 'unchanged';
@@ -203,6 +203,12 @@ export class OnboardingRun {
     await this.waitForApproval(waiting, 'access of the clients registered at the provider');
   }
 
+  /** What the last assignment check found missing, as text (CLI, reminders) and as data (the console). */
+  noteMissing(missing: MissingAssignment[]): void {
+    this.progress.missingAssignments = missing.map((m) => `${m.applicationName} (${m.clientId}) → ${m.group}`);
+    this.progress.missing = missing;
+  }
+
   private async waitForApproval(waiting: StepProgress, what: string): Promise<void> {
     const { cfg, progress } = this;
     if (cfg.assignment.mode !== 'manual') return;
@@ -210,6 +216,7 @@ export class OnboardingRun {
     const { deadline: deadlineText, reminderEvery } = cfg.assignment;
     await this.saga.track(waiting, async () => {
       const deadline = Date.now() + msOf(deadlineText);
+      progress.deadline = new Date(deadline).toISOString();
       const every = msOf(reminderEvery);
       while (!this.approval) {
         const left = deadline - Date.now();

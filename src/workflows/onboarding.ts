@@ -62,10 +62,10 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
   upsertSearchAttributes([{ key: TENANT_ID, value: cfg.tenant.id }]);
   run.setPhase('preflight');
   setHandler(progressQuery, () => run.snapshot());
-  setHandler(confirmGroupAssignmentUpdate, async ({ approver, note }) => {
+  setHandler(confirmGroupAssignmentUpdate, async ({ approver, identity, note }) => {
     // At an RFC 7591 provider the confirmation is the person's word alone: there are no groups to check.
     const missing = cfg.okta ? await act.checkGroupAssignments(cfg, run.registered) : [];
-    progress.missingAssignments = missing.map((m) => `${m.applicationName} (${m.clientId}) → ${m.group}`);
+    run.noteMissing(missing);
     if (missing.length > 0) {
       throw ApplicationFailure.create({
         type: 'AssignmentMissing',
@@ -76,7 +76,7 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
     }
     // Two approvals in flight at once both pass the validator; the first to get here wins, the other is told.
     if (run.approval) throw alreadyApproved(run.approval);
-    run.approval = progress.approval = { approver, note, at: now() };
+    run.approval = progress.approval = { approver, ...(identity ? { identity } : {}), note, at: now() };
     return run.approval;
   }, {
     validator: ({ approver }) => {

@@ -2,7 +2,7 @@ import { allHandlersFinished, condition, continueAsNew, defineQuery, defineSigna
 import type { AccessContract } from '../activities/types';
 import type { TenantConfig } from '../config/tenant';
 import { CATALOGUE, type System } from './catalogue';
-import type { Approval, CompensationReport, StepProgress } from './messages';
+import type { Approval, ApproverIdentity, CompensationReport, StepProgress } from './messages';
 import type { CreatedResource } from './removal';
 
 /*
@@ -61,7 +61,7 @@ export interface AccessDecisionEvent {
   request: AccessContract;
   state: string;
   groups: string[];
-  decision?: { decision: 'approve' | 'reject'; by: string; note?: string; at: string };
+  decision?: { decision: 'approve' | 'reject'; by: string; identity?: ApproverIdentity; note?: string; at: string };
   reason?: string;
   proven?: string[];
   unproven?: string[];

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { Client, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { FastifyBaseLogger } from 'fastify';
 import { Worker } from '@temporalio/worker';
 import * as activities from '../../src/activities';
 import { loadTenantFile, oktaTenant, type OktaTenantConfig, type Rfc7591TenantConfig, type TenantConfig } from '../../src/config/tenant';
@@ -40,8 +41,9 @@ export class OnboardingStack {
     if (sandboxes.openam) this.openam = new SandboxAdminClient(sandboxes.openam.url);
   }
 
-  static async start(env: TestWorkflowEnvironment, opts: { openam?: boolean } & Pick<StartAllOptions, 'rateLimitProfile' | 'rateLimitWindowMs'> = {}): Promise<OnboardingStack> {
-    const sandboxes = await startAllSandboxes({ ports: { okta: 0, anypoint: 0, upstream: 0, gateway: 0, openam: 0 }, openam: opts.openam, rateLimitProfile: opts.rateLimitProfile, rateLimitWindowMs: opts.rateLimitWindowMs });
+  /** `logger`: the sandboxes' request logs (silent without); a rate-limit profile and window length for load tests. */
+  static async start(env: TestWorkflowEnvironment, opts: { openam?: boolean; logger?: FastifyBaseLogger } & Pick<StartAllOptions, 'rateLimitProfile' | 'rateLimitWindowMs'> = {}): Promise<OnboardingStack> {
+    const sandboxes = await startAllSandboxes({ ports: { okta: 0, anypoint: 0, upstream: 0, gateway: 0, openam: 0 }, openam: opts.openam, logger: opts.logger, rateLimitProfile: opts.rateLimitProfile, rateLimitWindowMs: opts.rateLimitWindowMs });
     Object.assign(process.env, sandboxSecretEnv(sandboxes));
     return new OnboardingStack(env, sandboxes);
   }

@@ -1,4 +1,5 @@
-import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import Fastify, { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, LogController } from 'fastify';
+import { redactUrl } from '../../logging';
 import { FaultInjector, FaultRule } from './faults';
 import { RequestLog } from './request-log';
 import { RateLimiter, RateLimitClassifier, RateLimitHeaderNames } from './rate-limit';
@@ -55,6 +56,11 @@ export interface SandboxOptions {
   faultSeed?: string | number;
   /** Serve HTTPS with this key and certificate (see {@link prepareSandboxTls}); plain HTTP when unset. */
   tls?: { key: string; cert: string };
+  /**
+   * Logs each request (and the emulator's own errors) here, tagged with the service's name: a pino
+   * logger from src/logging.ts (JSON, redacted). Silent when unset, as in tests.
+   */
+  logger?: FastifyBaseLogger;
 }
 
 export interface SandboxContext<S> {
@@ -137,7 +143,8 @@ export async function buildSandbox<S>(def: SandboxServiceDefinition<S>, opts: Sa
 
   const app = Fastify({
     ...(opts.tls ? { https: { key: opts.tls.key, cert: opts.tls.cert } } : {}),
-    logger: false,
+    // One line per request (recordRequest below) instead of Fastify's two.
+    ...(opts.logger ? { loggerInstance: opts.logger.child({ sandbox: def.name }), logController: new LogController({ disableRequestLogging: true }) } : { logger: false }),
     // The Okta SDK sends `//api/v1/...` when orgUrl ends with a slash; Okta tolerates it.
     routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true },
     bodyLimit: 20 * 1024 * 1024,
@@ -234,14 +241,19 @@ export async function buildSandbox<S>(def: SandboxServiceDefinition<S>, opts: Sa
 
   function recordRequest(req: FastifyRequest, status: number) {
     const started = req.sandboxStartedAt ?? process.hrtime.bigint();
-    ctx.log.record({
+    const entry = {
       method: req.method,
       url: req.sandboxMounted?.url ?? req.url,
       route: req.sandboxMounted?.route ?? req.routeOptions?.url ?? '(unmatched)',
       status,
       durationMs: Number(process.hrtime.bigint() - started) / 1e6,
       fault: req.sandboxFault,
-    });
+    };
+    ctx.log.record(entry);
+    if (opts.logger) {
+      const url = redactUrl(entry.url);
+      req.log.info({ ...entry, url }, `${entry.method} ${url} → ${status || 'no response'}${entry.fault ? ` (fault: ${entry.fault})` : ''} ${Math.round(entry.durationMs)} ms`);
+    }
   }
 
   function setRateHeaders(reply: FastifyReply, limit: number, remaining: number, reset: number) {
