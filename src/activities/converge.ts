@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ExternalApiError } from '../clients/errors';
+import { inProcessTry } from './quick-retry';
 import type { FieldChange, PlanEntry, PlanFinding, StepResult } from './types';
 
 /** How one resource is found, compared and brought to its desired state. */
@@ -52,7 +53,8 @@ export async function converge<R>(c: Convergence<R>, finding?: PlanFinding): Pro
 /** Outside an activity (a script, a unit test) there is no attempt to trust: look again. */
 export function isFirstAttempt(): boolean {
   try {
-    return Context.current().info.attempt === 1;
+    // Temporal's first attempt, and the worker's first try of it (quick-retry.ts).
+    return Context.current().info.attempt === 1 && inProcessTry() === 1;
   } catch {
     return false;
   }

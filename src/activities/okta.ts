@@ -251,13 +251,13 @@ function appConvergence(okta: ReturnType<typeof oktaFor>, key: string, cfg: Cfg,
  * managesVerificationUsers). The password is resolved here and sent to Okta only; it is never compared,
  * since Okta never returns it.
  */
-export function verificationUserConvergence(cfg: Cfg, login: string): Convergence<OktaUser & { missingGroupIds: string[] }> {
+export function verificationUserConvergence(cfg: Cfg, login: string, knownGroupIds: Record<string, string> = {}): Convergence<OktaUser & { missingGroupIds: string[] }> {
   const okta = oktaFor(cfg);
   const spec = cfg.verification.signIn!.users.find((u) => u.login === login)!;
   const groupIdsOf = async () => {
     const ids: string[] = [];
     for (const name of spec.groups) {
-      const id = await assignableGroupId(cfg, name);
+      const id = knownGroupIds[name] ?? (await assignableGroupId(cfg, name));
       if (!id) throw new Error(`Okta group "${name}" does not exist yet`);
       ids.push(id);
     }
@@ -392,7 +392,8 @@ export const oktaActivities = {
   ensureGroupRule: (cfg: Cfg, authServerId: string, policyId: string, name: string, finding?: PlanFinding, groupIds?: Record<string, string>): Promise<StepResult> =>
     converge(groupRuleConvergence(cfg, authServerId, policyId, name, groupIds), finding),
   ensureSsoApp: (cfg: Cfg, finding?: PlanFinding): Promise<StepResult> => converge(ssoAppConvergence(cfg), finding),
-  ensureVerificationUser: (cfg: Cfg, login: string, finding?: PlanFinding): Promise<StepResult> => converge(verificationUserConvergence(cfg, login), finding),
+  ensureVerificationUser: (cfg: Cfg, login: string, finding?: PlanFinding, groupIds?: Record<string, string>): Promise<StepResult> =>
+    converge(verificationUserConvergence(cfg, login, groupIds), finding),
 
   async readOktaEndpoints(cfg: Cfg, authServerId: string): Promise<OktaEndpoints> {
     const m = await oktaFor(cfg).getMetadata(authServerId);

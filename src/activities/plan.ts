@@ -107,7 +107,7 @@ export async function planOnboarding(cfg: TenantConfig, ctx: AnypointContext, ow
     });
     const users = groups.then(() =>
       each(CATALOGUE.verificationUser.select(okta), (login) =>
-        groupsExist(okta.verification.signIn!.users.find((u) => u.login === login)!.groups) ? plan('verificationUser', login, verificationUserConvergence(okta, login)) : Promise.resolve(absent('verificationUser', login)),
+        groupsExist(okta.verification.signIn!.users.find((u) => u.login === login)!.groups) ? plan('verificationUser', login, verificationUserConvergence(okta, login, groupIds)) : Promise.resolve(absent('verificationUser', login)),
       ),
     );
     // Anypoint resources that embed Okta values are compared against the current Okta endpoints.

@@ -259,7 +259,7 @@ function oktaSteps(run: OnboardingRun, cfg: OktaTenantConfig): { identity: Promi
   );
   // The tiers' rules after the first rule, one write at a time on the policy; the sign-in proof's people once their groups exist.
   const groupRules = Promise.all([server, children]).then(([s]) => run.oktaGroupRules(cfg, s.id));
-  const users = groups.then(() => allSettled(CATALOGUE.verificationUser.select(cfg).map((login) => run.resource('verificationUser', login, (f) => act.ensureVerificationUser(cfg, login, f)))));
+  const users = groups.then(() => allSettled(CATALOGUE.verificationUser.select(cfg).map((login) => run.resource('verificationUser', login, (f) => act.ensureVerificationUser(cfg, login, f, run.groupIds)))));
   const identity = Promise.all([endpoints, introspection]).then(([e, i]) => ({ endpoints: e, introspectionClientId: i.id }));
   return { identity, sso, done: allSettled([groups, server, children, groupRules, users, endpoints, introspection, sso, assignments]) };
 }
