@@ -15,6 +15,7 @@ import { renderAccessRequests, renderAuditMarkdown, renderDrift, renderOffboardi
 import { decideAccessRequest, listAccessRequests, orphans } from './cli/access';
 import { abandonOffboarding, checkDriftNow, confirmOffboarding, lastDriftReport, offboardingDryRun, requireRecord, rotate, scheduleDrift, startOffboarding } from './cli/lifecycle';
 import { HIDDEN, readCredentials } from './cli/credentials';
+import { renderDoctor, runDoctor } from './cli/doctor';
 
 const TERMINAL_PHASES = new Set(['completed', 'failed', 'cancelled']);
 
@@ -272,6 +273,22 @@ export function buildProgram(): Command {
         const report = opts.now ? await checkDriftNow(client, taskQueueName(), tenant!) : await lastDriftReport(client, tenant?.tenant.id ?? target);
         print(out, report, () => renderDrift(report));
         if (!report.clean) process.exitCode = 3;
+      });
+    });
+
+  program
+    .command('doctor')
+    .argument('<tenant>', 'the tenant file')
+    .option('--json', 'machine-readable output')
+    .description('Diagnose the tenant, read-only: each check, and for a failure its cause and fix from Okta (its objects and System Log); exit 0 healthy, 3 not')
+    .action(async (file: string, opts: { json?: boolean }) => {
+      const out = { json: Boolean(opts.json || program.opts().json) };
+      const tenant = loadTenant(file);
+      await withClient(async (client) => {
+        if (!(await workerIsPolling(client, taskQueueName()))) throw new CliError(`Cannot diagnose: ${NO_WORKER_HINT(taskQueueName())}`, 3, 'NO_WORKER');
+        const report = await runDoctor(client, taskQueueName(), tenant);
+        print(out, report, () => renderDoctor(report));
+        if (!report.healthy) process.exitCode = 3;
       });
     });
 

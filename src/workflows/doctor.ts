@@ -1,0 +1,174 @@
+import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import type * as activities from '../activities';
+import type { DoctorClientEvidence, DoctorPolicyEvidence, DoctorTokenEvidence } from '../activities/doctor';
+import type { OktaTenantConfig } from '../config/tenant';
+import { TENANT_ID } from '../temporal/search-attributes';
+import { ACTIVITY_OPTIONS } from './options';
+import { describeError } from './saga';
+
+const act = proxyActivities<typeof activities>(ACTIVITY_OPTIONS);
+
+export interface DoctorInput {
+  tenant: OktaTenantConfig;
+}
+
+/** One row of doctor's table: what was checked, what came out, and for a failure its cause and fix. */
+export interface DoctorCheck {
+  check: string;
+  passed: boolean;
+  result: string;
+  cause?: string;
+  fix?: string;
+}
+
+export interface DoctorReport {
+  tenantId: string;
+  checkedAt: string;
+  healthy: boolean;
+  checks: DoctorCheck[];
+}
+
+const now = () => new Date(Date.now()).toISOString();
+
+/**
+ * `doctor <tenant.yaml>`: the tenant's checks, read-only, and for each failure the cause and the fix
+ * from evidence (Okta's objects, the System Log's account of a refused token). It writes nothing to
+ * Okta or Anypoint, nor to the tenant record: a diagnosis is not an event of the tenant's life.
+ */
+export async function diagnoseTenant({ tenant: cfg }: DoctorInput): Promise<DoctorReport> {
+  const tenantId = cfg.tenant.id;
+  upsertSearchAttributes([{ key: TENANT_ID, value: tenantId }]);
+  const report: DoctorReport = { tenantId, checkedAt: now(), healthy: false, checks: [] };
+  const finish = () => ({ ...report, healthy: report.checks.every((c) => c.passed) });
+
+  const record = await act.readTenantRecord(tenantId);
+  if (!record || record.status === 'offboarded' || record.resources.length === 0) {
+    report.checks.push({
+      check: 'Tenant record',
+      passed: false,
+      result: record?.status === 'offboarded' ? 'offboarded' : 'never onboarded',
+      cause: `Tenant ${tenantId} has ${record ? 'no resources in its record (it was offboarded, or no run of it created anything)' : 'no tenant record: no onboarding of it has finished'}; there is nothing to diagnose.`,
+      fix: 'Onboard it first: npm run cli -- start <tenant.yaml>',
+    });
+    return finish();
+  }
+  report.checks.push({ check: 'Tenant record', passed: true, result: `${record.resources.length} resources` });
+
+  const token = await act.checkOktaApiToken(cfg);
+  report.checks.push(
+    token.valid
+      ? { check: 'Okta API token', passed: true, result: 'valid' }
+      : {
+          check: 'Okta API token',
+          passed: false,
+          result: 'refused (E0000011)',
+          cause: `Okta refuses the API token (okta.apiToken): it was revoked, or expired after 30 days unused. ${token.error ?? ''}`.trim(),
+          fix: 'Create a new token in Okta (Security → API → Tokens) as an admin, put it where okta.apiToken points, then give it to the client provider: npm run cli -- rotate <tenant.yaml> --okta-token',
+        },
+  );
+  if (!token.valid) return finish();
+
+  let ctx: Awaited<ReturnType<typeof act.checkAnypointAccess>>;
+  try {
+    ctx = await act.checkAnypointAccess(cfg);
+    report.checks.push({ check: 'Anypoint access', passed: true, result: `org ${ctx.orgId}` });
+  } catch (err) {
+    report.checks.push({ check: 'Anypoint access', passed: false, result: 'refused', cause: describeError(err), fix: 'Check anypoint.connectedApp (client id and secret, its scopes on the organization and environment).' });
+    return finish();
+  }
+
+  const policy = await act.readDoctorPolicy(cfg);
+  const clients = await act.readDoctorClients(cfg, ctx);
+  const endpoints = policy.authorizationServer ? await act.readOktaEndpoints(cfg, policy.authorizationServer.id) : undefined;
+  const tokens = endpoints ? await act.tryDoctorTokens(cfg, ctx, endpoints.token) : [];
+  report.checks.push(...diagnose(cfg, policy, clients, tokens));
+  return finish();
+}
+
+/** The checks from the evidence, each failure with its cause and fix. Pure: the tests call it too. */
+export function diagnose(cfg: OktaTenantConfig, policy: DoctorPolicyEvidence, clients: DoctorClientEvidence[], tokens: DoctorTokenEvidence[]): DoctorCheck[] {
+  const checks: DoctorCheck[] = [policyCheck(cfg, policy, tokens), ...scopeChecks(policy)];
+  for (const client of clients) {
+    checks.push(assignmentCheck(client));
+    const token = tokens.find((t) => t.applicationName === client.applicationName);
+    if (token) checks.push(tokenCheck(cfg, client, token, policy));
+  }
+  return checks;
+}
+
+const ruleName = (cfg: OktaTenantConfig) => `rule "${cfg.okta.accessPolicy.rule.name}" of policy "${cfg.okta.accessPolicy.name}"`;
+const policyFix = (cfg: OktaTenantConfig) =>
+  `In Okta, Security → API → Authorization Servers → the tenant's server → Access Policies → "${cfg.okta.accessPolicy.name}": make the policy and its ${ruleName(cfg)} ACTIVE, for client_credentials and the scopes ${cfg.okta.accessPolicy.rule.scopes.join(', ')}; or converge it from the tenant file: npm run cli -- drift <tenant.yaml> --fix`;
+
+/** What is wrong with the policy or rule that should let the verification clients' tokens through, if anything. */
+function policyProblem(cfg: OktaTenantConfig, policy: DoctorPolicyEvidence): string | undefined {
+  if (!policy.authorizationServer) return 'the authorization server is gone';
+  if (!policy.policy) return `the access policy "${cfg.okta.accessPolicy.name}" is gone`;
+  if (policy.policy.status !== 'ACTIVE') return `the access policy "${policy.policy.name}" is ${policy.policy.status}`;
+  if (!policy.rule) return `the ${ruleName(cfg)} is gone`;
+  if (policy.rule.status !== 'ACTIVE') return `the ${ruleName(cfg)} is ${policy.rule.status}`;
+  if (!policy.rule.grantTypes.includes('client_credentials')) return `the ${ruleName(cfg)} does not allow client_credentials (it allows ${policy.rule.grantTypes.join(', ') || 'nothing'})`;
+  const wanted = [cfg.verification, ...(cfg.verification.otherClients ?? [])].flatMap((v) => v.tokenScopes);
+  const uncovered = [...new Set(wanted)].filter((s) => !policy.rule!.scopes.includes(s) && !policy.rule!.scopes.includes('*'));
+  if (uncovered.length) return `the ${ruleName(cfg)} does not cover the scope(s) ${uncovered.join(', ')}`;
+  return undefined;
+}
+
+function policyCheck(cfg: OktaTenantConfig, policy: DoctorPolicyEvidence, tokens: DoctorTokenEvidence[]): DoctorCheck {
+  const problem = policyProblem(cfg, policy);
+  if (!problem) return { check: 'Access policy and rule', passed: true, result: 'active' };
+  const refused = tokens.filter((t) => t.logEvents.some((e) => e.reason === 'no_matching_policy')).map((t) => t.applicationName);
+  const evidence = refused.length ? ` The System Log shows the token requests of ${refused.join(', ')} failed with reason no_matching_policy (access_denied: policy evaluation failed).` : '';
+  return { check: 'Access policy and rule', passed: false, result: problem, cause: `No policy rule matches the clients' token requests: ${problem}.${evidence}`, fix: policyFix(cfg) };
+}
+
+function scopeChecks(policy: DoctorPolicyEvidence): DoctorCheck[] {
+  return policy.scopes.map((s): DoctorCheck => {
+    const check = `Scope ${s.name}`;
+    if (!s.found) return { check, passed: false, result: 'missing', cause: `The authorization server has no scope "${s.name}".`, fix: 'Converge it from the tenant file: npm run cli -- drift <tenant.yaml> --fix' };
+    if (s.metadataPublish === 'NO_CLIENTS') {
+      return {
+        check,
+        passed: false,
+        result: 'not in metadata (NO_CLIENTS)',
+        cause: `The scope "${s.name}" is not published in the authorization server's metadata (metadataPublish NO_CLIENTS), so Anypoint does not offer it for the API's policies and applications.`,
+        fix: `Set metadataPublish: ALL_CLIENTS for the scope in the tenant file (okta.scopes) and run npm run cli -- drift <tenant.yaml> --fix; or in Okta, edit the scope and tick "Include in public metadata".`,
+      };
+    }
+    return { check, passed: true, result: `published (${s.metadataPublish ?? 'default'})` };
+  });
+}
+
+function assignmentCheck(client: DoctorClientEvidence): DoctorCheck {
+  const check = `Group assignments of ${client.applicationName}`;
+  if (!client.clientId || !client.appStatus) return { check, passed: false, result: 'no Okta app', cause: `Okta has no app for ${client.applicationName}${client.clientId ? ` (client id ${client.clientId})` : ' (Anypoint holds no client id for it)'}.`, fix: 'Onboard again: npm run cli -- start <tenant.yaml> (the client provider registers the client).' };
+  const missing = client.assignments.filter((a) => !a.assigned).map((a) => a.group);
+  if (missing.length === 0) return { check, passed: true, result: client.assignments.map((a) => a.group).join(', ') || 'none needed' };
+  return {
+    check,
+    passed: false,
+    result: `not assigned to ${missing.join(', ')}`,
+    cause: `The Okta client of ${client.applicationName} (${client.clientId}) is not assigned to ${missing.join(', ')}, the group(s) its tier's rule allows: its tokens are refused.`,
+    fix: `In Okta, Applications → ${client.applicationName} → Assignments → Assign to Groups → ${missing.join(', ')} (or PUT /api/v1/apps/${client.clientId}/groups/{groupId}).`,
+  };
+}
+
+function tokenCheck(cfg: OktaTenantConfig, client: DoctorClientEvidence, token: DoctorTokenEvidence, policy: DoctorPolicyEvidence): DoctorCheck {
+  const check = `Token for ${client.applicationName}`;
+  if (token.granted) return { check, passed: true, result: 'granted' };
+  const reasons = [...new Set(token.logEvents.map((e) => e.reason).filter(Boolean))];
+  const result = `refused${reasons.length ? ` (System Log: ${reasons.join(', ')})` : ''}`;
+  if (client.appStatus && client.appStatus !== 'ACTIVE') {
+    return {
+      check,
+      passed: false,
+      result,
+      cause: `The Okta app of ${client.applicationName} (${client.clientId}) is ${client.appStatus}: Okta answers its token requests with invalid_client.`,
+      fix: `Activate it: Okta → Applications → ${client.applicationName} → Activate (or POST /api/v1/apps/${client.clientId}/lifecycle/activate).`,
+    };
+  }
+  if (reasons.includes('no_matching_policy')) {
+    return { check, passed: false, result, cause: `Okta found no policy rule for the request (access_denied: policy evaluation failed): ${policyProblem(cfg, policy) ?? 'the rule does not match this client'}.`, fix: policyFix(cfg) };
+  }
+  return { check, passed: false, result, cause: token.error ?? 'Okta refused the token request.', fix: 'Read the System Log in Okta (Reports → System Log, eventType app.oauth2.as.token.grant) for this client.' };
+}
