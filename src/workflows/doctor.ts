@@ -148,7 +148,7 @@ function assignmentCheck(client: DoctorClientEvidence): DoctorCheck {
     check,
     passed: false,
     result: `not assigned to ${missing.join(', ')}`,
-    cause: `The Okta client of ${client.applicationName} (${client.clientId}) is not assigned to ${missing.join(', ')}, the group(s) its tier's rule allows: its tokens are refused.`,
+    cause: `The Okta client of ${client.applicationName} (${client.clientId}) is not assigned to ${missing.join(', ')}, the group(s) the tenant file gives it (anypoint.clientApplications) and its tier's rule allows: Okta refuses tokens through an app to whoever is not assigned to it, and the onboarding's assignment check fails.`,
     fix: `In Okta, Applications → ${client.applicationName} → Assignments → Assign to Groups → ${missing.join(', ')} (or PUT /api/v1/apps/${client.clientId}/groups/{groupId}).`,
   };
 }
