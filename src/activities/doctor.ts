@@ -34,6 +34,12 @@ export interface DoctorTokenEvidence {
   logEvents: { eventType: string; reason?: string; errorDescription?: string }[];
 }
 
+/** The introspection client Anypoint's gateway uses, and the SSO app with the redirect URI Anypoint signs in through. */
+export interface DoctorAppsEvidence {
+  introspectionClient: { label: string; found: boolean; status?: string; authMethod?: string; applicationType?: string; grantTypes: string[] };
+  sso?: { label: string; found: boolean; redirectUris: string[]; anypointRedirectUri?: string };
+}
+
 const verifiedClients = (cfg: OktaTenantConfig) => [cfg.verification, ...(cfg.verification.otherClients ?? [])];
 
 export async function readDoctorPolicy(cfg: OktaTenantConfig): Promise<DoctorPolicyEvidence> {
@@ -109,4 +115,28 @@ export async function tryDoctorTokens(cfg: OktaTenantConfig, ctx: AnypointContex
     }
   }
   return out;
+}
+
+export async function readDoctorApps(cfg: OktaTenantConfig, ctx: AnypointContext): Promise<DoctorAppsEvidence> {
+  const okta = oktaFor(cfg);
+  const label = cfg.okta.introspectionClient.label;
+  const introspection = await okta.findOidcAppByLabel(label);
+  const evidence: DoctorAppsEvidence = {
+    introspectionClient: {
+      label,
+      found: introspection !== undefined,
+      status: introspection?.status,
+      authMethod: introspection?.credentials?.oauthClient?.token_endpoint_auth_method,
+      applicationType: introspection?.settings?.oauthClient?.application_type,
+      grantTypes: introspection?.settings?.oauthClient?.grant_types ?? [],
+    },
+  };
+  const sso = cfg.okta.ssoApp;
+  if (sso && cfg.anypoint.identityProvider) {
+    const app = await okta.findOidcAppByLabel(sso.label);
+    const idp = await anypointFor(cfg).findIdentityProviderByName(ctx.orgId, cfg.anypoint.identityProvider.name);
+    const redirect = ((idp?.oidc_provider as { urls?: { redirect?: unknown } } | undefined)?.urls?.redirect);
+    evidence.sso = { label: sso.label, found: app !== undefined, redirectUris: app?.settings?.oauthClient?.redirect_uris ?? [], anypointRedirectUri: typeof redirect === 'string' ? redirect : undefined };
+  }
+  return evidence;
 }

@@ -41,6 +41,7 @@ const all = withHeartbeats(withFailureMapping(withQuickRetries({
   readDoctorPolicy: doctor.readDoctorPolicy,
   readDoctorClients: doctor.readDoctorClients,
   tryDoctorTokens: doctor.tryDoctorTokens,
+  readDoctorApps: doctor.readDoctorApps,
 })));
 
 export const {
@@ -126,4 +127,5 @@ export const {
   readDoctorPolicy,
   readDoctorClients,
   tryDoctorTokens,
+  readDoctorApps,
 } = all;

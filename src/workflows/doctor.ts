@@ -1,6 +1,6 @@
 import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import type { DoctorClientEvidence, DoctorPolicyEvidence, DoctorTokenEvidence } from '../activities/doctor';
+import type { DoctorAppsEvidence, DoctorClientEvidence, DoctorPolicyEvidence, DoctorTokenEvidence } from '../activities/doctor';
 import type { OktaTenantConfig } from '../config/tenant';
 import { TENANT_ID } from '../temporal/search-attributes';
 import { ACTIVITY_OPTIONS } from './options';
@@ -81,7 +81,8 @@ export async function diagnoseTenant({ tenant: cfg }: DoctorInput): Promise<Doct
   const clients = await act.readDoctorClients(cfg, ctx);
   const endpoints = policy.authorizationServer ? await act.readOktaEndpoints(cfg, policy.authorizationServer.id) : undefined;
   const tokens = endpoints ? await act.tryDoctorTokens(cfg, ctx, endpoints.token) : [];
-  report.checks.push(...diagnose(cfg, policy, clients, tokens));
+  const apps = await act.readDoctorApps(cfg, ctx);
+  report.checks.push(...diagnose(cfg, policy, clients, tokens), ...appChecks(apps));
   return finish();
 }
 
@@ -171,4 +172,45 @@ function tokenCheck(cfg: OktaTenantConfig, client: DoctorClientEvidence, token: 
     return { check, passed: false, result, cause: `Okta found no policy rule for the request (access_denied: policy evaluation failed): ${policyProblem(cfg, policy) ?? 'the rule does not match this client'}.`, fix: policyFix(cfg) };
   }
   return { check, passed: false, result, cause: token.error ?? 'Okta refused the token request.', fix: 'Read the System Log in Okta (Reports → System Log, eventType app.oauth2.as.token.grant) for this client.' };
+}
+
+/** The introspection client (the gateway's) and the SSO app (the sign-in into Anypoint). */
+export function appChecks(apps: DoctorAppsEvidence): DoctorCheck[] {
+  const checks: DoctorCheck[] = [];
+  const i = apps.introspectionClient;
+  const check = 'Introspection client';
+  const converge = 'or converge it from the tenant file: npm run cli -- drift <tenant.yaml> --fix';
+  if (!i.found) checks.push({ check, passed: false, result: 'missing', cause: `Okta has no app "${i.label}": the gateway cannot introspect tokens, every call with a token is refused.`, fix: `Onboard again: npm run cli -- start <tenant.yaml>` });
+  else if (i.status !== 'ACTIVE') checks.push({ check, passed: false, result: String(i.status), cause: `The introspection client "${i.label}" is ${i.status}: Okta refuses its introspection requests, so the gateway refuses every token.`, fix: `Activate it in Okta (Applications → ${i.label} → Activate).` });
+  else if (i.authMethod === 'none' || i.applicationType !== 'service' || !i.grantTypes.includes('client_credentials')) {
+    const problems = [
+      ...(i.authMethod === 'none' ? ['it is a public client (token_endpoint_auth_method none): Okta answers introspection only to a confidential client with its secret'] : []),
+      ...(i.applicationType !== 'service' && i.authMethod !== 'none' ? [`it is a ${i.applicationType ?? 'unknown'} app, not a service (machine-to-machine) app`] : []),
+      ...(!i.grantTypes.includes('client_credentials') ? [`its grant types (${i.grantTypes.join(', ') || 'none'}) lack client_credentials`] : []),
+    ];
+    checks.push({
+      check,
+      passed: false,
+      result: i.authMethod === 'none' ? 'not confidential' : 'lacks client_credentials',
+      cause: `The introspection client "${i.label}" is not what Anypoint's client provider needs: ${problems.join('; ')}.`,
+      fix: `In Okta, make "${i.label}" an API Services app with client authentication "Client secret" and the Client Credentials grant, ${converge}.`,
+    });
+  } else checks.push({ check, passed: true, result: 'confidential, client_credentials' });
+
+  const sso = apps.sso;
+  if (sso) {
+    const check = 'SSO app redirect URI';
+    if (!sso.found) checks.push({ check, passed: false, result: 'missing', cause: `Okta has no app "${sso.label}": sign-in to Anypoint through Okta fails.`, fix: 'Onboard again: npm run cli -- start <tenant.yaml>' });
+    else if (!sso.anypointRedirectUri) checks.push({ check, passed: false, result: 'no identity provider', cause: 'Anypoint has no OpenID Connect identity provider for the tenant (or it has no redirect URI): nobody can sign in through Okta.', fix: 'Onboard again: npm run cli -- start <tenant.yaml>' });
+    else if (!sso.redirectUris.includes(sso.anypointRedirectUri)) {
+      checks.push({
+        check,
+        passed: false,
+        result: 'Anypoint redirect URI missing',
+        cause: `The SSO app "${sso.label}" does not list Anypoint's redirect URI ${sso.anypointRedirectUri} (it lists ${sso.redirectUris.join(', ') || 'none'}): Okta refuses the sign-in into Anypoint (redirect_uri not allowed).`,
+        fix: `In Okta, Applications → ${sso.label} → General → Sign-in redirect URIs: add ${sso.anypointRedirectUri}; or run npm run cli -- drift <tenant.yaml> --fix (the onboarding sets it).`,
+      });
+    } else checks.push({ check, passed: true, result: sso.anypointRedirectUri });
+  }
+  return checks;
 }

@@ -70,11 +70,11 @@ describe('doctor on the sandboxes', () => {
   const READ_ONLY_EXCEPTIONS = [/^POST \/oauth2\/:authServerId\/v1\/token$/, /^POST \/accounts\/api\/v2\/oauth2\/token$/];
 
   /** Runs doctor and asserts it wrote nothing to either sandbox. */
-  async function doctor(tenant: OktaTenantConfig = cfg): Promise<DoctorReport> {
+  async function doctor(tenant: OktaTenantConfig = cfg, { reads = true } = {}): Promise<DoctorReport> {
     const [oktaBefore, anypointBefore] = [(await stack.okta.requests()).total, (await stack.anypoint.requests()).total];
     const report = await runDoctor(stack.client, stack.taskQueue, tenant);
     // Doctor reads both platforms: an empty log would make the write check below prove nothing.
-    expect((await stack.okta.requests(oktaBefore)).entries.length).toBeGreaterThan(0);
+    if (reads) expect((await stack.okta.requests(oktaBefore)).entries.length).toBeGreaterThan(0);
     const writes = (entries: RequestLogEntry[]) => entries.filter((e) => e.method !== 'GET').map((e) => `${e.method} ${e.route}`).filter((w) => !READ_ONLY_EXCEPTIONS.some((x) => x.test(w)));
     expect(writes((await stack.okta.requests(oktaBefore)).entries)).toEqual([]);
     expect(writes((await stack.anypoint.requests(anypointBefore)).entries)).toEqual([]);
@@ -92,11 +92,11 @@ describe('doctor on the sandboxes', () => {
     const report = await doctor();
     expect(failed(report)).toEqual([]);
     expect(report.healthy).toBe(true);
-    expect(report.checks.map((c) => c.check)).toEqual(expect.arrayContaining(['Okta API token', 'Access policy and rule', 'Token for Solar System Silver', 'Token for Solar System Gold']));
+    expect(report.checks.map((c) => c.check)).toEqual(expect.arrayContaining(['Okta API token', 'Access policy and rule', 'Scope silver', 'Token for Solar System Silver', 'Token for Solar System Gold', 'Introspection client', 'SSO app redirect URI']));
   });
 
   it('a tenant never onboarded: one failed check that says so and how to onboard, nothing written', async () => {
-    const report = await doctor({ ...cfg, tenant: { ...cfg.tenant, id: uniqueId('never').toLowerCase().replace(/[^a-z0-9-]/g, '-') } });
+    const report = await doctor({ ...cfg, tenant: { ...cfg.tenant, id: uniqueId('never').toLowerCase().replace(/[^a-z0-9-]/g, '-') } }, { reads: false });
     expect(report.healthy).toBe(false);
     expect(report.checks).toHaveLength(1);
     expect(report.checks[0]).toMatchObject({ check: 'Tenant record', passed: false, result: 'never onboarded' });
@@ -155,6 +155,36 @@ describe('doctor on the sandboxes', () => {
       expect(c.fix).toContain('metadataPublish: ALL_CLIENTS');
     } finally {
       await okta.replaceScope(ids.asId, ids.silverScopeId, scope as Parameters<OktaClient['replaceScope']>[2]);
+    }
+  });
+
+  it('detector 5: the SSO app without Anypoint\'s redirect URI: sign-in fails, the fix adds that URI', async () => {
+    const sso = (await okta.findOidcAppByLabel(cfg.okta.ssoApp!.label))!;
+    const uris = sso.settings!.oauthClient!.redirect_uris!;
+    await okta.setAppRedirectUris(sso.id, ['http://localhost:9999/elsewhere']);
+    try {
+      const c = check(await doctor(), 'SSO app redirect URI');
+      expect(c).toMatchObject({ passed: false, result: 'Anypoint redirect URI missing' });
+      expect(c.cause).toContain(`does not list Anypoint's redirect URI ${uris[0]}`);
+      expect(c.fix).toContain(`Sign-in redirect URIs: add ${uris[0]}`);
+    } finally {
+      await okta.setAppRedirectUris(sso.id, uris);
+    }
+  });
+
+  it('detector 6: an introspection client without client_credentials: the fix names the grant and client authentication', async () => {
+    const app = (await okta.findOidcAppByLabel(cfg.okta.introspectionClient.label))!;
+    const raw = (await okta.getAppRaw(app.id))!;
+    const settings = raw.settings as { oauthClient: Record<string, unknown> };
+    const changed = { ...raw, settings: { ...settings, oauthClient: { ...settings.oauthClient, application_type: 'web', grant_types: ['authorization_code'], response_types: ['code'], redirect_uris: ['http://localhost:9999/cb'] } } };
+    await okta.replaceAppRaw(app.id, changed);
+    try {
+      const c = check(await doctor(), 'Introspection client');
+      expect(c).toMatchObject({ passed: false, result: 'lacks client_credentials' });
+      expect(c.cause).toContain('lack client_credentials');
+      expect(c.fix).toContain('the Client Credentials grant');
+    } finally {
+      await okta.replaceAppRaw(app.id, raw);
     }
   });
 
