@@ -40,6 +40,15 @@ export interface DoctorAppsEvidence {
   sso?: { label: string; found: boolean; redirectUris: string[]; anypointRedirectUri?: string };
 }
 
+/** The client provider's registration settings as Anypoint shows them (the credential masked). */
+export interface DoctorProviderEvidence {
+  name: string;
+  found: boolean;
+  registerUrl?: string;
+  /** The registration Authorization header's scheme (`SSWS`, `Bearer`, …), '' when blank. */
+  authorizationScheme?: string;
+}
+
 const verifiedClients = (cfg: OktaTenantConfig) => [cfg.verification, ...(cfg.verification.otherClients ?? [])];
 
 export async function readDoctorPolicy(cfg: OktaTenantConfig): Promise<DoctorPolicyEvidence> {
@@ -139,4 +148,14 @@ export async function readDoctorApps(cfg: OktaTenantConfig, ctx: AnypointContext
     evidence.sso = { label: sso.label, found: app !== undefined, redirectUris: app?.settings?.oauthClient?.redirect_uris ?? [], anypointRedirectUri: typeof redirect === 'string' ? redirect : undefined };
   }
   return evidence;
+}
+
+/** Anypoint masks the registration credential on reads, so only its scheme (or its absence) is evidence here. */
+export async function readDoctorClientProvider(cfg: OktaTenantConfig, ctx: AnypointContext): Promise<DoctorProviderEvidence> {
+  const name = cfg.anypoint.clientProvider.name;
+  const provider = await anypointFor(cfg).findClientProviderByName(ctx.orgId, name);
+  if (!provider) return { name, found: false };
+  const client = ((provider.oidc_dynamic_client_provider ?? {}) as { client?: { urls?: { register?: string }; registration?: { authorization?: string } } }).client;
+  const authorization = (client?.registration?.authorization ?? '').trim();
+  return { name, found: true, registerUrl: client?.urls?.register, authorizationScheme: authorization ? authorization.split(/\s+/)[0] : '' };
 }

@@ -42,6 +42,7 @@ const all = withHeartbeats(withFailureMapping(withQuickRetries({
   readDoctorClients: doctor.readDoctorClients,
   tryDoctorTokens: doctor.tryDoctorTokens,
   readDoctorApps: doctor.readDoctorApps,
+  readDoctorClientProvider: doctor.readDoctorClientProvider,
 })));
 
 export const {
@@ -128,4 +129,5 @@ export const {
   readDoctorClients,
   tryDoctorTokens,
   readDoctorApps,
+  readDoctorClientProvider,
 } = all;

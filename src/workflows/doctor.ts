@@ -1,6 +1,6 @@
 import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import type { DoctorAppsEvidence, DoctorClientEvidence, DoctorPolicyEvidence, DoctorTokenEvidence } from '../activities/doctor';
+import type { DoctorAppsEvidence, DoctorClientEvidence, DoctorPolicyEvidence, DoctorProviderEvidence, DoctorTokenEvidence } from '../activities/doctor';
 import type { OktaTenantConfig } from '../config/tenant';
 import { TENANT_ID } from '../temporal/search-attributes';
 import { ACTIVITY_OPTIONS } from './options';
@@ -82,7 +82,8 @@ export async function diagnoseTenant({ tenant: cfg }: DoctorInput): Promise<Doct
   const endpoints = policy.authorizationServer ? await act.readOktaEndpoints(cfg, policy.authorizationServer.id) : undefined;
   const tokens = endpoints ? await act.tryDoctorTokens(cfg, ctx, endpoints.token) : [];
   const apps = await act.readDoctorApps(cfg, ctx);
-  report.checks.push(...diagnose(cfg, policy, clients, tokens), ...appChecks(apps));
+  const provider = await act.readDoctorClientProvider(cfg, ctx);
+  report.checks.push(...diagnose(cfg, policy, clients, tokens), ...appChecks(apps), providerCheck(provider, endpoints?.register));
   return finish();
 }
 
@@ -213,4 +214,28 @@ export function appChecks(apps: DoctorAppsEvidence): DoctorCheck[] {
     } else checks.push({ check, passed: true, result: sso.anypointRedirectUri });
   }
   return checks;
+}
+
+/**
+ * The client provider's registration settings. A blank or non-SSWS Authorization header makes Okta
+ * refuse each registration, which Anypoint shows at Request Access as "invalid client id" (seed 004).
+ * Anypoint masks the token itself: a wrong SSWS token is proven only by a registration (`rotate --okta-token` does one).
+ */
+export function providerCheck(p: DoctorProviderEvidence, registerUrl: string | undefined): DoctorCheck {
+  const check = 'Client provider registration';
+  const rotate = 'npm run cli -- rotate <tenant.yaml> --okta-token (writes the token okta.apiToken points at as "SSWS <token>" and proves a registration)';
+  if (!p.found) return { check, passed: false, result: 'missing', cause: `Anypoint has no client provider "${p.name}": Request Access cannot register clients in Okta.`, fix: 'Onboard again: npm run cli -- start <tenant.yaml>' };
+  if (p.authorizationScheme !== 'SSWS') {
+    return {
+      check,
+      passed: false,
+      result: p.authorizationScheme ? `Authorization header "${p.authorizationScheme} …"` : 'Authorization header blank',
+      cause: `The client provider "${p.name}" registers clients with ${p.authorizationScheme ? `a "${p.authorizationScheme}" Authorization header` : 'a blank Authorization header'}; Okta wants "SSWS <API token>" and refuses the registration, which Anypoint shows at Request Access as "invalid client id".`,
+      fix: rotate,
+    };
+  }
+  if (registerUrl && p.registerUrl !== registerUrl) {
+    return { check, passed: false, result: `registration URL ${p.registerUrl ?? 'none'}`, cause: `The client provider "${p.name}" registers clients at ${p.registerUrl ?? 'no URL'}, not at the registration endpoint of Okta's metadata, ${registerUrl}: Request Access fails.`, fix: 'Converge it: npm run cli -- drift <tenant.yaml> --fix' };
+  }
+  return { check, passed: true, result: 'SSWS ******** (the token itself is proven by a registration: rotate --okta-token)' };
 }

@@ -1,5 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
+import { AnypointClient } from '../../src/clients/anypoint';
 import { OktaClient } from '../../src/clients/okta';
 import type { OktaTenantConfig } from '../../src/config/tenant';
 import { runDoctor } from '../../src/cli/doctor';
@@ -21,6 +22,7 @@ describe('doctor on the sandboxes', () => {
   let env: TestWorkflowEnvironment;
   let stack: OnboardingStack;
   let okta: OktaClient;
+  let anypoint: AnypointClient;
   let worker: Worker;
   let running: Promise<void>;
   let cfg: OktaTenantConfig;
@@ -30,6 +32,7 @@ describe('doctor on the sandboxes', () => {
     env = await startTestTemporal();
     stack = await OnboardingStack.start(env);
     okta = new OktaClient({ orgUrl: stack.sandboxes.okta.url, apiToken: stack.sandboxes.okta.apiToken });
+    anypoint = new AnypointClient({ baseUrl: stack.sandboxes.anypoint.url, clientId: process.env.ANYPOINT_CLIENT_ID!, clientSecret: process.env.ANYPOINT_CLIENT_SECRET! });
     worker = await stack.worker();
     running = worker.run();
     cfg = stack.tenant((c) => ({ ...c, tenant: { ...c.tenant, id: uniqueId('doctor').toLowerCase().replace(/[^a-z0-9-]/g, '-') } }));
@@ -52,6 +55,7 @@ describe('doctor on the sandboxes', () => {
     worker?.shutdown();
     await running;
     await okta?.close();
+    await anypoint?.close();
     await stack?.close();
     await env?.teardown();
   });
@@ -92,7 +96,7 @@ describe('doctor on the sandboxes', () => {
     const report = await doctor();
     expect(failed(report)).toEqual([]);
     expect(report.healthy).toBe(true);
-    expect(report.checks.map((c) => c.check)).toEqual(expect.arrayContaining(['Okta API token', 'Access policy and rule', 'Scope silver', 'Token for Solar System Silver', 'Token for Solar System Gold', 'Introspection client', 'SSO app redirect URI']));
+    expect(report.checks.map((c) => c.check)).toEqual(expect.arrayContaining(['Okta API token', 'Access policy and rule', 'Scope silver', 'Token for Solar System Silver', 'Token for Solar System Gold', 'Introspection client', 'SSO app redirect URI', 'Client provider registration']));
   });
 
   it('a tenant never onboarded: one failed check that says so and how to onboard, nothing written', async () => {
@@ -185,6 +189,21 @@ describe('doctor on the sandboxes', () => {
       expect(c.fix).toContain('the Client Credentials grant');
     } finally {
       await okta.replaceAppRaw(app.id, raw);
+    }
+  });
+
+  it('detector 8: a blank registration Authorization header in the client provider: "invalid client id" at Request Access', async () => {
+    const { orgId } = await anypoint.me();
+    const provider = (await anypoint.findClientProviderByName(orgId, cfg.anypoint.clientProvider.name))!;
+    const providerId = String(provider.providerId);
+    await anypoint.patchClientProvider(orgId, providerId, { oidc_dynamic_client_provider: { client: { registration: { authorization: '' } } } });
+    try {
+      const c = check(await doctor(), 'Client provider registration');
+      expect(c).toMatchObject({ passed: false, result: 'Authorization header blank' });
+      expect(c.cause).toContain('"invalid client id"');
+      expect(c.fix).toContain('rotate <tenant.yaml> --okta-token');
+    } finally {
+      await anypoint.patchClientProvider(orgId, providerId, { oidc_dynamic_client_provider: { client: { registration: { authorization: `SSWS ${stack.sandboxes.okta.apiToken}` } } } });
     }
   });
 
