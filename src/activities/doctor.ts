@@ -49,6 +49,14 @@ export interface DoctorProviderEvidence {
   authorizationScheme?: string;
 }
 
+/** A token refusal at the tenant's authorization server, as the System Log tells it. */
+export interface DoctorLoggedRefusal {
+  published: string;
+  client?: string;
+  reason?: string;
+  errorDescription?: string;
+}
+
 const verifiedClients = (cfg: OktaTenantConfig) => [cfg.verification, ...(cfg.verification.otherClients ?? [])];
 
 export async function readDoctorPolicy(cfg: OktaTenantConfig): Promise<DoctorPolicyEvidence> {
@@ -158,4 +166,20 @@ export async function readDoctorClientProvider(cfg: OktaTenantConfig, ctx: Anypo
   const client = ((provider.oidc_dynamic_client_provider ?? {}) as { client?: { urls?: { register?: string }; registration?: { authorization?: string } } }).client;
   const authorization = (client?.registration?.authorization ?? '').trim();
   return { name, found: true, registerUrl: client?.urls?.register, authorizationScheme: authorization ? authorization.split(/\s+/)[0] : '' };
+}
+
+/**
+ * The failed token requests at the tenant's authorization server since `since`, from the System Log:
+ * the refusals of the consumers' own requests (a browser's, say), which doctor's server-side token requests cannot reproduce.
+ */
+export async function readTokenRefusals(cfg: OktaTenantConfig, authServerId: string, since: string): Promise<DoctorLoggedRefusal[]> {
+  const events = await oktaFor(cfg).listSystemLog('eventType eq "app.oauth2.as.token.grant" and outcome.result eq "FAILURE"', since);
+  return events
+    .filter((e) => e.debugContext?.debugData?.authorizationServerId === authServerId)
+    .map((e) => ({
+      published: e.published,
+      client: e.actor?.id && e.actor.id !== 'system' ? e.actor.alternateId ?? e.actor.id : undefined,
+      reason: e.outcome?.reason,
+      errorDescription: typeof e.debugContext?.debugData?.errorDescription === 'string' ? e.debugContext.debugData.errorDescription : undefined,
+    }));
 }

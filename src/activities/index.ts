@@ -43,6 +43,7 @@ const all = withHeartbeats(withFailureMapping(withQuickRetries({
   tryDoctorTokens: doctor.tryDoctorTokens,
   readDoctorApps: doctor.readDoctorApps,
   readDoctorClientProvider: doctor.readDoctorClientProvider,
+  readTokenRefusals: doctor.readTokenRefusals,
 })));
 
 export const {
@@ -130,4 +131,5 @@ export const {
   tryDoctorTokens,
   readDoctorApps,
   readDoctorClientProvider,
+  readTokenRefusals,
 } = all;

@@ -1,6 +1,6 @@
 import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import type { DoctorAppsEvidence, DoctorClientEvidence, DoctorPolicyEvidence, DoctorProviderEvidence, DoctorTokenEvidence } from '../activities/doctor';
+import type { DoctorAppsEvidence, DoctorClientEvidence, DoctorLoggedRefusal, DoctorPolicyEvidence, DoctorProviderEvidence, DoctorTokenEvidence } from '../activities/doctor';
 import type { OktaTenantConfig } from '../config/tenant';
 import { TENANT_ID } from '../temporal/search-attributes';
 import { ACTIVITY_OPTIONS } from './options';
@@ -10,7 +10,11 @@ const act = proxyActivities<typeof activities>(ACTIVITY_OPTIONS);
 
 export interface DoctorInput {
   tenant: OktaTenantConfig;
+  /** How far back the System Log is read for consumers' refused token requests (ISO time); 24 hours by default. */
+  logSince?: string;
 }
+
+const DEFAULT_LOG_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 /** One row of doctor's table: what was checked, what came out, and for a failure its cause and fix. */
 export interface DoctorCheck {
@@ -35,7 +39,7 @@ const now = () => new Date(Date.now()).toISOString();
  * from evidence (Okta's objects, the System Log's account of a refused token). It writes nothing to
  * Okta or Anypoint, nor to the tenant record: a diagnosis is not an event of the tenant's life.
  */
-export async function diagnoseTenant({ tenant: cfg }: DoctorInput): Promise<DoctorReport> {
+export async function diagnoseTenant({ tenant: cfg, logSince }: DoctorInput): Promise<DoctorReport> {
   const tenantId = cfg.tenant.id;
   upsertSearchAttributes([{ key: TENANT_ID, value: tenantId }]);
   const report: DoctorReport = { tenantId, checkedAt: now(), healthy: false, checks: [] };
@@ -84,6 +88,10 @@ export async function diagnoseTenant({ tenant: cfg }: DoctorInput): Promise<Doct
   const apps = await act.readDoctorApps(cfg, ctx);
   const provider = await act.readDoctorClientProvider(cfg, ctx);
   report.checks.push(...diagnose(cfg, policy, clients, tokens), ...appChecks(apps), providerCheck(provider, endpoints?.register));
+  if (policy.authorizationServer) {
+    const since = logSince ?? new Date(Date.now() - DEFAULT_LOG_WINDOW_MS).toISOString();
+    report.checks.push(refusalCheck(await act.readTokenRefusals(cfg, policy.authorizationServer.id, since), since));
+  }
   return finish();
 }
 
@@ -238,4 +246,26 @@ export function providerCheck(p: DoctorProviderEvidence, registerUrl: string | u
     return { check, passed: false, result: `registration URL ${p.registerUrl ?? 'none'}`, cause: `The client provider "${p.name}" registers clients at ${p.registerUrl ?? 'no URL'}, not at the registration endpoint of Okta's metadata, ${registerUrl}: Request Access fails.`, fix: 'Converge it: npm run cli -- drift <tenant.yaml> --fix' };
   }
   return { check, passed: true, result: 'SSWS ******** (the token itself is proven by a registration: rotate --okta-token)' };
+}
+
+const PKCE_FROM_BROWSER = /Browser requests to the token endpoint must use Proof Key for Code Exchange/i;
+
+/**
+ * Consumers' refused token requests from the System Log. A browser's request (it sends an Origin
+ * header) without PKCE is the error seed 004 hits; other refusals are counted, the checks above explain them.
+ */
+export function refusalCheck(refusals: DoctorLoggedRefusal[], since: string): DoctorCheck {
+  const check = 'Token refusals in the System Log';
+  const browser = refusals.filter((r) => PKCE_FROM_BROWSER.test(r.errorDescription ?? ''));
+  if (browser.length) {
+    const last = browser[browser.length - 1];
+    return {
+      check,
+      passed: false,
+      result: `${browser.length} browser request(s) refused (invalid_client, PKCE) since ${since}`,
+      cause: `The System Log shows token requests refused with "${last.errorDescription}" (latest ${last.published}): they came from a browser (an Origin header), and Okta then requires PKCE. A page or tool calling the token endpoint from the browser, e.g. a test page or a CORS-enabled console, gets this error (seed 004).`,
+      fix: 'Request the token from a server (no Origin header), or use the authorization code flow with PKCE (a code_verifier) in the browser; for client_credentials never call the token endpoint from a browser.',
+    };
+  }
+  return { check, passed: true, result: refusals.length ? `${refusals.length} refusal(s) since ${since}, none from a browser` : `none since ${since}` };
 }

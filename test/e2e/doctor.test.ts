@@ -26,6 +26,8 @@ describe('doctor on the sandboxes', () => {
   let worker: Worker;
   let running: Promise<void>;
   let cfg: OktaTenantConfig;
+  /** When detector 9's browser request was made: the last test reads the System Log from then on. */
+  let repairedAt: string | undefined;
   let ids: { asId: string; policyId: string; ruleId: string; silverClientId: string; silverGroupId: string; silverScopeId: string };
 
   beforeAll(async () => {
@@ -74,9 +76,9 @@ describe('doctor on the sandboxes', () => {
   const READ_ONLY_EXCEPTIONS = [/^POST \/oauth2\/:authServerId\/v1\/token$/, /^POST \/accounts\/api\/v2\/oauth2\/token$/];
 
   /** Runs doctor and asserts it wrote nothing to either sandbox. */
-  async function doctor(tenant: OktaTenantConfig = cfg, { reads = true } = {}): Promise<DoctorReport> {
+  async function doctor(tenant: OktaTenantConfig = cfg, { reads = true, logSince }: { reads?: boolean; logSince?: string } = {}): Promise<DoctorReport> {
     const [oktaBefore, anypointBefore] = [(await stack.okta.requests()).total, (await stack.anypoint.requests()).total];
-    const report = await runDoctor(stack.client, stack.taskQueue, tenant);
+    const report = await runDoctor(stack.client, stack.taskQueue, tenant, logSince);
     // Doctor reads both platforms: an empty log would make the write check below prove nothing.
     if (reads) expect((await stack.okta.requests(oktaBefore)).entries.length).toBeGreaterThan(0);
     const writes = (entries: RequestLogEntry[]) => entries.filter((e) => e.method !== 'GET').map((e) => `${e.method} ${e.route}`).filter((w) => !READ_ONLY_EXCEPTIONS.some((x) => x.test(w)));
@@ -218,7 +220,24 @@ describe('doctor on the sandboxes', () => {
     expect(report.checks.map((x) => x.check)).toEqual(['Tenant record', 'Okta API token']);
   });
 
-  it('after the repairs the tenant is healthy again', async () => {
-    expect(failed(await doctor())).toEqual([]);
+  it('detector 9: a browser Origin header on the token endpoint: the PKCE error, found in the System Log', async () => {
+    const asId = ids.asId;
+    // What a browser page does (seed 004): its fetch carries an Origin header, and no code_verifier.
+    const res = await fetch(`${stack.sandboxes.okta.url}/oauth2/${asId}/v1/token`, {
+      method: 'POST',
+      headers: { origin: 'http://localhost:8888', 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('someone:secret').toString('base64')}` },
+      body: 'grant_type=client_credentials&scope=silver',
+    });
+    expect(res.status).toBe(401);
+    const c = check(await doctor(), 'Token refusals in the System Log');
+    expect(c.passed).toBe(false);
+    expect(c.result).toMatch(/^1 browser request\(s\) refused \(invalid_client, PKCE\)/);
+    expect(c.cause).toContain('Browser requests to the token endpoint must use Proof Key for Code Exchange');
+    expect(c.fix).toContain('PKCE');
+    repairedAt = new Date().toISOString();
+  });
+
+  it('after the repairs the tenant is healthy again (the System Log read from after the browser request)', async () => {
+    expect(failed(await doctor(cfg, { logSince: repairedAt }))).toEqual([]);
   });
 });
