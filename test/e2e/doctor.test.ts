@@ -6,8 +6,9 @@ import type { OktaTenantConfig } from '../../src/config/tenant';
 import { runDoctor } from '../../src/cli/doctor';
 import type { RequestLogEntry } from '../../src/sandbox/core';
 import type { DoctorCheck, DoctorReport } from '../../src/workflows/doctor';
-import { onboardingWorkflowIdFor } from '../../src/workflows/ids';
+import { doctorWorkflowIdFor, onboardingWorkflowIdFor } from '../../src/workflows/ids';
 import { confirmGroupAssignmentUpdate } from '../../src/workflows/messages';
+import { secretsOf } from '../support/inventory';
 import { OnboardingStack } from '../support/onboarding-stack';
 import { startTestTemporal, uniqueId } from '../support/temporal';
 
@@ -98,6 +99,11 @@ describe('doctor on the sandboxes', () => {
     const report = await doctor();
     expect(failed(report)).toEqual([]);
     expect(report.healthy).toBe(true);
+    // Raw history (encrypted payloads aside): no secret the sandboxes hold, though doctor used them.
+    const raw = JSON.stringify(await stack.client.workflow.getHandle(doctorWorkflowIdFor(cfg.tenant.id)).fetchHistory());
+    const secrets = secretsOf(await stack.state());
+    expect(secrets.length).toBeGreaterThanOrEqual(6);
+    for (const secret of secrets) expect(raw).not.toContain(secret);
     expect(report.checks.map((c) => c.check)).toEqual(expect.arrayContaining(['Okta API token', 'Access policy and rule', 'Scope silver', 'Token for Solar System Silver', 'Token for Solar System Gold', 'Introspection client', 'SSO app redirect URI', 'Client provider registration']));
   });
 
