@@ -5,8 +5,11 @@
  * whose contract is refused (rolled back) and a run cancelled during the assignment pause.
  * Payloads are encrypted with the fixtures' committed test-only key; a fixture that would contain
  * any credential of the recording is not written.
+ *
+ * Fixtures are never re-recorded: name the new ones to record (`npx tsx scripts/record-histories.ts native-cancel`);
+ * without names, only fixtures that do not exist yet are written.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
@@ -44,7 +47,10 @@ async function main(): Promise<void> {
   const cfg = pointTenantAtSandboxes(loadTenantFile(EXAMPLE_TENANT), sandboxes);
   const secrets = new Set<string>(Object.values(RECORDING_SECRETS));
 
+  const only = process.argv.slice(2);
   const record = async (workflowId: string, drive: (handle: WorkflowHandle<typeof onboardTenant>) => Promise<void>) => {
+    const file = join(HISTORIES_DIR, `${workflowId}.history.json`);
+    if (only.length > 0 ? !only.includes(workflowId) : existsSync(file)) return;
     await admin.okta.reset();
     await admin.anypoint.reset();
     const handle = await client.workflow.start<typeof onboardTenant>('onboardTenant', { taskQueue: TASK_QUEUE, workflowId, args: [{ tenant: cfg }] });
@@ -61,24 +67,38 @@ async function main(): Promise<void> {
     const leaked = [...secrets].filter((s) => json.includes(s));
     const patterns = SECRET_PATTERNS.filter((p) => p.test(json));
     if (leaked.length > 0 || patterns.length > 0) throw new Error(`${workflowId}: the history contains ${leaked.length} credential(s) in plaintext and matches ${patterns.join(', ')}; not written`);
-    writeFileSync(join(HISTORIES_DIR, `${workflowId}.history.json`), json);
+    writeFileSync(file, json);
     console.log(`${workflowId}: ${outcome}`);
   };
 
   try {
     await worker.runUntil(async () => {
-      await record('completed', async (handle) => {
+      const assignAndApprove = async (handle: WorkflowHandle<typeof onboardTenant>) => {
         const waiting = await waitForPhase(handle, 'awaiting-assignment');
-        const clientId = /\((\w+)\)/.exec(waiting.missingAssignments[0])![1];
-        await okta.assignGroupToApp(clientId, (await okta.findGroupByName('silverSubscribers'))!.id!);
+        // Every assignment the run lists, as `<application> (<client id>) → <group>`.
+        for (const line of waiting.missingAssignments) {
+          const [, clientId, group] = /\((\w+)\) → (.+)$/.exec(line)!;
+          await okta.assignGroupToApp(clientId, (await okta.findGroupByName(group))!.id!);
+        }
         await handle.executeUpdate(confirmGroupAssignmentUpdate, { args: [{ approver: 'ada', note: 'assigned in Okta' }] });
-      });
+      };
+      await record('completed', assignAndApprove);
+      // A completed run with its steps started as their data allow (the 'parallel-steps' patch).
+      await record('parallel-steps', assignAndApprove);
+      // A completed run that waited for a slot of its Okta org first and gave it back for the assignment pause (the 'org-admission' patch).
+      await record('org-admission', assignAndApprove);
       await record('contract-refused', async () => {
         await admin.anypoint.addFault({ kind: 'error', status: 400, method: 'POST', path: '/apis/[^/]+/contracts$' });
       });
       await record('cancelled', async (handle) => {
         await waitForPhase(handle, 'awaiting-assignment');
         await handle.signal(cancelOnboardingSignal, { reason: 'wrong tenant', by: 'grace' });
+      });
+      // As the CLI cancels since the 'native-cancel' patch: the reason, then Temporal's cancellation request.
+      await record('native-cancel', async (handle) => {
+        await waitForPhase(handle, 'awaiting-assignment');
+        await handle.signal(cancelOnboardingSignal, { reason: 'wrong tenant', by: 'grace' });
+        await handle.cancel();
       });
     });
   } finally {

@@ -13,6 +13,7 @@ import * as plan from './plan';
 import * as proof from './proof';
 import * as record from './record';
 import * as access from './access';
+import * as admission from './admission';
 import { rotationActivities } from './rotation';
 import { rfc7591Activities } from './rfc7591';
 import * as restore from './restore';
@@ -31,6 +32,8 @@ const all = withHeartbeats(withFailureMapping(withQuickRetries({
   checkOffboardable: record.checkOffboardable,
   startAccessWatch: record.startAccessWatch,
   stopAccessWatch: record.stopAccessWatch,
+  requestOrgSlot: admission.requestOrgSlot,
+  releaseOrgSlot: admission.releaseOrgSlot,
   ...access,
   restorePreviousValues: restore.restorePreviousValues,
   checkOktaApiToken: drift.checkOktaApiToken,
@@ -100,6 +103,8 @@ export const {
   checkOffboardable,
   startAccessWatch,
   stopAccessWatch,
+  requestOrgSlot,
+  releaseOrgSlot,
   locateApiInstance,
   listAccessContracts,
   findMissingGroups,

@@ -20,6 +20,14 @@ export interface StepResult {
   facts?: Record<string, string>;
 }
 
+/** One attribute of a planned create (`from` absent) or update (old → new). Never a secret. */
+export interface FieldChange {
+  field: string;
+  from?: unknown;
+  /** Undefined when the value is known only once the run is under way (an id of a resource it creates). */
+  to?: unknown;
+}
+
 export interface PlanEntry {
   /** Stable step key, e.g. `okta.scope:silver`; the same key names the step in progress and undo. */
   key: string;
@@ -31,6 +39,8 @@ export interface PlanEntry {
   id?: string;
   /** Why an update is planned: the fields that differ. */
   changes?: string[];
+  /** What a create sets, or what an update changes (old → new), for the plan's reader. */
+  attributes?: FieldChange[];
   /** Non-secret facts of the existing resource (e.g. a registered client's id). */
   facts?: Record<string, string>;
   /**
@@ -40,6 +50,18 @@ export interface PlanEntry {
   previous?: Record<string, unknown>;
   /** For a conflict: what to do (adopt it, or rename it in the tenant file). */
   fix?: string;
+  /** Something the run will likely meet (e.g. a limit the create would pass), with what to do; the run still goes on. */
+  warning?: string;
+}
+
+/**
+ * What the plan learned about one step's resource, handed to the step: `create` (not found), or
+ * found with its id and facts. A first attempt acts on it without looking again (see converge).
+ */
+export interface PlanFinding {
+  action: Exclude<PlannedAction, 'conflict'>;
+  id?: string;
+  facts?: Record<string, string>;
 }
 
 export interface Plan {

@@ -23,3 +23,9 @@ export const rotationWorkflowIdFor = (tenantId: string) => `rotation-${tenantId}
  */
 export const driftScheduleIdFor = (tenantId: string) => `drift-${tenantId}`;
 export const driftCheckWorkflowIdFor = (tenantId: string) => `drift-check-${tenantId}`;
+/**
+ * The admission of onboardings to one Okta org (src/workflows/org-admission.ts), per task queue: the
+ * admission runs on the queue of the workers that serve the org's onboardings (a line on a queue no
+ * worker serves would never move).
+ */
+export const orgAdmissionIdFor = (orgUrl: string, taskQueue: string) => `org-admission-${taskQueue}-${orgUrl.replace(/^https?:\/\//, '').replace(/[^A-Za-z0-9.-]+/g, '-')}`;

@@ -7,3 +7,4 @@ export { handleAccessRequest, retireAccessClient, sweepOrphanClients, watchAcces
 export { rotateCredential } from './rotation';
 export { checkDrift } from './drift';
 export { diagnoseTenant } from './doctor';
+export { orgAdmission } from './org-admission';

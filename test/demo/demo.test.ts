@@ -52,6 +52,8 @@ describe('npm run demo', () => {
     expect(first.stdout).toMatch(/✓ carl\.sagan@example\.com signs in through Okta: authorization_code\+pkce token: ✓ \/planets \(header\) → 200/);
     expect(first.stdout).toMatch(/✓ jocelyn\.bell@example\.com signs in through Okta \(must be refused\): authorization_code\+pkce refused; implicit refused/);
     expect(first.stdout).toMatch(/Sign in to Anypoint through Okta at: http:\/\/127\.0\.0\.1:18081\/login\/domain\/\S+/);
+    expect(first.stdout).toMatch(/credentials: the Okta API token \(OKTA_API_TOKEN\) in .*okta\.json/);
+    expect(first.stdout).not.toMatch(/\n\s+at .*:\d+:\d+\)?\n/); // no stack trace
 
     const second = await demo();
     expect(second.stdout).not.toContain('Paused');

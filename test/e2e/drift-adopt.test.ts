@@ -8,7 +8,7 @@ import { OktaClient } from '../../src/clients/okta';
 import { oktaTenant, type TenantConfig } from '../../src/config/tenant';
 import { checkDriftNow, confirmOffboarding, readRecord, scheduleDrift, startOffboarding } from '../../src/cli/lifecycle';
 import { CliError, planDryRun, startOnboarding } from '../../src/cli/operations';
-import { renderPlan } from '../../src/cli/render';
+import { planView, renderPlan } from '../../src/cli/plan-view';
 import { createDataConverter } from '../../src/temporal/data-converter';
 import { driftScheduleIdFor } from '../../src/workflows/ids';
 import type { OnboardingProgress } from '../../src/workflows/messages';
@@ -190,7 +190,7 @@ describe('drift and adopt on the sandboxes', () => {
     const gold = plan.entries.find((e) => e.key === 'okta.group:goldSubscribers')!;
     expect(gold).toMatchObject({ action: 'conflict', id: theirs.id, changes: ['description'] });
     expect(gold.fix).toContain(`adopt: { 'okta.group:goldSubscribers': '${theirs.id}' }`);
-    expect(renderPlan(plan)).toMatch(/1 in CONFLICT/);
+    expect(renderPlan(planView(cfg, plan))).toMatch(/1 in CONFLICT/);
 
     const { failure, progress } = await runToFailure(cfg);
     expect(failure.message).toMatch(/Refused before any write: Okta group "goldSubscribers" .* Fix: adopt it/);

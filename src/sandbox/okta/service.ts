@@ -11,7 +11,7 @@ import { registerGroups } from './groups';
 import { addRequestIdHeader, installNotFound, nowIso, requireApiToken, type OktaContext } from './http';
 import { registerOAuthEndpoints } from './oauth';
 import { registerPolicies } from './policies';
-import { developerProfile } from './rate-limits';
+import { developerProfile, unlimitedProfile } from './rate-limits';
 import { registerScopes } from './scopes';
 import { newApiToken, seedState, type OktaSeed } from './seed';
 import type { OktaState } from './state';
@@ -70,7 +70,7 @@ export function oktaService(seed: OktaSeed): SandboxServiceDefinition<OktaState>
     name: 'okta',
     seed: () => seedState(seed),
     rateLimitHeaders: OKTA_RATE_LIMIT_HEADERS,
-    rateLimitProfiles: { developer: developerProfile },
+    rateLimitProfiles: { developer: developerProfile, unlimited: unlimitedProfile },
     serverError: serverErrorResponse,
     rateLimited: rateLimitedResponse,
     adminRoutes: registerOktaAdmin,
