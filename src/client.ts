@@ -378,7 +378,7 @@ export function buildProgram(options: { json?: boolean } = {}): Command {
       const out = { json: Boolean(opts.json || program.opts().json) };
       const window = durationMs(opts.since);
       if (window === undefined) throw new CliError(`--since "${opts.since}" is not a duration. Fix: write a number and a unit, e.g. 30m, 2h or 7d.`, 2, 'USAGE');
-      const tenant = loadTenant(file);
+      const tenant = await loadTenant(file);
       await withClient(async (client) => {
         if (!(await workerIsPolling(client, taskQueueName()))) throw new CliError(`Cannot diagnose: ${NO_WORKER_HINT(taskQueueName())}`, 3, 'NO_WORKER');
         const report = await runDoctor(client, taskQueueName(), tenant, new Date(Date.now() - window).toISOString());
