@@ -2,7 +2,8 @@ import { ExternalApiError, RETRYABLE_KINDS } from '../clients/errors';
 import type { OktaTenantConfig } from '../config/tenant';
 import { anypointFor, oktaFor } from './clients';
 import { assignableGroupId, authorizationServerConvergence } from './okta';
-import type { AnypointContext } from './types';
+import { probeGateway } from './proof';
+import type { AnypointContext, ProbeResult } from './types';
 
 /*
  * `doctor`'s evidence, read-only: what Okta holds for the tenant's policy and verification clients, and
@@ -31,6 +32,8 @@ export interface DoctorTokenEvidence {
   applicationName: string;
   granted: boolean;
   error?: string;
+  /** With the granted token, the tenant file's calls through the gateway (verification.allowed/denied). */
+  probes: ProbeResult[];
   logEvents: { eventType: string; reason?: string; errorDescription?: string }[];
 }
 
@@ -109,15 +112,17 @@ export async function tryDoctorTokens(cfg: OktaTenantConfig, ctx: AnypointContex
   for (const v of verifiedClients(cfg)) {
     const app = await anypointFor(cfg).findClientApplicationByName(ctx.orgId, v.clientApplication, { withCredentials: true });
     if (!app?.clientId || !app.clientSecret) {
-      out.push({ applicationName: v.clientApplication, granted: false, error: `Client application "${v.clientApplication}" or its credentials are not readable in Anypoint`, logEvents: [] });
+      out.push({ applicationName: v.clientApplication, granted: false, error: `Client application "${v.clientApplication}" or its credentials are not readable in Anypoint`, logEvents: [], probes: [] });
       continue;
     }
     const clientId = String(app.clientId);
     // A second back: Okta's `since` is inclusive, but clocks and rounding differ.
     const since = new Date(Date.now() - 1000).toISOString();
     try {
-      await okta.requestClientCredentialsToken({ tokenUrl, clientId, clientSecret: String(app.clientSecret), scopes: v.tokenScopes });
-      out.push({ applicationName: v.clientApplication, granted: true, logEvents: [] });
+      const token = await okta.requestClientCredentialsToken({ tokenUrl, clientId, clientSecret: String(app.clientSecret), scopes: v.tokenScopes });
+      const probes: ProbeResult[] = [];
+      for (const c of [...v.allowed, ...v.denied]) probes.push(await probeGateway(cfg, c, c.expect, token.accessToken));
+      out.push({ applicationName: v.clientApplication, granted: true, logEvents: [], probes });
     } catch (err) {
       // Okta unavailable is no verdict: the activity is tried again.
       if (!(err instanceof ExternalApiError) || RETRYABLE_KINDS.has(err.kind)) throw err;
@@ -127,6 +132,7 @@ export async function tryDoctorTokens(cfg: OktaTenantConfig, ctx: AnypointContex
         applicationName: v.clientApplication,
         granted: false,
         error: err.message,
+        probes: [],
         logEvents: mine.map((e) => ({ eventType: e.eventType, reason: e.outcome?.reason, errorDescription: e.debugContext?.debugData?.errorDescription as string | undefined })),
       });
     }

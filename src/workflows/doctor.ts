@@ -102,6 +102,7 @@ export function diagnose(cfg: OktaTenantConfig, policy: DoctorPolicyEvidence, cl
     checks.push(assignmentCheck(client));
     const token = tokens.find((t) => t.applicationName === client.applicationName);
     if (token) checks.push(tokenCheck(cfg, client, token, policy));
+    if (token?.granted) checks.push(gatewayCheck(cfg, token));
   }
   return checks;
 }
@@ -268,4 +269,29 @@ export function refusalCheck(refusals: DoctorLoggedRefusal[], since: string): Do
     };
   }
   return { check, passed: true, result: refusals.length ? `${refusals.length} refusal(s) since ${since}, none from a browser` : `none since ${since}` };
+}
+
+/** The granted token through the gateway, where the tenant file expects 200 and where it expects 403. */
+function gatewayCheck(cfg: OktaTenantConfig, token: DoctorTokenEvidence): DoctorCheck {
+  const check = `Gateway for ${token.applicationName}`;
+  const wrong = token.probes.filter((p) => !p.passed);
+  const result = token.probes.map((p) => `${p.method} ${p.path} ${p.actual}`).join(', ');
+  if (wrong.length === 0) return { check, passed: true, result };
+  const unauthorized = wrong.filter((p) => p.actual === 401);
+  if (unauthorized.length) {
+    return {
+      check,
+      passed: false,
+      result,
+      cause: `The gateway answered 401 to a valid token (${unauthorized.map((p) => `${p.method} ${p.path}`).join(', ')}): its introspection of the token failed (the introspection client, or the client provider's introspection settings).`,
+      fix: `Check the introspection client "${cfg.okta.introspectionClient.label}" and the client provider "${cfg.anypoint.clientProvider.name}" (see their rows), then: npm run cli -- drift <tenant.yaml> --fix`,
+    };
+  }
+  return {
+    check,
+    passed: false,
+    result,
+    cause: `The gateway's answers differ from the tenant file's: ${wrong.map((p) => `${p.method} ${p.path} answered ${p.actual}, expected ${p.expected}`).join('; ')}. The API's OIDC policies (anypoint.api.policies: scopes per resource) or the token's scopes (${token.applicationName}'s tokenScopes) are not what the file says.`,
+    fix: 'Converge the API policies from the tenant file: npm run cli -- drift <tenant.yaml> --fix',
+  };
 }

@@ -73,8 +73,8 @@ describe('doctor on the sandboxes', () => {
     if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
   }
 
-  /** Token and introspection requests are the only POSTs doctor may make; everything else is a read. */
-  const READ_ONLY_EXCEPTIONS = [/^POST \/oauth2\/:authServerId\/v1\/token$/, /^POST \/accounts\/api\/v2\/oauth2\/token$/];
+  /** Token requests (doctor's, Anypoint's) and the gateway's introspection are the only POSTs a doctor run may cause; everything else is a read. */
+  const READ_ONLY_EXCEPTIONS = [/^POST \/oauth2\/:authServerId\/v1\/(token|introspect)$/, /^POST \/accounts\/api\/v2\/oauth2\/token$/];
 
   /** Runs doctor and asserts it wrote nothing to either sandbox. */
   async function doctor(tenant: OktaTenantConfig = cfg, { reads = true, logSince }: { reads?: boolean; logSince?: string } = {}): Promise<DoctorReport> {
@@ -104,7 +104,7 @@ describe('doctor on the sandboxes', () => {
     const secrets = secretsOf(await stack.state());
     expect(secrets.length).toBeGreaterThanOrEqual(6);
     for (const secret of secrets) expect(raw).not.toContain(secret);
-    expect(report.checks.map((c) => c.check)).toEqual(expect.arrayContaining(['Okta API token', 'Access policy and rule', 'Scope silver', 'Token for Solar System Silver', 'Token for Solar System Gold', 'Introspection client', 'SSO app redirect URI', 'Client provider registration']));
+    expect(report.checks.map((c) => c.check)).toEqual(expect.arrayContaining(['Okta API token', 'Access policy and rule', 'Scope silver', 'Token for Solar System Silver', 'Token for Solar System Gold', 'Gateway for Solar System Silver', 'Gateway for Solar System Gold', 'Introspection client', 'SSO app redirect URI', 'Client provider registration']));
   });
 
   it('a tenant never onboarded: one failed check that says so and how to onboard, nothing written', async () => {
@@ -213,6 +213,15 @@ describe('doctor on the sandboxes', () => {
     } finally {
       await anypoint.patchClientProvider(orgId, providerId, { oidc_dynamic_client_provider: { client: { registration: { authorization: `SSWS ${stack.sandboxes.okta.apiToken}` } } } });
     }
+  });
+
+  it('the gateway answering other than the tenant file expects: the calls and the policies to converge are named', async () => {
+    // The file (not the platform) is changed here: silver is expected to reach /moons, which its scope does not allow.
+    const expectsMoons = { ...cfg, verification: { ...cfg.verification, allowed: [...cfg.verification.allowed, { method: 'GET' as const, path: '/moons', expect: 200 }], denied: [] } };
+    const c = check(await doctor(expectsMoons), 'Gateway for Solar System Silver');
+    expect(c).toMatchObject({ passed: false, result: 'GET /planets 200, GET /moons 403' });
+    expect(c.cause).toContain('GET /moons answered 403, expected 200');
+    expect(c.fix).toContain('drift <tenant.yaml> --fix');
   });
 
   it('detector 7: a revoked Okta API token: the fix is a new token and rotate --okta-token; nothing else is tried', async () => {
