@@ -2,6 +2,7 @@
 // worker first, client errors become Temporal failures by cause, and heartbeating so a dead
 // worker's activity is retried elsewhere quickly.
 import { anypointActivities } from './anypoint';
+import * as doctor from './doctor';
 import * as drift from './drift';
 import { withFailureMapping } from './failures';
 import { withHeartbeats } from './heartbeat';
@@ -40,6 +41,12 @@ const all = withHeartbeats(withFailureMapping(withQuickRetries({
   notifyDrift: drift.notifyDrift,
   ensureDriftSchedule: drift.ensureDriftSchedule,
   removeDriftSchedule: drift.removeDriftSchedule,
+  readDoctorPolicy: doctor.readDoctorPolicy,
+  readDoctorClients: doctor.readDoctorClients,
+  tryDoctorTokens: doctor.tryDoctorTokens,
+  readDoctorApps: doctor.readDoctorApps,
+  readDoctorClientProvider: doctor.readDoctorClientProvider,
+  readTokenRefusals: doctor.readTokenRefusals,
 })));
 
 export const {
@@ -124,4 +131,10 @@ export const {
   notifyDrift,
   ensureDriftSchedule,
   removeDriftSchedule,
+  readDoctorPolicy,
+  readDoctorClients,
+  tryDoctorTokens,
+  readDoctorApps,
+  readDoctorClientProvider,
+  readTokenRefusals,
 } = all;

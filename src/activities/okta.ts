@@ -367,7 +367,7 @@ function tenantGroup(cfg: Cfg, name: string): Promise<OktaGroup | undefined> {
 }
 
 /** App assignments need real group ids; the Everyone pseudo group maps to the built-in group. */
-async function assignableGroupId(cfg: Cfg, name: string): Promise<string | undefined> {
+export async function assignableGroupId(cfg: Cfg, name: string): Promise<string | undefined> {
   const group = name === EVERYONE ? await oktaFor(cfg).findGroupByName('Everyone', 'BUILT_IN') : await tenantGroup(cfg, name);
   return group?.id;
 }

@@ -110,6 +110,18 @@ export interface OktaGroup {
   [field: string]: unknown;
 }
 
+/** One System Log event, the fields doctor reads. */
+export interface OktaLogEvent {
+  uuid: string;
+  published: string;
+  eventType: string;
+  displayMessage?: string;
+  outcome?: { result?: string; reason?: string };
+  actor?: { id?: string; alternateId?: string };
+  target?: { id?: string; alternateId?: string }[];
+  debugContext?: { debugData?: Record<string, unknown> };
+}
+
 export interface OktaPolicy {
   id: string;
   type?: string;
@@ -461,6 +473,16 @@ export class OktaClient {
   async verifyApiToken(): Promise<{ userId: string; login?: string }> {
     const user = await this.sdkRead<{ id: string; profile?: { login?: string } }>('verify the Okta API token', (sdk) => sdk.userApi.getUser({ userId: 'me' }));
     return { userId: String(user.id), login: user.profile?.login };
+  }
+
+  /**
+   * System Log events (GET /api/v1/logs) matching an Okta filter expression, published after `since`:
+   * the evidence `doctor` reads for a refused token (the outcome reason names the policy failure).
+   */
+  async listSystemLog(filter: string, since: string): Promise<OktaLogEvent[]> {
+    const query = new URLSearchParams({ filter, since, limit: '100' });
+    const res = await this.raw('read the System Log', 'GET', `/api/v1/logs?${query.toString()}`);
+    return (res?.json ?? []) as OktaLogEvent[];
   }
 
   // -------------------------------------------------------------------------------------------

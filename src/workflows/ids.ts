@@ -1,6 +1,8 @@
 /** Workflow ids derived from the tenant id: one onboarding and one offboarding per tenant at a time. */
 export const onboardingWorkflowIdFor = (tenantId: string) => `onboarding-${tenantId}`;
 export const offboardingWorkflowIdFor = (tenantId: string) => `offboarding-${tenantId}`;
+/** One doctor run per tenant at a time: a second `doctor` waits for the one running. */
+export const doctorWorkflowIdFor = (tenantId: string) => `doctor-${tenantId}`;
 /** The tenant's record (src/workflows/tenant-record.ts): one per tenant, for as long as the tenant exists. */
 export const tenantRecordIdFor = (tenantId: string) => `tenant-${tenantId}`;
 /** The per-tenant watcher of consumer contracts (src/workflows/access.ts). */
