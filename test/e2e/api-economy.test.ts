@@ -43,7 +43,8 @@ describe('API economy of an onboarding', () => {
     expect(count(first.okta, 'GET', /\/api\/v1\/authorizationServers\/[^/]+\/(scopes|policies)/)).toBe(0);
     // The secrets came back with the apps' creation: none is read.
     expect(count(first.okta, 'GET', /\/credentials\/secrets/)).toBe(0);
-    expect(count(first.anypoint, 'GET', /\/clientProviders$/)).toBe(1);
+    // Once in preflight (the org's providers against the limit and the API instance's, before any write), once in the plan.
+    expect(count(first.anypoint, 'GET', /\/clientProviders$/)).toBe(2);
     expect(count(first.anypoint, 'GET', /\/exchange\/api\/v2\/organizations\/[^/]+\/applications\?/)).toBe(1);
 
     await (await stack.worker()).runUntil(async () => {
