@@ -19,9 +19,9 @@ export async function proveIntegration(cfg: TenantConfig, ctx: AnypointContext, 
   const withoutToken = probeGateway(cfg, first, 401);
   const main = proveClient(cfg, ctx, endpoints, v, withoutToken, known);
   // `?? []`: a config recorded before verification.otherClients existed.
-  const others = Promise.all((v.otherClients ?? []).map((other) => proveClient(cfg, ctx, endpoints, other, withoutToken, { introspectionClientId: known.introspectionClientId })));
+  const others = Promise.all((v.otherClients ?? []).map((other) => proveClient(cfg, ctx, endpoints, other, withoutToken, { introspectionClientId: known.introspectionClientId, applicationIds: known.applicationIds })));
   const [mainResult, otherResults] = await Promise.all([main, others]);
-  const users = cfg.okta && v.signIn ? await proveUserSignIn(cfg, ctx, endpoints) : [];
+  const users = cfg.okta && v.signIn ? await proveUserSignIn(cfg, ctx, endpoints, known.applicationIds?.[v.signIn.clientApplication]) : [];
   if (otherResults.length === 0 && users.length === 0) return mainResult;
   return {
     ...mainResult,
@@ -38,8 +38,9 @@ async function proveClient(cfg: TenantConfig, ctx: AnypointContext, endpoints: P
   const anypoint = anypointFor(cfg);
   // The application's secret is read from Anypoint here, never passed through history: by id when
   // the run knows it (one read), else by name (a list first).
-  const app = known.verificationApplicationId
-    ? await anypoint.getClientApplication(ctx.orgId, known.verificationApplicationId, { withCredentials: true })
+  const id = known.applicationIds?.[v.clientApplication] ?? (v.clientApplication === cfg.verification.clientApplication ? known.verificationApplicationId : undefined);
+  const app = id
+    ? await anypoint.getClientApplication(ctx.orgId, id, { withCredentials: true })
     : await anypoint.findClientApplicationByName(ctx.orgId, v.clientApplication, { withCredentials: true });
   if (!app?.clientId || !app.clientSecret) throw new Error(`Client application "${v.clientApplication}" or its credentials are not readable in Anypoint`);
   const consumer = { clientId: String(app.clientId), clientSecret: String(app.clientSecret) };
@@ -91,6 +92,8 @@ export interface KnownIds {
   introspectionClientId?: string;
   /** The Exchange application the proof takes its token with (cfg.verification.clientApplication). */
   verificationApplicationId?: string;
+  /** Every Exchange application the run holds, by name (the other clients and the sign-in proof's). */
+  applicationIds?: Record<string, string>;
 }
 
 type Consumer = { clientId: string; clientSecret: string };

@@ -268,7 +268,7 @@ async function prove(run: OnboardingRun, anypoint: NonNullable<OnboardingRun['an
   const { cfg } = run;
   if (!cfg.verification.enabled) return;
   run.setPhase('proving');
-  const known = { introspectionClientId, verificationApplicationId: run.applicationIds[cfg.verification.clientApplication] };
+  const known = { introspectionClientId, verificationApplicationId: run.applicationIds[cfg.verification.clientApplication], applicationIds: run.applicationIds };
   const proof = await run.check(CHECKS.proof, () => act.proveIntegration(cfg, anypoint, endpoints, apiId, known));
   run.progress.proof = proof;
   if (!proof.passed) throw ApplicationFailure.create({ type: 'ProofFailed', nonRetryable: true, message: proofSummary(proof) });
