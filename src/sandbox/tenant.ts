@@ -59,6 +59,7 @@ export function numberedTenant<T extends OktaTenantConfig>(cfg: T, n: number): T
   const proxyName = suffix(cfg.anypoint.api.proxy.applicationName);
   const gatewayBase = cfg.verification.gatewayUrl.slice(0, cfg.verification.gatewayUrl.lastIndexOf('/'));
   const apps = cfg.anypoint.clientApplications.map((a) => ({ ...a, name: suffix(a.name), groups: a.groups.map(group) }));
+  const signIn = cfg.verification.signIn;
   return {
     ...cfg,
     tenant: { ...cfg.tenant, id: suffix(cfg.tenant.id), displayName: suffix(cfg.tenant.displayName ?? cfg.tenant.id) },
@@ -66,7 +67,11 @@ export function numberedTenant<T extends OktaTenantConfig>(cfg: T, n: number): T
       ...cfg.okta,
       authorizationServer: 'create' in server && server.create ? { create: { ...server.create, name: suffix(server.create.name), audience: suffix(server.create.audience) } } : server,
       groups: cfg.okta.groups.map((g) => ({ ...g, name: suffix(g.name) })),
-      accessPolicy: { ...cfg.okta.accessPolicy, rule: { ...cfg.okta.accessPolicy.rule, groups: cfg.okta.accessPolicy.rule.groups.map(group) } },
+      accessPolicy: {
+        ...cfg.okta.accessPolicy,
+        rule: { ...cfg.okta.accessPolicy.rule, groups: cfg.okta.accessPolicy.rule.groups.map(group) },
+        groupRules: cfg.okta.accessPolicy.groupRules.map((r) => ({ ...r, groups: r.groups.map(group) })),
+      },
       introspectionClient: { ...cfg.okta.introspectionClient, label: suffix(cfg.okta.introspectionClient.label) },
       ...(cfg.okta.ssoApp ? { ssoApp: { ...cfg.okta.ssoApp, label: suffix(cfg.okta.ssoApp.label), groups: cfg.okta.ssoApp.groups.map(group) } } : {}),
     },
@@ -77,7 +82,14 @@ export function numberedTenant<T extends OktaTenantConfig>(cfg: T, n: number): T
       api: { ...cfg.anypoint.api, instanceLabel: suffix(cfg.anypoint.api.instanceLabel), proxy: { ...cfg.anypoint.api.proxy, applicationName: proxyName } },
       clientApplications: apps,
     },
-    verification: { ...cfg.verification, clientApplication: suffix(cfg.verification.clientApplication), gatewayUrl: `${gatewayBase}/${proxyName}` },
+    verification: {
+      ...cfg.verification,
+      clientApplication: suffix(cfg.verification.clientApplication),
+      gatewayUrl: `${gatewayBase}/${proxyName}`,
+      ...(cfg.verification.otherClients ? { otherClients: cfg.verification.otherClients.map((c) => ({ ...c, clientApplication: suffix(c.clientApplication) })) } : {}),
+      // Users are org-wide: each tenant's own (carl.sagan+3@example.com), in its own groups.
+      ...(signIn ? { signIn: { ...signIn, clientApplication: suffix(signIn.clientApplication), users: signIn.users.map((u) => ({ ...u, login: u.login.replace('@', `+${n}@`), groups: u.groups.map(group) })) } } : {}),
+    },
     access: undefined,
   };
 }
