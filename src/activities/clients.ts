@@ -16,11 +16,13 @@ let providerClient: Rfc7591ProviderClient | undefined;
 
 export function oktaFor(cfg: TenantConfig): OktaClient {
   const { okta } = oktaTenant(cfg);
-  const apiToken = resolveSecretRef(okta.apiToken);
-  const key = `${okta.orgUrl}\u0000${apiToken}`;
+  // With okta.oauth the worker acts as the service app; the API token is then only for Anypoint.
+  const oauth = okta.oauth ? { clientId: okta.oauth.clientId, privateKey: resolveSecretRef(okta.oauth.privateKey), keyId: okta.oauth.keyId, scopes: okta.oauth.scopes } : undefined;
+  const apiToken = oauth ? undefined : resolveSecretRef(okta.apiToken);
+  const key = oauth ? `${okta.orgUrl}\u0000${oauth.clientId}\u0000${oauth.privateKey}\u0000${oauth.scopes.join(' ')}` : `${okta.orgUrl}\u0000${apiToken}`;
   let client = oktaClients.get(key);
   if (!client) {
-    client = new OktaClient({ orgUrl: okta.orgUrl, apiToken });
+    client = new OktaClient({ orgUrl: okta.orgUrl, ...(oauth ? { oauth } : { apiToken }) });
     oktaClients.set(key, client);
   }
   return client;
