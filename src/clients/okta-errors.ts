@@ -75,6 +75,15 @@ function insufficientScopeOf(challenge: string | undefined): string | undefined 
   return /\bscope="([^"]+)"/.exec(challenge)?.[1];
 }
 
+/**
+ * The scope to ask an admin for: where a read was refused the onboarding also writes (except the
+ * System Log, which has only a read scope), so the `.manage` scope, which includes the read, saves a
+ * second round.
+ */
+function scopeToGrant(missing: string): string {
+  return missing.endsWith('.read') && missing !== 'okta.logs.read' ? `${missing.replace(/\.read$/, '.manage')} (it includes ${missing})` : missing;
+}
+
 function classify(status: number, body: OktaBody | undefined, text: string, header: HeaderLookup, ctx: OktaErrorContext): ExternalApiError {
   const code = typeof body?.errorCode === 'string' ? body.errorCode : typeof body?.error === 'string' ? body.error : undefined;
   const causes = Array.isArray(body?.errorCauses)
@@ -93,7 +102,7 @@ function classify(status: number, body: OktaBody | undefined, text: string, head
   // OAuth for Okta: a 403 whose challenge says which scope the service app's token lacks.
   const missingScope = status === 403 ? insufficientScopeOf(header('www-authenticate')) : undefined;
   const fix = missingScope
-    ? `Grant ${missingScope} to the service app in Okta (Applications → the app → Okta API Scopes → Grant) and add it to okta.oauth.scopes, then start again.`
+    ? `Grant ${scopeToGrant(missingScope)} to the service app in Okta (Applications → the app → Okta API Scopes → Grant) and add it to okta.oauth.scopes, then start again.`
     : (ctx.fixes?.[kind] ?? (kind === meaning?.kind ? meaning.fix : undefined) ?? DEFAULT_FIXES[kind]);
   const requestId = header('x-okta-request-id') ?? (typeof body?.errorId === 'string' ? body.errorId : undefined);
   return new ExternalApiError({

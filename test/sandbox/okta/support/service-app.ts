@@ -1,6 +1,9 @@
 import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import type { TestOkta } from './okta';
 
+/** What the helpers need of an Okta sandbox: its URL and SSWS calls (a TestOkta, or an adapter in e2e tests). */
+export type OktaCaller = Pick<TestOkta, 'url' | 'call'>;
+
 /** An OAuth-for-Okta service app: private_key_jwt with a registered public key, and the scopes granted to it. */
 export interface ServiceApp {
   id: string;
@@ -21,7 +24,7 @@ export function newRsaKey(keyId: string): { privateKey: KeyObject; publicJwk: Re
   };
 }
 
-export async function createKeyServiceApp(okta: TestOkta, scopes: string[], label = 'Onboarding worker'): Promise<ServiceApp> {
+export async function createKeyServiceApp(okta: OktaCaller, scopes: string[], label = 'Onboarding worker'): Promise<ServiceApp> {
   const keyId = `key-${randomUUID().slice(0, 8)}`;
   const key = newRsaKey(keyId);
   const res = await okta.call('POST', '/api/v1/apps', {
@@ -42,7 +45,7 @@ export async function createKeyServiceApp(okta: TestOkta, scopes: string[], labe
 }
 
 /** A client assertion as RFC 7523 describes it; `overrides` bend one claim or the key to test a refusal. */
-export function clientAssertion(okta: TestOkta, app: ServiceApp, overrides: { claims?: Record<string, unknown>; key?: KeyObject; kid?: string } = {}): string {
+export function clientAssertion(okta: OktaCaller, app: ServiceApp, overrides: { claims?: Record<string, unknown>; key?: KeyObject; kid?: string } = {}): string {
   const now = Math.floor(Date.now() / 1000);
   const header = b64({ alg: 'RS256', kid: overrides.kid ?? app.keyId });
   const payload = b64({ iss: app.clientId, sub: app.clientId, aud: `${okta.url}/oauth2/v1/token`, iat: now, exp: now + 300, jti: randomUUID(), ...overrides.claims });
@@ -50,7 +53,7 @@ export function clientAssertion(okta: TestOkta, app: ServiceApp, overrides: { cl
   return `${header}.${payload}.${signature}`;
 }
 
-export async function orgToken(okta: TestOkta, app: ServiceApp, scope: string, assertion = clientAssertion(okta, app)) {
+export async function orgToken(okta: OktaCaller, app: ServiceApp, scope: string, assertion = clientAssertion(okta, app)) {
   return okta.call('POST', '/oauth2/v1/token', {
     auth: 'none',
     form: { grant_type: 'client_credentials', scope, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion },
