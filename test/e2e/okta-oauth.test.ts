@@ -2,6 +2,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import { request } from 'undici';
+import { checkOktaApiToken } from '../../src/activities/drift';
 import { OKTA_WORKER_SCOPES } from '../../src/config/tenant-schema';
 import { CHECKS } from '../../src/workflows/catalogue';
 import type { OnboardingProgress } from '../../src/workflows/messages';
@@ -82,5 +83,13 @@ describe('onboarding with okta.oauth (OAuth 2.0 for Okta, least privilege)', () 
     expect(inventoryOf(await stack.state())).toEqual(before);
     const writes = [...(await stack.okta.requests(oktaSeq)).entries, ...(await stack.anypoint.requests(anypointSeq)).entries].filter(isConfigurationWrite);
     expect(writes).toEqual([]);
+  });
+
+  it("still checks the SSWS token Anypoint's client provider holds (the drift check's use keeps Okta from revoking it), not the service app", async () => {
+    const { cfg } = await tenantActingAs(OKTA_WORKER_SCOPES);
+    expect(await checkOktaApiToken(cfg)).toEqual({ valid: true });
+    process.env.OKTA_E2E_REVOKED_TOKEN = '00-a-token-okta-never-issued';
+    const revoked = await checkOktaApiToken({ ...cfg, okta: { ...cfg.okta, apiToken: { env: 'OKTA_E2E_REVOKED_TOKEN' } } });
+    expect(revoked).toMatchObject({ valid: false, error: expect.stringContaining('E0000011') });
   });
 });
