@@ -1,7 +1,7 @@
 /*
  * `npm run bench [-- name…]`: runs the benchmarks one after the other, each in its own process so
  * one's servers and sockets cannot skew the next, and prints their figures. Names: okta-sandbox,
- * anypoint-sandbox, onboarding, access-requests (default: all). Figures only; nothing here asserts a timing.
+ * anypoint-sandbox, onboarding, access-requests, cli-startup (default: all). Figures only; nothing here asserts a timing.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ const BENCHES: Record<string, string[]> = {
   'anypoint-sandbox': ['bench/anypoint-sandbox.ts'],
   onboarding: ['bench/onboarding.ts', '--runs', '3'],
   'access-requests': ['bench/access-requests.ts', '--requests', '5'],
+  'cli-startup': ['bench/cli-startup.ts', '--runs', '5'],
 };
 
 const wanted = process.argv.slice(2);

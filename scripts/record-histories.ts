@@ -5,8 +5,11 @@
  * whose contract is refused (rolled back) and a run cancelled during the assignment pause.
  * Payloads are encrypted with the fixtures' committed test-only key; a fixture that would contain
  * any credential of the recording is not written.
+ *
+ * Fixtures are never re-recorded: name the new ones to record (`npx tsx scripts/record-histories.ts native-cancel`);
+ * without names, only fixtures that do not exist yet are written.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
@@ -44,7 +47,10 @@ async function main(): Promise<void> {
   const cfg = pointTenantAtSandboxes(loadTenantFile(EXAMPLE_TENANT), sandboxes);
   const secrets = new Set<string>(Object.values(RECORDING_SECRETS));
 
+  const only = process.argv.slice(2);
   const record = async (workflowId: string, drive: (handle: WorkflowHandle<typeof onboardTenant>) => Promise<void>) => {
+    const file = join(HISTORIES_DIR, `${workflowId}.history.json`);
+    if (only.length > 0 ? !only.includes(workflowId) : existsSync(file)) return;
     await admin.okta.reset();
     await admin.anypoint.reset();
     const handle = await client.workflow.start<typeof onboardTenant>('onboardTenant', { taskQueue: TASK_QUEUE, workflowId, args: [{ tenant: cfg }] });
@@ -61,7 +67,7 @@ async function main(): Promise<void> {
     const leaked = [...secrets].filter((s) => json.includes(s));
     const patterns = SECRET_PATTERNS.filter((p) => p.test(json));
     if (leaked.length > 0 || patterns.length > 0) throw new Error(`${workflowId}: the history contains ${leaked.length} credential(s) in plaintext and matches ${patterns.join(', ')}; not written`);
-    writeFileSync(join(HISTORIES_DIR, `${workflowId}.history.json`), json);
+    writeFileSync(file, json);
     console.log(`${workflowId}: ${outcome}`);
   };
 
@@ -79,6 +85,12 @@ async function main(): Promise<void> {
       await record('cancelled', async (handle) => {
         await waitForPhase(handle, 'awaiting-assignment');
         await handle.signal(cancelOnboardingSignal, { reason: 'wrong tenant', by: 'grace' });
+      });
+      // As the CLI cancels since the 'native-cancel' patch: the reason, then Temporal's cancellation request.
+      await record('native-cancel', async (handle) => {
+        await waitForPhase(handle, 'awaiting-assignment');
+        await handle.signal(cancelOnboardingSignal, { reason: 'wrong tenant', by: 'grace' });
+        await handle.cancel();
       });
     });
   } finally {

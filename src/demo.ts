@@ -21,7 +21,8 @@ import type { Client } from '@temporalio/client';
 import { AnypointClient } from './clients/anypoint';
 import { OktaClient } from './clients/okta';
 import { approve, progress, startOnboarding, workflowIdFor, CliError } from './cli/operations';
-import { renderProgress } from './cli/render';
+import { runTotals } from './cli/plan-view';
+import { renderProgress, renderRunTotals } from './cli/render';
 import { loadTenantFile, TenantConfigError, formatTenantConfigError, type TenantConfig } from './config/tenant';
 import { ANYPOINT_TLS_HOSTNAMES, startAllSandboxes, DEFAULT_PORTS, type AllSandboxes } from './sandbox';
 import { CA_CERT_FILE, CA_KEY_FILE, SandboxAdminClient, isConfigurationWrite, prepareSandboxTls, type SandboxTls } from './sandbox/core';
@@ -107,7 +108,11 @@ async function main(opts: DemoOptions, stack: ShutdownStack, tls: SandboxTls | u
   // The example tenant reads its secrets from these variables; the worker below resolves them.
   Object.assign(process.env, sandboxSecretEnv(sandboxes));
   say(`  Okta ${sandboxes.okta.url}, Anypoint ${sandboxes.anypoint.url}, gateway ${sandboxes.gateway.url}${sandboxes.openam ? `, OpenAM ${sandboxes.openam.issuer}` : ''}`);
-  say(`  state in ${relative(process.cwd(), opts.stateDir) || opts.stateDir}${opts.fresh ? ' (started empty: --fresh)' : ''}`);
+  const stateDir = relative(process.cwd(), opts.stateDir) || opts.stateDir;
+  say(`  state in ${stateDir}${opts.fresh ? ' (started empty: --fresh)' : ''}`);
+  // Where each credential is: the worker in this process reads them from its environment; a CLI in another terminal needs them only for `credentials`.
+  say(`  credentials: the Okta API token (OKTA_API_TOKEN) in ${join(stateDir, 'okta.json')} (apiTokens[0].token), the Anypoint connected app (ANYPOINT_CLIENT_ID, ANYPOINT_CLIENT_SECRET) in ${join(stateDir, 'anypoint.json')} (connectedApps[0])${sandboxes.openam ? ', the OpenAM token and introspection secret printed by npm run sandbox' : ''};`);
+  say('  this demo\'s worker has them in its environment. The CLI in another terminal needs them only for `credentials` (the exports: npm run sandbox -- --state-dir ' + stateDir + ' prints them, with the demo stopped)');
 
   step('Starting Temporal and the worker');
   const temporal = await startLocalTemporal();
@@ -138,6 +143,9 @@ async function main(opts: DemoOptions, stack: ShutdownStack, tls: SandboxTls | u
 
   const shown = new Map<string, string>();
   let p = await follow(client, tenantId, shown, (phase) => phase === 'awaiting-assignment');
+  if (opts.interactive && p.phase !== 'awaiting-assignment' && !opts.fresh) {
+    say('  No pause: the sandboxes still hold the previous demo\'s tenant, assignments included. To see the pause: npm run demo -- --interactive --fresh');
+  }
   if (p.phase === 'awaiting-assignment' && !tenant.okta) {
     // An RFC 7591 provider has no groups: the pause is a person confirming the clients Anypoint registered there.
     step('Paused: a person must confirm the clients Anypoint registered at the OpenAM provider');
@@ -170,7 +178,7 @@ async function main(opts: DemoOptions, stack: ShutdownStack, tls: SandboxTls | u
   // Steps were shown as they finished; a failed run also gets its error and what was rolled back.
   if (p.phase !== 'completed') say(indent(renderProgress(p)));
   const writes = await counter.since();
-  summary(p, temporal.uiUrl, workflowIdFor(tenantId), writes);
+  summary(p, temporal.startedServer ? temporal.uiUrl : undefined, workflowIdFor(tenantId), writes, opts.keepRunning);
   if (p.phase === 'completed' && tenant.access) await consumerStory(client, tenant, sandboxes);
   if (opts.keepRunning) {
     say('\nEverything keeps running (--keep-running); try the CLI in another terminal, Ctrl-C to stop.');
@@ -286,7 +294,8 @@ async function follow(client: Client, tenantId: string, shown: Map<string, strin
       shown.set(s.key, line);
       const mark = s.state === 'done' ? '✓' : s.state === 'compensated' ? '↺' : '✗';
       // Outcomes belong to resources (keys like okta.scope:silver); checks and the approval have none worth printing.
-      const outcome = s.outcome && s.key.includes('.') ? ` — ${s.outcome}` : '';
+      // A rolled-back step no longer is what its outcome said.
+      const outcome = s.state === 'compensated' ? ' — rolled back' : s.outcome && s.key.includes('.') ? ` — ${s.outcome}` : '';
       say(`  ${mark} ${s.title}${outcome}${s.error ? ` — ${s.error}` : ''}`);
     }
     if (TERMINAL.has(p.phase) || stopAt(p.phase)) return p;
@@ -367,21 +376,35 @@ function writeCounter(sandboxes: AllSandboxes) {
   };
 }
 
-function summary(p: OnboardingProgress, uiUrl: string | undefined, workflowId: string, writes: { okta: number; anypoint: number; openam?: number }): void {
-  const count = (outcome: string) => p.steps.filter((s) => s.outcome === outcome).length;
+function summary(p: OnboardingProgress, uiUrl: string | undefined, workflowId: string, writes: { okta: number; anypoint: number; openam?: number }, keepRunning: boolean): void {
+  const totals = runTotals(p);
   step('Summary');
   const toProvider = writes.openam === undefined ? '' : `, ${writes.openam} to OpenAM (Anypoint's registrations)`;
-  say(`  ${count('created')} created, ${count('updated')} updated, ${count('unchanged')} unchanged; ${writes.okta} writes to Okta, ${writes.anypoint} to Anypoint${toProvider}`);
+  if (p.phase === 'completed') say(`  ${renderRunTotals(p)}; ${writes.okta} writes to Okta, ${writes.anypoint} to Anypoint${toProvider}`);
+  else {
+    // After a rollback the count that matters is what is left: nothing the run created, unless an undo failed.
+    const left = p.compensation?.failed.length ?? 0;
+    say(`  ${p.phase}: ${p.error?.replace(/^cancelled: /, '') ?? ''}`);
+    say(`  rolled back ${totals.rolledBack} step(s)${left ? `; ${left} could NOT be undone (listed above)` : '; nothing the run created is left, and what existed before was not touched'}`);
+  }
   if (p.approval) say(`  approved by ${p.approval.approver} at ${p.approval.at}`);
   if (p.proof) {
     say(`  proof ${p.proof.passed ? 'passed' : 'FAILED'}: a client_credentials token with scopes [${p.proof.tokenScopes.join(' ')}], introspection ${p.proof.introspectionActive ? 'active' : 'inactive'}; through the gateway:`);
     for (const x of [p.proof.withoutToken, ...p.proof.probes]) {
       say(`    ${x.passed ? '✓' : '✗'} ${x.method} ${x.path} ${x === p.proof.withoutToken ? 'without a token' : 'with the token'} → ${x.actual} (expected ${x.expected})`);
     }
+    for (const other of p.proof.otherClients ?? []) {
+      say(`  and "${other.clientApplication}" with scopes [${other.tokenScopes.join(' ')}]: ${other.probes.map((x) => `${x.passed ? '✓' : '✗'} ${x.method} ${x.path} → ${x.actual}`).join(', ')}`);
+    }
+    for (const u of p.proof.users ?? []) {
+      const flows = u.flows.map((f) => `${f.flow} ${f.error ? 'refused' : `token: ${f.probes.map((x) => `${x.passed ? '✓' : '✗'} ${x.path} (${x.tokenIn}) → ${x.actual}`).join(', ')}`}`);
+      say(`  ${u.passed ? '✓' : '✗'} ${u.login} signs in through Okta${u.expectedRefused ? ' (must be refused)' : ''}: ${flows.join('; ')}`);
+    }
   }
-  if (uiUrl) say(`  Web UI: ${uiUrl}/namespaces/default/workflows/${workflowId}`);
+  if (p.ssoSignInUrl) say(`  Sign in to Anypoint through Okta at: ${p.ssoSignInUrl}`);
+  if (uiUrl) say(`  Web UI: ${uiUrl}/namespaces/default/workflows/${workflowId}${keepRunning ? '' : '   (served by this demo: it stops when the demo exits; add --keep-running to keep it)'}`);
   say(`  Audit: npm run cli -- history ${p.tenantId}   (needs the server: npm run dev, or this demo with --keep-running)`);
-  if (count('created') === 0 && p.phase === 'completed') say('  Nothing was created: this tenant was already onboarded (npm run demo -- --fresh starts from empty sandboxes).');
+  if (totals.create === 0 && p.phase === 'completed') say('  Nothing was created: this tenant was already onboarded (npm run demo -- --fresh starts from empty sandboxes).');
 }
 
 const indent = (text: string) => text.split('\n').map((l) => `  ${l}`).join('\n');

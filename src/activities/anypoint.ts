@@ -9,6 +9,7 @@ import type { AnypointContext, OktaEndpoints, StepResult, UndoTarget } from './t
 import { resolveSecretRef } from '../config/secrets';
 import { ApplicationFailure } from '@temporalio/activity';
 import { registrationAuthorization } from './rfc7591';
+import { withAuthorizationServerUrls } from './raml';
 
 /*
  * Anypoint converge steps: one write at most each, exact-identity lookups (Exchange's `query` is
@@ -51,6 +52,8 @@ export function clientProviderConvergence(cfg: Cfg, ctx: AnypointContext, endpoi
       byName: (ref) => anypoint.findClientProviderByName(ctx.orgId, ref),
     }),
     create: async () => anypoint.createClientProvider(ctx.orgId, await body()),
+    // The body's secrets (registration token, introspection secret) are never shown.
+    desired: () => ({ name, issuer: endpoints?.issuer, urls: desiredUrls, register: endpoints?.register, introspectionClient: introspectionAppId }),
     differences: (p) => {
       const actual = (p.oidc_dynamic_client_provider ?? {}) as AnyRecord;
       return diffFields(
@@ -114,6 +117,7 @@ export function identityProviderConvergence(cfg: Cfg, ctx: AnypointContext, endp
       byName: (ref) => anypoint.findIdentityProviderByName(ctx.orgId, ref),
     }),
     create: async () => anypoint.createIdentityProvider(ctx.orgId, await body()),
+    desired: () => ({ name, issuer: endpoints?.issuer, urls: desiredUrls, clientId: ssoAppId }),
     differences: (idp) => {
       const actual = (idp.oidc_provider ?? {}) as AnyRecord;
       const urls = (actual.urls ?? {}) as AnyRecord;
@@ -138,6 +142,37 @@ export function identityProviderConvergence(cfg: Cfg, ctx: AnypointContext, endp
       return anypoint.patchIdentityProvider(ctx.orgId, id, { oidc_provider: { issuer: previous.issuer, urls: previous.urls, ...credentials } as JsonObject });
     },
   };
+}
+
+/** "Up to 25 external client providers" per organization (managing-api-clients.adoc). */
+const MAX_CLIENT_PROVIDERS = 25;
+
+/**
+ * Seed 002 warns that an Anypoint tenant takes one external OAuth server. Today an organization takes up to
+ * 25 client providers, and the limit that remains is per API instance: it has one client provider, which
+ * Anypoint does not change once the instance has contracts or OpenID Connect policies. Both are read here,
+ * before any write, and a conflict is explained instead of failing half-way.
+ */
+async function refuseClientProviderConflicts(cfg: Cfg, ctx: AnypointContext): Promise<void> {
+  const anypoint = anypointFor(cfg);
+  const providers = await anypoint.listClientProviders(ctx.orgId);
+  const wanted = cfg.anypoint.clientProvider.name;
+  const own = providers.find((p) => p.name === wanted);
+  const refuse = (message: string) => ApplicationFailure.create({ type: 'config', nonRetryable: true, message });
+  if (!own && providers.length >= MAX_CLIENT_PROVIDERS) {
+    throw refuse(
+      `The Anypoint organization already has ${providers.length} external client providers, the most it takes, and none is named "${wanted}". Fix: name one of them in anypoint.clientProvider.name (${providers.map((p) => `"${p.name}"`).join(', ')}), or delete one that no API instance uses (Access Management → Client Providers).`,
+    );
+  }
+  const api = cfg.anypoint.api;
+  const instance = await anypoint.findApiInstance(ctx.orgId, ctx.environmentId, { groupId: assetGroupId(cfg, ctx), assetId: api.asset.assetId, instanceLabel: api.instanceLabel });
+  const current = instance?.providerId ? String(instance.providerId) : undefined;
+  if (!instance || !current || current === own?.providerId) return;
+  const other = providers.find((p) => p.providerId === current);
+  throw refuse(
+    `API instance "${api.instanceLabel}" [${instance.id}] already uses the client provider ${other ? `"${other.name}"` : current}, not "${wanted}": an API instance has one client provider, and Anypoint does not change it once the instance has contracts or OpenID Connect policies. ` +
+      `Fix: give this tenant its own anypoint.api.instanceLabel, or set anypoint.clientProvider.name to ${other ? `"${other.name}"` : 'that provider'} if it is this tenant's.`,
+  );
 }
 
 export function apiInstanceConvergence(cfg: Cfg, ctx: AnypointContext, providerId: string | undefined): Convergence<AnyRecord> {
@@ -172,6 +207,7 @@ export function apiInstanceConvergence(cfg: Cfg, ctx: AnypointContext, providerI
         routing: null,
         deployment: null,
       }),
+    desired: () => ({ instanceLabel: api.instanceLabel, asset: `${api.asset.assetId} ${api.asset.version}`, providerId, upstream: api.upstreamUrl }),
     differences: (x) =>
       diffFields(
         { providerId, upstream: api.upstreamUrl, assetVersion: api.asset.version },
@@ -208,6 +244,7 @@ export function deploymentConvergence(cfg: Cfg, ctx: AnypointContext, apiId: str
         overwrite: false,
         expectedStatus: 'deployed',
       }),
+    desired: () => desired,
     differences: (d) => diffFields({ gatewayVersion: desired.gatewayVersion, type: desired.type }, d),
     update: (d) => anypoint.patchDeployment(ctx.orgId, ctx.environmentId, apiId!, String(d.id), { gatewayVersion: desired.gatewayVersion }),
     idOf: (d) => String(d.id),
@@ -236,6 +273,7 @@ export function policyConvergence(cfg: Cfg, ctx: AnypointContext, apiId: string 
     }),
     create: () =>
       anypoint.createPolicy(ctx.orgId, ctx.environmentId, apiId!, { ...OIDC_POLICY, configurationData, pointcutData: pointcut, order: index + 1 }),
+    desired: () => ({ methods: policy.methods.join('|'), resource: policy.resource, ...configurationData }),
     differences: (p) => diffFields(configurationData, (p.configurationData ?? {}) as AnyRecord),
     update: (p) => anypoint.patchPolicy(ctx.orgId, ctx.environmentId, apiId!, String(p.id), { configurationData }),
     idOf: (p) => String(p.id),
@@ -256,6 +294,7 @@ export function clientApplicationConvergence(cfg: Cfg, ctx: AnypointContext, api
     }),
     // Anypoint registers the client in Okta through the instance's client provider.
     create: () => anypoint.createClientApplication(ctx.orgId, apiId!, desired),
+    desired: () => desired,
     // Grant types and redirect URIs cannot change after registration: Anypoint does not propagate them to Okta.
     differences: (a) => diffFields({ description: desired.description }, { description: a.description ?? '' }),
     update: (a) => anypoint.patchClientApplication(ctx.orgId, String(a.id), { description: desired.description }),
@@ -277,6 +316,7 @@ export function contractConvergence(cfg: Cfg, ctx: AnypointContext, apiId: strin
       const contract = await anypoint.createContract(ctx.orgId, ctx.environmentId, apiId!, { applicationId: Number(applicationId), acceptedTerms: true });
       return contract.status === 'PENDING' ? anypoint.approveContract(ctx.orgId, ctx.environmentId, apiId!, String(contract.id)) : contract;
     },
+    desired: () => ({ status: 'APPROVED' }),
     differences: (c) => diffFields({ status: 'APPROVED' }, c),
     update: (c) => anypoint.approveContract(ctx.orgId, ctx.environmentId, apiId!, String(c.id)),
     idOf: (c) => String(c.id),
@@ -299,6 +339,7 @@ export const anypointActivities = {
     if (!cfg.anypoint.api.raml && !(await anypoint.getAsset(assetGroupId(cfg, ctx), asset.assetId, asset.version))) {
       throw ApplicationFailure.create({ type: 'anypoint.validation', nonRetryable: true, message: `Exchange asset ${assetGroupId(cfg, ctx)}/${asset.assetId}/${asset.version} does not exist. Fix: publish it, or set anypoint.api.raml so the onboarding publishes it.` });
     }
+    await refuseClientProviderConflicts(cfg, ctx);
     try {
       const res = await request(cfg.anypoint.api.upstreamUrl, { method: 'GET', headersTimeout: 10_000, bodyTimeout: 10_000 });
       await res.body.dump();
@@ -308,14 +349,19 @@ export const anypointActivities = {
     return ctx;
   },
 
-  async publishApiAsset(cfg: Cfg, ctx: AnypointContext): Promise<StepResult> {
+  /**
+   * Publishes the tenant's RAML, its OAuth 2.0 security schemes pointing at the identity provider's
+   * authorize and token URLs (seed 002's hand edit). `endpoints` is absent only in runs started before.
+   */
+  async publishApiAsset(cfg: Cfg, ctx: AnypointContext, endpoints?: OktaEndpoints): Promise<StepResult> {
     const api = cfg.anypoint.api;
     const groupId = assetGroupId(cfg, ctx);
     const id = `${groupId}/${api.asset.assetId}/${api.asset.version}`;
     if (await anypointFor(cfg).getAsset(groupId, api.asset.assetId, api.asset.version)) return { outcome: 'unchanged', id };
-    const raml = await readFile(api.raml!, 'utf8');
+    const written = await readFile(api.raml!, 'utf8');
+    const { text: raml, schemes } = endpoints ? withAuthorizationServerUrls(written, endpoints) : { text: written, schemes: [] };
     const created = await anypointFor(cfg).publishRamlAsset(ctx.orgId, { groupId, assetId: api.asset.assetId, version: api.asset.version, name: api.instanceLabel, raml });
-    return { outcome: created ? 'created' : 'unchanged', id };
+    return { outcome: created ? 'created' : 'unchanged', id, facts: schemes.length > 0 ? { securitySchemes: schemes.join(' '), authorizationUri: endpoints!.authorize, accessTokenUri: endpoints!.token } : undefined };
   },
 
   ensureClientProvider: (cfg: Cfg, ctx: AnypointContext, endpoints: OktaEndpoints, introspectionAppId: string) =>

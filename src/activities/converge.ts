@@ -1,13 +1,15 @@
 import { ExternalApiError } from '../clients/errors';
-import type { PlanEntry, StepResult } from './types';
+import type { FieldChange, PlanEntry, StepResult } from './types';
 
 /** How one resource is found, compared and brought to its desired state. */
 export interface Convergence<R> {
   /** Looks the resource up by its exact identity (never a prefix match). */
   find(): Promise<R | undefined>;
   create(): Promise<R>;
-  /** Fields whose actual value differs from the desired one; empty when converged. */
-  differences(existing: R): string[];
+  /** Fields whose actual value differs from the desired one (old → new, never a secret); empty when converged. */
+  differences(existing: R): FieldChange[];
+  /** What a create sets, as the plan shows it (never a secret); undefined values are known only once the run is under way. */
+  desired?(): Record<string, unknown>;
   update(existing: R): Promise<R>;
   idOf(resource: R): string;
   /** Non-secret facts later steps need. */
@@ -37,20 +39,27 @@ export async function planOf<R>(
   key: string,
   system: PlanEntry['system'],
   resource: string,
-  c: Pick<Convergence<R>, 'find' | 'differences' | 'idOf' | 'facts' | 'previous'>,
+  c: Pick<Convergence<R>, 'find' | 'differences' | 'idOf' | 'facts' | 'previous' | 'desired'>,
 ): Promise<PlanEntry> {
   const existing = await c.find();
-  if (!existing) return { key, system, resource, action: 'create' };
-  const changes = c.differences(existing);
+  if (!existing) return { key, system, resource, action: 'create', ...(c.desired ? { attributes: toSet(c.desired()) } : {}) };
+  const differences = c.differences(existing);
   const known = { id: c.idOf(existing), ...(c.facts ? { facts: c.facts(existing) } : {}) };
-  return changes.length > 0
-    ? { key, system, resource, action: 'update', ...known, changes, ...(c.previous ? { previous: c.previous(existing) } : {}) }
+  return differences.length > 0
+    ? { key, system, resource, action: 'update', ...known, changes: differences.map((d) => d.field), attributes: differences, ...(c.previous ? { previous: c.previous(existing) } : {}) }
     : { key, system, resource, action: 'unchanged', ...known };
 }
 
+/** A create's attributes: every field set, from nothing. */
+export function toSet(desired: Record<string, unknown>): FieldChange[] {
+  return Object.entries(desired).map(([field, to]) => ({ field, to }));
+}
+
 /** Compares selected fields; arrays compare as sets because Okta and Anypoint reorder them. */
-export function diffFields(desired: Record<string, unknown>, actual: Record<string, unknown>): string[] {
-  return Object.keys(desired).filter((field) => !sameValue(desired[field], actual[field]));
+export function diffFields(desired: Record<string, unknown>, actual: Record<string, unknown>): FieldChange[] {
+  return Object.keys(desired)
+    .filter((field) => !sameValue(desired[field], actual[field]))
+    .map((field) => ({ field, from: actual[field], to: desired[field] }));
 }
 
 function sameValue(a: unknown, b: unknown): boolean {

@@ -3,6 +3,8 @@ import type { OktaTenantConfig } from '../config/tenant';
 import { CATALOGUE } from '../workflows/catalogue';
 import { lookup } from './adopt';
 import { oktaFor } from './clients';
+import { resolveSecretRef } from '../config/secrets';
+import type { OktaUser } from '../clients/okta';
 import { converge, diffFields, unlessParentGone, type Convergence } from './converge';
 import type { MissingAssignment, OktaEndpoints, RegisteredClient, StepResult, UndoTarget } from './types';
 
@@ -37,6 +39,7 @@ export function authorizationServerConvergence(cfg: Cfg): Convergence<OktaAuthor
   return {
     find: () => okta.findAuthorizationServerByName(desired.name),
     create: () => okta.createAuthorizationServer(desired),
+    desired: () => desired,
     differences: (s) => diffFields(desired, s as Record<string, unknown>),
     update: (s) => okta.replaceAuthorizationServer(s.id!, { ...s, ...desired }),
     idOf: (s) => s.id!,
@@ -63,6 +66,7 @@ export function scopeConvergence(cfg: Cfg, authServerId: string | undefined, nam
       byName: async (ref) => (await scopes()).find((s) => s.name === ref),
     }),
     create: () => okta.createScope(authServerId!, desired),
+    desired: () => desired,
     differences: (s) => diffFields(desired, s as Record<string, unknown>),
     update: (s) => okta.replaceScope(authServerId!, s.id!, { ...s, ...desired }),
     idOf: (s) => s.id!,
@@ -81,6 +85,7 @@ export function groupConvergence(cfg: Cfg, name: string): Convergence<OktaGroup>
   return {
     find: lookup(cfg, CATALOGUE.group.key(name), { byFile: () => okta.findGroupByName(name), byId: (id) => okta.getGroup(id), byName: (ref) => okta.findGroupByName(ref) }),
     create: () => okta.createGroup(desired),
+    desired: () => desired,
     differences: (g) => diffFields({ description: desired.description }, { description: g.profile?.description ?? '' }),
     // An adopted group keeps its own name: the file's entry is how the tenant refers to it.
     update: (g) => okta.replaceGroup(g.id!, { ...desired, name: g.profile?.name ?? desired.name }),
@@ -109,6 +114,7 @@ export function policyConvergence(cfg: Cfg, authServerId: string | undefined): C
       byName: async (ref) => (await policies()).find((x) => x.name === ref),
     }),
     create: () => okta.createPolicy(authServerId!, desired),
+    desired: () => ({ name: desired.name, description: desired.description, priority: desired.priority, clients: p.clients }),
     differences: (x) => diffFields(desired, x as Record<string, unknown>),
     // An adopted policy keeps its name, like an adopted group.
     update: (x) => okta.replacePolicy(authServerId!, x.id!, { ...x, ...desired, name: x.name ?? desired.name }),
@@ -122,8 +128,19 @@ export function policyConvergence(cfg: Cfg, authServerId: string | undefined): C
 }
 
 export function ruleConvergence(cfg: Cfg, authServerId: string | undefined, policyId: string | undefined): Convergence<OktaPolicyRule> {
+  return policyRuleConvergence(cfg, authServerId, policyId, CATALOGUE.policyRule.key(null), cfg.okta.accessPolicy.rule);
+}
+
+/** One of the policy's rules for the members of some groups (a tier): okta.accessPolicy.groupRules. */
+export function groupRuleConvergence(cfg: Cfg, authServerId: string | undefined, policyId: string | undefined, name: string): Convergence<OktaPolicyRule> {
+  const rule = cfg.okta.accessPolicy.groupRules.find((r) => r.name === name)!;
+  return policyRuleConvergence(cfg, authServerId, policyId, CATALOGUE.groupRule.key(name), rule);
+}
+
+type RuleSpec = Cfg['okta']['accessPolicy']['rule'];
+
+function policyRuleConvergence(cfg: Cfg, authServerId: string | undefined, policyId: string | undefined, key: string, r: RuleSpec): Convergence<OktaPolicyRule> {
   const okta = oktaFor(cfg);
-  const r = cfg.okta.accessPolicy.rule;
   const desiredFor = async () => ({
     type: 'RESOURCE_ACCESS',
     name: r.name,
@@ -138,7 +155,7 @@ export function ruleConvergence(cfg: Cfg, authServerId: string | undefined, poli
   });
   let desired: Awaited<ReturnType<typeof desiredFor>> | undefined;
   const rules = async () => (authServerId && policyId ? okta.listRules(authServerId, policyId) : []);
-  const find = lookup(cfg, CATALOGUE.policyRule.key(null), {
+  const find = lookup(cfg, key, {
     byFile: async () => (authServerId && policyId ? okta.findRuleByName(authServerId, policyId, r.name) : undefined),
     byId: async (id) => (await rules()).find((x) => x.id === id),
     byName: async (ref) => (await rules()).find((x) => x.name === ref),
@@ -149,6 +166,7 @@ export function ruleConvergence(cfg: Cfg, authServerId: string | undefined, poli
       return find();
     },
     create: async () => okta.createRule(authServerId!, policyId!, desired ?? (await desiredFor())),
+    desired: () => ({ name: r.name, priority: r.priority, grantTypes: r.grantTypes, scopes: r.scopes, groups: r.groups, lifetime: r.accessTokenLifetimeMinutes }),
     differences: (x) => {
       const d = desired!;
       return diffFields(
@@ -200,6 +218,7 @@ function appConvergence(okta: ReturnType<typeof oktaFor>, key: string, cfg: Cfg,
   return {
     find: lookup(cfg, key, { byFile: () => okta.findOidcAppByLabel(label), byId: (id) => okta.getApp(id), byName: (ref) => okta.findOidcAppByLabel(ref) }),
     create: () => okta.createOidcApp({ label, ...desired }),
+    desired: () => ({ label, ...desired }),
     differences: (app) =>
       diffFields(
         { applicationType: desired.applicationType, grantTypes: desired.grantTypes, status: 'ACTIVE' },
@@ -210,7 +229,8 @@ function appConvergence(okta: ReturnType<typeof oktaFor>, key: string, cfg: Cfg,
       return okta.updateOidcApp(app.id!, { label: app.label ?? label, ...desired, redirectUris: app.settings?.oauthClient?.redirect_uris ?? desired.redirectUris });
     },
     idOf: (app) => app.id!,
-    facts: (app) => ({ clientId: app.id! }),
+    // The redirect URIs let the plan tell whether the SSO app's write-back (setSsoRedirectUri) has anything to do.
+    facts: (app) => ({ clientId: app.id!, redirectUris: (app.settings?.oauthClient?.redirect_uris ?? []).join(' ') }),
     previous: (app) => {
       const client = app.settings?.oauthClient;
       return { label: app.label, status: app.status, applicationType: client?.application_type, grantTypes: client?.grant_types, responseTypes: client?.response_types, redirectUris: client?.redirect_uris ?? [], postLogoutRedirectUris: client?.post_logout_redirect_uris ?? [] };
@@ -220,6 +240,45 @@ function appConvergence(okta: ReturnType<typeof oktaFor>, key: string, cfg: Cfg,
       await okta.updateOidcApp(id, spec);
       if (status && status !== 'ACTIVE') await okta.deactivateApp(id);
     },
+  };
+}
+
+/**
+ * A person of the sign-in proof (verification.signIn.users), created with the password the file references
+ * and made a member of the user's groups. Only selected where the onboarding manages users (see
+ * managesVerificationUsers). The password is resolved here and sent to Okta only; it is never compared,
+ * since Okta never returns it.
+ */
+export function verificationUserConvergence(cfg: Cfg, login: string): Convergence<OktaUser & { missingGroupIds: string[] }> {
+  const okta = oktaFor(cfg);
+  const spec = cfg.verification.signIn!.users.find((u) => u.login === login)!;
+  const groupIdsOf = async () => {
+    const ids: string[] = [];
+    for (const name of spec.groups) {
+      const id = await assignableGroupId(cfg, name);
+      if (!id) throw new Error(`Okta group "${name}" does not exist yet`);
+      ids.push(id);
+    }
+    return ids;
+  };
+  return {
+    find: async () => {
+      const user = await okta.findUserByLogin(login);
+      if (!user) return undefined;
+      const missingGroupIds: string[] = [];
+      for (const id of await groupIdsOf()) if (!(await okta.isGroupMember(id, user.id))) missingGroupIds.push(id);
+      return { ...user, missingGroupIds };
+    },
+    create: async () => ({ ...(await okta.createUserWithPassword(login, resolveSecretRef(spec.password), await groupIdsOf())), missingGroupIds: [] }),
+    differences: (u) => [
+      ...(u.status === 'ACTIVE' ? [] : [{ field: 'status', from: u.status, to: 'ACTIVE' }]),
+      ...(u.missingGroupIds.length ? [{ field: 'groups', from: `missing ${u.missingGroupIds.length}`, to: spec.groups }] : []),
+    ],
+    update: async (u) => {
+      for (const id of u.missingGroupIds) await okta.addUserToGroup(id, u.id);
+      return { ...u, missingGroupIds: [] };
+    },
+    idOf: (u) => u.id,
   };
 }
 
@@ -243,6 +302,29 @@ export function groupAssignmentConvergence(cfg: Cfg, appId: string | undefined, 
     update: async (a) => a,
     idOf: (a) => a.id,
   };
+}
+
+/**
+ * What the onboarding writes and which standard roles may write it (Okta's role descriptions): a token acts
+ * with its admin's roles, and a token without them answers every read and fails only at the first write
+ * (403 E0000006), after the preflight said all was well.
+ */
+const ROLES_FOR_WRITES: [what: string, roles: string[]][] = [
+  ['authorization servers, scopes and policies', ['SUPER_ADMIN', 'API_ACCESS_MANAGEMENT_ADMIN']],
+  ['apps and their assignments', ['SUPER_ADMIN', 'ORG_ADMIN', 'APP_ADMIN']],
+  ['groups', ['SUPER_ADMIN', 'ORG_ADMIN', 'GROUP_ADMIN']],
+];
+
+function refuseWithoutAdminRole(admin: string, roles: string[]): void {
+  const missing = ROLES_FOR_WRITES.filter(([, allowed]) => !roles.some((r) => allowed.includes(r)));
+  if (missing.length === 0) return;
+  throw ApplicationFailure.create({
+    type: 'config',
+    nonRetryable: true,
+    message:
+      `The Okta API token acts as ${admin}, whose administrator roles (${roles.join(', ') || 'none'}) may not write ${missing.map(([what, allowed]) => `${what} (needs ${allowed.join(' or ')})`).join('; ')}: ` +
+      `every write would fail with E0000006. Fix: create the token as a Super Administrator (Security → API → Tokens, signed in as one), or give ${admin} those roles in Security → Administrators; then point okta.apiToken at the token.`,
+  });
 }
 
 /** Adopting is never creating: a missing server is a configuration error, not something to retry. */
@@ -282,7 +364,9 @@ async function assignableGroupId(cfg: Cfg, name: string): Promise<string | undef
 export const oktaActivities = {
   async checkOktaAccess(cfg: Cfg): Promise<void> {
     const okta = oktaFor(cfg);
-    await okta.verifyApiToken();
+    const me = await okta.verifyApiToken();
+    // A service app (okta.oauth) has no user: what it may do is its scopes, which the check above proved.
+    if (me.userId) refuseWithoutAdminRole(me.login ?? me.userId, await okta.listAdminRoles(me.userId));
     const spec = cfg.okta.authorizationServer;
     if ('adopt' in spec && !(await okta.getAuthorizationServer(spec.adopt))) throw adoptedServerMissing(spec.adopt);
   },
@@ -293,8 +377,11 @@ export const oktaActivities = {
   ensureAccessPolicy: (cfg: Cfg, authServerId: string): Promise<StepResult> => converge(policyConvergence(cfg, authServerId)),
   ensurePolicyRule: (cfg: Cfg, authServerId: string, policyId: string): Promise<StepResult> =>
     converge(ruleConvergence(cfg, authServerId, policyId)),
+  ensureGroupRule: (cfg: Cfg, authServerId: string, policyId: string, name: string): Promise<StepResult> =>
+    converge(groupRuleConvergence(cfg, authServerId, policyId, name)),
   ensureIntrospectionClient: (cfg: Cfg): Promise<StepResult> => converge(introspectionClientConvergence(cfg)),
   ensureSsoApp: (cfg: Cfg): Promise<StepResult> => converge(ssoAppConvergence(cfg)),
+  ensureVerificationUser: (cfg: Cfg, login: string): Promise<StepResult> => converge(verificationUserConvergence(cfg, login)),
 
   async readOktaEndpoints(cfg: Cfg, authServerId: string): Promise<OktaEndpoints> {
     const m = await oktaFor(cfg).getMetadata(authServerId);
@@ -369,6 +456,12 @@ export const oktaActivities = {
     if (!authServerId || !policyId) return;
     const id = target.id ?? (await unlessParentGone(oktaFor(cfg).findRuleByName(authServerId, policyId, target.name!)))?.id;
     if (id) await oktaFor(cfg).deleteRule(authServerId, policyId, id);
+  },
+
+  /** Deletes a sign-in user the onboarding created (deactivated first, as Okta requires). */
+  async deleteOktaUser(cfg: Cfg, target: UndoTarget): Promise<void> {
+    const id = target.id ?? (target.name ? (await oktaFor(cfg).findUserByLogin(target.name))?.id : undefined);
+    if (id) await oktaFor(cfg).deleteUser(id);
   },
 
   /** Deactivates then deletes an Okta app (Okta deletes only inactive apps). */

@@ -2,13 +2,15 @@ import type { TenantConfig } from '../config/tenant';
 import { conflictOf } from './adopt';
 import { anypointFor, oktaFor } from './clients';
 import { Checkpoint } from './checkpoint';
-import { planOf } from './converge';
+import { planOf, toSet } from './converge';
 import {
   authorizationServerConvergence,
   groupConvergence,
   introspectionClientConvergence,
   policyConvergence as oktaPolicyConvergence,
   ruleConvergence,
+  groupRuleConvergence,
+  verificationUserConvergence,
   groupAssignmentConvergence,
   scopeConvergence,
   ssoAppConvergence,
@@ -24,6 +26,8 @@ import {
   policyConvergence,
 } from './anypoint';
 import { readProviderEndpoints } from './rfc7591';
+import { withAuthorizationServerUrls } from './raml';
+import { readFile } from 'node:fs/promises';
 import type { AnypointContext, Plan, PlanEntry, ProviderEndpoints } from './types';
 import { CATALOGUE, type ItemOf, type KindName, type ResourceKind } from '../workflows/catalogue';
 
@@ -54,7 +58,7 @@ export async function planOnboarding(cfg: TenantConfig, ctx: AnypointContext, ow
     entries.push(planned);
     return planned;
   };
-  const absent = <K extends KindName>(kind: K, item: ItemOf<K>) => entries.push({ ...entry(kind, item), action: 'create' });
+  const absent = <K extends KindName>(kind: K, item: ItemOf<K>, desired?: Record<string, unknown>) => entries.push({ ...entry(kind, item), action: 'create', ...(desired ? { attributes: toSet(desired) } : {}) });
 
   // The identity provider's side: Okta's resources, or nothing at an RFC 7591 provider (only its endpoints are read).
   let endpoints: ProviderEndpoints | undefined;
@@ -63,11 +67,22 @@ export async function planOnboarding(cfg: TenantConfig, ctx: AnypointContext, ow
   if (cfg.okta) {
     const server = await plan('authorizationServer', null, authorizationServerConvergence(cfg));
     for (const name of CATALOGUE.scope.select(cfg)) await plan('scope', name, scopeConvergence(cfg, server.id, name));
-    for (const name of CATALOGUE.group.select(cfg)) await plan('group', name, groupConvergence(cfg, name));
+    const groupExists = new Map<string, boolean>([['EVERYONE', true]]);
+    for (const name of CATALOGUE.group.select(cfg)) groupExists.set(name, (await plan('group', name, groupConvergence(cfg, name))).id !== undefined);
     const policy = await plan('accessPolicy', null, oktaPolicyConvergence(cfg, server.id));
     // The rule's desired state names group ids, which a group planned as `create` does not have yet.
     if (policy.id) await plan('policyRule', null, ruleConvergence(cfg, server.id, policy.id));
-    else absent('policyRule', null);
+    else absent('policyRule', null, ruleConvergence(cfg, server.id, undefined).desired?.());
+    for (const name of CATALOGUE.groupRule.select(cfg)) {
+      const groups = cfg.okta.accessPolicy.groupRules.find((r) => r.name === name)!.groups;
+      if (policy.id && groups.every((g) => groupExists.get(g) ?? true)) await plan('groupRule', name, groupRuleConvergence(cfg, server.id, policy.id, name));
+      else absent('groupRule', name);
+    }
+    for (const login of CATALOGUE.verificationUser.select(cfg)) {
+      const groups = cfg.verification.signIn!.users.find((u) => u.login === login)!.groups;
+      if (groups.every((g) => groupExists.get(g) ?? true)) await plan('verificationUser', login, verificationUserConvergence(cfg, login));
+      else absent('verificationUser', login);
+    }
     const introspection = await plan('introspectionClient', null, introspectionClientConvergence(cfg));
     introspectionClientId = introspection.id;
     for (const item of CATALOGUE.ssoApp.select(cfg)) sso = await plan('ssoApp', item, ssoAppConvergence(cfg));
@@ -89,7 +104,7 @@ export async function planOnboarding(cfg: TenantConfig, ctx: AnypointContext, ow
     const { assetId, version } = cfg.anypoint.api.asset;
     const id = `${assetGroupId(cfg, ctx)}/${assetId}/${version}`;
     if (await anypointFor(cfg).getAsset(assetGroupId(cfg, ctx), assetId, version)) entries.push({ ...entry('asset', item), action: 'unchanged', id });
-    else absent('asset', item);
+    else entries.push({ ...entry('asset', item), resource: `${entry('asset', item).resource}${await ramlSecuritySchemeNote(cfg.anypoint.api.raml!, endpoints)}`, action: 'create' });
   }
   const api = await plan('apiInstance', null, apiInstanceConvergence(cfg, ctx, provider.id));
   await plan('deployment', null, deploymentConvergence(cfg, ctx, api.id));
@@ -106,4 +121,14 @@ export async function planOnboarding(cfg: TenantConfig, ctx: AnypointContext, ow
     }
   }
   return { entries };
+}
+
+/** What publishing will write into the RAML (seed 002's hand edit of its security scheme), for the plan. */
+async function ramlSecuritySchemeNote(file: string, endpoints: ProviderEndpoints | undefined): Promise<string> {
+  // Until the authorization server exists its URLs are unknown: the scheme is named, the URLs come at publication.
+  const known = endpoints ?? { authorize: '', token: '' };
+  const { schemes } = withAuthorizationServerUrls(await readFile(file, 'utf8'), known);
+  if (schemes.length === 0) return ' (the RAML has no OAuth 2.0 security scheme to point at the authorization server)';
+  if (!endpoints) return `, security scheme ${schemes.join(', ')}: authorizationUri and accessTokenUri from the authorization server's metadata`;
+  return `, security scheme ${schemes.join(', ')} pointed at the authorization server: authorizationUri ${endpoints.authorize}, accessTokenUri ${endpoints.token}`;
 }

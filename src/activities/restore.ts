@@ -15,6 +15,7 @@ import {
   groupConvergence,
   introspectionClientConvergence,
   policyConvergence,
+  groupRuleConvergence,
   ruleConvergence,
   scopeConvergence,
   ssoAppConvergence,
@@ -41,6 +42,7 @@ function convergenceOf(cfg: TenantConfig, ctx: AnypointContext | undefined, kind
     case 'group': return groupConvergence(oktaTenant(cfg), target.name!) as Restorable;
     case 'accessPolicy': return policyConvergence(oktaTenant(cfg), p.authServerId) as Restorable;
     case 'policyRule': return ruleConvergence(oktaTenant(cfg), p.authServerId, p.policyId) as Restorable;
+    case 'groupRule': return groupRuleConvergence(oktaTenant(cfg), p.authServerId, p.policyId, target.name!) as Restorable;
     case 'introspectionClient': return introspectionClientConvergence(oktaTenant(cfg)) as Restorable;
     case 'ssoApp': return ssoAppConvergence(oktaTenant(cfg)) as Restorable;
     case 'clientProvider': return clientProviderConvergence(cfg, anypoint(), undefined, undefined) as Restorable;

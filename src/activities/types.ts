@@ -20,6 +20,14 @@ export interface StepResult {
   facts?: Record<string, string>;
 }
 
+/** One attribute of a planned create (`from` absent) or update (old → new). Never a secret. */
+export interface FieldChange {
+  field: string;
+  from?: unknown;
+  /** Undefined when the value is known only once the run is under way (an id of a resource it creates). */
+  to?: unknown;
+}
+
 export interface PlanEntry {
   /** Stable step key, e.g. `okta.scope:silver`; the same key names the step in progress and undo. */
   key: string;
@@ -31,6 +39,8 @@ export interface PlanEntry {
   id?: string;
   /** Why an update is planned: the fields that differ. */
   changes?: string[];
+  /** What a create sets, or what an update changes (old → new), for the plan's reader. */
+  attributes?: FieldChange[];
   /** Non-secret facts of the existing resource (e.g. a registered client's id). */
   facts?: Record<string, string>;
   /**
@@ -85,14 +95,40 @@ export interface ProbeResult {
   expected: number;
   actual: number;
   passed: boolean;
+  /** Where a user's token was sent, when the proof sends it both ways. */
+  tokenIn?: 'header' | 'query';
+}
+
+/** One way a person got a token (or was refused one), and what the gateway answered to it. */
+export interface SignInFlowProof {
+  flow: 'authorization_code+pkce' | 'implicit';
+  tokenScopes: string[];
+  /** Okta's refusal (`access_denied: …`), when it gave no token. */
+  error?: string;
+  probes: ProbeResult[];
+  passed: boolean;
+}
+
+export interface UserSignInProof {
+  login: string;
+  expectedRefused: boolean;
+  flows: SignInFlowProof[];
+  passed: boolean;
 }
 
 export interface ProofResult {
+  /** The application whose token this is (absent in runs recorded before several clients were proven). */
+  clientApplication?: string;
   tokenScopes: string[];
   introspectionActive: boolean;
   introspectedScope: string;
   withoutToken: ProbeResult;
   probes: ProbeResult[];
+  /** verification.otherClients, each proven like the first (their withoutToken repeats the first's). */
+  otherClients?: ProofResult[];
+  /** verification.signIn: each person's sign-in flows and calls. */
+  users?: UserSignInProof[];
+  /** Whether this client's proof and every other client's passed. */
   passed: boolean;
 }
 

@@ -5,7 +5,9 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { closest, distance } from 'fastest-levenshtein';
 import type { Plan } from '../activities/types';
 import type { TenantConfig } from '../config/tenant';
 import { ONBOARDING_PHASE, TENANT_ID } from '../temporal/search-attributes';
@@ -31,9 +33,42 @@ export class CliError extends Error {
     /** Process exit code: 2 bad input, 3 refused or failed, 4 not found. */
     readonly exitCode: 2 | 3 | 4,
     readonly code: string,
+    /** Structured detail for --json (a tenant file's issues, a tenant id that was not found). */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
   }
+}
+
+/**
+ * A tenant id close to one that was not found, among the tenants Temporal knows (onboarded or
+ * with a record): "did you mean". Undefined when nothing is close enough to be a typo.
+ */
+export async function similarTenantId(client: Client, tenantId: string): Promise<string | undefined> {
+  const known = new Set<string>();
+  // One open tenant record per tenant that ever finished a run, and the open onboardings of the others:
+  // a short list even on a server with a long history.
+  const query = `WorkflowType IN ('onboardTenant', 'tenantRecord') AND ExecutionStatus = 'Running' AND ${TENANT_ID.name} IS NOT NULL`;
+  try {
+    // The raw list, not client.workflow.list: that one decodes every memo, and a run written under another
+    // codec key (another process on the namespace) would fail the whole listing. Search attributes are plain.
+    let nextPageToken: Uint8Array | undefined;
+    do {
+      const page = await client.workflowService.listWorkflowExecutions({ namespace: client.options.namespace, query, pageSize: 500, nextPageToken });
+      for (const execution of page.executions ?? []) {
+        const field = execution.searchAttributes?.indexedFields?.[TENANT_ID.name];
+        const id = field ? defaultPayloadConverter.fromPayload<string | string[]>(field) : undefined;
+        if (id) known.add(String(Array.isArray(id) ? id[0] : id));
+      }
+      nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+    } while (nextPageToken && known.size < 5000);
+  } catch {
+    return undefined;
+  }
+  known.delete(tenantId);
+  if (known.size === 0) return undefined;
+  const best = closest(tenantId, [...known]);
+  return distance(tenantId, best) <= Math.max(2, Math.floor(tenantId.length / 3)) ? best : undefined;
 }
 
 export interface StartOutcome {
@@ -67,22 +102,30 @@ export async function startOnboarding(client: Client, taskQueue: string, tenant:
 }
 
 export async function planDryRun(client: Client, taskQueue: string, tenant: TenantConfig): Promise<Plan> {
+  // A distinct workflow type with one short id per tenant; each run is deleted once read (below).
+  const handle = await client.workflow.start(planTenant, {
+    taskQueue,
+    workflowId: `plan-${tenant.tenant.id}`,
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    args: [{ tenant }],
+  });
   try {
-    return await client.workflow.execute(planTenant, {
-      taskQueue,
-      // One id per tenant, not one per call: dry runs do not pile up in the Web UI's list.
-      workflowId: `plan-${tenant.tenant.id}`,
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      args: [{ tenant }],
-    });
+    return await handle.result();
   } catch (err) {
     // The cause (a preflight refusal with its fix) is what the user needs, not "Workflow execution failed".
     if (err instanceof WorkflowFailedError) throw new CliError(describeFailure(err), 3, 'PLAN_FAILED');
     throw err;
+  } finally {
+    // A plan is read once and can be computed again at any time: its run is deleted so dry runs leave
+    // no row in the Web UI's list (the onboarding keeps the plan it ran in its own history).
+    await client.workflowService
+      .deleteWorkflowExecution({ namespace: client.options.namespace, workflowExecution: { workflowId: handle.workflowId, runId: handle.firstExecutionRunId } })
+      .catch(() => undefined);
   }
 }
 
-function describeFailure(err: WorkflowFailedError): string {
+/** The deepest cause of a failed workflow: the activity's own message, with its fix. */
+export function describeFailure(err: WorkflowFailedError): string {
   let current: { message?: string; cause?: unknown } | undefined = err.cause as { message?: string; cause?: unknown } | undefined;
   while (current?.cause && typeof current.cause === 'object') current = current.cause as typeof current;
   return current?.message ?? err.message;
@@ -116,17 +159,39 @@ export async function progress(client: Client, tenantId: string): Promise<Onboar
   }
 }
 
+const CANCELLING_PHASES = new Set(['compensating', 'cancelled']);
+
+/**
+ * Cancels the running onboarding the way Temporal does (a cancellation request: the run rolls back
+ * what it created and ends CANCELED), after a signal that keeps who and why in its progress and the
+ * tenant record. A run already cancelled, or already rolling back, is said to be so.
+ */
 export async function cancel(client: Client, tenantId: string, reason: string, by?: string): Promise<void> {
   const handle = client.workflow.getHandle(workflowIdFor(tenantId));
   try {
     const description = await handle.describe();
+    if (description.status.name === 'CANCELLED') {
+      throw new CliError(`The onboarding of ${tenantId} is already cancelled (its last run ended CANCELED${description.closeTime ? ` at ${description.closeTime.toISOString()}` : ''}). See: npm run cli -- status ${tenantId}`, 3, 'ALREADY_CANCELLED');
+    }
     if (description.status.name !== 'RUNNING') {
       throw new CliError(`The onboarding of ${tenantId} is not running (${description.status.name.toLowerCase()}); nothing to cancel.`, 3, 'NOT_RUNNING');
     }
+    const phase = description.typedSearchAttributes.get(ONBOARDING_PHASE);
+    if (phase && CANCELLING_PHASES.has(phase)) {
+      throw new CliError(`The onboarding of ${tenantId} is already being cancelled (it is rolling back). Follow it with: npm run cli -- status ${tenantId} --watch`, 3, 'ALREADY_CANCELLED');
+    }
     await handle.signal(cancelOnboardingSignal, { reason, by });
+    await handle.cancel();
   } catch (err) {
     throw asCliError(err, tenantId);
   }
+}
+
+/** Waits for a cancelled run to end and returns its progress (from the tenant record: a CANCELED run has no result). */
+export async function cancelledProgress(client: Client, tenantId: string): Promise<OnboardingProgress | undefined> {
+  const handle = client.workflow.getHandle(workflowIdFor(tenantId));
+  await handle.result().catch(() => undefined);
+  return closedRunProgress(client, await handle.describe());
 }
 
 export interface RunRecord {
@@ -167,7 +232,7 @@ export async function history(client: Client, tenantId: string): Promise<RunReco
       progress: p,
     });
   }
-  if (runs.size === 0) throw new CliError(`No onboarding run found for tenant ${tenantId}.`, 4, 'NOT_FOUND');
+  if (runs.size === 0) throw notFound(tenantId);
   return [...runs.values()].sort((a, b) => b.startTime.localeCompare(a.startTime));
 }
 
@@ -231,13 +296,19 @@ async function closedRunProgress(client: Client, description: WorkflowExecutionD
       const details = cause?.details?.[0] as OnboardingProgress | undefined;
       if (details?.steps) return details;
     }
-    return undefined;
+    // A run that ended CANCELED carries no details: the tenant record has its steps and rollback.
+    const tenantId = String(description.typedSearchAttributes.get(TENANT_ID) ?? description.workflowId.replace(/^onboarding-/, ''));
+    return (await recordedRuns(client, tenantId).catch(() => [])).find((r) => r.runId === description.runId)?.progress;
   }
+}
+
+function notFound(tenantId: string): CliError {
+  return new CliError(`No onboarding run found for tenant ${tenantId}.`, 4, 'NOT_FOUND', { tenantId });
 }
 
 function asCliError(err: unknown, tenantId: string): unknown {
   if (err instanceof CliError) return err;
-  if (err instanceof WorkflowNotFoundError) return new CliError(`No onboarding run found for tenant ${tenantId}.`, 4, 'NOT_FOUND');
+  if (err instanceof WorkflowNotFoundError) return notFound(tenantId);
   if (err instanceof WorkflowUpdateFailedError) {
     return new CliError((err.cause as Error | undefined)?.message ?? err.message, 3, 'UPDATE_FAILED');
   }

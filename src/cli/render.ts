@@ -1,4 +1,4 @@
-import type { Plan } from '../activities/types';
+import type { ProbeResult, ProofResult } from '../activities/types';
 import type { ApproverIdentity, OnboardingProgress, StepProgress } from '../workflows/messages';
 import type { OffboardingProgress } from '../workflows/offboarding';
 import type { RotationProgress } from '../workflows/rotation';
@@ -6,6 +6,7 @@ import type { DriftReport, RecordedResource, RotatedCredential, RotationSummary,
 import type { OrphanSweepResult } from '../workflows/access';
 import type { AccessRequestSummary } from './access';
 import { CHECKS } from '../workflows/catalogue';
+import { runTotals } from './plan-view';
 
 const STATE_MARK: Record<StepProgress['state'], string> = {
   pending: '·',
@@ -17,17 +18,18 @@ const STATE_MARK: Record<StepProgress['state'], string> = {
   skipped: '-',
 };
 
-const PLAN_VERB = { create: 'create   ', update: 'update   ', unchanged: 'leave    ', conflict: 'CONFLICT ' } as const;
+/** A step's outcome as it stands: a rolled-back step no longer reads "created". */
+function outcomeOf(s: StepProgress): string {
+  if (s.state === 'compensated') return s.outcome === 'updated' ? ' restored (the run had updated it)' : ' rolled back (the run had created it)';
+  if (s.state === 'compensation-failed') return ` NOT rolled back (the run had ${s.outcome ?? 'changed'} it)`;
+  return s.outcome ? ` ${s.outcome}` : '';
+}
 
-export function renderPlan(plan: Plan): string {
-  const lines = plan.entries.map((e) => {
-    const differs = e.changes?.length ? ` (differs: ${e.changes.join(', ')})` : '';
-    const detail = e.action === 'update' ? differs : e.action === 'conflict' ? `${differs} [${e.id}] — not created by this tenant nor adopted; fix: ${e.fix}` : e.id ? ` [${e.id}]` : '';
-    return `  ${PLAN_VERB[e.action]}${e.resource}${detail}`;
-  });
-  const count = (a: string) => plan.entries.filter((e) => e.action === a).length;
-  const conflicts = count('conflict') > 0 ? `, ${count('conflict')} in CONFLICT (the run refuses before any write)` : '';
-  return [`Plan: ${count('create')} to create, ${count('update')} to update, ${count('unchanged')} unchanged${conflicts}`, ...lines].join('\n');
+/** One line of totals, counted like the plan's (see plan-view.ts), so the two can be compared. */
+export function renderRunTotals(p: OnboardingProgress): string {
+  const t = runTotals(p);
+  const rolledBack = t.rolledBack > 0 ? `; ${t.rolledBack} rolled back` : '';
+  return `${t.create} created, ${t.update} updated, ${t.unchanged} unchanged${rolledBack}`;
 }
 
 function driftHeadline(r: DriftReport): string {
@@ -55,7 +57,7 @@ export function renderDrift(r: DriftReport): string {
 export function renderProgress(p: OnboardingProgress): string {
   const out = [`Tenant ${p.tenantId}: ${p.phase}`];
   for (const s of p.steps) {
-    const outcome = s.outcome ? ` ${s.outcome}` : '';
+    const outcome = outcomeOf(s);
     const id = s.resourceId ? ` [${s.resourceId}]` : '';
     const err = s.error ? ` — ${s.error}` : '';
     out.push(`  ${STATE_MARK[s.state]} ${s.title}${outcome}${id}${err}`);
@@ -69,16 +71,32 @@ export function renderProgress(p: OnboardingProgress): string {
     out.push('', 'Waiting for the Okta group assignment. Missing:', ...p.missingAssignments.map((m) => `  - ${m}`));
     out.push(`Assign in Okta, then: npm run cli -- approve ${p.tenantId} --by <your name> [--note <text>]`);
   }
+  if (p.ssoSignInUrl && p.phase === 'completed') out.push(`Sign in to Anypoint through Okta at: ${p.ssoSignInUrl}`);
   if (p.approval) out.push(`Approved by ${p.approval.approver} at ${p.approval.at}${p.approval.note ? ` (${p.approval.note})` : ''}`);
   if (p.proof) {
-    out.push(`Proof: ${p.proof.passed ? 'passed' : 'FAILED'} — token scopes [${p.proof.tokenScopes.join(' ')}], introspection ${p.proof.introspectionActive ? 'active' : 'inactive'}`);
-    for (const probe of [p.proof.withoutToken, ...p.proof.probes]) {
-      out.push(`  ${probe.passed ? '✓' : '✗'} ${probe.method} ${probe.path} → ${probe.actual} (expected ${probe.expected})`);
+    const client = (c: ProofResult) => (c.clientApplication ? ` "${c.clientApplication}"` : '');
+    out.push(`Proof: ${p.proof.passed ? 'passed' : 'FAILED'} —${client(p.proof)} token scopes [${p.proof.tokenScopes.join(' ')}], introspection ${p.proof.introspectionActive ? 'active' : 'inactive'}`);
+    // Each probe says which token, if any, it carried.
+    const line = (probe: ProbeResult, carried: string) => `  ${probe.passed ? '✓' : '✗'} ${probe.method} ${probe.path} ${carried} → ${probe.actual} (expected ${probe.expected})`;
+    out.push(line(p.proof.withoutToken, 'without a token'));
+    for (const probe of p.proof.probes) out.push(line(probe, 'with the token'));
+    for (const u of p.proof.users ?? []) {
+      out.push(`  ${u.passed ? '✓' : '✗'} ${u.login} signs in${u.expectedRefused ? ' (expected to be refused)' : ''}:`);
+      for (const f of u.flows) {
+        out.push(`      ${f.flow}: ${f.error ? `refused by Okta (${f.error})` : `token scopes [${f.tokenScopes.join(' ')}]`}`);
+        for (const probe of f.probes) out.push(`    ${line(probe, `with the user's token in the ${probe.tokenIn ?? 'header'}`)}`);
+      }
+    }
+    for (const other of p.proof.otherClients ?? []) {
+      out.push(`  and${client(other)}: token scopes [${other.tokenScopes.join(' ')}], introspection ${other.introspectionActive ? 'active' : 'inactive'}`);
+      for (const probe of other.probes) out.push(line(probe, 'with its token'));
     }
   }
-  if (p.error) out.push(`Error: ${p.error}`);
+  if (p.phase === 'completed') out.push(`Result: ${renderRunTotals(p)}`);
+  if (p.error) out.push(`${p.phase === 'cancelled' ? 'Cancelled' : 'Error'}: ${p.error.replace(/^cancelled: /, '')}`);
   if (p.compensation) {
-    out.push(`Rolled back: ${p.compensation.undone.length} undone`);
+    const undone = p.compensation.undone.length;
+    out.push(undone === 0 && p.compensation.failed.length === 0 ? 'Rolled back: nothing (the run had created nothing yet)' : `Rolled back: ${undone} step(s) undone, in reverse order`);
     for (const f of p.compensation.failed) out.push(`  ! NOT undone: ${f.title}: ${f.error}`);
   }
   return out.join('\n');
@@ -88,7 +106,7 @@ export function renderRemovals(resources: RecordedResource[]): string {
   if (resources.length === 0) return 'Nothing to remove: the tenant record lists no resource this project created.';
   return [
     `Offboarding removes ${resources.length} resource(s), in this order (only what this tenant's runs created; adopted and pre-existing resources are not listed and are never touched):`,
-    ...resources.map((r) => `  - ${r.title}${r.target.id ? ` [${r.target.id}]` : ''} (created ${r.createdAt} by run ${r.createdBy})`),
+    ...resources.map((r) => `  - remove ${r.title}${r.target.id ? ` [${r.target.id}]` : ''} (created ${r.createdAt} by run ${r.createdBy})`),
   ].join('\n');
 }
 

@@ -526,6 +526,46 @@ export class OktaClient {
   }
 
   // -------------------------------------------------------------------------------------------
+  // Users (the sign-in proof's people; only where the tenant file lets the onboarding manage them)
+  // -------------------------------------------------------------------------------------------
+
+  /** The user with this exact login (Okta accepts a login where a user id goes), or undefined. */
+  findUserByLogin(login: string): Promise<OktaUser | undefined> {
+    return this.sdkFind<OktaUser>('read user', (sdk) => sdk.userApi.getUser({ userId: login }));
+  }
+
+  /** Creates an ACTIVE user with a password, member of the groups at once. The password goes to Okta only. */
+  createUserWithPassword(login: string, password: string, groupIds: string[]): Promise<OktaUser> {
+    const [first] = login.split('@');
+    const profile = { login, email: login, firstName: first.split('.')[0] || first, lastName: first.split('.')[1] || 'Verification' };
+    return this.sdkCall<OktaUser>('create user', (sdk) => sdk.userApi.createUser({ body: forSdk({ profile, credentials: { password: { value: password } }, groupIds }), activate: true }));
+  }
+
+  async isGroupMember(groupId: string, userId: string): Promise<boolean> {
+    const users = await this.sdkAll<OktaUser>('list group members', (sdk) => sdk.groupApi.listGroupUsers({ groupId, limit: this.pageSize }));
+    return users.some((u) => u.id === userId);
+  }
+
+  async addUserToGroup(groupId: string, userId: string): Promise<void> {
+    await this.sdkCall('add user to group', (sdk) => sdk.groupApi.assignUserToGroup({ groupId, userId }));
+  }
+
+  /** Okta deletes a user in two calls: the first deactivates, the second deletes. Gone already counts as done. */
+  async deleteUser(userId: string): Promise<void> {
+    for (let i = 0; i < 2; i++) {
+      const user = await this.sdkFind<OktaUser>('read user', (sdk) => sdk.userApi.getUser({ userId }));
+      if (!user) return;
+      await this.sdkCall('delete user', (sdk) => sdk.userApi.deleteUser({ userId }));
+    }
+  }
+
+  /** The standard administrator roles (`SUPER_ADMIN`, `APP_ADMIN`…) of a user, e.g. the API token's admin. */
+  async listAdminRoles(userId: string): Promise<string[]> {
+    const roles = await this.sdkAll<{ type?: string }>('list the administrator roles of the API token owner', (sdk) => sdk.roleAssignmentApi.listAssignedRolesForUser({ userId }) as Promise<Collection<unknown>>);
+    return roles.map((r) => String(r.type));
+  }
+
+  // -------------------------------------------------------------------------------------------
   // Authorization servers
   // -------------------------------------------------------------------------------------------
 
@@ -1052,4 +1092,11 @@ function plain<T>(value: unknown): T {
     }
     return v;
   }) as T;
+}
+
+/** A user as the onboarding reads it. */
+export interface OktaUser {
+  id: string;
+  status?: string;
+  profile?: { login?: string };
 }

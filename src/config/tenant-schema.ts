@@ -174,6 +174,18 @@ const rule = z
   })
   .strict();
 
+/**
+ * A rule for the members of some groups (a subscription tier): Okta gives a user its scopes only when the
+ * user is in one of its groups. Okta applies people conditions to user grants only; a client_credentials
+ * token has no user, so machine clients are governed by `rule` and by the scopes they ask for.
+ */
+const groupRule = rule
+  .extend({
+    priority: z.number().int().min(1).describe('Okta evaluates rules by priority (1 first); give each rule its own'),
+    groups: z.array(name).min(1, fixed('needs at least one group', 'list the groups whose members get these scopes, e.g. [silverSubscribers]')).describe('Okta group names from okta.groups, or EVERYONE'),
+  })
+  .strict();
+
 const accessPolicy = z
   .object({
     name: name.max(100),
@@ -181,6 +193,10 @@ const accessPolicy = z
     priority: z.number().int().min(1).default(1),
     clients: z.array(name).min(1).default(['ALL_CLIENTS']).describe('ALL_CLIENTS or specific client ids'),
     rule,
+    groupRules: z
+      .array(groupRule)
+      .default([])
+      .describe("Further rules of the policy, one per group of people (seed 002's tiers: silverSubscribers get silver, goldSubscribers silver and gold)"),
   })
   .strict()
   .describe('A new authorization server has no policy: without one, Okta refuses every token request.');
@@ -358,6 +374,42 @@ const probe = (expect: number) =>
     })
     .strict();
 
+/** Another client application proven the same way (seed 002's tiers: a gold client beside the silver one). */
+const verifiedClient = z
+  .object({
+    clientApplication: name.describe('Name of the client application whose token is used'),
+    tokenScopes: z.array(name).min(1).describe('Scopes requested in its client_credentials token'),
+    allowed: z.array(probe(200)).default([]),
+    denied: z.array(probe(403)).default([]),
+  })
+  .strict();
+
+/** A person whose sign-in the proof makes (seed 002's carl.sagan in silverSubscribers). */
+const verificationUser = z
+  .object({
+    login: name.regex(/^[^\s@]+@[^\s@]+$/, fixed('must be an Okta login (an email address)', 'write e.g. carl.sagan@example.com')),
+    password: secret('verification.signIn.users[].password'),
+    groups: z.array(name).default([]).describe('Okta groups (from okta.groups) the user is a member of; managed users are added to them'),
+    refused: z.boolean().default(false).describe('true: the proof expects Okta to refuse this user a token (a user outside the tier groups)'),
+    scopes: z.array(name).default([]).describe('Scopes asked for besides openid, e.g. [silver]'),
+    allowed: z.array(probe(200)).default([]),
+    denied: z.array(probe(403)).default([]),
+  })
+  .strict();
+
+const signIn = z
+  .object({
+    clientApplication: name.describe('The client application (authorization_code and implicit, with redirectUri) the users sign in to'),
+    redirectUri: redirectUri.describe('One of its redirect URIs; the proof reads the code or token from the redirect and never loads it'),
+    users: z.array(verificationUser).min(1),
+    manageUsers: z
+      .enum(['sandbox', 'always', 'never'])
+      .default('sandbox')
+      .describe('Who creates the users and their group memberships: the onboarding on a sandbox org (okta.orgUrl on 127.0.0.1/localhost) only, always, or never (they must exist)'),
+  })
+  .strict()
+  .describe("People signing in through Okta (authorization code with PKCE, and the implicit grant of seed 002) and calling the API with their tokens, by header and by the access_token query parameter.");
+
 const verification = z
   .object({
     enabled: z.boolean().default(true),
@@ -366,6 +418,8 @@ const verification = z
     tokenScopes: z.array(name).min(1).describe('Scopes requested in the client_credentials token'),
     allowed: z.array(probe(200)).default([]),
     denied: z.array(probe(403)).default([]),
+    otherClients: z.array(verifiedClient).default([]).describe('More client applications proven after the first, each with its own scopes and probes (e.g. one per tier)'),
+    signIn: signIn.optional(),
   })
   .strict();
 
@@ -489,22 +543,35 @@ function crossFieldChecks(cfg: ParsedTenant, report: Report): void {
     }
   });
 
-  // Only a server this tenant creates is governed by this rule alone; an adopted one has other policies.
+  // Only a server this tenant creates is governed by these rules alone; an adopted one has other policies.
   // An RFC 7591 provider's token rules are its own: nothing here can check them.
+  const policyRules = okta ? [{ path: ['okta', 'accessPolicy', 'rule'], r: okta.accessPolicy.rule }, ...okta.accessPolicy.groupRules.map((r, i) => ({ path: ['okta', 'accessPolicy', 'groupRules', i], r }))] : [];
   const r = okta?.accessPolicy.rule;
-  const ruleIsOnlyPolicy = okta !== undefined && 'create' in okta.authorizationServer;
-  const ruleAllowsScope = (s: string) => !r || !ruleIsOnlyPolicy || r.scopes.includes('*') || r.scopes.includes(s);
-  const ruleAllowsGrant = (g: string) => !r || !ruleIsOnlyPolicy || r.grantTypes.includes(g as (typeof r.grantTypes)[number]);
-  if (r) {
-    r.scopes.forEach((s, i) => {
-      if (s !== '*' && !knownScope(s)) report(['okta', 'accessPolicy', 'rule', 'scopes', i], `scope "${s}" is not defined`, `${scopeFix} (or '*')`);
+  const rulesAreOnlyPolicy = okta !== undefined && 'create' in okta.authorizationServer;
+  const covers = (rule: NonNullable<typeof r>, s: string) => rule.scopes.includes('*') || rule.scopes.includes(s);
+  // A client_credentials token has no user: any rule with that grant covering the scope lets it through.
+  const ruleAllowsScope = (s: string) => !rulesAreOnlyPolicy || policyRules.length === 0 || policyRules.some(({ r: x }) => x.grantTypes.includes('client_credentials') && covers(x, s));
+  const ruleAllowsGrant = (g: string) => !rulesAreOnlyPolicy || policyRules.length === 0 || policyRules.some(({ r: x }) => x.grantTypes.includes(g as (typeof x.grantTypes)[number]));
+  for (const { path, r: x } of policyRules) {
+    x.scopes.forEach((s, i) => {
+      if (s !== '*' && !knownScope(s)) report([...path, 'scopes', i], `scope "${s}" is not defined`, `${scopeFix} (or '*')`);
     });
-    r.groups.forEach((g, i) => {
-      if (!knownGroup(g)) report(['okta', 'accessPolicy', 'rule', 'groups', i], `group "${g}" is not defined`, groupFix);
+    x.groups.forEach((g, i) => {
+      if (!knownGroup(g)) report([...path, 'groups', i], `group "${g}" is not defined`, groupFix);
     });
-    if (r.groups.length === 0 && r.grantTypes.some((t) => USER_FACING_GRANTS.has(t))) {
-      report(['okta', 'accessPolicy', 'rule', 'groups'], 'must name at least one group when the rule allows authorization_code, implicit or password', `add ${EVERYONE} or a group from okta.groups`);
+    // A group rule without groups is refused by its own schema already.
+    if (x === r && x.groups.length === 0 && x.grantTypes.some((t) => USER_FACING_GRANTS.has(t))) {
+      report([...path, 'groups'], 'must name at least one group when the rule allows authorization_code, implicit or password', `add ${EVERYONE} or a group from okta.groups`);
     }
+  }
+  if (okta) {
+    okta.accessPolicy.groupRules.forEach((x, i, all) => {
+      if (x.name === okta.accessPolicy.rule.name || all.findIndex((y) => y.name === x.name) !== i) report(['okta', 'accessPolicy', 'groupRules', i, 'name'], `rule "${x.name}" is named twice in the policy`, 'give each rule of the policy its own name');
+    });
+    policyRules.forEach(({ path, r: x }, i) => {
+      const first = policyRules.findIndex(({ r: y }) => y.priority === x.priority);
+      if (first !== i) report([...path, 'priority'], `priority ${x.priority} is already taken by rule "${policyRules[first].r.name}"`, 'give each rule of the policy its own priority (Okta evaluates them in that order)');
+    });
   }
 
   cfg.anypoint.api.policies.forEach((p, pi) =>
@@ -554,27 +621,53 @@ function crossFieldChecks(cfg: ParsedTenant, report: Report): void {
     report(['okta', 'ssoApp'], 'is required when anypoint.identityProvider is set', 'add okta.ssoApp: { label: Anypoint Platform SSO }, or remove anypoint.identityProvider');
   }
   if (ssoApp && !ruleAllowsGrant('authorization_code')) {
-    report(['okta', 'accessPolicy', 'rule', 'grantTypes'], 'must include authorization_code for SSO into Anypoint (okta.ssoApp)', 'add authorization_code to the rule, or remove okta.ssoApp');
+    report(['okta', 'accessPolicy', 'rule', 'grantTypes'], 'must include authorization_code for SSO into Anypoint (okta.ssoApp)', 'add authorization_code to the rule (or to a group rule), or remove okta.ssoApp');
   }
 
   const v = cfg.verification;
   if (v.enabled) {
-    const app = cfg.anypoint.clientApplications.find((a) => a.name === v.clientApplication);
-    if (!app) {
-      const names = cfg.anypoint.clientApplications.map((a) => a.name);
-      report(['verification', 'clientApplication'], `application "${v.clientApplication}" is not in anypoint.clientApplications`, names.length > 0 ? `use one of: ${names.join(', ')}` : 'add the application to anypoint.clientApplications');
-    } else if (!app.grantTypes.includes('client_credentials')) {
-      report(['verification', 'clientApplication'], `application "${app.name}" does not have the client_credentials grant the proof uses`, 'add client_credentials to its grantTypes or verify with another application');
+    const proven = [{ path: ['verification'], c: v }, ...(v.otherClients ?? []).map((c, i) => ({ path: ['verification', 'otherClients', i], c }))];
+    for (const { path, c } of proven) {
+      const app = cfg.anypoint.clientApplications.find((a) => a.name === c.clientApplication);
+      if (!app) {
+        const names = cfg.anypoint.clientApplications.map((a) => a.name);
+        report([...path, 'clientApplication'], `application "${c.clientApplication}" is not in anypoint.clientApplications`, names.length > 0 ? `use one of: ${names.join(', ')}` : 'add the application to anypoint.clientApplications');
+      } else if (!app.grantTypes.includes('client_credentials')) {
+        report([...path, 'clientApplication'], `application "${app.name}" does not have the client_credentials grant the proof uses`, 'add client_credentials to its grantTypes or verify with another application');
+      }
+      c.tokenScopes.forEach((s, i) => {
+        if (!knownScope(s)) report([...path, 'tokenScopes', i], `scope "${s}" is not defined in ${scopesField}`, scopeFix);
+        else if (!ruleAllowsScope(s)) report([...path, 'tokenScopes', i], `scope "${s}" is not allowed by okta.accessPolicy.rule, so Okta would refuse the token`, `add ${s} to okta.accessPolicy.rule.scopes`);
+      });
+      if (c.allowed.length + c.denied.length === 0) {
+        report([...path, 'allowed'], 'the proof needs at least one request to check', 'add an allowed probe such as { method: GET, path: /planets }');
+      }
     }
     if (!ruleAllowsGrant('client_credentials')) {
       report(['okta', 'accessPolicy', 'rule', 'grantTypes'], 'must include client_credentials for the verification token', 'add client_credentials, or set verification.enabled: false');
     }
-    v.tokenScopes.forEach((s, i) => {
-      if (!knownScope(s)) report(['verification', 'tokenScopes', i], `scope "${s}" is not defined in ${scopesField}`, scopeFix);
-      else if (!ruleAllowsScope(s)) report(['verification', 'tokenScopes', i], `scope "${s}" is not allowed by okta.accessPolicy.rule, so Okta would refuse the token`, `add ${s} to okta.accessPolicy.rule.scopes`);
-    });
-    if (v.allowed.length + v.denied.length === 0) {
-      report(['verification', 'allowed'], 'the proof needs at least one request to check', 'add an allowed probe such as { method: GET, path: /planets }');
+    const signInCfg = v.signIn;
+    if (signInCfg && !okta) report(['verification', 'signIn'], 'is supported only with okta', 'remove verification.signIn');
+    if (signInCfg && okta) {
+      const app = cfg.anypoint.clientApplications.find((a) => a.name === signInCfg.clientApplication);
+      const path = ['verification', 'signIn'];
+      if (!app) report([...path, 'clientApplication'], `application "${signInCfg.clientApplication}" is not in anypoint.clientApplications`, 'add it with grantTypes [authorization_code, implicit] and the redirect URI');
+      else {
+        for (const g of ['authorization_code', 'implicit'] as const) {
+          if (!app.grantTypes.includes(g)) report([...path, 'clientApplication'], `application "${app.name}" lacks the ${g} grant the sign-in proof uses`, `add ${g} to its grantTypes`);
+        }
+        if (!app.redirectUris.includes(signInCfg.redirectUri)) report([...path, 'redirectUri'], `is not one of the redirect URIs of "${app.name}"`, `use one of ${app.redirectUris.join(', ') || '(none: add one to the application)'}`);
+      }
+      signInCfg.users.forEach((u, ui) => {
+        u.groups.forEach((g, gi) => {
+          if (!groupNames.includes(g)) report([...path, 'users', ui, 'groups', gi], `group "${g}" is not defined`, `use one of ${groupNames.join(', ')}, or add it to okta.groups`);
+        });
+        u.scopes.forEach((sc, si) => {
+          if (!knownScope(sc)) report([...path, 'users', ui, 'scopes', si], `scope "${sc}" is not defined in okta.scopes`, scopeFix);
+        });
+        if (!u.refused && u.allowed.length + u.denied.length === 0) report([...path, 'users', ui, 'allowed'], 'the proof needs at least one request to check with the user\'s token', 'add an allowed probe such as { method: GET, path: /planets }');
+      });
+      duplicates(signInCfg.users.map((u) => u.login.toLowerCase()), [...path, 'users'], 'user');
     }
   }
 

@@ -1,3 +1,4 @@
+import { distance } from 'fastest-levenshtein';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
@@ -106,9 +107,31 @@ function resolveRelativePaths(cfg: TenantConfig, baseDir: string): TenantConfig 
  */
 export function parseTenantConfig(doc: unknown, file = '(inline)', baseDir = process.cwd()): TenantConfig {
   const result = TenantSchema.safeParse(doc);
-  if (!result.success) throw new TenantConfigError(file, dedupe(result.error.issues.flatMap((i) => toIssues(i))));
+  if (!result.success) throw new TenantConfigError(file, suggestSpellings(dedupe(result.error.issues.flatMap((i) => toIssues(i)))));
   // The cross-field checks passed, so exactly one of okta and rfc7591 is present.
   return resolveRelativePaths(result.data as TenantConfig, baseDir);
+}
+
+/**
+ * A misspelt field shows up twice: unknown at its parent, and the field it meant as required there.
+ * The pair becomes one issue that says which spelling was meant.
+ */
+function suggestSpellings(issues: TenantConfigIssue[]): TenantConfigIssue[] {
+  const required = issues.filter((i) => i.message === 'is required');
+  const merged = new Set<TenantConfigIssue>();
+  const out = issues.map((issue) => {
+    const unknown = /^unknown fields?: (.+)$/.exec(issue.message);
+    if (!unknown) return issue;
+    const siblings = required.filter((r) => r.path.startsWith(issue.path === '' ? '' : `${issue.path}.`) && !r.path.slice(issue.path.length + 1).includes('.'));
+    for (const key of unknown[1].split(', ')) {
+      const meant = siblings.map((r) => ({ r, field: r.path.split('.').pop()! })).find(({ field }) => distance(field, key) <= Math.max(1, Math.floor(field.length / 4)));
+      if (!meant) continue;
+      merged.add(meant.r);
+      return { ...issue, path: meant.r.path, message: `unknown field ${key}: did you mean ${meant.field}?`, fix: `rename ${key} to ${meant.field}` };
+    }
+    return issue;
+  });
+  return out.filter((i) => !merged.has(i));
 }
 
 function dedupe(issues: TenantConfigIssue[]): TenantConfigIssue[] {

@@ -1,3 +1,4 @@
+import { sandboxSecretEnv } from './tenant';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
@@ -90,15 +91,7 @@ const program = new Command()
       `State                ${o.stateDir ? `kept in ${o.stateDir}` : 'in memory (use --state-dir to keep it)'}; rate limits: ${o.profile}`,
       '',
       'Export in the terminal of the worker (npm run dev / npm run worker), which resolves the tenant file\'s secrets; the CLI needs them only for credentials:',
-      `  export OKTA_API_TOKEN=${all.okta.apiToken}`,
-      `  export ANYPOINT_CLIENT_ID=${all.anypoint.connectedApp.clientId}`,
-      `  export ANYPOINT_CLIENT_SECRET=${all.anypoint.connectedApp.clientSecret}`,
-      ...(all.openam
-        ? [
-            `  export OPENAM_INITIAL_ACCESS_TOKEN=${all.openam.initialAccessToken}`,
-            `  export OPENAM_INTROSPECTION_CLIENT_SECRET=${all.openam.introspectionClient.clientSecret}`,
-          ]
-        : []),
+      ...Object.entries(sandboxSecretEnv(all)).map(([name, value]) => `  export ${name}=${value}`),
       '',
       'Ctrl-C stops everything.',
     ];

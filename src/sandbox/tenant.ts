@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { TenantConfig } from '../config/tenant';
 import type { AllSandboxes } from './index';
 
@@ -12,11 +13,19 @@ export function sandboxSecretEnv(all: AllSandboxes): Record<string, string> {
     OKTA_API_TOKEN: all.okta.apiToken,
     ANYPOINT_CLIENT_ID: all.anypoint.connectedApp.clientId,
     ANYPOINT_CLIENT_SECRET: all.anypoint.connectedApp.clientSecret,
+    // The passwords of the example's sign-in users, which the onboarding creates in the sandbox (verification.signIn).
+    SOLAR_SILVER_USER_PASSWORD: sandboxUserPassword(all.okta.apiToken, 'silver'),
+    SOLAR_OUTSIDER_USER_PASSWORD: sandboxUserPassword(all.okta.apiToken, 'outsider'),
     // examples/solar-system-openam.tenant.yaml, when the OpenAM emulator runs.
     ...(all.openam
       ? { OPENAM_INITIAL_ACCESS_TOKEN: all.openam.initialAccessToken, OPENAM_INTROSPECTION_CLIENT_SECRET: all.openam.introspectionClient.clientSecret }
       : {}),
   };
+}
+
+/** A password per sandbox and user, derived from the sandbox's token so a restarted sandbox gives the same one. */
+function sandboxUserPassword(apiToken: string, who: string): string {
+  return `Sb-${createHash('sha256').update(`${apiToken}:${who}`).digest('base64url').slice(0, 20)}`;
 }
 
 /**

@@ -2,7 +2,8 @@ import { createConnection } from 'node:net';
 import { Client, Connection, type DataConverter } from '@temporalio/client';
 import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
 import { loadClientConfigProfile, toClientOptions, type ClientConfigProfile, type ClientConnectConfig } from '@temporalio/envconfig';
-import { NativeConnection } from '@temporalio/worker';
+// A type only: the worker package (and its native core) loads when a worker connects, not with every CLI call.
+import type { NativeConnection } from '@temporalio/worker';
 
 /**
  * Connection settings follow Temporal's own conventions (@temporalio/envconfig): TEMPORAL_ADDRESS,
@@ -124,5 +125,5 @@ export async function connectClient(settings: TemporalSettings, dataConverter?: 
 
 /** The worker's native (Rust core) connection. */
 export function connectWorker(settings: TemporalSettings): Promise<NativeConnection> {
-  return reach(settings, (options) => NativeConnection.connect(options));
+  return reach(settings, async (options) => (await import('@temporalio/worker')).NativeConnection.connect(options));
 }

@@ -21,6 +21,7 @@ export type UndoActivityName =
   | 'deleteAccessPolicy'
   | 'deletePolicyRule'
   | 'deleteOktaApp'
+  | 'deleteOktaUser'
   | 'deleteOktaClient'
   | 'reportProviderClientLeft'
   | 'unassignGroupFromClient'
@@ -97,6 +98,18 @@ const kinds = {
     parents: [],
     undo: ['deleteGroup'],
   } satisfies Row<string>,
+  verificationUser: {
+    system: 'okta',
+    key: (login) => `okta.user:${login}`,
+    title: (cfg, login) => {
+      const groups = cfg.verification.signIn?.users.find((u) => u.login === login)?.groups ?? [];
+      return `Okta user "${login}" for the sign-in proof${groups.length ? `, member of ${groups.join(', ')}` : ', in no group'}`;
+    },
+    select: (cfg) => (managesVerificationUsers(cfg) ? cfg.verification.signIn!.users.map((u) => u.login) : []),
+    identity: (_cfg, login) => login,
+    parents: [],
+    undo: ['deleteOktaUser'],
+  } satisfies Row<string>,
   accessPolicy: {
     system: 'okta',
     key: () => 'okta.accessPolicy',
@@ -115,6 +128,19 @@ const kinds = {
     parents: ['authServerId', 'policyId'],
     undo: ['deletePolicyRule'],
   } satisfies Row<Single>,
+  groupRule: {
+    system: 'okta',
+    key: (name) => `okta.groupRule:${name}`,
+    title: (cfg, name) => {
+      const rule = okta(cfg).accessPolicy.groupRules.find((r) => r.name === name);
+      return `Okta policy rule "${name}" for ${rule?.groups.join(', ') ?? 'its groups'} → ${rule?.scopes.join(' ') ?? ''}`;
+    },
+    // `?? []` keeps runs started before okta.accessPolicy.groupRules existed replayable.
+    select: (cfg) => cfg.okta?.accessPolicy.groupRules?.map((r) => r.name) ?? [],
+    identity: (_cfg, name) => name,
+    parents: ['authServerId', 'policyId'],
+    undo: ['deletePolicyRule'],
+  } satisfies Row<string>,
   introspectionClient: {
     system: 'okta',
     key: () => 'okta.introspectionClient',
@@ -278,6 +304,7 @@ export const NOT_ADOPTABLE = {
   clientAssignment: 'a group assignment exists or not; there is nothing to adopt',
   asset: 'an Exchange asset that exists is used as it is, never changed',
   registeredClient: 'Anypoint registers this client for its application; adopt the application',
+  verificationUser: 'a sign-in user is created only where the onboarding manages users; name an existing one with manageUsers: never',
   contract: 'a contract belongs to its application; adopt the application',
 } as const satisfies Partial<Record<KindName, string>>;
 
@@ -291,8 +318,21 @@ export const CHECKS = {
   ssoRedirectUri: { key: 'okta.ssoRedirectUri', title: 'Anypoint redirect URI written into the Okta SSO app' },
   approval: { key: 'approval', title: 'Manual Okta group assignment confirmed' },
   accessConfirmation: { key: 'confirmation', title: 'A person confirmed the access of the clients registered at the RFC 7591 provider' },
-  proof: { key: 'proof', title: 'Proof: token, introspection, gateway 401/200/403' },
+  proof: { key: 'proof', title: 'Proof: token, introspection, gateway 401/200/403; people signing in (code + PKCE, implicit) when verification.signIn is set' },
 } as const;
+
+const SANDBOX_ORG = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/;
+
+/**
+ * Whether the onboarding creates the sign-in proof's users: on a sandbox org (an Okta URL on this machine)
+ * unless the file says never, and on any other org only when it says always. People in a real org are the
+ * org's admins' business.
+ */
+export function managesVerificationUsers(cfg: TenantConfig): boolean {
+  const signIn = cfg.verification.signIn;
+  if (!cfg.okta || !signIn || !cfg.verification.enabled) return false;
+  return signIn.manageUsers === 'always' || (signIn.manageUsers === 'sandbox' && SANDBOX_ORG.test(cfg.okta.orgUrl));
+}
 
 /** The okta section of a row that only an Okta tenant selects. */
 function okta(cfg: TenantConfig): NonNullable<TenantConfig['okta']> {

@@ -55,6 +55,8 @@ export interface CompensationReport {
 
 export interface OnboardingProgress {
   tenantId: string;
+  /** Where people sign in to Anypoint through Okta (seed 000), once the identity provider exists. */
+  ssoSignInUrl?: string;
   phase: Phase;
   startedAt: string;
   steps: StepProgress[];

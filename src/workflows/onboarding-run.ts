@@ -35,6 +35,8 @@ export class OnboardingRun {
   readonly created = new Map<string, RecordedResource>();
   approval?: Approval;
   anypoint?: AnypointContext;
+  /** The Okta access policy's id, once its step ran: the group rules go under it. */
+  accessPolicyId?: string;
 
   constructor(readonly cfg: TenantConfig) {
     this.progress = { tenantId: cfg.tenant.id, phase: 'preflight', startedAt: now(), steps: [], remindersSent: 0, missingAssignments: [] };
@@ -92,8 +94,17 @@ export class OnboardingRun {
     await allSettled(CATALOGUE.scope.select(cfg).map((name) => this.resource('scope', name, () => act.ensureScope(cfg, server.id, name), { parents })));
     // Policies and rules are created one after the other: Okta fails parallel same-priority writes.
     const policy = await this.resource('accessPolicy', null, () => act.ensureAccessPolicy(cfg, server.id), { parents });
+    this.accessPolicyId = policy.id;
     await this.resource('policyRule', null, () => act.ensurePolicyRule(cfg, server.id, policy.id), { parents: { ...parents, policyId: policy.id } });
     return server;
+  }
+
+  /** The rules for groups of people (tiers): after the groups exist, one after the other like the first rule. */
+  async oktaGroupRules(cfg: OktaTenantConfig, authServerId: string): Promise<void> {
+    const policyId = this.accessPolicyId!;
+    for (const name of CATALOGUE.groupRule.select(cfg)) {
+      await this.resource('groupRule', name, () => act.ensureGroupRule(cfg, authServerId, policyId, name), { parents: { authServerId, policyId } });
+    }
   }
 
   async singleSignOn(cfg: OktaTenantConfig, endpoints: OktaEndpoints, sso: StepResult): Promise<void> {
@@ -102,6 +113,7 @@ export class OnboardingRun {
     if (!redirectUri) throw ApplicationFailure.nonRetryable('Anypoint did not return a redirect URI for the identity provider.', 'MissingRedirectUri');
     // An update of the SSO app: undone together with the app when this run created it.
     await this.check(CHECKS.ssoRedirectUri, () => act.setSsoRedirectUri(cfg, sso.id, redirectUri));
+    this.progress.ssoSignInUrl = `${cfg.anypoint.baseUrl}/login/domain/${this.anypoint!.orgDomain}`;
   }
 
   async clientApplication(apiId: string, name: string, groups: string[]): Promise<void> {

@@ -49,6 +49,12 @@ export const DRIFT_SCHEDULE_PATCH = 'drift-schedule';
  */
 export const CANCEL_WINS_PATCH = 'cancel-wins-over-last-step';
 
+/**
+ * A cancellation request (Temporal's own) ends the run CANCELED after its rollback, also when the
+ * cancel signal gave a reason; runs recorded before replay ending FAILED as they did.
+ */
+export const NATIVE_CANCEL_PATCH = 'native-cancel';
+
 const now = () => new Date(Date.now()).toISOString();
 
 /**
@@ -60,6 +66,8 @@ const now = () => new Date(Date.now()).toISOString();
 export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<OnboardingResult> {
   const run = new OnboardingRun(cfg);
   const { progress } = run;
+  // The root scope: cancelled when Temporal delivers a cancellation request for this run.
+  const root = CancellationScope.current();
   upsertSearchAttributes([{ key: TENANT_ID, value: cfg.tenant.id }]);
   run.setPhase('preflight');
   setHandler(progressQuery, () => run.snapshot());
@@ -113,9 +121,12 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
     progress.compensation = await run.saga.compensate();
     await CancellationScope.nonCancellable(() => recordRun(run, cancelled ? 'cancelled' : 'failed'));
     run.setPhase(cancelled ? 'cancelled' : 'failed');
-    log.warn('onboarding rolled back', { tenant: cfg.tenant.id, error: progress.error, compensation: progress.compensation });
+    // A cancel asked for is no warning: the rollback is what was wanted.
+    (cancelled ? log.info : log.warn)('onboarding rolled back', { tenant: cfg.tenant.id, error: progress.error, compensation: progress.compensation });
     await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
     if (cancelled && !progress.cancelReason) throw err;
+    // Rethrowing the cancellation after the rollback is what ends the run CANCELED in Temporal.
+    if (cancelled && root.consideredCancelled && patched(NATIVE_CANCEL_PATCH)) throw err;
     throw ApplicationFailure.create({
       type: cancelled ? 'OnboardingCancelled' : 'OnboardingFailed',
       nonRetryable: true,
@@ -152,7 +163,7 @@ async function provision(run: OnboardingRun): Promise<void> {
   const [provider] = await allSettled([
     run.resource('clientProvider', null, () => act.ensureClientProvider(cfg, anypoint, endpoints, introspectionClientId)),
     sso && cfg.okta ? run.singleSignOn(cfg, endpoints, sso) : undefined,
-    cfg.anypoint.api.raml ? run.resource('asset', null, () => act.publishApiAsset(cfg, anypoint)) : undefined,
+    cfg.anypoint.api.raml ? run.resource('asset', null, () => act.publishApiAsset(cfg, anypoint, endpoints)) : undefined,
   ]);
   const api = await run.resource('apiInstance', null, () => act.ensureApiInstance(cfg, anypoint, provider.id));
   const parents = { apiId: api.id };
@@ -182,6 +193,9 @@ async function oktaPhase(run: OnboardingRun, cfg: OktaTenantConfig): Promise<{ e
     run.resource('introspectionClient', null, () => act.ensureIntrospectionClient(cfg)),
     cfg.okta.ssoApp ? run.resource('ssoApp', null, () => act.ensureSsoApp(cfg)) : undefined,
   ]);
+  await run.oktaGroupRules(cfg, server.id);
+  // The sign-in proof's people, where the onboarding manages them (a sandbox org, unless the file says otherwise).
+  await allSettled(CATALOGUE.verificationUser.select(cfg).map((login) => run.resource('verificationUser', login, () => act.ensureVerificationUser(cfg, login))));
   // Okta refuses sign-in to users not assigned to the app.
   if (sso) await allSettled(CATALOGUE.ssoAssignment.select(cfg).map((group) => run.assignGroup('ssoAssignment', group, sso.id, group)));
   const endpoints = await run.check(CHECKS.metadata, () => act.readOktaEndpoints(cfg, server.id));
@@ -242,8 +256,22 @@ function compensationSummary(progress: OnboardingProgress): string {
 }
 
 function proofSummary(proof: ProofResult): string {
-  const failed = proof.probes.filter((p) => !p.passed).map((p) => `${p.method} ${p.path} answered ${p.actual}, expected ${p.expected}`);
+  const failuresOf = (c: ProofResult) => {
+    const who = c.clientApplication ? `"${c.clientApplication}": ` : '';
+    const failed = c.probes.filter((p) => !p.passed).map((p) => `${who}${p.method} ${p.path} answered ${p.actual}, expected ${p.expected}`);
+    if (!c.introspectionActive) failed.unshift(`${who}the token did not introspect as active`);
+    return failed;
+  };
+  const userFailures = (proof.users ?? []).flatMap((u) =>
+    u.flows.filter((f) => !f.passed).map((f) =>
+      u.expectedRefused
+        ? `${u.login} was expected to be refused but got a ${f.flow} token`
+        : f.error
+          ? `${u.login} got no ${f.flow} token (${f.error})`
+          : `${u.login}'s ${f.flow} token: ${f.probes.filter((p) => !p.passed).map((p) => `${p.method} ${p.path} (token in ${p.tokenIn}) answered ${p.actual}, expected ${p.expected}`).join(', ')}`,
+    ),
+  );
+  const failed = [...failuresOf(proof), ...(proof.otherClients ?? []).flatMap(failuresOf), ...userFailures];
   if (proof.withoutToken.actual !== proof.withoutToken.expected) failed.unshift(`without a token the gateway answered ${proof.withoutToken.actual}, expected ${proof.withoutToken.expected}`);
-  if (!proof.introspectionActive) failed.unshift('the token did not introspect as active');
   return `The integration did not prove out: ${failed.join('; ')}.`;
 }

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,6 +45,25 @@ describe('the onboarding CLI', () => {
       execFile(TSX, ['src/client.ts', ...args], { cwd: ROOT, env: cliEnv }, (err, stdout, stderr) =>
         done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       );
+    });
+
+  /**
+   * The CLI on a terminal: `script` gives it a pseudo-terminal on both ends; `answer` is typed once
+   * the confirmation prompt shows.
+   */
+  const cliOnTerminal = (args: string[], answer: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<CliRun> =>
+    new Promise((done) => {
+      const child = spawn('script', ['-qec', [TSX, 'src/client.ts', ...args].join(' '), '/dev/null'], { cwd: ROOT, env: { ...cliEnv, TERM: 'xterm-256color', ...extraEnv } });
+      let stdout = '';
+      let answered = false;
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (!answered && stdout.includes("Only 'yes' starts it")) {
+          answered = true;
+          child.stdin.write(`${answer}\n`);
+        }
+      });
+      child.on('exit', (code) => done({ code: code ?? 1, stdout, stderr: '' }));
     });
 
   /** The example tenant at these sandboxes, changed by `mutate` (on the YAML document) and written to a file. */
@@ -123,11 +142,68 @@ describe('the onboarding CLI', () => {
     expect(plan.stderr).toContain('Fix: set anypoint.environment');
   });
 
+  it('a cancel rolls back what the run created and ends the run CANCELED in Temporal with its reason kept; a second cancel says it is already cancelled', async () => {
+    expect((await cli('start', good)).code).toBe(0); // no terminal: no question asked
+    const waiting = await cli('status', tenantId, '--watch');
+    expect(waiting.stdout).toContain('Waiting for the Okta group assignment');
+
+    const cancel = await cli('cancel', tenantId, '--reason', 'wrong tenant', '--by', 'grace');
+    expect(cancel.code).toBe(0);
+    expect(cancel.stdout).toContain(`Cancelled ${tenantId}: wrong tenant (by grace)`);
+    expect(cancel.stdout).toMatch(/Rolled back \d+ step\(s\):\n {4}↺ Okta authorization server/);
+    expect(cancel.stdout + cancel.stderr).not.toMatch(/CancelledFailure|\n\s+at .*:\d+:\d+/); // no SDK words, no stack trace
+    const description = await env.client.workflow.getHandle(`onboarding-${tenantId}`).describe();
+    expect(description.status.name).toBe('CANCELLED');
+
+    const again = await cli('cancel', tenantId, '--reason', 'twice');
+    expect(again.code).toBe(3);
+    expect(again.stderr).toMatch(/^error \[ALREADY_CANCELLED\]: The onboarding of .* is already cancelled/);
+
+    // The status of the closed run comes from the tenant record: rolled-back steps do not read "created".
+    const status = await cli('status', tenantId);
+    expect(status.code).toBe(3);
+    expect(status.stdout).toContain(`Tenant ${tenantId}: cancelled`);
+    expect(status.stdout).toContain('Cancelled: wrong tenant (by grace)');
+    expect(status.stdout).toMatch(/↺ Okta group "silverSubscribers" rolled back \(the run had created it\)/);
+    expect(status.stdout).not.toMatch(/↺ .* created \[/);
+    const audit = JSON.parse((await cli('audit', tenantId, '--json')).stdout);
+    expect(audit.events).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'run', run: expect.objectContaining({ outcome: 'cancelled', error: 'cancelled: wrong tenant (by grace)' }) })]));
+  });
+
+  it('on a terminal, start shows the plan in colour and asks; anything but "yes" starts nothing; NO_COLOR has no colour', async () => {
+    const declined = await cliOnTerminal(['start', good], 'no');
+    expect(declined.code).toBe(3);
+    expect(declined.stdout).toContain(`Plan for ${tenantId}: `);
+    expect(declined.stdout).toContain('\x1b[32m+ create'); // green
+    expect(declined.stdout).toContain('Not started: nothing was changed.');
+    const runs = JSON.parse((await cli('history', tenantId, '--json')).stdout);
+    expect(runs).toHaveLength(1); // still only the cancelled run
+
+    const plain = await cliOnTerminal(['start', good, '--dry-run'], '', { NO_COLOR: '1' });
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toContain('+ create');
+    expect(plain.stdout).not.toContain('\x1b[');
+    expect(plain.stdout).not.toContain("Only 'yes'"); // a dry run never asks
+  });
+
   it('plans, starts, waits for the assignment, refuses an early approval, completes, and audits', async () => {
     const plan = await cli('start', good, '--dry-run');
     expect(plan.code).toBe(0);
-    expect(plan.stdout).toMatch(/^Plan: \d+ to create, 0 to update, \d+ unchanged/);
-    expect(plan.stdout).toContain('create   ');
+    expect(plan.stdout).toMatch(new RegExp(`^Plan for ${tenantId}: \\d+ to create, 1 to update, 1 unchanged`)); // the Exchange asset is already there
+    expect(plan.stdout).not.toContain('\x1b['); // piped: no colour
+    // Every step the run takes, the write-back, the pause and the proof included, with what a create sets.
+    expect(plan.stdout).toMatch(/\+ create {3}Okta authorization server "[^"]+"\n {8}name +=/);
+    expect(plan.stdout).toMatch(/~ update {3}Anypoint redirect URI written into the Okta SSO app\n {8}redirect_uris = \["http:\/\/localhost\/pending-anypoint-redirect"\] → \(known after apply\)/);
+    expect(plan.stdout).toContain('> wait     Manual Okta group assignment confirmed');
+    expect(plan.stdout).toContain('> check    Proof: token, introspection, gateway 401/200/403');
+    const planned = JSON.parse((await cli('start', good, '--dry-run', '-o', 'json')).stdout);
+    expect(planned.totals).toMatchObject({ update: 1, unchanged: 1, conflict: 0 });
+    // Plans run under a type of their own and one short id per tenant, so a list filters them out in one clause
+    // (the CLI also asks the server to delete each plan's run once read; the server does it in the background).
+    const rows = async (query: string) => (await env.client.workflowService.listWorkflowExecutions({ namespace: env.client.options.namespace, query })).executions ?? [];
+    const plans = await rows(`WorkflowType = 'planTenant' AND WorkflowId STARTS_WITH 'plan-${tenantId}'`);
+    expect(new Set(plans.map((x) => x.execution?.workflowId))).toEqual(new Set(plans.length ? [`plan-${tenantId}`] : []));
+    expect(await rows(`WorkflowType != 'planTenant' AND WorkflowId = 'plan-${tenantId}'`)).toEqual([]);
 
     const started = await cli('start', good, '--json');
     expect(started.code).toBe(0);
@@ -146,8 +222,8 @@ describe('the onboarding CLI', () => {
     expect(early.stderr).toMatch(/^error \[UPDATE_FAILED\]: .*silverSubscribers/);
 
     const okta = new OktaClient({ orgUrl: sandboxes.okta.url, apiToken: sandboxes.okta.apiToken });
-    const clientId = /\((\w+)\) → silverSubscribers/.exec(waiting.stdout)![1];
-    await okta.assignGroupToApp(clientId, (await okta.findGroupByName('silverSubscribers'))!.id!);
+    for (const [, client, group] of waiting.stdout.matchAll(/\((\w+)\) → (\w+)$/gm)) await okta.assignGroupToApp(client, (await okta.findGroupByName(group))!.id!);
+    const clientId = /Solar System Silver \((\w+)\) → silverSubscribers/.exec(waiting.stdout)![1];
     const approved = await cli('approve', tenantId, '--by', 'ada', '--note', 'assigned in Okta');
     expect(approved.code).toBe(0);
     expect(approved.stdout).toContain('Approved by ada');
@@ -156,6 +232,10 @@ describe('the onboarding CLI', () => {
     expect(done.code).toBe(0);
     expect(done.stdout).toContain(`Tenant ${tenantId}: completed`);
     expect(done.stdout).toContain('Proof: passed');
+    // The run's totals are the plan's.
+    expect(done.stdout).toContain(`Result: ${planned.totals.create} created, 1 updated, 1 unchanged`);
+    expect(done.stdout).toMatch(/✓ GET \/planets without a token → 401/);
+    expect(done.stdout).toMatch(/✓ GET \/planets with the token → 200/);
 
     const history = JSON.parse((await cli('history', tenantId, '--json')).stdout);
     expect(history[0]).toMatchObject({ status: 'COMPLETED', progress: { phase: 'completed', approval: { approver: 'ada', note: 'assigned in Okta' } } });
@@ -203,6 +283,66 @@ describe('the onboarding CLI', () => {
     const shown = JSON.parse((await cli('credentials', good, '--show-secrets', '--json')).stdout);
     expect(shown).toEqual(expect.arrayContaining([{ purpose: 'consumer application', name: 'Solar System Silver', clientId, clientSecret: secret }]));
     await okta.close();
+  });
+
+  it('the plan of a changed tenant is a diff: marks, old → new, and totals equal to what the run then reports', async () => {
+    const changed = tenantFile('changed.tenant.yaml', (doc) => {
+      doc.okta.scopes.find((x: { name: string }) => x.name === 'silver').description = 'Silver, reworded';
+      doc.okta.groups.find((g: { name: string }) => g.name === 'goldSubscribers').description = 'Gold, reworded';
+    });
+    const plan = await cli('start', changed, '--dry-run');
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toMatch(/^Plan for \S+: 0 to create, 2 to update, \d+ unchanged/);
+    const totals = /^Plan for \S+: 0 to create, 2 to update, (\d+) unchanged/.exec(plan.stdout);
+    expect(plan.stdout).toMatch(/~ update {3}Okta scope "silver" \[\w+\]\n {8}description = "[^"]+" → "Silver, reworded"/);
+    expect(plan.stdout).toMatch(/~ update {3}Okta group "goldSubscribers" \[\w+\]\n {8}description = "[^"]*" → "Gold, reworded"/);
+    expect(plan.stdout).toMatch(/= leave {4}Okta group "silverSubscribers" \[\w+\]/);
+    expect(plan.stdout).toMatch(/= leave {4}Anypoint redirect URI written into the Okta SSO app/);
+
+    const started = await cli('start', changed, '--yes');
+    expect(started.code).toBe(0);
+    const done = await cli('status', tenantId, '--watch');
+    expect(done.stdout).toContain(`Tenant ${tenantId}: completed`);
+    expect(done.stdout).toContain(`Result: 0 created, 2 updated, ${totals![1]} unchanged`);
+
+    // history --limit: the newest run only; older ones are counted.
+    const limited = await cli('history', tenantId, '--limit', '1');
+    expect(limited.stdout.match(/^Run /gm)).toHaveLength(1);
+    expect(limited.stdout).toMatch(/\(\d+ older run\(s\) not shown/);
+    expect(JSON.parse((await cli('history', tenantId, '-n', '2', '--output', 'json')).stdout)).toHaveLength(2);
+  });
+
+  it('follows conventions: usage errors exit 2, errors are JSON under --json, -o json is --json, a tenant id typo gets a did-you-mean', async () => {
+    const usage = await cli('start');
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("missing required argument 'tenant.yaml'");
+    expect((await cli('status', tenantId, '--colour')).code).toBe(2);
+    expect((await cli('history', tenantId, '--limit', 'none')).code).toBe(2);
+
+    const jsonUsage = await cli('start', '--json');
+    expect(jsonUsage.code).toBe(2);
+    expect(JSON.parse(jsonUsage.stderr)).toEqual({ error: { code: 'USAGE', exitCode: 2, message: "missing required argument 'tenant.yaml'" } });
+    const missing = await cli('status', 'no-such-tenant', '-o', 'json');
+    expect(missing.code).toBe(4);
+    expect(JSON.parse(missing.stderr)).toMatchObject({ error: { code: 'NOT_FOUND', exitCode: 4, message: 'No onboarding run found for tenant no-such-tenant.' } });
+    const list = await cli('--output', 'json', 'list');
+    expect(JSON.parse(list.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ tenantId })]));
+
+    const typo = await cli('status', tenantId.slice(0, -1));
+    expect(typo.code).toBe(4);
+    expect(typo.stderr).toContain(`Did you mean ${tenantId}?`);
+    expect(JSON.parse((await cli('status', `${tenantId}x`, '--json')).stderr).error.details).toMatchObject({ didYouMean: tenantId });
+
+    // validate reads the file only; a misspelt field is named with the spelling meant.
+    const misspelt = tenantFile('misspelt.tenant.yaml', (doc) => {
+      doc.anypoint.enviroment = doc.anypoint.environment;
+      delete doc.anypoint.environment;
+    });
+    const invalid = await cli('validate', misspelt);
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toMatch(/anypoint\.environment \(line \d+\): unknown field enviroment: did you mean environment\?\n {6}fix: rename enviroment to environment/);
+    const valid = await cli('validate', good, '--json');
+    expect(JSON.parse(valid.stdout)).toMatchObject({ valid: true, tenantId, identityProvider: 'okta' });
   });
 
   it('without a worker: a dry run is refused, a start warns (the run waits for one)', async () => {

@@ -45,6 +45,12 @@ describe('the solar-system example', () => {
     ]);
     expect(cfg.okta.groups.map((g) => g.name)).toEqual(['silverSubscribers', 'goldSubscribers']);
     expect(cfg.okta.accessPolicy).toMatchObject({ priority: 1, clients: ['ALL_CLIENTS'], rule: { groups: ['EVERYONE'], accessTokenLifetimeMinutes: 60 } });
+    // Seed 002's tiers: people get a tier's scopes only as members of its group.
+    expect(cfg.okta.accessPolicy.groupRules.map((r) => [r.name, r.priority, r.groups, r.scopes])).toEqual([
+      ['Anypoint sign-in', 2, ['EVERYONE'], ['openid', 'profile', 'email']],
+      ['Silver tier', 3, ['silverSubscribers'], ['silver', 'openid', 'profile', 'email']],
+      ['Gold tier', 4, ['goldSubscribers'], ['silver', 'gold', 'openid', 'profile', 'email']],
+    ]);
     expect(cfg.okta.ssoApp).toEqual({ label: 'Anypoint Platform SSO', postLogoutRedirectUris: [], groups: ['EVERYONE'] });
     expect(cfg.anypoint.baseUrl).toBe('http://127.0.0.1:18081');
     expect(cfg.anypoint.connectedApp).toEqual({ clientId: { env: 'ANYPOINT_CLIENT_ID' }, clientSecret: { env: 'ANYPOINT_CLIENT_SECRET' } });
@@ -57,13 +63,24 @@ describe('the solar-system example', () => {
     ]);
     expect(cfg.anypoint.clientApplications).toEqual([
       { name: 'Solar System Silver', description: 'Reads the planets', grantTypes: ['client_credentials'], redirectUris: [], groups: ['silverSubscribers'] },
+      { name: 'Solar System Gold', description: 'Reads the planets and their moons', grantTypes: ['client_credentials'], redirectUris: [], groups: ['goldSubscribers'] },
+      { name: 'Solar System Web', description: "The guide's test page for people", grantTypes: ['authorization_code', 'implicit'], redirectUris: ['http://localhost:8888/mulesoft'], groups: ['silverSubscribers', 'goldSubscribers'] },
     ]);
+    expect(cfg.verification.signIn).toMatchObject({
+      clientApplication: 'Solar System Web',
+      manageUsers: 'sandbox',
+      users: [
+        { login: 'carl.sagan@example.com', password: { env: 'SOLAR_SILVER_USER_PASSWORD' }, groups: ['silverSubscribers'], refused: false, scopes: ['silver'] },
+        { login: 'jocelyn.bell@example.com', password: { env: 'SOLAR_OUTSIDER_USER_PASSWORD' }, groups: [], refused: true },
+      ],
+    });
     expect(cfg.assignment).toEqual({ mode: 'manual', reminderEvery: '1h', deadline: '72h' });
     expect(cfg.verification).toMatchObject({
       enabled: true,
       tokenScopes: ['silver'],
       allowed: [{ method: 'GET', path: '/planets', expect: 200 }],
       denied: [{ method: 'GET', path: '/moons', expect: 403 }],
+      otherClients: [{ clientApplication: 'Solar System Gold', tokenScopes: ['silver', 'gold'], allowed: [{ method: 'GET', path: '/planets', expect: 200 }, { method: 'GET', path: '/moons', expect: 200 }], denied: [] }],
     });
   });
 
@@ -172,10 +189,49 @@ describe('refused tenant files name the field and the fix', () => {
 
   it('a verification application that does not exist, and a token scope the rule does not allow', () => {
     expect(issuesOf((d) => (d.verification.clientApplication = 'Nope'))).toEqual([
-      { path: 'verification.clientApplication', message: expect.stringContaining('"Nope"'), fix: 'use one of: Solar System Silver' },
+      { path: 'verification.clientApplication', message: expect.stringContaining('"Nope"'), fix: 'use one of: Solar System Silver, Solar System Gold, Solar System Web' },
     ]);
     expect(issuesOf((d) => (d.okta.accessPolicy.rule.scopes = ['gold']))).toEqual([
       expect.objectContaining({ path: 'verification.tokenScopes[0]', fix: 'add silver to okta.accessPolicy.rule.scopes' }),
+      expect.objectContaining({ path: 'verification.otherClients[0].tokenScopes[0]', fix: 'add silver to okta.accessPolicy.rule.scopes' }),
+    ]);
+  });
+
+  it('group rules: a group not defined, a priority taken twice, a name used twice, no group at all', () => {
+    expect(issuesOf((d) => (d.okta.accessPolicy.groupRules[1].groups = ['platinumSubscribers']))).toEqual([
+      { path: 'okta.accessPolicy.groupRules[1].groups[0]', message: 'group "platinumSubscribers" is not defined', fix: expect.stringContaining('silverSubscribers, goldSubscribers, EVERYONE') },
+    ]);
+    expect(issuesOf((d) => (d.okta.accessPolicy.groupRules[2].priority = 3))).toEqual([
+      { path: 'okta.accessPolicy.groupRules[2].priority', message: 'priority 3 is already taken by rule "Silver tier"', fix: expect.stringContaining('its own priority') },
+    ]);
+    expect(issuesOf((d) => (d.okta.accessPolicy.groupRules[0].name = 'Subscribers'))).toEqual([
+      { path: 'okta.accessPolicy.groupRules[0].name', message: 'rule "Subscribers" is named twice in the policy', fix: expect.any(String) },
+    ]);
+    expect(issuesOf((d) => (d.okta.accessPolicy.groupRules[1].groups = []))).toEqual([
+      expect.objectContaining({ path: 'okta.accessPolicy.groupRules[1].groups', fix: expect.stringContaining('silverSubscribers') }),
+    ]);
+  });
+
+  it('sign-in users: a password written inline, a group not defined, an application without implicit, a redirect URI it does not have', () => {
+    expect(
+      issuesOf((d) => {
+        d.verification.signIn.users[0].password = 'hunter2';
+        d.verification.signIn.users[0].groups = ['platinum'];
+        d.anypoint.clientApplications[2].grantTypes = ['authorization_code'];
+        d.verification.signIn.redirectUri = 'http://localhost:9999/other';
+      }),
+    ).toEqual([
+      expect.objectContaining({ path: 'verification.signIn.users[0].password', message: expect.stringContaining('must not be written inline') }),
+      expect.objectContaining({ path: 'verification.signIn.clientApplication', message: 'application "Solar System Web" lacks the implicit grant the sign-in proof uses' }),
+      expect.objectContaining({ path: 'verification.signIn.redirectUri', fix: 'use one of http://localhost:8888/mulesoft' }),
+      expect.objectContaining({ path: 'verification.signIn.users[0].groups[0]', message: 'group "platinum" is not defined' }),
+    ]);
+  });
+
+  it('SSO needs a rule with authorization_code: the sign-in group rule provides it', () => {
+    expect(issuesOf((d) => d.okta.accessPolicy.groupRules.forEach((r: Doc) => (r.grantTypes = ['implicit'])))).toEqual([
+      expect.objectContaining({ path: 'anypoint.clientApplications[2].grantTypes[0]', message: 'grant type authorization_code is not allowed by okta.accessPolicy.rule, so Okta would refuse its tokens' }),
+      expect.objectContaining({ path: 'okta.accessPolicy.rule.grantTypes', message: expect.stringContaining('authorization_code for SSO') }),
     ]);
   });
 

@@ -87,14 +87,18 @@ describe('web console', () => {
       if (['completed', 'failed', 'cancelled'].includes(p.phase)) throw new Error(`the run ended ${p.phase}: ${p.error}`);
       await new Promise((r) => setTimeout(r, 200));
     }
-    const clientId = /\((\w+)\)/.exec((await handle.query(progressQuery)).missingAssignments[0])![1];
-    return { tenant, tenantId: tenant.tenant.id, workflowId, handle, clientId };
+    // Every assignment the run lists, as `<application> (<client id>) → <group>`.
+    const assignments = (await handle.query(progressQuery)).missingAssignments.map((line) => {
+      const [, clientId, group] = /\((\w+)\) → (.+)$/.exec(line)!;
+      return { clientId, group };
+    });
+    return { tenant, tenantId: tenant.tenant.id, workflowId, handle, assignments };
   }
 
-  /** The Okta admin's manual step, in the sandbox. */
-  async function assignInOkta(clientId: string): Promise<void> {
+  /** The Okta admin's manual step, in the sandbox: each assignment the run waits for. */
+  async function assignInOkta(assignments: { clientId: string; group: string }[]): Promise<void> {
     const okta = new OktaClient({ orgUrl: stack.sandboxes.okta.url, apiToken: stack.sandboxes.okta.apiToken });
-    await okta.assignGroupToApp(clientId, (await okta.findGroupByName('silverSubscribers'))!.id);
+    for (const { clientId, group } of assignments) await okta.assignGroupToApp(clientId, (await okta.findGroupByName(group))!.id);
     await okta.close();
   }
 
@@ -112,9 +116,9 @@ describe('web console', () => {
   }
 
   it('refuses a non-approver, a forged post without the CSRF token and an ended session; nothing is approved', async () => {
-    const { workflowId, handle, clientId } = await onboardUntilWaiting('console-ro');
+    const { workflowId, handle, assignments } = await onboardUntilWaiting('console-ro');
     // Okta shows the assignment, so only the console's own refusals stand between the post and an approval.
-    await assignInOkta(clientId);
+    await assignInOkta(assignments);
     const key = `onboarding:${workflowId}`;
 
     const viewer = await signIn(DEMO_VIEWER);
@@ -161,7 +165,7 @@ describe('web console', () => {
 
   it('an approver signs in with Okta, is refused before the assignment, approves after it, and watches the run complete; the record names the signed-in identity; a consumer request is rejected from the inbox', async () => {
     // The refusals' run was cancelled and rolled back, so this tenant's run starts on clean sandboxes.
-    const { tenant, tenantId, workflowId, handle, clientId } = await onboardUntilWaiting('console');
+    const { tenant, tenantId, workflowId, handle, assignments } = await onboardUntilWaiting('console');
 
     const { context, page } = await signIn(DEMO_APPROVER);
     await expect(page.textContent('#signed-in-as')).resolves.toBe(DEMO_APPROVER.login);
@@ -181,7 +185,7 @@ describe('web console', () => {
     expect((await handle.query(progressQuery)).phase).toBe('awaiting-assignment');
 
     // The Okta admin's assignment, in the sandbox; the open page notices it by itself (no reload).
-    await assignInOkta(clientId);
+    await assignInOkta(assignments);
     await page.locator(`article[data-key="onboarding:${workflowId}"] [data-live="shown"]`).waitFor({ timeout: 30_000 });
     await shot(page, '3-inbox-assignment-shown');
 

@@ -92,7 +92,9 @@ describe('consumer access requests on the sandboxes', () => {
     await (await stack.worker()).runUntil(async () => {
       const onboarding = await stack.client.workflow.start('onboardTenant', { taskQueue: stack.taskQueue, workflowId: onboardingWorkflowIdFor(tenantId), args: [{ tenant: cfg }] });
       expect((await onboarding.result()).progress.phase).toBe('completed');
-      const onboardedClient = (await readRecord(stack.client, tenantId))!.resources.find((r) => r.kind === 'registeredClient')!.target.id!;
+      // The example registers a client per application (silver, gold, web); the first is the one this test watches.
+      const onboardedClients = (await readRecord(stack.client, tenantId))!.resources.filter((r) => r.kind === 'registeredClient').map((r) => r.target.id!);
+      const onboardedClient = (await readRecord(stack.client, tenantId))!.resources.find((r) => r.kind === 'registeredClient' && r.target.name === 'Solar System Silver')!.target.id!;
 
       // The API owner's tiers, then four consumers ask for access.
       const apiId = await consumer.apiId(cfg.anypoint.api.instanceLabel);
@@ -143,7 +145,7 @@ describe('consumer access requests on the sandboxes', () => {
         ['Dee Gold App', 'request', 'rejected', 'grace'],
         ['Ada Silver App', 'retirement', 'retired', null],
       ]));
-      expect(record.resources.filter((r) => r.kind === 'registeredClient').map((r) => r.target.id).sort()).toEqual([bob.clientId, onboardedClient].sort());
+      expect(record.resources.filter((r) => r.kind === 'registeredClient').map((r) => r.target.id).sort()).toEqual([bob.clientId, ...onboardedClients].sort());
 
       // No consumer secret in raw history.
       const bobSecret = await okta.getClientSecret(bob.clientId);

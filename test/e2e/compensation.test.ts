@@ -182,8 +182,7 @@ describe('compensation on the sandboxes', () => {
     const outcome = await runToFailure(cfg, {
       during: async (handle) => {
         const waiting = await stack.waitForPhase(handle, 'awaiting-assignment');
-        const clientId = /\((\w+)\)/.exec(waiting.missingAssignments[0])![1];
-        await okta.assignGroupToApp(clientId, (await okta.findGroupByName('silverSubscribers'))!.id!);
+        await stack.assignAsOktaAdmin(waiting);
         await handle.executeUpdate(confirmGroupAssignmentUpdate, { args: [{ approver: 'ada' }] });
       },
     });
@@ -236,6 +235,9 @@ describe('compensation on the sandboxes', () => {
     expect(outcome.progress.plan?.entries.filter((e) => e.key.includes('ssignment:'))).toEqual([
       expect.objectContaining({ key: 'okta.ssoAssignment:EVERYONE', action: 'unchanged' }),
       expect.objectContaining({ key: 'okta.assignment:Solar System Silver:silverSubscribers', action: 'unchanged' }),
+      expect.objectContaining({ key: 'okta.assignment:Solar System Gold:goldSubscribers', action: 'unchanged' }),
+      expect.objectContaining({ key: 'okta.assignment:Solar System Web:silverSubscribers', action: 'unchanged' }),
+      expect.objectContaining({ key: 'okta.assignment:Solar System Web:goldSubscribers', action: 'unchanged' }),
     ]);
     expect(outcome.progress.compensation).toEqual({ undone: [], failed: [] });
     expect(outcome.after).toEqual(outcome.before);

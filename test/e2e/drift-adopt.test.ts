@@ -8,7 +8,7 @@ import { OktaClient } from '../../src/clients/okta';
 import { oktaTenant, type TenantConfig } from '../../src/config/tenant';
 import { checkDriftNow, confirmOffboarding, readRecord, scheduleDrift, startOffboarding } from '../../src/cli/lifecycle';
 import { CliError, planDryRun, startOnboarding } from '../../src/cli/operations';
-import { renderPlan } from '../../src/cli/render';
+import { planView, renderPlan } from '../../src/cli/plan-view';
 import { createDataConverter } from '../../src/temporal/data-converter';
 import { driftScheduleIdFor } from '../../src/workflows/ids';
 import type { OnboardingProgress } from '../../src/workflows/messages';
@@ -112,11 +112,12 @@ describe('drift and adopt on the sandboxes', () => {
           expect.objectContaining({ key: 'okta.policyRule', action: 'create' }),
         ]),
       );
-      expect(drifted.missing.map((m) => m.key).sort()).toEqual(['okta.accessPolicy', 'okta.policyRule']);
+      // The deleted policy took its rules with it: the first and the group (tier) rules.
+      expect(drifted.missing.map((m) => m.key).sort()).toEqual(['okta.accessPolicy', 'okta.groupRule:Anypoint sign-in', 'okta.groupRule:Gold tier', 'okta.groupRule:Silver tier', 'okta.policyRule']);
       // The webhook got the report, by reference from the tenant file.
       expect(posts).toHaveLength(1);
       expect(posts[0]).toMatchObject({ type: 'drift', tenantId: id, clean: false, runId: drifted.runId });
-      expect(String(posts[0].text)).toMatch(/Drift detected .* 3 difference\(s\), 2 missing resource\(s\)/);
+      expect(String(posts[0].text)).toMatch(/Drift detected .* 6 difference\(s\), 5 missing resource\(s\)/);
       // The record keeps it as an event (the clean first report was a change of findings too).
       const record = (await readRecord(stack.client, id))!;
       expect(record.events.filter((e) => e.type === 'drift').map((e) => (e.type === 'drift' ? e.report.runId : ''))).toEqual([first.runId, drifted.runId]);
@@ -189,7 +190,7 @@ describe('drift and adopt on the sandboxes', () => {
     const gold = plan.entries.find((e) => e.key === 'okta.group:goldSubscribers')!;
     expect(gold).toMatchObject({ action: 'conflict', id: theirs.id, changes: ['description'] });
     expect(gold.fix).toContain(`adopt: { 'okta.group:goldSubscribers': '${theirs.id}' }`);
-    expect(renderPlan(plan)).toMatch(/1 in CONFLICT/);
+    expect(renderPlan(planView(cfg, plan))).toMatch(/1 in CONFLICT/);
 
     const { failure, progress } = await runToFailure(cfg);
     expect(failure.message).toMatch(/Refused before any write: Okta group "goldSubscribers" .* Fix: adopt it/);

@@ -1,6 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { OktaClient } from '../../src/clients/okta';
 import { confirmGroupAssignmentUpdate } from '../../src/workflows/messages';
 import { inventoryOf, secretsOf } from '../support/inventory';
 import { get } from '../sandbox/e2e/okta-support';
@@ -29,23 +28,29 @@ describe('onboarding the example tenant on the sandboxes', () => {
     await (await stack.worker()).runUntil(async () => {
       const handle = await stack.start(cfg, workflowId);
       const waiting = await stack.waitForPhase(handle, 'awaiting-assignment');
-      expect(waiting.missingAssignments).toEqual([expect.stringMatching(/^Solar System Silver \(\w+\) → silverSubscribers$/)]);
+      // The applications are registered in parallel: in any order.
+      expect([...waiting.missingAssignments].sort()).toEqual([
+        expect.stringMatching(/^Solar System Gold \(\w+\) → goldSubscribers$/),
+        expect.stringMatching(/^Solar System Silver \(\w+\) → silverSubscribers$/),
+        expect.stringMatching(/^Solar System Web \(\w+\) → goldSubscribers$/),
+        expect.stringMatching(/^Solar System Web \(\w+\) → silverSubscribers$/),
+      ]);
 
       // Approval before the assignment exists is refused, and the run keeps waiting.
       await expect(handle.executeUpdate(confirmGroupAssignmentUpdate, { args: [{ approver: 'ada' }] })).rejects.toMatchObject({ cause: { message: expect.stringContaining('silverSubscribers') } });
       expect((await stack.waitForPhase(handle, 'awaiting-assignment')).phase).toBe('awaiting-assignment');
 
       // The Okta admin's manual step, then the approval.
-      const okta = new OktaClient({ orgUrl: stack.sandboxes.okta.url, apiToken: stack.sandboxes.okta.apiToken });
-      const clientId = /\((\w+)\)/.exec(waiting.missingAssignments[0])![1];
-      await okta.assignGroupToApp(clientId, (await okta.findGroupByName('silverSubscribers'))!.id!);
+      await stack.assignAsOktaAdmin(waiting);
       await handle.executeUpdate(confirmGroupAssignmentUpdate, { args: [{ approver: 'ada', note: 'assigned in Okta' }] });
 
       const { progress } = await handle.result();
       expect(progress.phase).toBe('completed');
       expect(progress.approval).toMatchObject({ approver: 'ada', note: 'assigned in Okta' });
+      // Seed 002's tiers: the silver client reads /planets and is refused /moons; the gold client reads both.
       expect(progress.proof).toMatchObject({
         passed: true,
+        clientApplication: 'Solar System Silver',
         introspectionActive: true,
         tokenScopes: ['silver'],
         withoutToken: { actual: 401 },
@@ -53,7 +58,36 @@ describe('onboarding the example tenant on the sandboxes', () => {
           { method: 'GET', path: '/planets', actual: 200 },
           { method: 'GET', path: '/moons', actual: 403 },
         ],
+        otherClients: [
+          {
+            clientApplication: 'Solar System Gold',
+            passed: true,
+            introspectionActive: true,
+            tokenScopes: ['silver', 'gold'],
+            probes: [
+              { method: 'GET', path: '/planets', actual: 200 },
+              { method: 'GET', path: '/moons', actual: 200 },
+            ],
+          },
+        ],
       });
+      // People (seed 002's carl.sagan in silverSubscribers): authorization code with PKCE and the implicit
+      // grant, each token by header and by query parameter; a user in no tier group gets no token.
+      const probesOf = (expected: [string, number][]) => expected.flatMap(([path, actual]) => (['header', 'query'] as const).map((tokenIn) => ({ method: 'GET', path, actual, tokenIn, passed: true })));
+      expect(progress.proof?.users).toEqual([
+        {
+          login: 'carl.sagan@example.com',
+          expectedRefused: false,
+          passed: true,
+          flows: ['authorization_code+pkce', 'implicit'].map((flow) => ({ flow, passed: true, tokenScopes: ['openid', 'silver'], probes: probesOf([['/planets', 200], ['/moons', 403]]).map((p) => expect.objectContaining(p)) })),
+        },
+        {
+          login: 'jocelyn.bell@example.com',
+          expectedRefused: true,
+          passed: true,
+          flows: ['authorization_code+pkce', 'implicit'].map((flow) => ({ flow, passed: true, tokenScopes: [], probes: [], error: expect.stringMatching(/^access_denied: /) })),
+        },
+      ]);
       expect(progress.steps.filter((s) => s.state !== 'done')).toEqual([]);
       history = await handle.fetchHistory();
     });
@@ -63,6 +97,8 @@ describe('onboarding the example tenant on the sandboxes', () => {
     const secrets = secretsOf(await stack.state());
     expect(secrets.length).toBeGreaterThanOrEqual(6);
     for (const secret of secrets) expect(raw).not.toContain(secret);
+    // The sign-in users' passwords (resolved by the activities from the file's references) neither.
+    for (const name of ['SOLAR_SILVER_USER_PASSWORD', 'SOLAR_OUTSIDER_USER_PASSWORD']) expect(raw).not.toContain(process.env[name]!);
     expect(raw).not.toMatch(/eyJ[\w-]+\.eyJ/); // no access token (JWT)
     expect(raw).not.toContain('silverSubscribers'); // payloads are encrypted, not just scrubbed
     await expect(Worker.runReplayHistory({ workflowBundle: getWorkflowBundle('onboarding'), dataConverter: stack.dataConverter }, history!, workflowId)).resolves.toBeUndefined();

@@ -44,8 +44,7 @@ describe('tenant lifecycle on the sandboxes', () => {
   async function onboard(cfg: TenantConfig): Promise<string> {
     const handle = await stack.client.workflow.start('onboardTenant', { taskQueue: stack.taskQueue, workflowId: onboardingWorkflowIdFor(cfg.tenant.id), args: [{ tenant: cfg }] });
     const waiting = await stack.waitForPhase(handle, 'awaiting-assignment');
-    const clientId = /\((\w+)\)/.exec(waiting.missingAssignments[0])![1];
-    await okta.assignGroupToApp(clientId, (await okta.findGroupByName('silverSubscribers'))!.id!);
+    await stack.assignAsOktaAdmin(waiting);
     await handle.executeUpdate(confirmGroupAssignmentUpdate, { args: [{ approver: 'ada', note: 'assigned in Okta' }] });
     await handle.result();
     return handle.firstExecutionRunId;

@@ -1,3 +1,4 @@
+import type { TenantConfig } from '../../src/config/tenant';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -27,6 +28,8 @@ interface KillPoint {
   step: string;
   /** The step's outcome after the replacement worker's retry. */
   outcome: 'created' | 'unchanged';
+  /** How many requests of this kind the run commits in all: one per resource, none twice. */
+  commits: (cfg: TenantConfig) => number;
 }
 
 const KILL_POINTS: KillPoint[] = [
@@ -39,6 +42,7 @@ const KILL_POINTS: KillPoint[] = [
     activity: 'ensureApiInstance',
     step: 'anypoint.apiInstance',
     outcome: 'created',
+    commits: () => 1,
   },
   {
     // Anypoint is handling the create, waiting on its DCR call to Okta: it commits the application
@@ -50,6 +54,8 @@ const KILL_POINTS: KillPoint[] = [
     activity: 'ensureClientApplication',
     step: 'anypoint.application:Solar System Silver',
     outcome: 'unchanged',
+    // The example registers one client per application.
+    commits: (cfg) => cfg.anypoint.clientApplications.length,
   },
 ];
 
@@ -121,9 +127,10 @@ describe('a worker process killed in the middle of an onboarding', () => {
     child.kill('SIGKILL');
     expect(await exited).toEqual([null, 'SIGKILL']);
 
-    // Temporal still counts the step as started by the dead worker.
+    // Temporal still counts the step as started by the dead worker (the example's applications are
+    // registered in parallel, so other steps of theirs may be in flight beside it).
     const pending = (await handle.describe()).raw.pendingActivities ?? [];
-    expect(pending.map((a) => a.activityType?.name)).toEqual([at.activity]);
+    expect(pending.map((a) => a.activityType?.name)).toContain(at.activity);
 
     // A new worker takes over once the dead one's heartbeat times out.
     const replacement = await Worker.create({
@@ -138,8 +145,8 @@ describe('a worker process killed in the middle of an onboarding', () => {
     expectCompletedAndProven(progress);
     await expectExactlyTheExampleTenant(stack, before);
     expect(progress.steps.find((s) => s.key === at.step)?.outcome).toBe(at.outcome);
-    // Exactly one of the held requests was committed, whichever attempt's it was.
+    // Exactly one request per resource was committed, whichever attempt's the held one was.
     const held = (await stack[at.service].requests()).entries.filter((e) => e.method === at.method && new RegExp(at.path).test(e.url.split('?')[0]));
-    expect(held.filter((e) => e.status === 201)).toHaveLength(1);
+    expect(held.filter((e) => e.status === 201)).toHaveLength(at.commits(stack.tenant()));
   });
 });

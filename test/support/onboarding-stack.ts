@@ -4,6 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { FastifyBaseLogger } from 'fastify';
 import { Worker } from '@temporalio/worker';
 import * as activities from '../../src/activities';
+import { OktaClient } from '../../src/clients/okta';
 import { loadTenantFile, oktaTenant, type OktaTenantConfig, type Rfc7591TenantConfig, type TenantConfig } from '../../src/config/tenant';
 import { startAllSandboxes, type AllSandboxes } from '../../src/sandbox';
 import { SandboxAdminClient } from '../../src/sandbox/core';
@@ -87,6 +88,15 @@ export class OnboardingStack {
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`run never reached ${phases.join('/')}: last phase ${last?.phase}, steps ${JSON.stringify(last?.steps.filter((s) => s.state !== 'done'))}, error ${last?.error}`);
+  }
+
+  /** Does, as the Okta admin, each assignment a waiting run lists (`<application> (<client id>) → <group>`). */
+  async assignAsOktaAdmin(waiting: OnboardingProgress): Promise<void> {
+    const okta = new OktaClient({ orgUrl: this.sandboxes.okta.url, apiToken: this.sandboxes.okta.apiToken });
+    for (const missing of waiting.missingAssignments) {
+      const [, clientId, group] = /\((\w+)\) → (\w+)$/.exec(missing)!;
+      await okta.assignGroupToApp(clientId, (await okta.findGroupByName(group))!.id!);
+    }
   }
 
   /** Okta and Anypoint resources, comparable across runs (the request log and token stores left out). */

@@ -12,7 +12,7 @@ import { fixtureDataConverter, historyFixtures, RECORDING_SECRETS, SECRET_PATTER
 describe('replay of recorded onboarding histories', () => {
   const fixtures = historyFixtures();
 
-  it('has the completed, the failed-and-rolled-back and the cancelled run, and runs of earlier versions', () => {
+  it('has the completed, the failed-and-rolled-back, the cancelled and the natively cancelled run, and runs of earlier versions', () => {
     // completed-before-sso-groups: recorded before okta.ssoApp.groups existed; its input has no such field.
     // *-before-tenant-record: recorded before runs told the tenant record (the 'tenant-record' patch).
     expect(fixtures.map((f) => f.workflowId)).toEqual([
@@ -23,6 +23,7 @@ describe('replay of recorded onboarding histories', () => {
       'completed',
       'contract-refused-before-tenant-record',
       'contract-refused',
+      'native-cancel',
     ]);
     const { EventType } = temporal.api.enums.v1;
     const closing = (f: (typeof fixtures)[number]) => EventType[f.history.events!.at(-1)!.eventType!];
@@ -34,10 +35,12 @@ describe('replay of recorded onboarding histories', () => {
       ['completed', 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED'],
       ['contract-refused-before-tenant-record', 'EVENT_TYPE_WORKFLOW_EXECUTION_FAILED'],
       ['contract-refused', 'EVENT_TYPE_WORKFLOW_EXECUTION_FAILED'],
+      // Since the 'native-cancel' patch a cancellation request ends the run CANCELED, after its rollback.
+      ['native-cancel', 'EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED'],
     ]);
     // The current runs tell the tenant record; the earlier ones do not, and replay without it.
     const recordsTo = (f: (typeof fixtures)[number]) => f.history.events!.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordTenantEvent');
-    expect(fixtures.filter(recordsTo).map((f) => f.workflowId)).toEqual(['cancelled', 'completed', 'contract-refused']);
+    expect(fixtures.filter(recordsTo).map((f) => f.workflowId)).toEqual(['cancelled', 'completed', 'contract-refused', 'native-cancel']);
   });
 
   it('replays every fixture with the data converter it was recorded with', async () => {

@@ -8,6 +8,7 @@ import { IdentityProviderRecord, nowIso, UserRecord } from './state';
 
 /*
  * SSO into Anypoint through an OpenID Connect identity provider, as a relying party really does it:
+ * - `GET /login/domain/{domain}` (the URL people sign in at) answers 302 to `/accounts/login/{domain}`.
  * - `GET /accounts/login/{domain}` (the first enabled OIDC provider) or `/accounts/login/{domain}/providers/{id}`
  *   answers 302 to the IdP's authorize URL with client_id, redirect_uri (the generated redirect URI),
  *   response_type=code, scope "openid profile email", state and nonce; `?login_hint=` is passed on.
@@ -96,6 +97,13 @@ export function registerSsoLogin(app: FastifyInstance, ctx: AnypointContext, run
   };
 
   const domainOk = (domain: string) => domain === ctx.state.org.domain;
+
+  // The address people are given (seed 000: https://anypoint.mulesoft.com/login/domain/{domain}); the
+  // platform's page hands over to the accounts login of the domain, as this redirect does.
+  app.get<{ Params: { domain: string }; Querystring: Record<string, string | undefined> }>('/login/domain/:domain', async (req, reply) => {
+    const query = new URLSearchParams(Object.entries(req.query).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    return reply.redirect(`/accounts/login/${encodeURIComponent(req.params.domain)}${query.size ? `?${query}` : ''}`, 302);
+  });
 
   app.get<{ Params: { domain: string }; Querystring: { login_hint?: string } }>('/accounts/login/:domain', async (req, reply) => {
     const idp = ctx.state.identityProviders.find((p) => !p.loginDisabled);

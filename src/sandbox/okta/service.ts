@@ -20,7 +20,8 @@ import { newApiToken, seedState, type OktaSeed } from './seed';
 import type { OktaState } from './state';
 import { registerSignIn } from './sign-in';
 import { registerSystemLog } from './system-log';
-import { registerUsers } from './users';
+import { findUser, registerUsers } from './users';
+import { registerAdminRoles, requireAdminRoleForWrites, setAdminRoles } from './admin-roles';
 
 /**
  * Admin routes beyond the kit's (`/__sandbox/okta/...`): expiring issued tokens, to exercise
@@ -35,6 +36,16 @@ function registerOktaAdmin(app: FastifyInstance, ctx: OktaContext): void {
     if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return reply.code(400).send({ error: 'SANDBOX_SEARCH_LAG_INVALID', message: 'ms must be a number of milliseconds, 0 or more' });
     setSearchLag(ctx, ms);
     return { ms };
+  });
+  // What Security → Administrators does in the console: the roles of an admin (by id or login).
+  app.put<{ Params: { user: string }; Body: { roles?: unknown } | undefined }>('/okta/admin-roles/:user', async (req, reply) => {
+    const roles = req.body?.roles;
+    const user = findUser(ctx.state, req.params.user);
+    if (!user) return reply.code(404).send({ error: 'SANDBOX_USER_NOT_FOUND', message: `no user ${req.params.user}` });
+    if (!Array.isArray(roles) || roles.some((r) => typeof r !== 'string')) return reply.code(400).send({ error: 'SANDBOX_ROLES_INVALID', message: 'roles must be a list of role types, e.g. ["SUPER_ADMIN"]' });
+    setAdminRoles(ctx.state, user.id, roles as string[]);
+    ctx.store.persist();
+    return { userId: user.id, roles };
   });
   app.post<{ Body: { jti?: string } | undefined }>('/okta/tokens/expire', async (req, reply) => {
     const only = req.body?.jti;
@@ -73,6 +84,8 @@ export function oktaService(seed: OktaSeed): SandboxServiceDefinition<OktaState>
         installNotFound(okta);
         await okta.register(async (management) => {
           requireManagementCredentials(management, ctx);
+          requireAdminRoleForWrites(management, ctx);
+          registerAdminRoles(management, ctx);
           registerAuthorizationServers(management, ctx);
           registerScopes(management, ctx);
           registerClaims(management, ctx);

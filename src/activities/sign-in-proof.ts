@@ -1,0 +1,153 @@
+// openid-client 6 is an ES module, which the activities (CommonJS, also loaded in-process by the tests) cannot
+// require on Node 20; its 5.x line, the same maintainer's CommonJS release, does the same checks.
+import { Issuer, generators, type BaseClient } from 'openid-client-v5';
+import { request } from 'undici';
+import { resolveSecretRef } from '../config/secrets';
+import type { OktaTenantConfig } from '../config/tenant';
+import { anypointFor } from './clients';
+import { probeGateway } from './proof';
+import type { AnypointContext, ProbeResult, ProviderEndpoints, SignInFlowProof, UserSignInProof } from './types';
+
+/*
+ * The guides' sign-in of a person, done the way a headless client does it against Okta: the user's
+ * credentials to `/api/v1/authn` for a one-time session token, then the authorize request with that
+ * `sessionToken`, read from its redirect (never followed): authorization code with PKCE (seed 001/004,
+ * exchanged by openid-client, which checks state, nonce and the ID token), and the implicit grant with
+ * state and nonce (seed 002, the token in the fragment). Each token goes through the gateway in the
+ * Authorization header and in the `access_token` query parameter. A user the tenant expects to be
+ * refused must get no token. Passwords and tokens stay in this activity.
+ */
+
+type Probe = { method: string; path: string; expect: number };
+
+export async function proveUserSignIn(cfg: OktaTenantConfig, ctx: AnypointContext, endpoints: ProviderEndpoints): Promise<UserSignInProof[]> {
+  const signIn = cfg.verification.signIn;
+  if (!signIn) return [];
+  const app = await anypointFor(cfg).findClientApplicationByName(ctx.orgId, signIn.clientApplication, { withCredentials: true });
+  if (!app?.clientId || !app.clientSecret) throw new Error(`Client application "${signIn.clientApplication}" or its credentials are not readable in Anypoint`);
+  const issuer = await Issuer.discover(endpoints.issuer);
+  const config = new issuer.Client({
+    client_id: String(app.clientId),
+    client_secret: String(app.clientSecret),
+    redirect_uris: [signIn.redirectUri],
+    response_types: ['code', 'token'],
+    token_endpoint_auth_method: 'client_secret_basic',
+  });
+  const proofs: UserSignInProof[] = [];
+  for (const user of signIn.users) {
+    const password = resolveSecretRef(user.password);
+    const scope = ['openid', ...user.scopes].join(' ');
+    const flows: SignInFlowProof[] = [];
+    for (const flow of ['authorization_code+pkce', 'implicit'] as const) {
+      flows.push(
+        await retriedWhileUnavailable(async () => {
+          // A session token is one-time: every attempt signs in afresh.
+          const sessionToken = await authenticate(cfg.okta.orgUrl, user.login, password);
+          const obtained = flow === 'implicit' ? await implicitToken(config, signIn.redirectUri, scope, sessionToken) : await codeWithPkceToken(config, signIn.redirectUri, scope, sessionToken);
+          if ('error' in obtained) return { flow, tokenScopes: [], error: obtained.error, probes: [], passed: user.refused };
+          const probes: ProbeResult[] = [];
+          for (const c of [...user.allowed, ...user.denied]) {
+            probes.push({ ...(await probeGateway(cfg, c, c.expect, obtained.accessToken)), tokenIn: 'header' });
+            probes.push(await probeWithQueryToken(cfg, c, obtained.accessToken));
+          }
+          return { flow, tokenScopes: obtained.scope.split(' ').filter(Boolean), probes, passed: !user.refused && probes.every((p) => p.passed) };
+        }),
+      );
+    }
+    proofs.push({ login: user.login, expectedRefused: user.refused, flows, passed: flows.every((f) => f.passed) });
+  }
+  return proofs;
+}
+
+const FLOW_ATTEMPTS = 4;
+
+/**
+ * One sign-in flow, tried again (from the sign-in) when Okta or the gateway was unavailable on the way: a
+ * 5xx or 429 answer, a lost response. A verdict (a refusal, a 401 or 403 at the gateway) is never retried.
+ */
+async function retriedWhileUnavailable(attempt: () => Promise<SignInFlowProof>): Promise<SignInFlowProof> {
+  let last: unknown;
+  for (let i = 0; i < FLOW_ATTEMPTS; i++) {
+    try {
+      const proof = await attempt();
+      const unavailable = proof.probes.some((p) => p.actual >= 500 || p.actual === 429) || /^(server_error|temporarily_unavailable)/.test(proof.error ?? '');
+      if (!unavailable) return proof;
+      last = new Error(`the gateway or Okta was unavailable during the ${proof.flow} sign-in`);
+    } catch (err) {
+      if (err instanceof SignInRefused) throw err;
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 200 * 2 ** i));
+  }
+  throw last;
+}
+
+/** Okta refused the user's credentials: a configuration problem, not worth another attempt. */
+class SignInRefused extends Error {}
+
+/** `POST /api/v1/authn` (no API token): the user's one-time session token. */
+async function authenticate(orgUrl: string, username: string, password: string): Promise<string> {
+  const res = await request(`${orgUrl}/api/v1/authn`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ username, password }) });
+  const body = (await res.body.json().catch(() => ({}))) as { status?: string; sessionToken?: string; errorSummary?: string };
+  if (res.statusCode >= 500 || res.statusCode === 429) throw new Error(`Okta's /api/v1/authn answered ${res.statusCode}`);
+  if (res.statusCode !== 200 || body.status !== 'SUCCESS' || !body.sessionToken) {
+    throw new SignInRefused(`Okta refused the sign-in of ${username} (HTTP ${res.statusCode}${body.errorSummary ? `: ${body.errorSummary}` : ''}). Fix: check the user's password reference in verification.signIn.users, and that the user is ACTIVE.`);
+  }
+  return body.sessionToken;
+}
+
+/** The authorize request's redirect (302 Location), read without following it. */
+async function authorizeRedirect(url: URL): Promise<URL> {
+  const res = await request(url, { method: 'GET', headers: { accept: 'text/html' } });
+  await res.body.dump();
+  const location = res.headers.location;
+  if (res.statusCode !== 302 || typeof location !== 'string') throw new Error(`Okta's authorize endpoint answered ${res.statusCode} instead of redirecting back to the client (is the redirect URI registered on the client?)`);
+  return new URL(location, url);
+}
+
+type Obtained = { accessToken: string; scope: string } | { error: string };
+
+async function codeWithPkceToken(client: BaseClient, redirectUri: string, scope: string, sessionToken: string): Promise<Obtained> {
+  const verifier = generators.codeVerifier();
+  const state = generators.state();
+  const nonce = generators.nonce();
+  const url = client.authorizationUrl({
+    redirect_uri: redirectUri,
+    response_type: 'code',
+    scope,
+    state,
+    nonce,
+    code_challenge: generators.codeChallenge(verifier),
+    code_challenge_method: 'S256',
+    sessionToken,
+  });
+  const back = await authorizeRedirect(new URL(url));
+  const error = back.searchParams.get('error');
+  if (error) return { error: `${error}: ${back.searchParams.get('error_description') ?? ''}`.trim() };
+  // openid-client checks the state, exchanges the code with the verifier, and verifies the ID token (signature, nonce).
+  const tokens = await client.callback(redirectUri, client.callbackParams(back.href), { code_verifier: verifier, state, nonce, response_type: 'code' });
+  if (!tokens.access_token) throw new Error('The token endpoint returned no access_token.');
+  return { accessToken: tokens.access_token, scope: tokens.scope ?? scope };
+}
+
+/** Seed 002's link: response_type=token with state and nonce; the token comes back in the fragment. */
+async function implicitToken(client: BaseClient, redirectUri: string, scope: string, sessionToken: string): Promise<Obtained> {
+  const state = generators.state();
+  const url = client.authorizationUrl({ redirect_uri: redirectUri, response_type: 'token', scope, state, nonce: generators.nonce(), sessionToken });
+  const back = await authorizeRedirect(new URL(url));
+  const fragment = new URLSearchParams(back.hash.replace(/^#/, ''));
+  const params = fragment.has('error') || fragment.has('access_token') ? fragment : back.searchParams;
+  if (params.get('error')) return { error: `${params.get('error')}: ${params.get('error_description') ?? ''}`.trim() };
+  if (params.get('state') !== state) throw new Error('The implicit redirect carried another state than the request: refused, as a client must (CSRF).');
+  const accessToken = params.get('access_token');
+  if (!accessToken) throw new Error('The implicit redirect carried no access_token.');
+  return { accessToken, scope: params.get('scope') ?? scope };
+}
+
+/** The call with the token in the `access_token` query parameter; the result names the path without it. */
+async function probeWithQueryToken(cfg: OktaTenantConfig, call: Probe, token: string): Promise<ProbeResult> {
+  const base = cfg.verification.gatewayUrl.replace(/\/$/, '');
+  const res = await request(`${base}${call.path}${call.path.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(token)}`, { method: call.method as 'GET' });
+  await res.body.dump();
+  return { method: call.method, path: call.path, expected: call.expect, actual: res.statusCode, passed: res.statusCode === call.expect, tokenIn: 'query' };
+}
