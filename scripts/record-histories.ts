@@ -73,12 +73,20 @@ async function main(): Promise<void> {
 
   try {
     await worker.runUntil(async () => {
-      await record('completed', async (handle) => {
+      const assignAndApprove = async (handle: WorkflowHandle<typeof onboardTenant>) => {
         const waiting = await waitForPhase(handle, 'awaiting-assignment');
-        const clientId = /\((\w+)\)/.exec(waiting.missingAssignments[0])![1];
-        await okta.assignGroupToApp(clientId, (await okta.findGroupByName('silverSubscribers'))!.id!);
+        // Every assignment the run lists, as `<application> (<client id>) → <group>`.
+        for (const line of waiting.missingAssignments) {
+          const [, clientId, group] = /\((\w+)\) → (.+)$/.exec(line)!;
+          await okta.assignGroupToApp(clientId, (await okta.findGroupByName(group))!.id!);
+        }
         await handle.executeUpdate(confirmGroupAssignmentUpdate, { args: [{ approver: 'ada', note: 'assigned in Okta' }] });
-      });
+      };
+      await record('completed', assignAndApprove);
+      // A completed run with its steps started as their data allow (the 'parallel-steps' patch).
+      await record('parallel-steps', assignAndApprove);
+      // A completed run that waited for a slot of its Okta org first and gave it back for the assignment pause (the 'org-admission' patch).
+      await record('org-admission', assignAndApprove);
       await record('contract-refused', async () => {
         await admin.anypoint.addFault({ kind: 'error', status: 400, method: 'POST', path: '/apis/[^/]+/contracts$' });
       });

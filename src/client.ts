@@ -19,6 +19,8 @@ import { decideAccessRequest, listAccessRequests, orphans } from './cli/access';
 import { abandonOffboarding, checkDriftNow, confirmOffboarding, lastDriftReport, offboardingDryRun, requireRecord, rotate, scheduleDrift, startOffboarding } from './cli/lifecycle';
 // The credentials command loads the Okta SDK and the Anypoint client itself (lazily: they are the slowest part of start-up).
 import type { Credential } from './cli/credentials';
+import { renderDoctor, runDoctor } from './cli/doctor';
+import { durationMs } from './config/duration';
 import { SecretReferenceError } from './config/secrets';
 
 const TERMINAL_PHASES = new Set(['completed', 'failed', 'cancelled']);
@@ -363,6 +365,25 @@ export function buildProgram(options: { json?: boolean } = {}): Command {
         const report = opts.now ? await checkDriftNow(client, taskQueueName(), tenant!) : await lastDriftReport(client, tenant?.tenant.id ?? target);
         print(out, report, () => renderDrift(report));
         if (!report.clean) process.exitCode = 3;
+      });
+    });
+
+  program
+    .command('doctor')
+    .argument('<tenant>', 'the tenant file')
+    .option('--since <duration>', 'how far back the System Log is read for refused token requests (e.g. 2h, 7d)', '24h')
+    .option('--json', 'machine-readable output')
+    .description('Diagnose the tenant, read-only: each check, and for a failure its cause and fix from Okta (its objects and System Log); exit 0 healthy, 3 not')
+    .action(async (file: string, opts: { since: string; json?: boolean }) => {
+      const out = { json: Boolean(opts.json || program.opts().json) };
+      const window = durationMs(opts.since);
+      if (window === undefined) throw new CliError(`--since "${opts.since}" is not a duration. Fix: write a number and a unit, e.g. 30m, 2h or 7d.`, 2, 'USAGE');
+      const tenant = await loadTenant(file);
+      await withClient(async (client) => {
+        if (!(await workerIsPolling(client, taskQueueName()))) throw new CliError(`Cannot diagnose: ${NO_WORKER_HINT(taskQueueName())}`, 3, 'NO_WORKER');
+        const report = await runDoctor(client, taskQueueName(), tenant, new Date(Date.now() - window).toISOString());
+        print(out, report, () => renderDoctor(report));
+        if (!report.healthy) process.exitCode = 3;
       });
     });
 

@@ -4,8 +4,8 @@ import type { TenantConfig } from '../config/tenant';
 import { CATALOGUE } from '../workflows/catalogue';
 import { lookup } from './adopt';
 import { anypointFor, oktaFor } from './clients';
-import { converge, diffFields, unlessParentGone, type Convergence } from './converge';
-import type { AnypointContext, OktaEndpoints, StepResult, UndoTarget } from './types';
+import { converge, diffFields, isFirstAttempt, unlessParentGone, type Convergence } from './converge';
+import type { AnypointContext, OktaEndpoints, PlanFinding, StepResult, UndoTarget } from './types';
 import { resolveSecretRef } from '../config/secrets';
 import { ApplicationFailure } from '@temporalio/activity';
 import { registrationAuthorization } from './rfc7591';
@@ -25,7 +25,14 @@ export function assetGroupId(cfg: Cfg, ctx: AnypointContext): string {
   return cfg.anypoint.api.asset.groupId ?? ctx.orgId;
 }
 
-export function clientProviderConvergence(cfg: Cfg, ctx: AnypointContext, endpoints: OktaEndpoints | undefined, introspectionAppId: string | undefined): Convergence<AnyRecord> {
+/** `listed`: the org's client providers when the caller already lists them (the plan counts them against the limit). */
+export function clientProviderConvergence(
+  cfg: Cfg,
+  ctx: AnypointContext,
+  endpoints: OktaEndpoints | undefined,
+  introspectionAppId: string | undefined,
+  listed?: () => Promise<AnyRecord[]>,
+): Convergence<AnyRecord> {
   const anypoint = anypointFor(cfg);
   const name = cfg.anypoint.clientProvider.name;
   const desiredUrls = endpoints && { authorize: endpoints.authorize, token: endpoints.token, introspect: endpoints.introspect };
@@ -47,9 +54,9 @@ export function clientProviderConvergence(cfg: Cfg, ctx: AnypointContext, endpoi
   });
   return {
     find: lookup(cfg, CATALOGUE.clientProvider.key(null), {
-      byFile: () => anypoint.findClientProviderByName(ctx.orgId, name),
+      byFile: () => (listed ? providerNamed(anypoint, ctx, listed, name) : anypoint.findClientProviderByName(ctx.orgId, name)),
       byId: (id) => anypoint.getClientProvider(ctx.orgId, id),
-      byName: (ref) => anypoint.findClientProviderByName(ctx.orgId, ref),
+      byName: (ref) => (listed ? providerNamed(anypoint, ctx, listed, ref) : anypoint.findClientProviderByName(ctx.orgId, ref)),
     }),
     create: async () => anypoint.createClientProvider(ctx.orgId, await body()),
     // The body's secrets (registration token, introspection secret) are never shown.
@@ -83,6 +90,12 @@ export function clientProviderConvergence(cfg: Cfg, ctx: AnypointContext, endpoi
       });
     },
   };
+}
+
+/** findClientProviderByName over a listing the caller already has: the match read in full. */
+async function providerNamed(anypoint: Anypoint, ctx: AnypointContext, listed: () => Promise<AnyRecord[]>, name: string): Promise<AnyRecord | undefined> {
+  const match = (await listed()).find((p) => p.name === name);
+  return match ? ((await anypoint.getClientProvider(ctx.orgId, providerIdOf(match))) ?? match) : undefined;
 }
 
 /** Okta's DCR takes an API token (`SSWS …`); an RFC 7591 provider its initial access token (`Bearer …`, seed 003). */
@@ -253,7 +266,8 @@ export function deploymentConvergence(cfg: Cfg, ctx: AnypointContext, apiId: str
   };
 }
 
-export function policyConvergence(cfg: Cfg, ctx: AnypointContext, apiId: string | undefined, index: number): Convergence<AnyRecord> {
+/** `listed`: the instance's policies when the caller lists them once for several policies (the plan). */
+export function policyConvergence(cfg: Cfg, ctx: AnypointContext, apiId: string | undefined, index: number, listed?: () => Promise<AnyRecord[]>): Convergence<AnyRecord> {
   const anypoint = anypointFor(cfg);
   const policy = cfg.anypoint.api.policies[index];
   const pointcut = [{ methodRegex: policy.methods.join('|'), uriTemplateRegex: policy.resource }];
@@ -265,7 +279,7 @@ export function policyConvergence(cfg: Cfg, ctx: AnypointContext, apiId: string 
     secureTrustStore: true,
   };
   const samePointcut = (p: AnyRecord) => JSON.stringify(p.pointcutData ?? null) === JSON.stringify(pointcut);
-  const policies = async () => (apiId ? anypoint.listPolicies(ctx.orgId, ctx.environmentId, apiId) : []);
+  const policies = async (): Promise<AnyRecord[]> => (apiId ? (listed ?? (() => anypoint.listPolicies(ctx.orgId, ctx.environmentId, apiId)))() : []);
   return {
     find: lookup(cfg, CATALOGUE.apiPolicy.key(index), {
       byFile: async () => (await policies()).find((p: AnyRecord) => p.assetId === OIDC_POLICY.assetId && samePointcut(p)),
@@ -353,28 +367,32 @@ export const anypointActivities = {
    * Publishes the tenant's RAML, its OAuth 2.0 security schemes pointing at the identity provider's
    * authorize and token URLs (seed 002's hand edit). `endpoints` is absent only in runs started before.
    */
-  async publishApiAsset(cfg: Cfg, ctx: AnypointContext, endpoints?: OktaEndpoints): Promise<StepResult> {
+  async publishApiAsset(cfg: Cfg, ctx: AnypointContext, endpoints?: OktaEndpoints, finding?: PlanFinding): Promise<StepResult> {
     const api = cfg.anypoint.api;
     const groupId = assetGroupId(cfg, ctx);
     const id = `${groupId}/${api.asset.assetId}/${api.asset.version}`;
-    if (await anypointFor(cfg).getAsset(groupId, api.asset.assetId, api.asset.version)) return { outcome: 'unchanged', id };
+    // A first attempt trusts the plan's read (see converge); a retry looks again.
+    const trusted = finding && isFirstAttempt() ? finding.action : undefined;
+    if (trusted === 'unchanged') return { outcome: 'unchanged', id };
+    if (trusted !== 'create' && (await anypointFor(cfg).getAsset(groupId, api.asset.assetId, api.asset.version))) return { outcome: 'unchanged', id };
     const written = await readFile(api.raml!, 'utf8');
     const { text: raml, schemes } = endpoints ? withAuthorizationServerUrls(written, endpoints) : { text: written, schemes: [] };
     const created = await anypointFor(cfg).publishRamlAsset(ctx.orgId, { groupId, assetId: api.asset.assetId, version: api.asset.version, name: api.instanceLabel, raml });
     return { outcome: created ? 'created' : 'unchanged', id, facts: schemes.length > 0 ? { securitySchemes: schemes.join(' '), authorizationUri: endpoints!.authorize, accessTokenUri: endpoints!.token } : undefined };
   },
 
-  ensureClientProvider: (cfg: Cfg, ctx: AnypointContext, endpoints: OktaEndpoints, introspectionAppId: string) =>
-    converge(clientProviderConvergence(cfg, ctx, endpoints, introspectionAppId)),
-  ensureIdentityProvider: (cfg: Cfg, ctx: AnypointContext, endpoints: OktaEndpoints, ssoAppId: string) =>
-    converge(identityProviderConvergence(cfg, ctx, endpoints, ssoAppId)),
-  ensureApiInstance: (cfg: Cfg, ctx: AnypointContext, providerId: string) => converge(apiInstanceConvergence(cfg, ctx, providerId)),
-  ensureProxyDeployment: (cfg: Cfg, ctx: AnypointContext, apiId: string) => converge(deploymentConvergence(cfg, ctx, apiId)),
-  ensureApiPolicy: (cfg: Cfg, ctx: AnypointContext, apiId: string, index: number) => converge(policyConvergence(cfg, ctx, apiId, index)),
-  ensureClientApplication: (cfg: Cfg, ctx: AnypointContext, apiId: string, name: string) =>
-    converge(clientApplicationConvergence(cfg, ctx, apiId, name)),
-  ensureContract: (cfg: Cfg, ctx: AnypointContext, apiId: string, applicationId: string) =>
-    converge(contractConvergence(cfg, ctx, apiId, applicationId)),
+  // `finding`: what the plan read about the step's resource (see converge); older runs pass none.
+  ensureClientProvider: (cfg: Cfg, ctx: AnypointContext, endpoints: OktaEndpoints, introspectionAppId: string, finding?: PlanFinding) =>
+    converge(clientProviderConvergence(cfg, ctx, endpoints, introspectionAppId), finding),
+  ensureIdentityProvider: (cfg: Cfg, ctx: AnypointContext, endpoints: OktaEndpoints, ssoAppId: string, finding?: PlanFinding) =>
+    converge(identityProviderConvergence(cfg, ctx, endpoints, ssoAppId), finding),
+  ensureApiInstance: (cfg: Cfg, ctx: AnypointContext, providerId: string, finding?: PlanFinding) => converge(apiInstanceConvergence(cfg, ctx, providerId), finding),
+  ensureProxyDeployment: (cfg: Cfg, ctx: AnypointContext, apiId: string, finding?: PlanFinding) => converge(deploymentConvergence(cfg, ctx, apiId), finding),
+  ensureApiPolicy: (cfg: Cfg, ctx: AnypointContext, apiId: string, index: number, finding?: PlanFinding) => converge(policyConvergence(cfg, ctx, apiId, index), finding),
+  ensureClientApplication: (cfg: Cfg, ctx: AnypointContext, apiId: string, name: string, finding?: PlanFinding) =>
+    converge(clientApplicationConvergence(cfg, ctx, apiId, name), finding),
+  ensureContract: (cfg: Cfg, ctx: AnypointContext, apiId: string, applicationId: string, finding?: PlanFinding) =>
+    converge(contractConvergence(cfg, ctx, apiId, applicationId), finding),
 
   // Undo steps: idempotent; a resource already gone counts as undone.
 

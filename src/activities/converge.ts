@@ -1,5 +1,7 @@
+import { Context } from '@temporalio/activity';
 import { ExternalApiError } from '../clients/errors';
-import type { FieldChange, PlanEntry, StepResult } from './types';
+import { inProcessTry } from './quick-retry';
+import type { FieldChange, PlanEntry, PlanFinding, StepResult } from './types';
 
 /** How one resource is found, compared and brought to its desired state. */
 export interface Convergence<R> {
@@ -20,8 +22,22 @@ export interface Convergence<R> {
   restore?(id: string, previous: Record<string, unknown>): Promise<unknown>;
 }
 
-/** Creates when absent, updates when different, otherwise leaves alone: the only write path. */
-export async function converge<R>(c: Convergence<R>): Promise<StepResult> {
+/**
+ * Creates when absent, updates when different, otherwise leaves alone: the only write path.
+ *
+ * `finding` is what the plan read moments before in the same run. A first attempt trusts it: a
+ * resource the plan did not find is created without looking again, one it found unchanged is
+ * reported without a request. A retry (attempt > 1) looks again, because the attempt before may
+ * have created the resource and lost the response; so does a step given no finding.
+ */
+export async function converge<R>(c: Convergence<R>, finding?: PlanFinding): Promise<StepResult> {
+  if (finding && isFirstAttempt()) {
+    if (finding.action === 'create') {
+      const created = await c.create();
+      return { outcome: 'created', id: c.idOf(created), facts: c.facts?.(created) };
+    }
+    if (finding.action === 'unchanged' && finding.id !== undefined) return { outcome: 'unchanged', id: finding.id, ...(finding.facts ? { facts: finding.facts } : {}) };
+  }
   const existing = await c.find();
   if (!existing) {
     const created = await c.create();
@@ -32,6 +48,16 @@ export async function converge<R>(c: Convergence<R>): Promise<StepResult> {
     return { outcome: 'updated', id: c.idOf(updated), facts: c.facts?.(updated) };
   }
   return { outcome: 'unchanged', id: c.idOf(existing), facts: c.facts?.(existing) };
+}
+
+/** Outside an activity (a script, a unit test) there is no attempt to trust: look again. */
+export function isFirstAttempt(): boolean {
+  try {
+    // Temporal's first attempt, and the worker's first try of it (quick-retry.ts).
+    return Context.current().info.attempt === 1 && inProcessTry() === 1;
+  } catch {
+    return false;
+  }
 }
 
 /** The same comparison without writing, for the plan and the dry run. */

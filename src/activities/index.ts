@@ -2,6 +2,7 @@
 // worker first, client errors become Temporal failures by cause, and heartbeating so a dead
 // worker's activity is retried elsewhere quickly.
 import { anypointActivities } from './anypoint';
+import * as doctor from './doctor';
 import * as drift from './drift';
 import { withFailureMapping } from './failures';
 import { withHeartbeats } from './heartbeat';
@@ -12,6 +13,7 @@ import * as plan from './plan';
 import * as proof from './proof';
 import * as record from './record';
 import * as access from './access';
+import * as admission from './admission';
 import { rotationActivities } from './rotation';
 import { rfc7591Activities } from './rfc7591';
 import * as restore from './restore';
@@ -30,6 +32,8 @@ const all = withHeartbeats(withFailureMapping(withQuickRetries({
   checkOffboardable: record.checkOffboardable,
   startAccessWatch: record.startAccessWatch,
   stopAccessWatch: record.stopAccessWatch,
+  requestOrgSlot: admission.requestOrgSlot,
+  releaseOrgSlot: admission.releaseOrgSlot,
   ...access,
   restorePreviousValues: restore.restorePreviousValues,
   checkOktaApiToken: drift.checkOktaApiToken,
@@ -37,6 +41,12 @@ const all = withHeartbeats(withFailureMapping(withQuickRetries({
   notifyDrift: drift.notifyDrift,
   ensureDriftSchedule: drift.ensureDriftSchedule,
   removeDriftSchedule: drift.removeDriftSchedule,
+  readDoctorPolicy: doctor.readDoctorPolicy,
+  readDoctorClients: doctor.readDoctorClients,
+  tryDoctorTokens: doctor.tryDoctorTokens,
+  readDoctorApps: doctor.readDoctorApps,
+  readDoctorClientProvider: doctor.readDoctorClientProvider,
+  readTokenRefusals: doctor.readTokenRefusals,
 })));
 
 export const {
@@ -93,6 +103,8 @@ export const {
   checkOffboardable,
   startAccessWatch,
   stopAccessWatch,
+  requestOrgSlot,
+  releaseOrgSlot,
   locateApiInstance,
   listAccessContracts,
   findMissingGroups,
@@ -119,4 +131,10 @@ export const {
   notifyDrift,
   ensureDriftSchedule,
   removeDriftSchedule,
+  readDoctorPolicy,
+  readDoctorClients,
+  tryDoctorTokens,
+  readDoctorApps,
+  readDoctorClientProvider,
+  readTokenRefusals,
 } = all;

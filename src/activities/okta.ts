@@ -6,7 +6,7 @@ import { oktaFor } from './clients';
 import { resolveSecretRef } from '../config/secrets';
 import type { OktaUser } from '../clients/okta';
 import { converge, diffFields, unlessParentGone, type Convergence } from './converge';
-import type { MissingAssignment, OktaEndpoints, RegisteredClient, StepResult, UndoTarget } from './types';
+import type { MissingAssignment, OktaEndpoints, PlanFinding, RegisteredClient, StepResult, UndoTarget } from './types';
 
 /*
  * Okta converge steps. Each activity does one external write at most, finds resources by exact
@@ -49,7 +49,8 @@ export function authorizationServerConvergence(cfg: Cfg): Convergence<OktaAuthor
   };
 }
 
-export function scopeConvergence(cfg: Cfg, authServerId: string | undefined, name: string): Convergence<OktaScope> {
+/** `listed`: the server's scopes when the caller lists them once for several scopes (the plan). */
+export function scopeConvergence(cfg: Cfg, authServerId: string | undefined, name: string, listed?: () => Promise<OktaScope[]>): Convergence<OktaScope> {
   const okta = oktaFor(cfg);
   const scope = cfg.okta.scopes.find((s) => s.name === name)!;
   const desired = {
@@ -58,10 +59,10 @@ export function scopeConvergence(cfg: Cfg, authServerId: string | undefined, nam
     consent: scope.consent,
     metadataPublish: scope.metadataPublish,
   };
-  const scopes = async () => (authServerId ? okta.listScopes(authServerId) : []);
+  const scopes = async () => (authServerId ? (listed ?? (() => okta.listScopes(authServerId)))() : []);
   return {
     find: lookup(cfg, CATALOGUE.scope.key(name), {
-      byFile: async () => (authServerId ? okta.findScopeByName(authServerId, name) : undefined),
+      byFile: async () => (await scopes()).find((s) => s.name === name),
       byId: async (id) => (await scopes()).find((s) => s.id === id),
       byName: async (ref) => (await scopes()).find((s) => s.name === ref),
     }),
@@ -127,19 +128,20 @@ export function policyConvergence(cfg: Cfg, authServerId: string | undefined): C
   };
 }
 
-export function ruleConvergence(cfg: Cfg, authServerId: string | undefined, policyId: string | undefined): Convergence<OktaPolicyRule> {
-  return policyRuleConvergence(cfg, authServerId, policyId, CATALOGUE.policyRule.key(null), cfg.okta.accessPolicy.rule);
+/** `knownGroupIds`: the tenant's group ids by name, when the group steps already returned them (no look-up then). */
+export function ruleConvergence(cfg: Cfg, authServerId: string | undefined, policyId: string | undefined, knownGroupIds: Record<string, string> = {}): Convergence<OktaPolicyRule> {
+  return policyRuleConvergence(cfg, authServerId, policyId, CATALOGUE.policyRule.key(null), cfg.okta.accessPolicy.rule, knownGroupIds);
 }
 
 /** One of the policy's rules for the members of some groups (a tier): okta.accessPolicy.groupRules. */
-export function groupRuleConvergence(cfg: Cfg, authServerId: string | undefined, policyId: string | undefined, name: string): Convergence<OktaPolicyRule> {
+export function groupRuleConvergence(cfg: Cfg, authServerId: string | undefined, policyId: string | undefined, name: string, knownGroupIds: Record<string, string> = {}): Convergence<OktaPolicyRule> {
   const rule = cfg.okta.accessPolicy.groupRules.find((r) => r.name === name)!;
-  return policyRuleConvergence(cfg, authServerId, policyId, CATALOGUE.groupRule.key(name), rule);
+  return policyRuleConvergence(cfg, authServerId, policyId, CATALOGUE.groupRule.key(name), rule, knownGroupIds);
 }
 
 type RuleSpec = Cfg['okta']['accessPolicy']['rule'];
 
-function policyRuleConvergence(cfg: Cfg, authServerId: string | undefined, policyId: string | undefined, key: string, r: RuleSpec): Convergence<OktaPolicyRule> {
+function policyRuleConvergence(cfg: Cfg, authServerId: string | undefined, policyId: string | undefined, key: string, r: RuleSpec, knownGroupIds: Record<string, string>): Convergence<OktaPolicyRule> {
   const okta = oktaFor(cfg);
   const desiredFor = async () => ({
     type: 'RESOURCE_ACCESS',
@@ -149,7 +151,7 @@ function policyRuleConvergence(cfg: Cfg, authServerId: string | undefined, polic
     conditions: {
       grantTypes: { include: r.grantTypes },
       scopes: { include: r.scopes },
-      people: { groups: { include: await groupIds(cfg, r.groups) } },
+      people: { groups: { include: await groupIds(cfg, r.groups, knownGroupIds) } },
     },
     actions: { token: { accessTokenLifetimeMinutes: r.accessTokenLifetimeMinutes } },
   });
@@ -249,13 +251,13 @@ function appConvergence(okta: ReturnType<typeof oktaFor>, key: string, cfg: Cfg,
  * managesVerificationUsers). The password is resolved here and sent to Okta only; it is never compared,
  * since Okta never returns it.
  */
-export function verificationUserConvergence(cfg: Cfg, login: string): Convergence<OktaUser & { missingGroupIds: string[] }> {
+export function verificationUserConvergence(cfg: Cfg, login: string, knownGroupIds: Record<string, string> = {}): Convergence<OktaUser & { missingGroupIds: string[] }> {
   const okta = oktaFor(cfg);
   const spec = cfg.verification.signIn!.users.find((u) => u.login === login)!;
   const groupIdsOf = async () => {
     const ids: string[] = [];
     for (const name of spec.groups) {
-      const id = await assignableGroupId(cfg, name);
+      const id = knownGroupIds[name] ?? (await assignableGroupId(cfg, name));
       if (!id) throw new Error(`Okta group "${name}" does not exist yet`);
       ids.push(id);
     }
@@ -282,13 +284,18 @@ export function verificationUserConvergence(cfg: Cfg, login: string): Convergenc
   };
 }
 
-/** An app (client) assigned to a group; the id is the group's. Used for registered clients and the SSO app. */
-export function groupAssignmentConvergence(cfg: Cfg, appId: string | undefined, group: string): Convergence<{ id: string }> {
+/**
+ * An app (client) assigned to a group; the id is the group's. Used for registered clients and the SSO app.
+ * `knownGroupId`: the group's id when the group step already returned it (no look-up then).
+ */
+export function groupAssignmentConvergence(cfg: Cfg, appId: string | undefined, group: string, knownGroupId?: string): Convergence<{ id: string }> {
   const okta = oktaFor(cfg);
-  let groupId: string | undefined;
+  let groupId = knownGroupId;
   const resolveGroup = async () => (groupId ??= await assignableGroupId(cfg, group));
   return {
     find: async () => {
+      // An app that does not exist yet has no assignment: no need to look the group up for that.
+      if (!appId) return undefined;
       const id = await resolveGroup();
       return appId && id && (await okta.getAppGroupAssignment(appId, id)) ? { id } : undefined;
     },
@@ -336,11 +343,15 @@ function adoptedServerMissing(id: string): ApplicationFailure {
   });
 }
 
-async function groupIds(cfg: Cfg, names: string[]): Promise<string[]> {
+async function groupIds(cfg: Cfg, names: string[], known: Record<string, string> = {}): Promise<string[]> {
   const ids: string[] = [];
   for (const name of names) {
     if (name === EVERYONE) {
       ids.push(EVERYONE);
+      continue;
+    }
+    if (known[name]) {
+      ids.push(known[name]);
       continue;
     }
     const group = await tenantGroup(cfg, name);
@@ -356,7 +367,7 @@ function tenantGroup(cfg: Cfg, name: string): Promise<OktaGroup | undefined> {
 }
 
 /** App assignments need real group ids; the Everyone pseudo group maps to the built-in group. */
-async function assignableGroupId(cfg: Cfg, name: string): Promise<string | undefined> {
+export async function assignableGroupId(cfg: Cfg, name: string): Promise<string | undefined> {
   const group = name === EVERYONE ? await oktaFor(cfg).findGroupByName('Everyone', 'BUILT_IN') : await tenantGroup(cfg, name);
   return group?.id;
 }
@@ -371,17 +382,19 @@ export const oktaActivities = {
     if ('adopt' in spec && !(await okta.getAuthorizationServer(spec.adopt))) throw adoptedServerMissing(spec.adopt);
   },
 
-  ensureAuthorizationServer: (cfg: Cfg): Promise<StepResult> => converge(authorizationServerConvergence(cfg)),
-  ensureScope: (cfg: Cfg, authServerId: string, name: string): Promise<StepResult> => converge(scopeConvergence(cfg, authServerId, name)),
-  ensureGroup: (cfg: Cfg, name: string): Promise<StepResult> => converge(groupConvergence(cfg, name)),
-  ensureAccessPolicy: (cfg: Cfg, authServerId: string): Promise<StepResult> => converge(policyConvergence(cfg, authServerId)),
-  ensurePolicyRule: (cfg: Cfg, authServerId: string, policyId: string): Promise<StepResult> =>
-    converge(ruleConvergence(cfg, authServerId, policyId)),
-  ensureGroupRule: (cfg: Cfg, authServerId: string, policyId: string, name: string): Promise<StepResult> =>
-    converge(groupRuleConvergence(cfg, authServerId, policyId, name)),
-  ensureIntrospectionClient: (cfg: Cfg): Promise<StepResult> => converge(introspectionClientConvergence(cfg)),
-  ensureSsoApp: (cfg: Cfg): Promise<StepResult> => converge(ssoAppConvergence(cfg)),
-  ensureVerificationUser: (cfg: Cfg, login: string): Promise<StepResult> => converge(verificationUserConvergence(cfg, login)),
+  // `finding`: what the plan read about the step's resource (see converge); older runs pass none.
+  ensureAuthorizationServer: (cfg: Cfg, finding?: PlanFinding): Promise<StepResult> => converge(authorizationServerConvergence(cfg), finding),
+  ensureScope: (cfg: Cfg, authServerId: string, name: string, finding?: PlanFinding): Promise<StepResult> => converge(scopeConvergence(cfg, authServerId, name), finding),
+  ensureGroup: (cfg: Cfg, name: string, finding?: PlanFinding): Promise<StepResult> => converge(groupConvergence(cfg, name), finding),
+  ensureAccessPolicy: (cfg: Cfg, authServerId: string, finding?: PlanFinding): Promise<StepResult> => converge(policyConvergence(cfg, authServerId), finding),
+  ensurePolicyRule: (cfg: Cfg, authServerId: string, policyId: string, finding?: PlanFinding, groupIds?: Record<string, string>): Promise<StepResult> =>
+    converge(ruleConvergence(cfg, authServerId, policyId, groupIds), finding),
+  ensureIntrospectionClient: (cfg: Cfg, finding?: PlanFinding): Promise<StepResult> => converge(introspectionClientConvergence(cfg), finding),
+  ensureGroupRule: (cfg: Cfg, authServerId: string, policyId: string, name: string, finding?: PlanFinding, groupIds?: Record<string, string>): Promise<StepResult> =>
+    converge(groupRuleConvergence(cfg, authServerId, policyId, name, groupIds), finding),
+  ensureSsoApp: (cfg: Cfg, finding?: PlanFinding): Promise<StepResult> => converge(ssoAppConvergence(cfg), finding),
+  ensureVerificationUser: (cfg: Cfg, login: string, finding?: PlanFinding, groupIds?: Record<string, string>): Promise<StepResult> =>
+    converge(verificationUserConvergence(cfg, login, groupIds), finding),
 
   async readOktaEndpoints(cfg: Cfg, authServerId: string): Promise<OktaEndpoints> {
     const m = await oktaFor(cfg).getMetadata(authServerId);
@@ -398,12 +411,10 @@ export const oktaActivities = {
 
   /** Writes Anypoint's redirect URI into the SSO app, replacing the placeholder, keeping any other URI. */
   async setSsoRedirectUri(cfg: Cfg, appId: string, redirectUri: string): Promise<StepResult> {
-    const okta = oktaFor(cfg);
-    const app = await okta.getApp(appId);
-    const current: string[] = app?.settings?.oauthClient?.redirect_uris ?? [];
-    if (current.includes(redirectUri) && !current.includes(PENDING_REDIRECT_URI)) return { outcome: 'unchanged', id: appId };
-    await okta.setAppRedirectUris(appId, [redirectUri, ...current.filter((u) => u !== redirectUri && u !== PENDING_REDIRECT_URI)]);
-    return { outcome: 'updated', id: appId };
+    const changed = await oktaFor(cfg).changeAppRedirectUris(appId, (current) =>
+      current.includes(redirectUri) && !current.includes(PENDING_REDIRECT_URI) ? undefined : [redirectUri, ...current.filter((u) => u !== redirectUri && u !== PENDING_REDIRECT_URI)],
+    );
+    return { outcome: changed ? 'updated' : 'unchanged', id: appId };
   },
 
   /** Reads, in Okta, which required group assignments of the registered clients are missing. */
@@ -422,7 +433,8 @@ export const oktaActivities = {
   },
 
   /** Assigns an Okta app (a registered client or the SSO app) to a group. */
-  assignGroupToClient: (cfg: Cfg, clientId: string, group: string): Promise<StepResult> => converge(groupAssignmentConvergence(cfg, clientId, group)),
+  assignGroupToClient: (cfg: Cfg, clientId: string, group: string, finding?: PlanFinding, groupId?: string): Promise<StepResult> =>
+    converge(groupAssignmentConvergence(cfg, clientId, group, groupId), finding),
 
   // Undo steps: idempotent (a resource already gone counts as undone).
 

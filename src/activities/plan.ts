@@ -31,6 +31,9 @@ import { readFile } from 'node:fs/promises';
 import type { AnypointContext, Plan, PlanEntry, ProviderEndpoints } from './types';
 import { CATALOGUE, type ItemOf, type KindName, type ResourceKind } from '../workflows/catalogue';
 
+/** Anypoint allows at most this many external client providers per organization (reference/anypoint.md). */
+export const CLIENT_PROVIDER_LIMIT = 25;
+
 /**
  * What the run would do, read before any write: the dry run prints it, and the onboarding keeps it
  * in history so that compensation can tell what this run created from what was there before.
@@ -44,7 +47,7 @@ import { CATALOGUE, type ItemOf, type KindName, type ResourceKind } from '../wor
  */
 export async function planOnboarding(cfg: TenantConfig, ctx: AnypointContext, owned?: string[]): Promise<Plan> {
   const ownedKeys = owned && new Set(owned);
-  const entries: PlanEntry[] = [];
+  const found = new Map<string, PlanEntry>();
   const entry = <K extends KindName>(kind: K, item: ItemOf<K>) => {
     const row = CATALOGUE[kind] as ResourceKind<ItemOf<K>>;
     return { key: row.key(item), system: row.system, resource: row.title(cfg, item) };
@@ -53,74 +56,144 @@ export async function planOnboarding(cfg: TenantConfig, ctx: AnypointContext, ow
   const checkpoint = new Checkpoint<PlanEntry>('plan');
   const plan = async <K extends KindName>(kind: K, item: ItemOf<K>, c: Parameters<typeof planOf>[3]): Promise<PlanEntry> => {
     const { key, system, resource } = entry(kind, item);
-    const found = await checkpoint.step(key, () => planOf(key, system, resource, c));
-    const planned = ownedKeys ? conflictOf(cfg, kind, item, found, ownedKeys) : found;
-    entries.push(planned);
+    const read = await checkpoint.step(key, () => planOf(key, system, resource, c));
+    const planned = ownedKeys ? conflictOf(cfg, kind, item, read, ownedKeys) : read;
+    found.set(planned.key, planned);
     return planned;
   };
-  const absent = <K extends KindName>(kind: K, item: ItemOf<K>, desired?: Record<string, unknown>) => entries.push({ ...entry(kind, item), action: 'create', ...(desired ? { attributes: toSet(desired) } : {}) });
+  const absent = <K extends KindName>(kind: K, item: ItemOf<K>, desired?: Record<string, unknown>) => {
+    const e: PlanEntry = { ...entry(kind, item), action: 'create', ...(desired ? { attributes: toSet(desired) } : {}) };
+    found.set(e.key, e);
+    return e;
+  };
+  const each = <T, R>(items: T[], f: (item: T) => Promise<R>) => Promise.all(items.map(f));
+  /** Ids of the tenant's groups the plan found, for the comparisons that name them. */
+  const groupIds: Record<string, string> = {};
 
   // The identity provider's side: Okta's resources, or nothing at an RFC 7591 provider (only its endpoints are read).
-  let endpoints: ProviderEndpoints | undefined;
-  let introspectionClientId: string | undefined;
-  let sso: PlanEntry | undefined;
+  let identity: Promise<{ endpoints?: ProviderEndpoints; introspectionClientId?: string; ssoId?: string }>;
+  let oktaDone: Promise<unknown> = Promise.resolve();
   if (cfg.okta) {
-    const server = await plan('authorizationServer', null, authorizationServerConvergence(cfg));
-    for (const name of CATALOGUE.scope.select(cfg)) await plan('scope', name, scopeConvergence(cfg, server.id, name));
-    const groupExists = new Map<string, boolean>([['EVERYONE', true]]);
-    for (const name of CATALOGUE.group.select(cfg)) groupExists.set(name, (await plan('group', name, groupConvergence(cfg, name))).id !== undefined);
-    const policy = await plan('accessPolicy', null, oktaPolicyConvergence(cfg, server.id));
-    // The rule's desired state names group ids, which a group planned as `create` does not have yet.
-    if (policy.id) await plan('policyRule', null, ruleConvergence(cfg, server.id, policy.id));
-    else absent('policyRule', null, ruleConvergence(cfg, server.id, undefined).desired?.());
-    for (const name of CATALOGUE.groupRule.select(cfg)) {
-      const groups = cfg.okta.accessPolicy.groupRules.find((r) => r.name === name)!.groups;
-      if (policy.id && groups.every((g) => groupExists.get(g) ?? true)) await plan('groupRule', name, groupRuleConvergence(cfg, server.id, policy.id, name));
-      else absent('groupRule', name);
-    }
-    for (const login of CATALOGUE.verificationUser.select(cfg)) {
-      const groups = cfg.verification.signIn!.users.find((u) => u.login === login)!.groups;
-      if (groups.every((g) => groupExists.get(g) ?? true)) await plan('verificationUser', login, verificationUserConvergence(cfg, login));
-      else absent('verificationUser', login);
-    }
-    const introspection = await plan('introspectionClient', null, introspectionClientConvergence(cfg));
-    introspectionClientId = introspection.id;
-    for (const item of CATALOGUE.ssoApp.select(cfg)) sso = await plan('ssoApp', item, ssoAppConvergence(cfg));
-    for (const group of CATALOGUE.ssoAssignment.select(cfg)) await plan('ssoAssignment', group, groupAssignmentConvergence(cfg, sso?.id, group));
-
+    const okta = cfg;
+    const groups = each(CATALOGUE.group.select(okta), async (name) => {
+      const g = await plan('group', name, groupConvergence(okta, name));
+      if (g.id) groupIds[name] = g.id;
+    });
+    // A group the file does not create (Everyone, an existing one) is taken to exist.
+    const fileGroups = new Set(CATALOGUE.group.select(okta));
+    const groupsExist = (names: string[]) => names.every((g) => !fileGroups.has(g) || groupIds[g] !== undefined);
+    const server = plan('authorizationServer', null, authorizationServerConvergence(okta));
+    const serverChildren = server.then(({ id }) => {
+      // One listing of the server's scopes serves every scope of the file.
+      const scopes = id ? once(() => oktaFor(okta).listScopes(id)) : undefined;
+      return Promise.all([
+        each(CATALOGUE.scope.select(okta), (name) => plan('scope', name, scopeConvergence(okta, id, name, scopes))),
+        plan('accessPolicy', null, oktaPolicyConvergence(okta, id)).then(async (policy) => {
+          // The rules' desired state names group ids, which a group planned as `create` does not have yet.
+          if (!policy.id) {
+            absent('policyRule', null, ruleConvergence(okta, id, undefined).desired?.());
+            for (const name of CATALOGUE.groupRule.select(okta)) absent('groupRule', name);
+            return;
+          }
+          await groups;
+          await plan('policyRule', null, ruleConvergence(okta, id, policy.id, groupIds));
+          await each(CATALOGUE.groupRule.select(okta), (name) =>
+            groupsExist(okta.okta.accessPolicy.groupRules.find((r) => r.name === name)!.groups)
+              ? plan('groupRule', name, groupRuleConvergence(okta, id, policy.id, name, groupIds))
+              : Promise.resolve(absent('groupRule', name)),
+          );
+        }),
+      ]);
+    });
+    const users = groups.then(() =>
+      each(CATALOGUE.verificationUser.select(okta), (login) =>
+        groupsExist(okta.verification.signIn!.users.find((u) => u.login === login)!.groups) ? plan('verificationUser', login, verificationUserConvergence(okta, login, groupIds)) : Promise.resolve(absent('verificationUser', login)),
+      ),
+    );
     // Anypoint resources that embed Okta values are compared against the current Okta endpoints.
-    endpoints = server.id ? await oktaFor(cfg).getMetadata(server.id).then((m) => ({
-      issuer: m.issuer, authorize: m.authorization_endpoint, token: m.token_endpoint, introspect: m.introspection_endpoint,
-      register: m.registration_endpoint, userinfo: m.userinfo_endpoint, keys: m.jwks_uri,
-    })) : undefined;
+    const endpoints = server.then(({ id }) =>
+      id
+        ? oktaFor(okta).getMetadata(id).then((m) => ({
+            issuer: m.issuer, authorize: m.authorization_endpoint, token: m.token_endpoint, introspect: m.introspection_endpoint,
+            register: m.registration_endpoint, userinfo: m.userinfo_endpoint, keys: m.jwks_uri,
+          }))
+        : undefined,
+    );
+    const introspection = plan('introspectionClient', null, introspectionClientConvergence(okta));
+    const sso = Promise.all(CATALOGUE.ssoApp.select(okta).map((item) => plan('ssoApp', item, ssoAppConvergence(okta)))).then(([app]) => app);
+    const ssoAssignments = Promise.all([sso, groups]).then(([app]) =>
+      each(CATALOGUE.ssoAssignment.select(okta), (group) => plan('ssoAssignment', group, groupAssignmentConvergence(okta, app?.id, group, groupIds[group]))),
+    );
+    oktaDone = Promise.all([groups, serverChildren, users, ssoAssignments]);
+    identity = Promise.all([endpoints, introspection, sso]).then(([e, i, app]) => ({ endpoints: e, introspectionClientId: i.id, ssoId: app?.id }));
   } else {
-    endpoints = await readProviderEndpoints(cfg);
-    introspectionClientId = cfg.rfc7591.introspectionClient.clientId;
+    const rfc = cfg;
+    identity = readProviderEndpoints(rfc).then((endpoints) => ({ endpoints, introspectionClientId: rfc.rfc7591.introspectionClient.clientId }));
   }
-  const provider = await plan('clientProvider', null, clientProviderConvergence(cfg, ctx, endpoints, introspectionClientId));
-  for (const item of CATALOGUE.identityProvider.select(cfg)) await plan('identityProvider', item, identityProviderConvergence(cfg, ctx, endpoints, sso?.id));
+
+  const anypoint = anypointFor(cfg);
+  // One listing of the org's client providers serves the look-up by name and the count against the limit.
+  const providers = once(() => anypoint.listClientProviders(ctx.orgId));
+  const provider = identity.then(async ({ endpoints, introspectionClientId }) => {
+    const p = await plan('clientProvider', null, clientProviderConvergence(cfg, ctx, endpoints, introspectionClientId, providers));
+    if (p.action === 'create') {
+      const count = (await providers()).length;
+      if (count >= CLIENT_PROVIDER_LIMIT) {
+        p.warning = `The organization already has ${count} client providers, Anypoint's limit is ${CLIENT_PROVIDER_LIMIT}: creating "${cfg.anypoint.clientProvider.name}" will be refused. Fix: share an existing provider (adopt: { '${p.key}': '<provider id or name>' }), or delete one that is no longer used.`;
+      }
+    }
+    return p;
+  });
+  const identityProvider = identity.then(({ endpoints, ssoId }) =>
+    each(CATALOGUE.identityProvider.select(cfg), (item) => plan('identityProvider', item, identityProviderConvergence(cfg, ctx, endpoints, ssoId))),
+  );
   // Planned like any other resource: an asset that was already in Exchange must get no undo.
-  for (const item of CATALOGUE.asset.select(cfg)) {
+  const asset = each(CATALOGUE.asset.select(cfg), async (item) => {
     const { assetId, version } = cfg.anypoint.api.asset;
     const id = `${assetGroupId(cfg, ctx)}/${assetId}/${version}`;
-    if (await anypointFor(cfg).getAsset(assetGroupId(cfg, ctx), assetId, version)) entries.push({ ...entry('asset', item), action: 'unchanged', id });
-    else entries.push({ ...entry('asset', item), resource: `${entry('asset', item).resource}${await ramlSecuritySchemeNote(cfg.anypoint.api.raml!, endpoints)}`, action: 'create' });
-  }
-  const api = await plan('apiInstance', null, apiInstanceConvergence(cfg, ctx, provider.id));
-  await plan('deployment', null, deploymentConvergence(cfg, ctx, api.id));
-  for (const index of CATALOGUE.apiPolicy.select(cfg)) await plan('apiPolicy', index, policyConvergence(cfg, ctx, api.id, index));
-  const clientIds = new Map<string, string | undefined>();
-  for (const name of CATALOGUE.application.select(cfg)) {
-    const app = await plan('application', name, clientApplicationConvergence(cfg, ctx, api.id, name));
-    clientIds.set(name, app.facts?.clientId);
-    await plan('contract', name, contractConvergence(cfg, ctx, api.id, app.id));
-  }
-  if (cfg.okta) {
-    for (const item of CATALOGUE.clientAssignment.select(cfg)) {
-      await plan('clientAssignment', item, groupAssignmentConvergence(cfg, clientIds.get(item.application), item.group));
+    if (await anypoint.getAsset(assetGroupId(cfg, ctx), assetId, version)) found.set(entry('asset', item).key, { ...entry('asset', item), action: 'unchanged', id });
+    else {
+      const planned = absent('asset', item);
+      planned.resource = `${planned.resource}${await ramlSecuritySchemeNote(cfg.anypoint.api.raml!, (await identity).endpoints)}`;
     }
+  });
+  const clientIds = new Map<string, string | undefined>();
+  const api = provider.then((p) => plan('apiInstance', null, apiInstanceConvergence(cfg, ctx, p.id)));
+  const onInstance = api.then(({ id }) => {
+    const policies = id ? once(() => anypoint.listPolicies(ctx.orgId, ctx.environmentId, id)) : undefined;
+    return Promise.all([
+      plan('deployment', null, deploymentConvergence(cfg, ctx, id)),
+      each(CATALOGUE.apiPolicy.select(cfg), (index) => plan('apiPolicy', index, policyConvergence(cfg, ctx, id, index, policies))),
+      each(CATALOGUE.application.select(cfg), async (name) => {
+        const app = await plan('application', name, clientApplicationConvergence(cfg, ctx, id, name));
+        clientIds.set(name, app.facts?.clientId);
+        await plan('contract', name, contractConvergence(cfg, ctx, id, app.id));
+      }),
+    ]);
+  });
+  await Promise.all([oktaDone, provider, identityProvider, asset, api, onInstance]);
+  // Assignments of the registered clients need the applications' client ids: planned last.
+  if (cfg.okta) {
+    const okta = cfg;
+    await each(CATALOGUE.clientAssignment.select(okta), (item) =>
+      plan('clientAssignment', item, groupAssignmentConvergence(okta, clientIds.get(item.application), item.group, groupIds[item.group])),
+    );
   }
-  return { entries };
+  return { entries: planOrder(cfg).flatMap((key) => found.get(key) ?? []) };
+}
+
+/** The step keys in the order the plan has always listed them (the dry run prints them so). */
+function planOrder(cfg: TenantConfig): string[] {
+  const keys = <K extends KindName>(kind: K) => (CATALOGUE[kind] as ResourceKind<ItemOf<K>>).select(cfg).map((item) => (CATALOGUE[kind] as ResourceKind<ItemOf<K>>).key(item));
+  const before: KindName[] = ['authorizationServer', 'scope', 'group', 'accessPolicy', 'policyRule', 'groupRule', 'verificationUser', 'introspectionClient', 'ssoApp', 'ssoAssignment', 'clientProvider', 'identityProvider', 'asset', 'apiInstance', 'deployment', 'apiPolicy'];
+  const applications = CATALOGUE.application.select(cfg).flatMap((name) => [CATALOGUE.application.key(name), CATALOGUE.contract.key(name)]);
+  return [...before.flatMap(keys), ...applications, ...keys('clientAssignment')];
+}
+
+/** A read made at most once, however many branches ask for it. */
+function once<T>(read: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => (result ??= read());
 }
 
 /** What publishing will write into the RAML (seed 002's hand edit of its security scheme), for the plan. */

@@ -12,39 +12,43 @@ import { proveUserSignIn } from './sign-in-proof';
  * without a token (401), and with it where the scope allows (200) and where it does not (403).
  * Read-only; the token stays inside this activity.
  */
-export async function proveIntegration(cfg: TenantConfig, ctx: AnypointContext, endpoints: ProviderEndpoints, _apiId: string): Promise<ProofResult> {
+export async function proveIntegration(cfg: TenantConfig, ctx: AnypointContext, endpoints: ProviderEndpoints, _apiId: string, known: KnownIds = {}): Promise<ProofResult> {
   const v = cfg.verification;
   const first = v.allowed[0] ?? v.denied[0];
-  const withoutToken = await probeGateway(cfg, first, 401);
-  const main = await proveClient(cfg, ctx, endpoints, v, withoutToken);
+  // The probe without a token needs nothing else: it runs while the clients' tokens are fetched.
+  const withoutToken = probeGateway(cfg, first, 401);
+  const main = proveClient(cfg, ctx, endpoints, v, withoutToken, known);
   // `?? []`: a config recorded before verification.otherClients existed.
-  const others: ProofResult[] = [];
-  for (const other of v.otherClients ?? []) others.push(await proveClient(cfg, ctx, endpoints, other, withoutToken));
-  const users = cfg.okta && v.signIn ? await proveUserSignIn(cfg, ctx, endpoints) : [];
-  if (others.length === 0 && users.length === 0) return main;
+  const others = Promise.all((v.otherClients ?? []).map((other) => proveClient(cfg, ctx, endpoints, other, withoutToken, { introspectionClientId: known.introspectionClientId, applicationIds: known.applicationIds })));
+  const [mainResult, otherResults] = await Promise.all([main, others]);
+  const users = cfg.okta && v.signIn ? await proveUserSignIn(cfg, ctx, endpoints, known.applicationIds?.[v.signIn.clientApplication]) : [];
+  if (otherResults.length === 0 && users.length === 0) return mainResult;
   return {
-    ...main,
-    ...(others.length ? { otherClients: others } : {}),
+    ...mainResult,
+    ...(otherResults.length ? { otherClients: otherResults } : {}),
     ...(users.length ? { users } : {}),
-    passed: main.passed && others.every((o) => o.passed) && users.every((u) => u.passed),
+    passed: mainResult.passed && otherResults.every((o) => o.passed) && users.every((u) => u.passed),
   };
 }
 
 type VerifiedClient = Pick<TenantConfig['verification'], 'clientApplication' | 'tokenScopes' | 'allowed' | 'denied'>;
 
 /** One client application's token, its introspection and its probes through the gateway. */
-async function proveClient(cfg: TenantConfig, ctx: AnypointContext, endpoints: ProviderEndpoints, v: VerifiedClient, withoutToken: ProbeResult): Promise<ProofResult> {
-  // The application's secret is read from Anypoint here, never passed through history.
-  const app = await anypointFor(cfg).findClientApplicationByName(ctx.orgId, v.clientApplication, { withCredentials: true });
+async function proveClient(cfg: TenantConfig, ctx: AnypointContext, endpoints: ProviderEndpoints, v: VerifiedClient, withoutTokenProbe: Promise<ProbeResult>, known: KnownIds): Promise<ProofResult> {
+  const anypoint = anypointFor(cfg);
+  // The application's secret is read from Anypoint here, never passed through history: by id when
+  // the run knows it (one read), else by name (a list first).
+  const id = known.applicationIds?.[v.clientApplication] ?? (v.clientApplication === cfg.verification.clientApplication ? known.verificationApplicationId : undefined);
+  const app = id
+    ? await anypoint.getClientApplication(ctx.orgId, id, { withCredentials: true })
+    : await anypoint.findClientApplicationByName(ctx.orgId, v.clientApplication, { withCredentials: true });
   if (!app?.clientId || !app.clientSecret) throw new Error(`Client application "${v.clientApplication}" or its credentials are not readable in Anypoint`);
   const consumer = { clientId: String(app.clientId), clientSecret: String(app.clientSecret) };
-  const { token, introspection } = cfg.okta
-    ? await oktaTokenAndIntrospection(cfg, endpoints, consumer, v.tokenScopes)
-    : await providerTokenAndIntrospection(cfg, endpoints, consumer, v.tokenScopes);
-
-  const probes: ProbeResult[] = [];
-  for (const c of v.allowed) probes.push(await probeGateway(cfg, c, c.expect, token.accessToken));
-  for (const c of v.denied) probes.push(await probeGateway(cfg, c, c.expect, token.accessToken));
+  const [{ token, introspection }, withoutToken] = await Promise.all([
+    cfg.okta ? oktaTokenAndIntrospection(cfg, endpoints, consumer, v.tokenScopes, known.introspectionClientId) : providerTokenAndIntrospection(cfg, endpoints, consumer, v.tokenScopes),
+    withoutTokenProbe,
+  ]);
+  const probes = await Promise.all([...v.allowed, ...v.denied].map((c) => probeGateway(cfg, c, c.expect, token.accessToken)));
 
   // A 5xx is the gateway (or its introspection) failing, not a verdict on the policies: try the proof again.
   throwIfGatewayUnavailable([withoutToken, ...probes]);
@@ -83,19 +87,28 @@ export function throwIfGatewayUnavailable(probes: ProbeResult[]): void {
   }
 }
 
+/** Ids the onboarding already holds, so the proof need not look them up again (older runs pass none). */
+export interface KnownIds {
+  introspectionClientId?: string;
+  /** The Exchange application the proof takes its token with (cfg.verification.clientApplication). */
+  verificationApplicationId?: string;
+  /** Every Exchange application the run holds, by name (the other clients and the sign-in proof's). */
+  applicationIds?: Record<string, string>;
+}
+
 type Consumer = { clientId: string; clientSecret: string };
 type TokenAndIntrospection = { token: { accessToken: string; scope: string }; introspection: { active: boolean; scope?: unknown } };
 
-async function oktaTokenAndIntrospection(cfg: OktaTenantConfig, endpoints: ProviderEndpoints, consumer: Consumer, scopes: string[]): Promise<TokenAndIntrospection> {
+async function oktaTokenAndIntrospection(cfg: OktaTenantConfig, endpoints: ProviderEndpoints, consumer: Consumer, scopes: string[], introspectionClientId?: string): Promise<TokenAndIntrospection> {
   const okta = oktaFor(cfg);
-  const token = await okta.requestClientCredentialsToken({ tokenUrl: endpoints.token, ...consumer, scopes });
-  const introspectionApp = await okta.findOidcAppByLabel(cfg.okta.introspectionClient.label);
-  const introspection = await okta.introspectToken({
-    introspectUrl: endpoints.introspect,
-    clientId: introspectionApp!.id!,
-    clientSecret: await okta.getClientSecret(introspectionApp!.id!),
-    token: token.accessToken,
-  });
+  const introspectionClient = async () => {
+    const id = introspectionClientId ?? (await okta.findOidcAppByLabel(cfg.okta.introspectionClient.label))?.id;
+    if (!id) throw new Error(`Okta introspection client "${cfg.okta.introspectionClient.label}" does not exist`);
+    return { id, secret: await okta.getClientSecret(id) };
+  };
+  // Independent reads: the token and the introspection client's secret together.
+  const [token, client] = await Promise.all([okta.requestClientCredentialsToken({ tokenUrl: endpoints.token, ...consumer, scopes }), introspectionClient()]);
+  const introspection = await okta.introspectToken({ introspectUrl: endpoints.introspect, clientId: client.id, clientSecret: client.secret, token: token.accessToken });
   return { token, introspection };
 }
 

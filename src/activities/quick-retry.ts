@@ -38,10 +38,33 @@ export function onStepRetry(listener: StepRetryListener): () => void {
   return () => void listeners.delete(listener);
 }
 
+/** Which in-process try of its activity attempt a step is on, by activity context (1 outside withQuickRetry). */
+const tries = new WeakMap<Context, number>();
+
+/**
+ * 1 on the first in-process try of the current activity attempt. A step that trusts the plan's
+ * finding on a first attempt (converge.ts) must look again on a later try here too: the earlier try
+ * may have created the resource and lost the response.
+ */
+export function inProcessTry(): number {
+  const ctx = currentContext();
+  return (ctx && tries.get(ctx)) ?? 1;
+}
+
+function currentContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}
+
 /** Runs `step`, trying it again in-process after a transient failure, up to QUICK_RETRY.attempts in all. */
 export async function withQuickRetry<T>(step: () => Promise<T>): Promise<T> {
   let backoffMs = QUICK_RETRY.initialDelayMs;
+  const ctx = currentContext();
   for (let attempt = 1; ; attempt++) {
+    if (ctx) tries.set(ctx, attempt);
     try {
       return await step();
     } catch (err) {

@@ -20,10 +20,14 @@ import type { AnypointContext, ProbeResult, ProviderEndpoints, SignInFlowProof, 
 
 type Probe = { method: string; path: string; expect: number };
 
-export async function proveUserSignIn(cfg: OktaTenantConfig, ctx: AnypointContext, endpoints: ProviderEndpoints): Promise<UserSignInProof[]> {
+/** `applicationId`: the sign-in application's id when the run holds it (one read instead of a list). */
+export async function proveUserSignIn(cfg: OktaTenantConfig, ctx: AnypointContext, endpoints: ProviderEndpoints, applicationId?: string): Promise<UserSignInProof[]> {
   const signIn = cfg.verification.signIn;
   if (!signIn) return [];
-  const app = await anypointFor(cfg).findClientApplicationByName(ctx.orgId, signIn.clientApplication, { withCredentials: true });
+  const anypoint = anypointFor(cfg);
+  const app = applicationId
+    ? await anypoint.getClientApplication(ctx.orgId, applicationId, { withCredentials: true })
+    : await anypoint.findClientApplicationByName(ctx.orgId, signIn.clientApplication, { withCredentials: true });
   if (!app?.clientId || !app.clientSecret) throw new Error(`Client application "${signIn.clientApplication}" or its credentials are not readable in Anypoint`);
   const issuer = await Issuer.discover(endpoints.issuer);
   const config = new issuer.Client({

@@ -50,6 +50,18 @@ export interface PlanEntry {
   previous?: Record<string, unknown>;
   /** For a conflict: what to do (adopt it, or rename it in the tenant file). */
   fix?: string;
+  /** Something the run will likely meet (e.g. a limit the create would pass), with what to do; the run still goes on. */
+  warning?: string;
+}
+
+/**
+ * What the plan learned about one step's resource, handed to the step: `create` (not found), or
+ * found with its id and facts. A first attempt acts on it without looking again (see converge).
+ */
+export interface PlanFinding {
+  action: Exclude<PlannedAction, 'conflict'>;
+  id?: string;
+  facts?: Record<string, string>;
 }
 
 export interface Plan {

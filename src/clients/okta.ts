@@ -14,6 +14,7 @@ import { ExternalApiError, type ApiErrorKind } from './errors';
 import { defaultDispatcher, seg, send, type HttpMethod, type HttpResponse } from './http';
 import { oktaErrorFromResponse, oktaErrorFromSdk } from './okta-errors';
 import { readRetryPolicy, retryRead, type ReadRetryPolicy } from './read-retry';
+import { pacerFor, type RatePacer } from './rate-pacer';
 
 /*
  * Okta, through the unmodified official SDK for the management API (SSWS, no GET cache, the SDK's
@@ -68,6 +69,12 @@ export interface OktaClientOptions {
    * @default DEFAULT_READ_RETRY (4 attempts, 100 ms doubling, 429 resets up to 5 s waited out)
    */
   readRetry?: Partial<ReadRetryPolicy> | false;
+  /**
+   * Pace calls under the org's rate limits from the X-Rate-Limit-* headers (src/clients/rate-pacer.ts),
+   * with one pacer per org shared by every client of this process; `false` sends at once.
+   * @default true
+   */
+  pace?: boolean;
 }
 
 export interface OktaOAuthOptions {
@@ -128,6 +135,18 @@ export interface OktaGroup {
   type?: string;
   profile?: { name?: string; description?: string; [field: string]: unknown };
   [field: string]: unknown;
+}
+
+/** One System Log event, the fields doctor reads. */
+export interface OktaLogEvent {
+  uuid: string;
+  published: string;
+  eventType: string;
+  displayMessage?: string;
+  outcome?: { result?: string; reason?: string };
+  actor?: { id?: string; alternateId?: string };
+  target?: { id?: string; alternateId?: string }[];
+  debugContext?: { debugData?: Record<string, unknown> };
 }
 
 export interface OktaPolicy {
@@ -338,6 +357,8 @@ export interface IntrospectionResult {
 }
 
 const OIDC_APP_NAME = 'oidc_client';
+/** How long a client secret seen by this process is reused: one onboarding's steps, not a rotation's lifetime. */
+const RECENT_SECRET_MS = 2 * 60_000;
 const EVERYONE_GROUP = 'Everyone';
 
 type Fixes = Partial<Record<ApiErrorKind, string>>;
@@ -357,6 +378,14 @@ export class OktaClient {
   private readonly readRetry: ReadRetryPolicy;
   private lastTokenRefusal?: { status: number };
   private issuedAccessToken?: string;
+  private readonly pacer?: RatePacer;
+  /**
+   * Client secrets this process saw moments ago (returned on create, or read), by app id: the steps
+   * of one onboarding that need a secret (the client provider, the proof) then read it once, or not
+   * at all when the app was just created. Memory only, never logged, kept briefly, and forgotten on
+   * any change of the app's secrets made through this client.
+   */
+  private readonly recentSecrets = new Map<string, { value: string; until: number }>();
 
   constructor(private readonly options: OktaClientOptions) {
     this.orgUrl = options.orgUrl.trim().replace(/\/+$/, '');
@@ -367,7 +396,8 @@ export class OktaClient {
     this.ownsDispatcher = !options.dispatcher;
     this.dispatcher = options.dispatcher ?? defaultDispatcher();
     if (!options.oauth && !options.apiToken) throw new Error('OktaClient needs apiToken or oauth');
-    const executor = new DefaultRequestExecutor({ maxRetries: 0, requestTimeout: this.timeoutMs });
+    this.pacer = options.pace === false ? undefined : pacerFor(new URL(this.orgUrl).origin);
+    const executor = this.pacer ? new PacedRequestExecutor(this.pacer, { maxRetries: 0, requestTimeout: this.timeoutMs }) : new DefaultRequestExecutor({ maxRetries: 0, requestTimeout: this.timeoutMs });
     // The SDK hands a refused token request's body back without its status; keep the status.
     executor.on('response', (res: { url: string; status: number }) => {
       if (res.status >= 400 && res.url.endsWith('/oauth2/v1/token')) this.lastTokenRefusal = { status: res.status };
@@ -495,7 +525,12 @@ export class OktaClient {
     }
     const once = async () => {
       const context = this.ctx(operation, opts.fixes, [...secrets, opts.form?.token]);
-      const res = await send({ method, url, headers, body, timeoutMs: this.timeoutMs, dispatcher: this.dispatcher }, { system: 'okta', ...context });
+      await this.pacer?.turn(url);
+      const res = await send({ method, url, headers, body, timeoutMs: this.timeoutMs, dispatcher: this.dispatcher }, { system: 'okta', ...context }).catch((err: unknown) => {
+        this.pacer?.noAnswer(url);
+        throw err;
+      });
+      this.pacer?.learn(url, (name) => headerValue(res.headers[name]));
       if (res.status >= 200 && res.status < 300) return res;
       if (res.status === 404 && opts.tolerate404) return undefined;
       // An expired access token: the next attempt (the activity's retry) fetches a new one.
@@ -523,6 +558,16 @@ export class OktaClient {
     }
     const user = await this.sdkRead<{ id: string; profile?: { login?: string } }>('verify the Okta API token', (sdk) => sdk.userApi.getUser({ userId: 'me' }));
     return { userId: String(user.id), login: user.profile?.login };
+  }
+
+  /**
+   * System Log events (GET /api/v1/logs) matching an Okta filter expression, published after `since`:
+   * the evidence `doctor` reads for a refused token (the outcome reason names the policy failure).
+   */
+  async listSystemLog(filter: string, since: string): Promise<OktaLogEvent[]> {
+    const query = new URLSearchParams({ filter, since, limit: '100' });
+    const res = await this.raw('read the System Log', 'GET', `/api/v1/logs?${query.toString()}`);
+    return (res?.json ?? []) as OktaLogEvent[];
   }
 
   // -------------------------------------------------------------------------------------------
@@ -638,13 +683,15 @@ export class OktaClient {
   /**
    * The group whose `profile.name` is exactly `name` (and whose type is `type`). `q` is a prefix
    * match that cannot page past its limit, and `search` lags behind writes (eventually
-   * consistent), so `q` is asked first and `search` covers what `q` could not return.
+   * consistent), so `q` is asked first and `search` covers what `q` could not return: only when
+   * `q` answered a full page (fewer means it listed every group with that prefix), so a group that
+   * does not exist costs one list call, not two.
    */
   async findGroupByName(name: string, type: 'OKTA_GROUP' | 'BUILT_IN' | 'APP_GROUP' = name === EVERYONE_GROUP ? 'BUILT_IN' : 'OKTA_GROUP'): Promise<OktaGroup | undefined> {
     const exact = (g: OktaGroup) => g.profile?.name === name && g.type === type;
     const byPrefix = await this.sdkAll<OktaGroup>('list groups', (sdk) => sdk.groupApi.listGroups({ q: name, limit: this.pageSize }));
     const found = byPrefix.find(exact);
-    if (found) return found;
+    if (found || byPrefix.length < this.pageSize) return found;
     const expression = `profile.name eq "${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
     const bySearch = await this.sdkAll<OktaGroup>('search groups', (sdk) => sdk.groupApi.listGroups({ search: expression, limit: this.pageSize }));
     return bySearch.find(exact);
@@ -779,6 +826,8 @@ export class OktaClient {
       const app = await this.sdkCall<OktaOidcApp>('create app', (sdk) =>
         sdk.applicationApi.createApplication({ application: oidcAppBody(spec) as unknown as OpenIdConnectApplication, activate: true }),
       );
+      const secret = (app.credentials?.oauthClient as { client_secret?: unknown } | undefined)?.client_secret;
+      if (app.id && typeof secret === 'string' && secret) this.rememberSecret(app.id, secret);
       return withoutClientSecret(app);
     } catch (err) {
       // App labels are not unique: a create that may have gone through is only looked up again later.
@@ -820,6 +869,20 @@ export class OktaClient {
     return withoutClientSecret((await this.replaceAppRaw(appId, body)) as OktaOidcApp);
   }
 
+  /**
+   * Reads the app once and writes its redirect URIs only when `next` (given the current ones)
+   * returns a change; undefined leaves the app alone. Returns whether it wrote.
+   */
+  async changeAppRedirectUris(appId: string, next: (current: string[]) => string[] | undefined): Promise<boolean> {
+    const app = await this.requireAppRaw(appId, 'set app redirect URIs');
+    const settings = (app.settings ?? {}) as Record<string, unknown>;
+    const oauthClient = settings.oauthClient as Record<string, unknown> | undefined;
+    const uris = next((oauthClient?.redirect_uris as string[] | undefined) ?? []);
+    if (!uris) return false;
+    await this.replaceAppRaw(appId, { ...app, settings: { ...settings, oauthClient: { ...oauthClient, redirect_uris: uris } } });
+    return true;
+  }
+
   private async requireAppRaw(appId: string, operation: string): Promise<Record<string, unknown>> {
     const app = await this.getAppRaw(appId);
     if (app) return app;
@@ -843,6 +906,7 @@ export class OktaClient {
 
   /** Okta deletes only inactive apps: deactivates, then deletes. Already gone counts as done. */
   async deleteApp(appId: string): Promise<void> {
+    this.recentSecrets.delete(appId);
     const gone = await this.sdkCall('deactivate app', (sdk) => sdk.applicationApi.deactivateApplication({ appId })).then(
       () => false,
       (err) => {
@@ -858,6 +922,20 @@ export class OktaClient {
    * history (`/api/v1/apps/{id}/credentials/secrets`; older orgs return it on the app itself).
    */
   async getClientSecret(appId: string): Promise<string> {
+    const recent = this.recentSecrets.get(appId);
+    if (recent && recent.until > this.now()) return recent.value;
+    const value = await this.readClientSecret(appId);
+    this.rememberSecret(appId, value);
+    return value;
+  }
+
+  private rememberSecret(appId: string, value: string): void {
+    const now = this.now();
+    for (const [id, s] of this.recentSecrets) if (s.until <= now) this.recentSecrets.delete(id);
+    this.recentSecrets.set(appId, { value, until: now + RECENT_SECRET_MS });
+  }
+
+  private async readClientSecret(appId: string): Promise<string> {
     const secrets = await this.sdkAll<{ client_secret?: string; status?: string; created?: string }>('read client secrets', (sdk) => sdk.applicationSSOPublicKeysApi.listOAuth2ClientSecrets({ appId })).catch((err) => {
       if (err instanceof ExternalApiError && err.status === 404) return [];
       throw err;
@@ -898,6 +976,7 @@ export class OktaClient {
 
   /** Adds an Okta-generated secret beside the current one (Okta allows two); only its metadata is returned. */
   async createClientSecret(appId: string): Promise<OktaClientSecretInfo> {
+    this.recentSecrets.delete(appId);
     const s = await this.sdkCall<{ id?: string; status?: string; created?: string; secret_hash?: string }>('create client secret', (sdk) => sdk.applicationSSOPublicKeysApi.createOAuth2ClientSecret({ appId }), {
       validation: 'Okta allows two client secrets per app: delete the inactive one (Applications → the app → Client secrets) and rotate again.',
     });
@@ -905,11 +984,13 @@ export class OktaClient {
   }
 
   async deactivateClientSecret(appId: string, secretId: string): Promise<void> {
+    this.recentSecrets.delete(appId);
     await this.sdkCall('deactivate client secret', (sdk) => sdk.applicationSSOPublicKeysApi.deactivateOAuth2ClientSecret({ appId, secretId }));
   }
 
   /** Deletes an inactive secret; one already gone counts as deleted. */
   async deleteClientSecret(appId: string, secretId: string): Promise<void> {
+    this.recentSecrets.delete(appId);
     await this.tolerate404(this.sdkCall('delete client secret', (sdk) => sdk.applicationSSOPublicKeysApi.deleteOAuth2ClientSecret({ appId, secretId })));
   }
 
@@ -1014,6 +1095,34 @@ export class OktaClient {
       throw err;
     }
   }
+}
+
+/**
+ * The SDK's executor, each call waiting for its turn under the org's rate limits and its response's
+ * headers taught to the pacer (the SDK's own 429 retry stays off).
+ */
+class PacedRequestExecutor extends DefaultRequestExecutor {
+  constructor(
+    private readonly pacer: RatePacer,
+    opts: ConstructorParameters<typeof DefaultRequestExecutor>[0],
+  ) {
+    super(opts);
+  }
+
+  override async fetch(request: Parameters<DefaultRequestExecutor['fetch']>[0]): ReturnType<DefaultRequestExecutor['fetch']> {
+    const url = String((request as { url?: string }).url ?? '');
+    await this.pacer.turn(url);
+    const res = await super.fetch(request).catch((err: unknown) => {
+      this.pacer.noAnswer(url);
+      throw err;
+    });
+    this.pacer.learn(url, (name) => res.headers.get(name));
+    return res;
+  }
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 /**

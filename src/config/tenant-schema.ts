@@ -203,9 +203,10 @@ const accessPolicy = z
 
 /**
  * The Okta API scopes the worker's own calls need: apps (and their group assignments and secrets),
- * groups, authorization servers (scopes, claims, policies, rules), and clients (`/oauth2/v1/clients`).
+ * groups, authorization servers (scopes, claims, policies, rules), clients (`/oauth2/v1/clients`), and
+ * users (the sign-in proof's verification users and their group memberships).
  */
-export const OKTA_WORKER_SCOPES = ['okta.apps.manage', 'okta.groups.manage', 'okta.authorizationServers.manage', 'okta.clients.manage'];
+export const OKTA_WORKER_SCOPES = ['okta.apps.manage', 'okta.groups.manage', 'okta.authorizationServers.manage', 'okta.clients.manage', 'okta.users.manage'];
 
 const oktaOAuth = z
   .object({

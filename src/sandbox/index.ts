@@ -29,6 +29,8 @@ export interface StartAllOptions {
   ports?: Partial<Record<keyof typeof DEFAULT_PORTS, number>>;
   /** Rate-limit profile for Okta and Anypoint (`developer` or `unlimited`). @default 'unlimited' */
   rateLimitProfile?: string;
+  /** Rate-limit window length in ms; shorter simulates time (see SandboxOptions). @default 60000 */
+  rateLimitWindowMs?: number;
   /** @default '127.0.0.1' */
   host?: string;
   /** Okta API token to seed; random when unset. */
@@ -79,9 +81,9 @@ export async function startAllSandboxes(opts: StartAllOptions = {}): Promise<All
   const common = { host, stateDir: opts.stateDir, logger: opts.logger };
   const started: { close(): Promise<void> }[] = [];
   try {
-    const okta = await startOktaSandbox({ ...common, port: ports.okta, rateLimitProfile: opts.rateLimitProfile, ...(opts.oktaApiToken ? { apiToken: opts.oktaApiToken } : {}) });
+    const okta = await startOktaSandbox({ ...common, port: ports.okta, rateLimitProfile: opts.rateLimitProfile, rateLimitWindowMs: opts.rateLimitWindowMs, ...(opts.oktaApiToken ? { apiToken: opts.oktaApiToken } : {}) });
     started.push(okta);
-    const anypoint = await startAnypointSandbox({ ...common, port: ports.anypoint, rateLimitProfile: opts.rateLimitProfile, connectedApp: opts.anypointConnectedApp, tls: opts.anypointTls });
+    const anypoint = await startAnypointSandbox({ ...common, port: ports.anypoint, rateLimitProfile: opts.rateLimitProfile, rateLimitWindowMs: opts.rateLimitWindowMs, connectedApp: opts.anypointConnectedApp, tls: opts.anypointTls });
     started.push(anypoint);
     const upstream = await startUpstream({ host, port: ports.upstream, logger: opts.logger });
     started.push(upstream);

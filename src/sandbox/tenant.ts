@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { TenantConfig } from '../config/tenant';
+import type { OktaTenantConfig, TenantConfig } from '../config/tenant';
 import type { AllSandboxes } from './index';
 
 /*
@@ -43,4 +43,41 @@ export function pointTenantAtSandboxes<T extends TenantConfig>(cfg: T, all: AllS
   const { discoveryUrl: _discoveryUrl, issuer: _issuer, ...rest } = cfg.rfc7591!;
   const endpoint = cfg.rfc7591!.issuer ? { issuer: all.openam.issuer } : { discoveryUrl: all.openam.urls.discovery };
   return { ...cfg, ...common, rfc7591: { ...rest, ...endpoint } };
+}
+
+/**
+ * The `n`th of many tenants on one org: the example tenant with every name the org must keep unique
+ * (tenant id, authorization server and audience, groups, app labels, providers, the API instance,
+ * proxy and client application) suffixed with `-n`, consumer access requests left out. The Exchange
+ * asset is shared: one API specification, an instance of it per tenant.
+ * For load tests and benchmarks of many onboardings sharing one org's rate limits.
+ */
+export function numberedTenant<T extends OktaTenantConfig>(cfg: T, n: number): T {
+  const suffix = (name: string) => `${name}-${n}`;
+  const group = (name: string) => (cfg.okta.groups.some((g) => g.name === name) ? suffix(name) : name);
+  const server = cfg.okta.authorizationServer;
+  const proxyName = suffix(cfg.anypoint.api.proxy.applicationName);
+  const gatewayBase = cfg.verification.gatewayUrl.slice(0, cfg.verification.gatewayUrl.lastIndexOf('/'));
+  const apps = cfg.anypoint.clientApplications.map((a) => ({ ...a, name: suffix(a.name), groups: a.groups.map(group) }));
+  return {
+    ...cfg,
+    tenant: { ...cfg.tenant, id: suffix(cfg.tenant.id), displayName: suffix(cfg.tenant.displayName ?? cfg.tenant.id) },
+    okta: {
+      ...cfg.okta,
+      authorizationServer: 'create' in server && server.create ? { create: { ...server.create, name: suffix(server.create.name), audience: suffix(server.create.audience) } } : server,
+      groups: cfg.okta.groups.map((g) => ({ ...g, name: suffix(g.name) })),
+      accessPolicy: { ...cfg.okta.accessPolicy, rule: { ...cfg.okta.accessPolicy.rule, groups: cfg.okta.accessPolicy.rule.groups.map(group) } },
+      introspectionClient: { ...cfg.okta.introspectionClient, label: suffix(cfg.okta.introspectionClient.label) },
+      ...(cfg.okta.ssoApp ? { ssoApp: { ...cfg.okta.ssoApp, label: suffix(cfg.okta.ssoApp.label), groups: cfg.okta.ssoApp.groups.map(group) } } : {}),
+    },
+    anypoint: {
+      ...cfg.anypoint,
+      clientProvider: { name: suffix(cfg.anypoint.clientProvider.name) },
+      ...(cfg.anypoint.identityProvider ? { identityProvider: { name: suffix(cfg.anypoint.identityProvider.name) } } : {}),
+      api: { ...cfg.anypoint.api, instanceLabel: suffix(cfg.anypoint.api.instanceLabel), proxy: { ...cfg.anypoint.api.proxy, applicationName: proxyName } },
+      clientApplications: apps,
+    },
+    verification: { ...cfg.verification, clientApplication: suffix(cfg.verification.clientApplication), gatewayUrl: `${gatewayBase}/${proxyName}` },
+    access: undefined,
+  };
 }

@@ -1,6 +1,8 @@
 /** Workflow ids derived from the tenant id: one onboarding and one offboarding per tenant at a time. */
 export const onboardingWorkflowIdFor = (tenantId: string) => `onboarding-${tenantId}`;
 export const offboardingWorkflowIdFor = (tenantId: string) => `offboarding-${tenantId}`;
+/** One doctor run per tenant at a time: a second `doctor` waits for the one running. */
+export const doctorWorkflowIdFor = (tenantId: string) => `doctor-${tenantId}`;
 /** The tenant's record (src/workflows/tenant-record.ts): one per tenant, for as long as the tenant exists. */
 export const tenantRecordIdFor = (tenantId: string) => `tenant-${tenantId}`;
 /** The per-tenant watcher of consumer contracts (src/workflows/access.ts). */
@@ -21,3 +23,9 @@ export const rotationWorkflowIdFor = (tenantId: string) => `rotation-${tenantId}
  */
 export const driftScheduleIdFor = (tenantId: string) => `drift-${tenantId}`;
 export const driftCheckWorkflowIdFor = (tenantId: string) => `drift-check-${tenantId}`;
+/**
+ * The admission of onboardings to one Okta org (src/workflows/org-admission.ts), per task queue: the
+ * admission runs on the queue of the workers that serve the org's onboardings (a line on a queue no
+ * worker serves would never move).
+ */
+export const orgAdmissionIdFor = (orgUrl: string, taskQueue: string) => `org-admission-${taskQueue}-${orgUrl.replace(/^https?:\/\//, '').replace(/[^A-Za-z0-9.-]+/g, '-')}`;

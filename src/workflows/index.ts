@@ -6,3 +6,5 @@ export { tenantRecord } from './tenant-record';
 export { handleAccessRequest, retireAccessClient, sweepOrphanClients, watchAccessRequests } from './access';
 export { rotateCredential } from './rotation';
 export { checkDrift } from './drift';
+export { diagnoseTenant } from './doctor';
+export { orgAdmission } from './org-admission';

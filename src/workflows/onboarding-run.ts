@@ -1,6 +1,6 @@
 import { ApplicationFailure, condition, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import type { AnypointContext, MissingAssignment, OktaEndpoints, PlanEntry, RegisteredClient, StepResult, UndoTarget } from '../activities/types';
+import type { AnypointContext, MissingAssignment, OktaEndpoints, PlanEntry, PlanFinding, RegisteredClient, StepResult, UndoTarget } from '../activities/types';
 import type { OktaTenantConfig, TenantConfig } from '../config/tenant';
 import { msOf } from './durations';
 import { ONBOARDING_PHASE } from '../temporal/search-attributes';
@@ -37,6 +37,10 @@ export class OnboardingRun {
   anypoint?: AnypointContext;
   /** The Okta access policy's id, once its step ran: the group rules go under it. */
   accessPolicyId?: string;
+  /** Ids the group steps returned, by name: later steps that name a group need no look-up. */
+  readonly groupIds: Record<string, string> = {};
+  /** Ids of the Exchange applications by name, as their steps returned them (the proof reads one by id). */
+  readonly applicationIds: Record<string, string> = {};
 
   constructor(readonly cfg: TenantConfig) {
     this.progress = { tenantId: cfg.tenant.id, phase: 'preflight', startedAt: now(), steps: [], remindersSent: 0, missingAssignments: [] };
@@ -61,16 +65,20 @@ export class OnboardingRun {
     return this.saga.steps.get(step.key)!;
   }
 
-  /** Converges one resource of the catalogue; its undo is registered unless the plan saw it before the run. */
-  async resource<K extends KindName>(kind: K, item: ItemOf<K>, run: () => Promise<StepResult>, opts: ResourceOptions = {}): Promise<StepResult> {
+  /**
+   * Converges one resource of the catalogue; its undo is registered unless the plan saw it before the run.
+   * `run` is given what the plan found about the resource, so the step's first attempt need not look again.
+   */
+  async resource<K extends KindName>(kind: K, item: ItemOf<K>, run: (finding?: PlanFinding) => Promise<StepResult>, opts: ResourceOptions = {}): Promise<StepResult> {
     const row = CATALOGUE[kind] as ResourceKind<ItemOf<K>>;
     const key = row.key(item);
+    const finding = findingOf(this.planByKey.get(key));
     const target = (r?: StepResult): UndoTarget => ({ key, id: r?.id, name: opts.identity ?? row.identity(this.cfg, item), parents: opts.parents as Record<string, string>, facts: r?.facts });
     const title = row.title(this.cfg, item);
     const result = await this.saga.step(
       key,
       title,
-      run,
+      () => run(finding),
       (r) => removeResource(this.cfg, this.anypoint, { kind, target: target(r) }),
       (previous) => restoreResource(this.cfg, this.anypoint, { kind, target: { ...target(), id: this.planByKey.get(key)?.id } }, previous),
     );
@@ -89,26 +97,43 @@ export class OnboardingRun {
   }
 
   async oktaAuthorizationServer(cfg: OktaTenantConfig): Promise<StepResult> {
-    const server = await this.resource('authorizationServer', null, () => act.ensureAuthorizationServer(cfg));
-    const parents = { authServerId: server.id };
-    await allSettled(CATALOGUE.scope.select(cfg).map((name) => this.resource('scope', name, () => act.ensureScope(cfg, server.id, name), { parents })));
-    // Policies and rules are created one after the other: Okta fails parallel same-priority writes.
-    const policy = await this.resource('accessPolicy', null, () => act.ensureAccessPolicy(cfg, server.id), { parents });
-    this.accessPolicyId = policy.id;
-    await this.resource('policyRule', null, () => act.ensurePolicyRule(cfg, server.id, policy.id), { parents: { ...parents, policyId: policy.id } });
+    const server = await this.resource('authorizationServer', null, (f) => act.ensureAuthorizationServer(cfg, f));
+    await this.authorizationServerChildren(cfg, server);
     return server;
   }
 
-  /** The rules for groups of people (tiers): after the groups exist, one after the other like the first rule. */
+  /**
+   * Scopes, then the access policy and its rule. `groups`, when given, is awaited before the rule,
+   * whose conditions name the groups: the rule then takes their ids instead of looking them up.
+   */
+  async authorizationServerChildren(cfg: OktaTenantConfig, server: StepResult, groups?: Promise<unknown>): Promise<void> {
+    const parents = { authServerId: server.id };
+    await allSettled(CATALOGUE.scope.select(cfg).map((name) => this.resource('scope', name, (f) => act.ensureScope(cfg, server.id, name, f), { parents })));
+    // Policies and rules are created one after the other: Okta fails parallel same-priority writes.
+    const policy = await this.resource('accessPolicy', null, (f) => act.ensureAccessPolicy(cfg, server.id, f), { parents });
+    this.accessPolicyId = policy.id;
+    if (groups) await groups;
+    const groupIds = groups ? this.groupIds : undefined;
+    await this.resource('policyRule', null, (f) => act.ensurePolicyRule(cfg, server.id, policy.id, f, groupIds), { parents: { ...parents, policyId: policy.id } });
+  }
+
+  /** The rules for groups of people (tiers): after the groups and the first rule exist, one after the other like it. */
   async oktaGroupRules(cfg: OktaTenantConfig, authServerId: string): Promise<void> {
     const policyId = this.accessPolicyId!;
     for (const name of CATALOGUE.groupRule.select(cfg)) {
-      await this.resource('groupRule', name, () => act.ensureGroupRule(cfg, authServerId, policyId, name), { parents: { authServerId, policyId } });
+      await this.resource('groupRule', name, (f) => act.ensureGroupRule(cfg, authServerId, policyId, name, f, this.groupIds), { parents: { authServerId, policyId } });
     }
   }
 
+  /** One group of the tenant file; its id is kept for the steps that name it. */
+  async group(cfg: OktaTenantConfig, name: string): Promise<StepResult> {
+    const group = await this.resource('group', name, (f) => act.ensureGroup(cfg, name, f));
+    this.groupIds[name] = group.id;
+    return group;
+  }
+
   async singleSignOn(cfg: OktaTenantConfig, endpoints: OktaEndpoints, sso: StepResult): Promise<void> {
-    const idp = await this.resource('identityProvider', null, () => act.ensureIdentityProvider(cfg, this.anypoint!, endpoints, sso.id));
+    const idp = await this.resource('identityProvider', null, (f) => act.ensureIdentityProvider(cfg, this.anypoint!, endpoints, sso.id, f));
     const redirectUri = idp.facts?.redirectUri;
     if (!redirectUri) throw ApplicationFailure.nonRetryable('Anypoint did not return a redirect URI for the identity provider.', 'MissingRedirectUri');
     // An update of the SSO app: undone together with the app when this run created it.
@@ -118,13 +143,14 @@ export class OnboardingRun {
 
   async clientApplication(apiId: string, name: string, groups: string[]): Promise<void> {
     const { cfg } = this;
-    const app = await this.resource('application', name, () => act.ensureClientApplication(cfg, this.anypoint!, apiId, name));
+    const app = await this.resource('application', name, (f) => act.ensureClientApplication(cfg, this.anypoint!, apiId, name, f));
+    this.applicationIds[name] = app.id;
     const clientId = app.facts?.clientId;
     if (!clientId) throw ApplicationFailure.nonRetryable(`Anypoint returned no client id for application "${name}".`, 'MissingClientId');
     if (cfg.okta && app.outcome === 'created') this.remember('registeredClient', CATALOGUE.registeredClient.title(cfg, name), { key: CATALOGUE.registeredClient.key(name), id: clientId, name });
     if (!cfg.okta) await this.providerClient(name, clientId, app.outcome === 'created');
     this.registered.push({ applicationName: name, clientId, groups });
-    await this.resource('contract', name, () => act.ensureContract(cfg, this.anypoint!, apiId, app.id), { parents: { apiId }, identity: app.id });
+    await this.resource('contract', name, (f) => act.ensureContract(cfg, this.anypoint!, apiId, app.id, f), { parents: { apiId }, identity: app.id });
   }
 
   /**
@@ -146,7 +172,8 @@ export class OnboardingRun {
 
   assignGroup(kind: 'ssoAssignment' | 'clientAssignment', item: ItemOf<'ssoAssignment'> | ItemOf<'clientAssignment'>, appId: string, group: string): Promise<StepResult> {
     const cfg = this.cfg as OktaTenantConfig;
-    const run = () => act.assignGroupToClient(cfg, appId, group);
+    // The group's id when its step ran in this run (Everyone and groups outside the file are looked up).
+    const run = (f?: PlanFinding) => act.assignGroupToClient(cfg, appId, group, f, this.groupIds[group]);
     const opts = { parents: { clientId: appId } };
     return kind === 'ssoAssignment' ? this.resource('ssoAssignment', item as string, run, opts) : this.resource('clientAssignment', item as ItemOf<'clientAssignment'>, run, opts);
   }
@@ -221,4 +248,10 @@ export class OnboardingRun {
       return { outcome: 'unchanged' as const, id: this.approval?.approver ?? '' };
     });
   }
+}
+
+/** What a step may take from the plan entry of its resource: ids and facts, nothing secret; nothing for a conflict. */
+function findingOf(entry: PlanEntry | undefined): PlanFinding | undefined {
+  if (!entry || entry.action === 'conflict') return undefined;
+  return { action: entry.action, ...(entry.id !== undefined ? { id: entry.id } : {}), ...(entry.facts ? { facts: entry.facts } : {}) };
 }

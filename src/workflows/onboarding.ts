@@ -20,6 +20,7 @@ import { CATALOGUE, CHECKS } from './catalogue';
 import { OnboardingProgress, cancelOnboardingSignal, confirmGroupAssignmentUpdate, progressQuery } from './messages';
 import { OnboardingRun } from './onboarding-run';
 import { ACTIVITY_OPTIONS, RECORD_OPTIONS, SCHEDULE_OPTIONS } from './options';
+import { orgSlotGrantedSignal } from './org-admission';
 import { ownedKeys } from './plan';
 import { allSettled, describeError } from './saga';
 
@@ -54,6 +55,11 @@ export const CANCEL_WINS_PATCH = 'cancel-wins-over-last-step';
  * cancel signal gave a reason; runs recorded before replay ending FAILED as they did.
  */
 export const NATIVE_CANCEL_PATCH = 'native-cancel';
+
+/** Runs recorded before the steps ran as soon as their data allow replay in the old, phase-by-phase order. */
+export const PARALLEL_STEPS_PATCH = 'parallel-steps';
+/** Runs recorded before the per-org admission existed replay without waiting for a slot of their Okta org. */
+export const ORG_ADMISSION_PATCH = 'org-admission';
 
 const now = () => new Date(Date.now()).toISOString();
 
@@ -102,8 +108,13 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
     work.cancel();
   });
 
+  const slot = cfg.okta && patched(ORG_ADMISSION_PATCH) ? orgSlot(cfg.okta.orgUrl) : undefined;
   try {
-    await work.run(() => provision(run));
+    await work.run(async () => {
+      await slot?.take();
+      return patched(PARALLEL_STEPS_PATCH) ? provisionAsDataAllow(run, slot) : provision(run);
+    });
+    await slot?.give();
     if (work.consideredCancelled && patched(CANCEL_WINS_PATCH)) throw new CancelledFailure(`cancelled while the last step ran: ${progress.cancelReason ?? 'cancellation requested'}`);
     // Recorded before the phase says so: whoever waits for 'completed' may stop the worker at once.
     await recordRun(run, 'completed');
@@ -117,6 +128,7 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
     // (a proof that had just met a gateway 500): the person asked for the cancel, and the undo runs alike.
     const cancelled = isCancellation(err) || work.consideredCancelled;
     progress.error = cancelled ? `cancelled: ${progress.cancelReason ?? 'cancellation requested'}` : describeError(err);
+    await slot?.give();
     run.setPhase('compensating');
     progress.compensation = await run.saga.compensate();
     await CancellationScope.nonCancellable(() => recordRun(run, cancelled ? 'cancelled' : 'failed'));
@@ -136,7 +148,133 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
   }
 }
 
-/** The phases, in order. Steps inside one `allSettled` have no data dependency on each other. */
+/**
+ * The phases, in order, each step starting as soon as the ids it needs exist: preflight of Okta and
+ * Anypoint together; on Okta, the authorization server's children and its metadata beside the groups
+ * and apps; on Anypoint, the client provider as soon as the metadata and the introspection client
+ * exist, the deployment, policies and applications as soon as the API instance does. Okta's own
+ * order is kept where Okta demands it (a policy before its rule, one write at a time on a policy).
+ */
+async function provisionAsDataAllow(run: OnboardingRun, slot?: OrgSlot): Promise<void> {
+  const { cfg } = run;
+  const [providerEndpoints, anypoint] = await allSettled([
+    cfg.okta ? run.check(CHECKS.preflightOkta, () => act.checkOktaAccess(cfg)).then(() => undefined) : run.check(CHECKS.preflightProvider, () => act.checkProviderAccess(cfg)),
+    run.check(CHECKS.preflightAnypoint, () => act.checkAnypointAccess(cfg)),
+  ]);
+  run.anypoint = anypoint;
+
+  run.setPhase('planning');
+  const owned = await ownedKeys(cfg.tenant.id);
+  const plan = await run.check(CHECKS.plan, () => act.planOnboarding(cfg, anypoint, owned));
+  run.progress.plan = plan;
+  for (const entry of plan.entries) run.planByKey.set(entry.key, entry);
+  refuseConflicts(plan);
+
+  let oktaDone: Promise<unknown> = Promise.resolve();
+  let sso: Promise<StepResult | undefined> = Promise.resolve(undefined);
+  let identity: Promise<{ endpoints: ProviderEndpoints; introspectionClientId: string }>;
+  if (cfg.okta) {
+    const okta = oktaSteps(run, cfg);
+    identity = okta.identity;
+    sso = okta.sso;
+    oktaDone = okta.done;
+  } else {
+    identity = Promise.resolve({ endpoints: providerEndpoints!, introspectionClientId: cfg.rfc7591.introspectionClient.clientId });
+  }
+  // The asset's RAML points its security scheme at the provider's URLs: published as soon as they are known.
+  const asset = cfg.anypoint.api.raml ? identity.then(({ endpoints }) => run.resource('asset', null, (f) => act.publishApiAsset(cfg, anypoint, endpoints, f))) : undefined;
+
+  const provider = identity.then(({ endpoints, introspectionClientId }) => {
+    run.setPhase('anypoint');
+    return run.resource('clientProvider', null, (f) => act.ensureClientProvider(cfg, anypoint, endpoints, introspectionClientId, f));
+  });
+  const signOn = cfg.okta ? Promise.all([identity, sso]).then(([{ endpoints }, app]) => (app ? run.singleSignOn(cfg as OktaTenantConfig, endpoints, app) : undefined)) : undefined;
+  const api = Promise.all([provider, asset]).then(([p]) => run.resource('apiInstance', null, (f) => act.ensureApiInstance(cfg, anypoint, p.id, f)));
+  const onInstance = api.then(async ({ id: apiId }) => {
+    const parents = { apiId };
+    await allSettled([
+      run.resource('deployment', null, (f) => act.ensureProxyDeployment(cfg, anypoint, apiId, f), { parents }),
+      (async () => {
+        // Sequential: the policy order on the instance follows the tenant file.
+        for (const index of CATALOGUE.apiPolicy.select(cfg)) await run.resource('apiPolicy', index, (f) => act.ensureApiPolicy(cfg, anypoint, apiId, index, f), { parents });
+      })(),
+      allSettled(cfg.anypoint.clientApplications.map((app) => run.clientApplication(apiId, app.name, app.groups))),
+    ]);
+  });
+  // Every branch is awaited: a failure in one still lets the others settle before compensation.
+  await allSettled([asset, oktaDone, provider, signOn, api, onInstance]);
+  const { endpoints, introspectionClientId } = await identity;
+  const apiId = (await api).id;
+
+  // A person may take days to assign the groups: the org's slot goes to the next tenant meanwhile.
+  if (cfg.assignment.mode === 'manual') await slot?.give();
+  await run.groupAssignment();
+  await prove(run, anypoint, endpoints, apiId, introspectionClientId);
+}
+
+interface OrgSlot {
+  /** Waits in the org's line until the org's admission lets this run build (no timeout ticks meanwhile). */
+  take(): Promise<void>;
+  /** Gives the slot back, or leaves the line; once. */
+  give(): Promise<void>;
+}
+
+/** This run's place at its Okta org's admission (src/workflows/org-admission.ts). */
+function orgSlot(orgUrl: string): OrgSlot {
+  const { workflowId } = workflowInfo();
+  let granted = false;
+  let asked = false;
+  setHandler(orgSlotGrantedSignal, () => {
+    granted = true;
+  });
+  return {
+    async take() {
+      asked = true;
+      await recordAct.requestOrgSlot(orgUrl, workflowId);
+      await condition(() => granted);
+    },
+    async give() {
+      if (!asked) return;
+      asked = false;
+      await CancellationScope.nonCancellable(() => recordAct.releaseOrgSlot(orgUrl, workflowId));
+    },
+  };
+}
+
+/**
+ * Okta's steps as promises the Anypoint side waits on: `identity` resolves once the metadata and
+ * the introspection client exist, `sso` once the SSO app does, `done` once every Okta step settled.
+ */
+function oktaSteps(run: OnboardingRun, cfg: OktaTenantConfig): { identity: Promise<{ endpoints: ProviderEndpoints; introspectionClientId: string }>; sso: Promise<StepResult | undefined>; done: Promise<unknown> } {
+  run.setPhase('okta');
+  const groups = allSettled(CATALOGUE.group.select(cfg).map((name) => run.group(cfg, name)));
+  const server = run.resource('authorizationServer', null, (f) => act.ensureAuthorizationServer(cfg, f));
+  const children = server.then((s) => run.authorizationServerChildren(cfg, s, groups));
+  const endpoints = server.then((s) => run.check(CHECKS.metadata, () => act.readOktaEndpoints(cfg, s.id)));
+  const introspection = run.resource('introspectionClient', null, (f) => act.ensureIntrospectionClient(cfg, f));
+  const sso = cfg.okta.ssoApp ? run.resource('ssoApp', null, (f) => act.ensureSsoApp(cfg, f)) : Promise.resolve(undefined);
+  // Okta refuses sign-in to users not assigned to the app; a group of the file is assigned once its step returned its id.
+  const assignments = Promise.all([sso, groups]).then(([app]) =>
+    app ? allSettled(CATALOGUE.ssoAssignment.select(cfg).map((group) => run.assignGroup('ssoAssignment', group, app.id, group))) : undefined,
+  );
+  // The tiers' rules after the first rule, one write at a time on the policy; the sign-in proof's people once their groups exist.
+  const groupRules = Promise.all([server, children]).then(([s]) => run.oktaGroupRules(cfg, s.id));
+  const users = groups.then(() => allSettled(CATALOGUE.verificationUser.select(cfg).map((login) => run.resource('verificationUser', login, (f) => act.ensureVerificationUser(cfg, login, f, run.groupIds)))));
+  const identity = Promise.all([endpoints, introspection]).then(([e, i]) => ({ endpoints: e, introspectionClientId: i.id }));
+  return { identity, sso, done: allSettled([groups, server, children, groupRules, users, endpoints, introspection, sso, assignments]) };
+}
+
+async function prove(run: OnboardingRun, anypoint: NonNullable<OnboardingRun['anypoint']>, endpoints: ProviderEndpoints, apiId: string, introspectionClientId: string): Promise<void> {
+  const { cfg } = run;
+  if (!cfg.verification.enabled) return;
+  run.setPhase('proving');
+  const known = { introspectionClientId, verificationApplicationId: run.applicationIds[cfg.verification.clientApplication], applicationIds: run.applicationIds };
+  const proof = await run.check(CHECKS.proof, () => act.proveIntegration(cfg, anypoint, endpoints, apiId, known));
+  run.progress.proof = proof;
+  if (!proof.passed) throw ApplicationFailure.create({ type: 'ProofFailed', nonRetryable: true, message: proofSummary(proof) });
+}
+
+/** The phases, in order, as runs recorded before PARALLEL_STEPS_PATCH replay them. */
 async function provision(run: OnboardingRun): Promise<void> {
   const { cfg } = run;
   // Preflight: no writes. A failure here leaves nothing to compensate.

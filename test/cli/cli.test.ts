@@ -150,7 +150,8 @@ describe('the onboarding CLI', () => {
     const cancel = await cli('cancel', tenantId, '--reason', 'wrong tenant', '--by', 'grace');
     expect(cancel.code).toBe(0);
     expect(cancel.stdout).toContain(`Cancelled ${tenantId}: wrong tenant (by grace)`);
-    expect(cancel.stdout).toMatch(/Rolled back \d+ step\(s\):\n {4}↺ Okta authorization server/);
+    // Steps run as their data allow, so the reverse order varies; the server is among them.
+    expect(cancel.stdout).toMatch(/Rolled back \d+ step\(s\):\n( {4}↺ .+\n)* {4}↺ Okta authorization server/);
     expect(cancel.stdout + cancel.stderr).not.toMatch(/CancelledFailure|\n\s+at .*:\d+:\d+/); // no SDK words, no stack trace
     const description = await env.client.workflow.getHandle(`onboarding-${tenantId}`).describe();
     expect(description.status.name).toBe('CANCELLED');
@@ -250,6 +251,16 @@ describe('the onboarding CLI', () => {
     expect(last).toMatchObject({ tenantId, clean: true, oktaToken: { valid: true } });
     const rescheduled = JSON.parse((await cli('drift', good, '--schedule', '--json')).stdout);
     expect(rescheduled).toEqual({ scheduleId: `drift-${tenantId}`, created: false });
+
+    // doctor: a table of passed checks, exit 0; --json carries the same rows.
+    const doctor = await cli('doctor', good);
+    expect(doctor.stdout).toMatch(new RegExp(`^Doctor of ${tenantId} at \\S+: healthy\n`));
+    expect(doctor.stdout).toMatch(/✓ Token for Solar System Silver +granted/);
+    expect(doctor.code).toBe(0);
+    const doctorJson = JSON.parse((await cli('doctor', good, '--json')).stdout);
+    expect(doctorJson).toMatchObject({ tenantId, healthy: true });
+    expect(doctorJson.checks.every((c: { passed: boolean }) => c.passed)).toBe(true);
+    expect((await cli('doctor', good, '--since', 'yesterday')).code).toBe(2);
 
     const cancel = await cli('cancel', tenantId, '--reason', 'too late');
     expect(cancel.code).toBe(3);
@@ -364,5 +375,12 @@ describe('the onboarding CLI', () => {
     expect(run.code).toBe(4);
     expect(run.stderr).toBe('error [NOT_FOUND]: No onboarding run found for tenant no-such-tenant.\n');
     expect((await cli('drift', 'no-such-tenant')).code).toBe(4);
+    // doctor on a tenant never onboarded: exit 3, says so and how to onboard, touches neither platform.
+    const requestsBefore = (await new SandboxAdminClient(sandboxes.okta.url).requests()).total;
+    const doctor = await cli('doctor', tenantFile('never.tenant.yaml', (doc) => (doc.tenant.id = `${tenantId}-never`)));
+    expect(doctor.code).toBe(3);
+    expect(doctor.stdout).toContain('✗ Tenant record');
+    expect(doctor.stdout).toContain('fix:   Onboard it first: npm run cli -- start <tenant.yaml>');
+    expect((await new SandboxAdminClient(sandboxes.okta.url).requests()).total).toBe(requestsBefore);
   });
 });

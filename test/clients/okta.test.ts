@@ -64,7 +64,8 @@ describe('OktaClient over the SDK', () => {
     expect(paths()).toEqual(['GET /api/v1/groups?q=silverSubscribers&limit=200', 'GET /api/v1/groups?q=silverSubscribers&limit=200&after=00g2']);
   });
 
-  it('falls back to search when the prefix query does not return the group', async () => {
+  it('falls back to search when the prefix query answered a full page without the group', async () => {
+    const okta = new OktaClient({ orgUrl: `${server.url}/`, apiToken: TOKEN, pageSize: 1 });
     route = (req) => {
       if (req.url.includes('q=gold')) return { body: [group('00g5', 'goldSubscribersOld')] };
       if (req.url.includes('search=')) return { body: [group('00g6', 'goldSubscribers')] };
@@ -72,6 +73,12 @@ describe('OktaClient over the SDK', () => {
     };
     await expect(okta.findGroupByName('goldSubscribers')).resolves.toMatchObject({ id: '00g6' });
     expect(decodeURIComponent(server.requests[1].url)).toContain('search=profile.name eq "goldSubscribers"');
+  });
+
+  it('a group that does not exist costs one list call when the prefix query listed every match', async () => {
+    route = (req) => (req.url.includes('q=gold') ? { body: [group('00g5', 'goldSubscribersOld')] } : undefined);
+    await expect(okta.findGroupByName('goldSubscribers')).resolves.toBeUndefined();
+    expect(paths()).toEqual(['GET /api/v1/groups?q=goldSubscribers&limit=200']);
   });
 
   it('finds the OIDC app with exactly that label on a later page', async () => {

@@ -47,7 +47,8 @@ describe('npm run demo', () => {
     // Its console, unless another demo on this machine holds the port.
     expect(first.stdout).toMatch(/web console (http:\/\/127\.0\.0\.1:\d+ \(sign in as approver@example\.com|not started: port \d+ is taken)/);
     expect(first.stdout).toMatch(/✓ GET \/planets without a token → 401[\s\S]*✓ GET \/planets with the token → 200[\s\S]*✓ GET \/moons with the token → 403/);
-    expect(first.stdout).toMatch(/27 created, 1 updated, 2 unchanged/);
+    // Counted as the plan counts: resources and the SSO redirect-URI write-back, not the pause.
+    expect(first.stdout).toMatch(/27 created, 1 updated, 1 unchanged/);
     expect(first.stdout).toMatch(/and "Solar System Gold" with scopes \[silver gold\]: ✓ GET \/planets → 200, ✓ GET \/moons → 200/);
     expect(first.stdout).toMatch(/✓ carl\.sagan@example\.com signs in through Okta: authorization_code\+pkce token: ✓ \/planets \(header\) → 200/);
     expect(first.stdout).toMatch(/✓ jocelyn\.bell@example\.com signs in through Okta \(must be refused\): authorization_code\+pkce refused; implicit refused/);

@@ -168,7 +168,8 @@ describe('onboarding an RFC 7591 (OpenAM) tenant on the sandboxes', () => {
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const progress = ((err as WorkflowFailedError).cause as ApplicationFailure).details?.[0] as OnboardingProgress;
     expect(progress.steps.find((s) => s.key === 'preflight.provider')).toMatchObject({ state: 'failed', error: expect.stringMatching(/HTTP 401 invalid_token.*Fix: The provider refuses the registration header .*rfc7591\.initialAccessToken/) });
-    expect(progress.steps.filter((s) => s.state !== 'pending').map((s) => s.key)).toEqual(['preflight.provider']);
+    // The Anypoint preflight (reads only) runs beside the provider's; nothing after the preflights starts.
+    expect(progress.steps.filter((s) => s.state !== 'pending').map((s) => s.key)).toEqual(['preflight.provider', 'preflight.anypoint']);
     expect(progress.compensation).toEqual({ undone: [], failed: [] });
     expect(JSON.stringify(progress)).not.toContain('a-token-the-realm-never-issued');
     expect(inventoryOf(await stack.state())).toEqual(before);

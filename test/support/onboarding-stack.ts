@@ -6,7 +6,7 @@ import { Worker } from '@temporalio/worker';
 import * as activities from '../../src/activities';
 import { OktaClient } from '../../src/clients/okta';
 import { loadTenantFile, oktaTenant, type OktaTenantConfig, type Rfc7591TenantConfig, type TenantConfig } from '../../src/config/tenant';
-import { startAllSandboxes, type AllSandboxes } from '../../src/sandbox';
+import { startAllSandboxes, type AllSandboxes, type StartAllOptions } from '../../src/sandbox';
 import { SandboxAdminClient } from '../../src/sandbox/core';
 import { pointTenantAtSandboxes, sandboxSecretEnv } from '../../src/sandbox/tenant';
 import type { onboardTenant } from '../../src/workflows';
@@ -42,9 +42,9 @@ export class OnboardingStack {
     if (sandboxes.openam) this.openam = new SandboxAdminClient(sandboxes.openam.url);
   }
 
-  /** `logger`: the sandboxes' request logs (silent without). */
-  static async start(env: TestWorkflowEnvironment, opts: { openam?: boolean; logger?: FastifyBaseLogger } = {}): Promise<OnboardingStack> {
-    const sandboxes = await startAllSandboxes({ ports: { okta: 0, anypoint: 0, upstream: 0, gateway: 0, openam: 0 }, openam: opts.openam, logger: opts.logger });
+  /** `logger`: the sandboxes' request logs (silent without); a rate-limit profile and window length for load tests. */
+  static async start(env: TestWorkflowEnvironment, opts: { openam?: boolean; logger?: FastifyBaseLogger } & Pick<StartAllOptions, 'rateLimitProfile' | 'rateLimitWindowMs'> = {}): Promise<OnboardingStack> {
+    const sandboxes = await startAllSandboxes({ ports: { okta: 0, anypoint: 0, upstream: 0, gateway: 0, openam: 0 }, openam: opts.openam, logger: opts.logger, rateLimitProfile: opts.rateLimitProfile, rateLimitWindowMs: opts.rateLimitWindowMs });
     Object.assign(process.env, sandboxSecretEnv(sandboxes));
     return new OnboardingStack(env, sandboxes);
   }

@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { PlanEntry, RegisteredClient, StepResult, UndoTarget } from '../../src/activities/types';
 import type { OktaTenantConfig, TenantConfig } from '../../src/config/tenant';
+import * as admission from '../../src/activities/admission';
 import * as tenantRecord from '../../src/activities/record';
 
 /**
@@ -137,6 +138,9 @@ export class FakeSystems {
       readTenantRecord: tenantRecord.readTenantRecord,
       readOwnedResourceKeys: tenantRecord.readOwnedResourceKeys,
       checkOffboardable: tenantRecord.checkOffboardable,
+      // So is the org's admission.
+      requestOrgSlot: admission.requestOrgSlot,
+      releaseOrgSlot: admission.releaseOrgSlot,
       ensureDriftSchedule: async (cfg: TenantConfig) => {
         this.driftSchedules.push(cfg.tenant.id);
         return { scheduleId: `drift-${cfg.tenant.id}`, created: this.driftSchedules.length === 1 };

@@ -111,8 +111,13 @@ describe('onboarding workflow on a real Temporal server', () => {
     expect([...systems.resources.keys()]).toEqual(['okta.group:goldSubscribers']);
     const deletions = systems.writes.filter((w) => w.startsWith('delete '));
     expect(systems.driftSchedules).toEqual([]);
-    expect(deletions[0]).toBe('delete anypoint.deployment');
-    expect(deletions.at(-1)).not.toBe('delete okta.group:goldSubscribers');
+    // Steps that do not depend on each other run together; what must hold is that a child goes before its parent.
+    const before = (child: string, parent: string) => expect([child, deletions.indexOf(`delete ${child}`) < deletions.indexOf(`delete ${parent}`)]).toEqual([child, true]);
+    for (const child of ['anypoint.deployment', 'anypoint.policy:0', 'anypoint.application:Solar System Silver']) before(child, 'anypoint.apiInstance');
+    before('anypoint.apiInstance', 'anypoint.clientProvider');
+    before('okta.policyRule', 'okta.accessPolicy');
+    for (const child of ['okta.accessPolicy', 'okta.scope:gold', 'okta.scope:silver']) before(child, 'okta.authorizationServer');
+    expect(deletions.filter((d) => d.startsWith('delete anypoint.contract'))).toHaveLength(1);
     expect(deletions).not.toContain('delete okta.group:goldSubscribers');
   });
 

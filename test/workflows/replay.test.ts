@@ -15,6 +15,8 @@ describe('replay of recorded onboarding histories', () => {
   it('has the completed, the failed-and-rolled-back, the cancelled and the natively cancelled run, and runs of earlier versions', () => {
     // completed-before-sso-groups: recorded before okta.ssoApp.groups existed; its input has no such field.
     // *-before-tenant-record: recorded before runs told the tenant record (the 'tenant-record' patch).
+    // parallel-steps: steps started as their data allow (the 'parallel-steps' patch); the others replay the old order.
+    // org-admission: waited for a slot of its Okta org before building (the 'org-admission' patch).
     expect(fixtures.map((f) => f.workflowId)).toEqual([
       'cancelled-before-tenant-record',
       'cancelled',
@@ -24,6 +26,8 @@ describe('replay of recorded onboarding histories', () => {
       'contract-refused-before-tenant-record',
       'contract-refused',
       'native-cancel',
+      'org-admission',
+      'parallel-steps',
     ]);
     const { EventType } = temporal.api.enums.v1;
     const closing = (f: (typeof fixtures)[number]) => EventType[f.history.events!.at(-1)!.eventType!];
@@ -37,10 +41,12 @@ describe('replay of recorded onboarding histories', () => {
       ['contract-refused', 'EVENT_TYPE_WORKFLOW_EXECUTION_FAILED'],
       // Since the 'native-cancel' patch a cancellation request ends the run CANCELED, after its rollback.
       ['native-cancel', 'EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED'],
+      ['org-admission', 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED'],
+      ['parallel-steps', 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED'],
     ]);
     // The current runs tell the tenant record; the earlier ones do not, and replay without it.
     const recordsTo = (f: (typeof fixtures)[number]) => f.history.events!.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordTenantEvent');
-    expect(fixtures.filter(recordsTo).map((f) => f.workflowId)).toEqual(['cancelled', 'completed', 'contract-refused', 'native-cancel']);
+    expect(fixtures.filter(recordsTo).map((f) => f.workflowId)).toEqual(['cancelled', 'completed', 'contract-refused', 'native-cancel', 'org-admission', 'parallel-steps']);
   });
 
   it('replays every fixture with the data converter it was recorded with', async () => {

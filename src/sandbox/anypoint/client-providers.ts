@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { accountsError, accountsNotFound } from './errors';
 import { AnypointContext, isRecord, requireOrg } from './http';
 import { discover, ProviderUnreachableError, timeoutMs } from './outbound';
@@ -164,10 +164,20 @@ export function registerClientProviders(app: FastifyInstance, ctx: AnypointConte
     return clientProviderView(ctx.state.org.id, find(req.params.providerId));
   });
 
+  // Creates still checking their provider hold a place: the limit counts them, so concurrent creates cannot pass it.
+  let creating = 0;
   app.post<{ Params: { orgId: string }; Body: Json }>(base, { schema: { body: providerBody } }, async (req, reply) => {
     requireOrg(ctx, req.params.orgId, 'accounts');
-    if (ctx.state.clientProviders.length >= MAX_PROVIDERS) throw accountsError(400, `An organization can have at most ${MAX_PROVIDERS} external client providers`);
-    const body = req.body;
+    if (ctx.state.clientProviders.length + creating >= MAX_PROVIDERS) throw accountsError(400, `An organization can have at most ${MAX_PROVIDERS} external client providers`);
+    creating++;
+    try {
+      return await createProvider(req.body, reply);
+    } finally {
+      creating--;
+    }
+  });
+
+  const createProvider = async (body: Json, reply: FastifyReply) => {
     const oidc = obj(body.oidc_dynamic_client_provider);
     const urls = obj(oidc.urls);
     const client = obj(oidc.client);
@@ -193,7 +203,7 @@ export function registerClientProviders(app: FastifyInstance, ctx: AnypointConte
     const record = { ...draft, ...(facts.grantTypesSupported ? { grantTypesSupported: facts.grantTypesSupported } : {}) };
     ctx.state.clientProviders.push(record);
     return reply.code(201).send(clientProviderView(ctx.state.org.id, record));
-  });
+  };
 
   app.patch<{ Params: { orgId: string; providerId: string }; Body: Json }>(`${base}/:providerId`, { schema: { body: patchBody } }, async (req) => {
     requireOrg(ctx, req.params.orgId, 'accounts');

@@ -59,16 +59,38 @@ export function seedNumber(seed: string | number): number {
   return hash;
 }
 
+/** `GET /api/v1/apps/0oa…/groups?limit=200` → `GET /api/v1/apps/{id}/groups?limit=200`: UUIDs, Okta ids, hex client ids and numeric path segments blanked. */
+export function requestShape(method: string, url: string): string {
+  const shape = url
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '{id}')
+    .replace(/(?<=[/=])(?:[A-Za-z0-9]{20}|[0-9a-f]{32})(?=[/?&]|$)/g, '{id}')
+    .replace(/(?<=\/)\d+(?=[/?]|$)/g, '{id}');
+  return `${method.toUpperCase()} ${shape}`;
+}
+
 const KINDS: readonly FaultKind[] = ['latency', 'error', 'rateLimit', 'drop', 'lostResponse'];
 
 export class FaultSpecError extends Error {
   readonly code = 'SANDBOX_FAULT_INVALID';
 }
 
+/**
+ * A seeded rule's draw for one request is a function of the seed, the rule's ordinal, the request's
+ * shape (method, URL and query with generated ids blanked, since they differ on every run) and how
+ * many requests of that shape the rule saw before. So the choices do not depend on the order in
+ * which requests arrive: reads a client makes in parallel (a plan's look-ups) race each other
+ * differently on every run, and one stream consumed in arrival order would hand the same fault to
+ * a different read each time. Requests of one shape are told apart by their order among
+ * themselves (a read and its retries, the pages of a list).
+ */
+interface RuleDraws {
+  ordinal: number;
+  seen: Map<string, number>;
+}
+
 export class FaultInjector {
   private rules: FaultRule[] = [];
-  /** Each rule draws from its own stream, so a rule's choices depend only on the requests it matched, not on how they interleave with other rules'. */
-  private readonly draws = new Map<string, () => number>();
+  private readonly draws = new Map<string, RuleDraws>();
   private seed: string | undefined;
   private added = 0;
 
@@ -85,7 +107,7 @@ export class FaultInjector {
   /**
    * Sets the seed for the rules added from now on (undefined: Math.random). Rules are numbered
    * from zero again, so the same seed and the same rules added in the same order make the same
-   * choices for the same sequence of matching requests.
+   * choices for the same requests, in whatever order they arrive.
    */
   reseed(seed: string | number | undefined): void {
     this.seed = seed === undefined || seed === '' ? undefined : String(seed);
@@ -107,8 +129,7 @@ export class FaultInjector {
       throw new FaultSpecError('probability must be between 0 and 1');
     }
     const rule: FaultRule = { ...spec, id: randomUUID(), fired: 0 };
-    const ordinal = this.added++;
-    this.draws.set(rule.id, this.seed === undefined ? Math.random : seededRandom(seedNumber(`${this.seed}#${ordinal}`)));
+    this.draws.set(rule.id, { ordinal: this.added++, seen: new Map() });
     this.rules.push(rule);
     return rule;
   }
@@ -131,18 +152,29 @@ export class FaultInjector {
     this.added = 0;
   }
 
-  /** Returns the rule of this kind that fires for the request, consuming one of its `times`. */
-  take(kind: FaultKind, method: string, path: string): FaultRule | undefined {
+  /**
+   * Returns the rule of this kind that fires for the request, consuming one of its `times`.
+   * `url` (path and query) names the request for seeded draws; rules match on `path`.
+   */
+  take(kind: FaultKind, method: string, path: string, url: string = path): FaultRule | undefined {
     for (const rule of this.rules) {
       if (rule.kind !== kind) continue;
       if (rule.method && rule.method.toUpperCase() !== method.toUpperCase()) continue;
       if (rule.path && !new RegExp(rule.path).test(path)) continue;
-      if (rule.probability !== undefined && this.draws.get(rule.id)!() >= rule.probability) continue;
+      if (rule.probability !== undefined && this.draw(rule, requestShape(method, url)) >= rule.probability) continue;
       rule.fired++;
       if (rule.times !== undefined && rule.fired >= rule.times) this.remove(rule.id);
       return rule;
     }
     return undefined;
+  }
+
+  private draw(rule: FaultRule, request: string): number {
+    if (this.seed === undefined) return Math.random();
+    const draws = this.draws.get(rule.id)!;
+    const nth = draws.seen.get(request) ?? 0;
+    draws.seen.set(request, nth + 1);
+    return seededRandom(seedNumber(`${this.seed}#${draws.ordinal}#${request}#${nth}`))();
   }
 
   get empty(): boolean {

@@ -34,18 +34,25 @@ export interface RateLimitDecision {
   resetEpochSeconds: number;
 }
 
-const WINDOW_MS = 60_000;
+export const WINDOW_MS = 60_000;
 
-/** Fixed one-minute windows per bucket, as Okta and Anypoint announce them. */
+/**
+ * Fixed one-minute windows per bucket, as Okta and Anypoint announce them. `windowMs` shortens
+ * them to simulate time: at 6000 every limit is spent and renewed ten times faster, so a run that
+ * takes hours at the free org's limits takes minutes (clients learn the window from the headers).
+ */
 export class RateLimiter {
   private windows = new Map<string, { start: number; used: number }>();
 
-  constructor(private readonly classify: RateLimitClassifier) {}
+  constructor(
+    private readonly classify: RateLimitClassifier,
+    private readonly windowMs: number = WINDOW_MS,
+  ) {}
 
   check(method: string, path: string, now = Date.now()): RateLimitDecision | undefined {
     const bucket = this.classify(method, path);
     if (!bucket) return undefined;
-    const start = Math.floor(now / WINDOW_MS) * WINDOW_MS;
+    const start = Math.floor(now / this.windowMs) * this.windowMs;
     let window = this.windows.get(bucket.key);
     if (!window || window.start !== start) {
       window = { start, used: 0 };
@@ -57,7 +64,7 @@ export class RateLimiter {
       allowed,
       limit: bucket.limit,
       remaining: Math.max(0, bucket.limit - window.used),
-      resetEpochSeconds: Math.ceil((start + WINDOW_MS) / 1000),
+      resetEpochSeconds: Math.ceil((start + this.windowMs) / 1000),
     };
   }
 

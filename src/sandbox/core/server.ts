@@ -41,6 +41,12 @@ export interface SandboxOptions {
   stateDir?: string;
   /** Name of a rate-limit profile of the service. @default 'unlimited' */
   rateLimitProfile?: string;
+  /**
+   * Length of the rate-limit windows in ms: shorter than a minute simulates time (at 6000 the
+   * profile's limits renew ten times a minute). Whole seconds, since resets are announced in seconds.
+   * @default 60000
+   */
+  rateLimitWindowMs?: number;
   /** Overrides the externally visible base URL (e.g. behind a proxy). @default http(s)://host:port */
   publicUrl?: string;
   /**
@@ -112,7 +118,8 @@ export function requestBaseUrl(req: FastifyRequest, ctx: SandboxContext<unknown>
 /** Builds (but does not start) a sandbox server for one service; used by {@link startSandbox}. */
 export async function buildSandbox<S>(def: SandboxServiceDefinition<S>, opts: SandboxOptions = {}) {
   const profileName = opts.rateLimitProfile ?? 'unlimited';
-  const classifier = profileName === 'unlimited' ? UNLIMITED : def.rateLimitProfiles?.[profileName];
+  // A service may define its own `unlimited` (Okta: the free org's buckets at limits no test reaches, so its headers are always sent).
+  const classifier = def.rateLimitProfiles?.[profileName] ?? (profileName === 'unlimited' ? UNLIMITED : undefined);
   if (!classifier) {
     const known = ['unlimited', ...Object.keys(def.rateLimitProfiles ?? {})].join(', ');
     throw new Error(`Unknown rate-limit profile "${profileName}" for ${def.name}; use one of: ${known}`);
@@ -130,7 +137,7 @@ export async function buildSandbox<S>(def: SandboxServiceDefinition<S>, opts: Sa
     store,
     log: new RequestLog(),
     faults: new FaultInjector(opts.faultSeed ?? process.env.SANDBOX_FAULT_SEED),
-    rateLimiter: new RateLimiter(classifier),
+    rateLimiter: new RateLimiter(classifier, opts.rateLimitWindowMs),
     rateLimitProfile: profileName,
   };
 
@@ -170,33 +177,34 @@ export async function buildSandbox<S>(def: SandboxServiceDefinition<S>, opts: Sa
     if (isAdmin(req)) return;
     const method = req.method;
     const path = pathOf(req);
+    const url = req.url.replace(/\/{2,}/g, '/');
 
     if (!ctx.faults.empty) {
-      const latency = ctx.faults.take('latency', method, path);
+      const latency = ctx.faults.take('latency', method, path, url);
       if (latency) {
         req.sandboxFault = 'latency';
         await new Promise((r) => setTimeout(r, latency.latencyMs ?? 100));
       }
-      if (ctx.faults.take('drop', method, path)) {
+      if (ctx.faults.take('drop', method, path, url)) {
         req.sandboxFault = 'drop';
         recordRequest(req, 0);
         reply.hijack();
         req.raw.socket.destroy();
         return;
       }
-      const error = ctx.faults.take('error', method, path);
+      const error = ctx.faults.take('error', method, path, url);
       if (error) {
         req.sandboxFault = 'error';
         return sendCanned(reply, def.serverError(error.status ?? 503));
       }
-      const burst = ctx.faults.take('rateLimit', method, path);
+      const burst = ctx.faults.take('rateLimit', method, path, url);
       if (burst) {
         req.sandboxFault = 'rateLimit';
         const reset = Math.ceil(Date.now() / 1000) + (burst.retryAfterSeconds ?? 1);
         setRateHeaders(reply, 0, 0, reset);
         return sendCanned(reply, def.rateLimited(reset, path));
       }
-      req.sandboxLostResponse = ctx.faults.take('lostResponse', method, path);
+      req.sandboxLostResponse = ctx.faults.take('lostResponse', method, path, url);
     }
 
     const decision = ctx.rateLimiter.check(method, path);

@@ -14,7 +14,7 @@ import { registerScopeGrants } from './org-auth/grants';
 import { requireManagementCredentials } from './org-auth/guard';
 import { registerOAuthEndpoints } from './oauth';
 import { registerPolicies } from './policies';
-import { developerProfile } from './rate-limits';
+import { developerProfile, unlimitedProfile } from './rate-limits';
 import { registerScopes } from './scopes';
 import { newApiToken, seedState, type OktaSeed } from './seed';
 import type { OktaState } from './state';
@@ -73,7 +73,7 @@ export function oktaService(seed: OktaSeed): SandboxServiceDefinition<OktaState>
     name: 'okta',
     seed: () => seedState(seed),
     rateLimitHeaders: OKTA_RATE_LIMIT_HEADERS,
-    rateLimitProfiles: { developer: developerProfile },
+    rateLimitProfiles: { developer: developerProfile, unlimited: unlimitedProfile },
     serverError: serverErrorResponse,
     rateLimited: rateLimitedResponse,
     adminRoutes: registerOktaAdmin,

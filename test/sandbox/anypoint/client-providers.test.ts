@@ -30,6 +30,19 @@ describe('Anypoint client providers (OpenID Connect dynamic client registration)
     expect(JSON.stringify(read.body)).not.toContain(idp.introspectionClient.secret);
   });
 
+  it('keeps the limit of 25 external providers under concurrent creates (each checks its provider before it is stored)', async () => {
+    const own = await startAnypoint();
+    try {
+      const path = `/accounts/api/organizations/${own.org}/clientProviders`;
+      const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => own.post(path, clientProviderBody(idp, `Concurrent ${i}`))));
+      expect(answers.filter((a) => a.status === 201)).toHaveLength(25);
+      expect(answers.filter((a) => a.status === 400).map((a) => a.body.message)).toEqual(Array(5).fill('An organization can have at most 25 external client providers'));
+      expect((await own.get(path)).body.data).toHaveLength(25);
+    } finally {
+      await own.sandbox.close();
+    }
+  });
+
   it('refuses a registration URL that is not an http(s) URL, with the platform message', async () => {
     for (const register of ['not a url', 'ftp://idp.example.com/connect/register']) {
       const res = await anypoint.post(base, clientProviderBody(idp, 'Bad URL', { register }));

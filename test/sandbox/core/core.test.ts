@@ -117,6 +117,26 @@ describe('sandbox fault seed', () => {
     await expect(refusalPattern('chaos-2', 'admin')).resolves.not.toBe(first);
   });
 
+  it('faults the same requests whatever order they arrive in (parallel reads race differently on every run)', async () => {
+    /** Which of 30 distinct GETs (by query) a 30% error rule refuses, sent in `order`. */
+    async function refused(order: number[]): Promise<number[]> {
+      const sandbox = await startSandbox(notesService, { faultSeed: 'order' });
+      try {
+        await new SandboxAdminClient(sandbox.url).addFault({ kind: 'error', method: 'GET', probability: 0.3 });
+        const hit: number[] = [];
+        for (const n of order) if ((await request(`${sandbox.url}/notes?page=${n}`)).statusCode === 503) hit.push(n);
+        return hit.sort((a, b) => a - b);
+      } finally {
+        await sandbox.close();
+      }
+    }
+    const forwards = Array.from({ length: 30 }, (_, i) => i);
+    const hit = await refused(forwards);
+    expect(hit.length).toBeGreaterThan(0);
+    expect(hit.length).toBeLessThan(30);
+    await expect(refused([...forwards].reverse())).resolves.toEqual(hit);
+  });
+
   it('reports the seed in force and refuses a seed that is not a string or a number', async () => {
     const sandbox = await startSandbox(notesService, { faultSeed: 7 });
     try {

@@ -81,11 +81,12 @@ describe('Okta sandbox: rate limits', () => {
     }
   });
 
-  it('sends no rate-limit headers with the default profile (unlimited)', async () => {
+  it('sends rate-limit headers with the default profile (unlimited) too, at limits a thousand times the free org', async () => {
     const okta = await startTestOkta();
     try {
       const res = await okta.call('GET', '/api/v1/apps');
-      expect(res.headers['x-rate-limit-limit']).toBeUndefined();
+      expect(res.headers['x-rate-limit-limit']).toBe('20000');
+      expect(res.headers['x-rate-limit-remaining']).toBe('19999');
     } finally {
       await okta.close();
     }
