@@ -16,11 +16,33 @@ let providerClient: Rfc7591ProviderClient | undefined;
 
 export function oktaFor(cfg: TenantConfig): OktaClient {
   const { okta } = oktaTenant(cfg);
-  const apiToken = resolveSecretRef(okta.apiToken);
-  const key = `${okta.orgUrl}\u0000${apiToken}`;
+  if (!okta.oauth) return cachedOktaClient(okta.orgUrl, resolveSecretRef(okta.apiToken));
+  // With okta.oauth the worker acts as the service app; the API token is then only for Anypoint.
+  const oauth = { clientId: okta.oauth.clientId, privateKey: resolveSecretRef(okta.oauth.privateKey), keyId: okta.oauth.keyId, scopes: okta.oauth.scopes };
+  const key = `${okta.orgUrl}\u0000${oauth.clientId}\u0000${oauth.privateKey}\u0000${oauth.scopes.join(' ')}`;
   let client = oktaClients.get(key);
   if (!client) {
-    client = new OktaClient({ orgUrl: okta.orgUrl, apiToken });
+    client = new OktaClient({ orgUrl: okta.orgUrl, oauth });
+    oktaClients.set(key, client);
+  }
+  return client;
+}
+
+/**
+ * A client that always uses the tenant's SSWS token, even with okta.oauth: for checking the token
+ * Anypoint's client provider holds (rotation, and the drift check whose use keeps Okta from revoking
+ * a token unused for 30 days).
+ */
+export function oktaApiTokenClientFor(cfg: TenantConfig): OktaClient {
+  const { okta } = oktaTenant(cfg);
+  return cachedOktaClient(okta.orgUrl, resolveSecretRef(okta.apiToken));
+}
+
+function cachedOktaClient(orgUrl: string, apiToken: string): OktaClient {
+  const key = `${orgUrl}\u0000${apiToken}`;
+  let client = oktaClients.get(key);
+  if (!client) {
+    client = new OktaClient({ orgUrl, apiToken });
     oktaClients.set(key, client);
   }
   return client;

@@ -3,7 +3,7 @@ import { ExternalApiError } from '../clients/errors';
 import { TenantConfigError, formatTenantConfigError, parseTenantConfig, type TenantConfig } from '../config/tenant';
 import { DriftScheduleRefused, deleteDriftSchedule, upsertDriftSchedule } from '../temporal/drift-schedule';
 import type { DriftReport } from '../workflows/tenant-record';
-import { oktaFor } from './clients';
+import { oktaApiTokenClientFor } from './clients';
 import { postToWebhook } from './notify';
 
 /*
@@ -17,7 +17,7 @@ import { postToWebhook } from './notify';
  */
 export async function checkOktaApiToken(cfg: TenantConfig): Promise<DriftReport['oktaToken']> {
   try {
-    await oktaFor(cfg).verifyApiToken();
+    await oktaApiTokenClientFor(cfg).verifyApiToken();
     return { valid: true };
   } catch (err) {
     if (err instanceof ExternalApiError && (err.kind === 'auth' || err.kind === 'forbidden')) return { valid: false, error: err.message };

@@ -376,7 +376,8 @@ export const oktaActivities = {
   async checkOktaAccess(cfg: Cfg): Promise<void> {
     const okta = oktaFor(cfg);
     const me = await okta.verifyApiToken();
-    refuseWithoutAdminRole(me.login ?? me.userId, await okta.listAdminRoles(me.userId));
+    // A service app (okta.oauth) has no user: what it may do is its scopes, which the check above proved.
+    if (me.userId) refuseWithoutAdminRole(me.login ?? me.userId, await okta.listAdminRoles(me.userId));
     const spec = cfg.okta.authorizationServer;
     if ('adopt' in spec && !(await okta.getAuthorizationServer(spec.adopt))) throw adoptedServerMissing(spec.adopt);
   },

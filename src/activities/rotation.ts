@@ -5,7 +5,7 @@ import { describeSecretRef, resolveSecretRef } from '../config/secrets';
 import type { OktaTenantConfig } from '../config/tenant';
 import { offboardingWorkflowIdFor, onboardingWorkflowIdFor } from '../workflows/ids';
 import { assetGroupId } from './anypoint';
-import { anypointFor, oktaFor } from './clients';
+import { anypointFor, oktaApiTokenClientFor, oktaFor } from './clients';
 import { probeGateway, throwIfGatewayUnavailable, verificationToken } from './proof';
 import { readTenantRecord } from './record';
 import type { AnypointContext, ProbeResult } from './types';
@@ -60,7 +60,7 @@ export const rotationActivities = {
    */
   async verifyOktaToken(cfg: Cfg): Promise<void> {
     const where = describeSecretRef(cfg.okta.apiToken);
-    const okta = oktaFor(cfg);
+    const okta = oktaApiTokenClientFor(cfg);
     try {
       await okta.verifyApiToken();
       await okta.findOidcAppByLabel(cfg.okta.introspectionClient.label);

@@ -69,6 +69,21 @@ interface OktaBody {
 
 const ALREADY_EXISTS = /already exists/i;
 
+/** The scope named by `WWW-Authenticate: Bearer …, scope="…", error="insufficient_scope"`. */
+function insufficientScopeOf(challenge: string | undefined): string | undefined {
+  if (!challenge || !/error="insufficient_scope"/.test(challenge)) return undefined;
+  return /\bscope="([^"]+)"/.exec(challenge)?.[1];
+}
+
+/**
+ * The scope to ask an admin for: where a read was refused the onboarding also writes (except the
+ * System Log, which has only a read scope), so the `.manage` scope, which includes the read, saves a
+ * second round.
+ */
+function scopeToGrant(missing: string): string {
+  return missing.endsWith('.read') && missing !== 'okta.logs.read' ? `${missing.replace(/\.read$/, '.manage')} (it includes ${missing})` : missing;
+}
+
 function classify(status: number, body: OktaBody | undefined, text: string, header: HeaderLookup, ctx: OktaErrorContext): ExternalApiError {
   const code = typeof body?.errorCode === 'string' ? body.errorCode : typeof body?.error === 'string' ? body.error : undefined;
   const causes = Array.isArray(body?.errorCauses)
@@ -84,13 +99,17 @@ function classify(status: number, body: OktaBody | undefined, text: string, head
   if (status === 429) kind = 'rate_limited';
   if (status >= 500 && kind !== 'rate_limited') kind = 'server';
 
-  const fix = ctx.fixes?.[kind] ?? (kind === meaning?.kind ? meaning.fix : undefined) ?? DEFAULT_FIXES[kind];
+  // OAuth for Okta: a 403 whose challenge says which scope the service app's token lacks.
+  const missingScope = status === 403 ? insufficientScopeOf(header('www-authenticate')) : undefined;
+  const fix = missingScope
+    ? `Grant ${scopeToGrant(missingScope)} to the service app in Okta (Applications → the app → Okta API Scopes → Grant) and add it to okta.oauth.scopes, then start again.`
+    : (ctx.fixes?.[kind] ?? (kind === meaning?.kind ? meaning.fix : undefined) ?? DEFAULT_FIXES[kind]);
   const requestId = header('x-okta-request-id') ?? (typeof body?.errorId === 'string' ? body.errorId : undefined);
   return new ExternalApiError({
     system: 'okta',
     kind,
     operation: ctx.operation,
-    detail,
+    detail: missingScope ? `the access token lacks the scope ${missingScope} — ${detail}` : detail,
     fix,
     status,
     code,

@@ -31,8 +31,17 @@ import { pacerFor, type RatePacer } from './rate-pacer';
 export interface OktaClientOptions {
   /** Org URL, e.g. `https://dev-123456.okta.com`. A trailing slash is removed (the SDK would send `//api/v1/...`). */
   orgUrl: string;
-  /** Okta API token, sent as `Authorization: SSWS <token>`. Never logged, never in an error message. */
-  apiToken: string;
+  /**
+   * Okta API token, sent as `Authorization: SSWS <token>`, unless {@link oauth} is given. Never logged,
+   * never in an error message.
+   */
+  apiToken?: string;
+  /**
+   * OAuth 2.0 for Okta instead of the API token: a service app with a private key (the SDK's
+   * `PrivateKey` mode, private_key_jwt against the org authorization server) and only these scopes.
+   * The SDK and the undici calls send the same access token.
+   */
+  oauth?: OktaOAuthOptions;
   /**
    * undici dispatcher for the calls made without the SDK (DCR, token, introspection, metadata,
    * raw apps); tests inject a `MockAgent`. The SDK itself uses node-fetch.
@@ -66,6 +75,24 @@ export interface OktaClientOptions {
    * @default true
    */
   pace?: boolean;
+}
+
+export interface OktaOAuthOptions {
+  clientId: string;
+  /** PEM, or a JWK as JSON text. Never logged, never in an error message. */
+  privateKey: string;
+  /** `kid` of the key registered on the app; the SDK takes the JWK's own `kid` when it has one. */
+  keyId?: string;
+  scopes: string[];
+}
+
+/** What to do when the service app cannot get its token (the org authorization server refused it). */
+function oauthTokenFixes(scopes: string[]): Fixes {
+  return {
+    validation: `Grant every scope of okta.oauth.scopes (${scopes.join(', ')}) to the service app in Okta (Applications → the app → Okta API Scopes → Grant), or remove the ones it does not need from okta.oauth.scopes.`,
+    auth: "Check okta.oauth: clientId must be the service app's client id, the app must use 'Public key / Private key' client authentication, and its registered public key must match okta.oauth.privateKey (and keyId).",
+    forbidden: 'Check the service app in Okta: it must be active and allowed the client_credentials grant.',
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -349,6 +376,8 @@ export class OktaClient {
   private readonly pageSize: number;
   private readonly now: () => number;
   private readonly readRetry: ReadRetryPolicy;
+  private lastTokenRefusal?: { status: number };
+  private issuedAccessToken?: string;
   private readonly pacer?: RatePacer;
   /**
    * Client secrets this process saw moments ago (returned on create, or read), by app id: the steps
@@ -366,17 +395,59 @@ export class OktaClient {
     this.now = options.now ?? Date.now;
     this.ownsDispatcher = !options.dispatcher;
     this.dispatcher = options.dispatcher ?? defaultDispatcher();
+    if (!options.oauth && !options.apiToken) throw new Error('OktaClient needs apiToken or oauth');
     this.pacer = options.pace === false ? undefined : pacerFor(new URL(this.orgUrl).origin);
+    const executor = this.pacer ? new PacedRequestExecutor(this.pacer, { maxRetries: 0, requestTimeout: this.timeoutMs }) : new DefaultRequestExecutor({ maxRetries: 0, requestTimeout: this.timeoutMs });
+    // The SDK hands a refused token request's body back without its status; keep the status.
+    executor.on('response', (res: { url: string; status: number }) => {
+      if (res.status >= 400 && res.url.endsWith('/oauth2/v1/token')) this.lastTokenRefusal = { status: res.status };
+    });
+    const auth = options.oauth
+      ? { authorizationMode: 'PrivateKey', clientId: options.oauth.clientId, scopes: options.oauth.scopes, privateKey: options.oauth.privateKey, ...(options.oauth.keyId ? { keyId: options.oauth.keyId } : {}) }
+      : { authorizationMode: 'SSWS', token: options.apiToken };
     this.sdk = new OktaSdk({
       orgUrl: this.orgUrl,
-      token: options.apiToken,
-      authorizationMode: 'SSWS',
+      ...auth,
       // The default cache replays GETs forever: polling and re-runs would read stale state.
       cacheMiddleware: null,
       // maxRetries 0 disables the SDK's 429 retry (reads retry in sdkRead, writes in Temporal);
       // requestTimeout is node-fetch's per-request timeout.
-      requestExecutor: this.pacer ? new PacedRequestExecutor(this.pacer, { maxRetries: 0, requestTimeout: this.timeoutMs }) : new DefaultRequestExecutor({ maxRetries: 0, requestTimeout: this.timeoutMs }),
+      requestExecutor: executor,
     });
+  }
+
+  /** Is this client acting as an OAuth service app (rather than with an SSWS token)? */
+  get usesOAuth(): boolean {
+    return this.options.oauth !== undefined;
+  }
+
+  /**
+   * The service app's access token (OAuth mode): the SDK's, fetched once and cached until a 401.
+   * A refusal names the fix (grant the scopes, check the key) instead of the bare OAuth error.
+   */
+  private async accessToken(): Promise<string> {
+    const context = () => this.ctx('get an access token for the Okta service app (okta.oauth)', oauthTokenFixes(this.options.oauth?.scopes ?? []));
+    let token: { access_token?: string };
+    try {
+      token = (await this.sdk.oauth.getAccessToken()) as { access_token?: string };
+    } catch (err) {
+      this.lastTokenRefusal = undefined;
+      throw oktaErrorFromSdk(err, this.orgUrl, context());
+    }
+    if (typeof token?.access_token === 'string') {
+      this.issuedAccessToken = token.access_token;
+      return token.access_token;
+    }
+    // The SDK resolves (and caches) the OAuth error body of a refused token request as if it were the token.
+    this.sdk.oauth.clearCachedAccessToken();
+    const refusal = this.lastTokenRefusal;
+    this.lastTokenRefusal = undefined;
+    throw oktaErrorFromResponse({ status: refusal?.status ?? 400, headers: {}, text: JSON.stringify(token), json: token }, context());
+  }
+
+  /** The Authorization header of the worker's own management calls. */
+  private async managementAuthorization(): Promise<string> {
+    return this.options.oauth ? `Bearer ${await this.accessToken()}` : `SSWS ${this.options.apiToken}`;
   }
 
   /** Closes the connection pool of the undici calls, unless it was injected. */
@@ -389,11 +460,14 @@ export class OktaClient {
   // -------------------------------------------------------------------------------------------
 
   private ctx(operation: string, fixes?: Fixes, secrets: (string | undefined)[] = []) {
-    return { operation, fixes, secrets: [this.options.apiToken, ...secrets], now: this.now() };
+    const own = [this.options.apiToken, this.options.oauth?.privateKey, this.issuedAccessToken];
+    return { operation, fixes, secrets: [...own, ...secrets].filter((x): x is string => typeof x === 'string' && x !== ''), now: this.now() };
   }
 
   /** One SDK call, its errors mapped and its result made plain JSON typed as `R`. */
   private async sdkCall<R = void>(operation: string, fn: (sdk: OktaSdk) => Promise<unknown>, fixes?: Fixes): Promise<R> {
+    // In OAuth mode the token comes first, so a refused token request reads as such, not as this operation.
+    if (this.options.oauth) await this.accessToken();
     try {
       return plain<R>(await fn(this.sdk));
     } catch (err) {
@@ -436,7 +510,7 @@ export class OktaClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     const auth = opts.auth ?? 'ssws';
     const secrets: string[] = [];
-    if (auth === 'ssws') headers.authorization = `SSWS ${this.options.apiToken}`;
+    if (auth === 'ssws') headers.authorization = await this.managementAuthorization();
     else if (auth !== 'none') {
       headers.authorization = `Basic ${Buffer.from(`${auth.basic[0]}:${auth.basic[1]}`).toString('base64')}`;
       secrets.push(auth.basic[1], headers.authorization.slice(6));
@@ -459,6 +533,8 @@ export class OktaClient {
       this.pacer?.learn(url, (name) => headerValue(res.headers[name]));
       if (res.status >= 200 && res.status < 300) return res;
       if (res.status === 404 && opts.tolerate404) return undefined;
+      // An expired access token: the next attempt (the activity's retry) fetches a new one.
+      if (res.status === 401 && auth === 'ssws' && this.options.oauth) this.sdk.oauth.clearCachedAccessToken();
       throw oktaErrorFromResponse(res, context);
     };
     // Only GETs are repeated here; a POST (token, introspection) or a write is left to the activity.
@@ -469,8 +545,17 @@ export class OktaClient {
   // Preflight
   // -------------------------------------------------------------------------------------------
 
-  /** Checks the API token works (GET /api/v1/users/me): cheap, and fails fast with E0000011 when it does not. */
-  async verifyApiToken(): Promise<{ userId: string; login?: string }> {
+  /**
+   * Checks the worker's Okta credential works, cheaply, failing fast with a fix when it does not. With
+   * an API token: GET /api/v1/users/me (its admin). With a service app there is no user behind the
+   * token, so it gets its token (every scope of okta.oauth.scopes must be granted) and lists one
+   * authorization server, which okta.authorizationServers.read or .manage allows.
+   */
+  async verifyApiToken(): Promise<{ userId?: string; login?: string; clientId?: string }> {
+    if (this.options.oauth) {
+      await this.raw('verify the Okta service app token', 'GET', '/api/v1/authorizationServers?limit=1');
+      return { clientId: this.options.oauth.clientId };
+    }
     const user = await this.sdkRead<{ id: string; profile?: { login?: string } }>('verify the Okta API token', (sdk) => sdk.userApi.getUser({ userId: 'me' }));
     return { userId: String(user.id), login: user.profile?.login };
   }

@@ -201,12 +201,36 @@ const accessPolicy = z
   .strict()
   .describe('A new authorization server has no policy: without one, Okta refuses every token request.');
 
+/**
+ * The Okta API scopes the worker's own calls need: apps (and their group assignments and secrets),
+ * groups, authorization servers (scopes, claims, policies, rules), clients (`/oauth2/v1/clients`), and
+ * users (the sign-in proof's verification users and their group memberships).
+ */
+export const OKTA_WORKER_SCOPES = ['okta.apps.manage', 'okta.groups.manage', 'okta.authorizationServers.manage', 'okta.clients.manage', 'okta.users.manage'];
+
+const oktaOAuth = z
+  .object({
+    clientId: z.string().trim().min(1, fixed('is empty', "write the service app's client id, e.g. 0oa1b2c3d4e5f6g7h8i9")).describe("Client id of the Okta service app the worker acts as (OAuth 2.0 for Okta)"),
+    privateKey: secret('okta.oauth.privateKey'),
+    keyId: z.string().trim().min(1).optional().describe("kid of the public key registered on the service app (a JWK's own kid wins)"),
+    scopes: z
+      .array(z.string().regex(/^okta\.[A-Za-z]+\.(read|manage|register)$/, fixed('is not an Okta API scope', 'write scopes like okta.apps.manage')))
+      .min(1)
+      .default(OKTA_WORKER_SCOPES)
+      .describe(`Okta API scopes to request; each must be granted to the app. Default: ${OKTA_WORKER_SCOPES.join(', ')}`),
+  })
+  .strict()
+  .describe(
+    "The worker's own Okta access as a service app with a private key (private_key_jwt) and only the scopes it needs, instead of okta.apiToken; okta.apiToken is then only handed to Anypoint's client provider, which needs a static SSWS header.",
+  );
+
 const okta = z
   .object({
     orgUrl: platformUrl('https://dev-123456.okta.com')
       .refine((s) => !/-admin\./i.test(s), fixed('is the admin console URL', 'remove "-admin" from the host, e.g. https://dev-123456.okta.com'))
       .describe('The Okta org, e.g. https://dev-123456.okta.com (http only for 127.0.0.1/localhost)'),
     apiToken: secret('okta.apiToken'),
+    oauth: oktaOAuth.optional(),
     authorizationServer,
     scopes: z.array(scope).min(1),
     groups: z.array(group).default([]),

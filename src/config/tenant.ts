@@ -88,7 +88,7 @@ function resolveRelativePaths(cfg: TenantConfig, baseDir: string): TenantConfig 
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   const ref = (r: SecretRef): SecretRef => ('file' in r ? { file: abs(r.file) } : r);
   const provider = cfg.okta
-    ? { okta: { ...cfg.okta, apiToken: ref(cfg.okta.apiToken) } }
+    ? { okta: { ...cfg.okta, apiToken: ref(cfg.okta.apiToken), ...(cfg.okta.oauth ? { oauth: { ...cfg.okta.oauth, privateKey: ref(cfg.okta.oauth.privateKey) } } : {}) } }
     : { rfc7591: { ...cfg.rfc7591, initialAccessToken: ref(cfg.rfc7591.initialAccessToken), introspectionClient: { ...cfg.rfc7591.introspectionClient, clientSecret: ref(cfg.rfc7591.introspectionClient.clientSecret) } } };
   return {
     ...cfg,

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { BLANK, invalidToken, notFound, OAUTH, OAuthError, type ErrorCause } from './errors';
-import { authenticateApiToken, nowIso, objectBody, type OktaContext } from './http';
+import { BLANK, notFound, OAUTH, OAuthError, type ErrorCause } from './errors';
+import { authenticateManagementRequest } from './org-auth/guard';
+import { nowIso, objectBody, type OktaContext } from './http';
 import { paginate } from './pagination';
 import { newSecretRecord, oauthClientDocument, reconcileSecrets, removeApp, storeNewApp } from './apps';
 import { normalizeClient, SECRET_METHODS } from './client-settings';
@@ -105,9 +106,7 @@ export function registerDynamicClientRegistration(app: FastifyInstance, ctx: Okt
   app.addHook('onRequest', async (req) => {
     const header = req.headers.authorization;
     if (typeof header !== 'string' || /^\s*(SSWS\s*)?$/i.test(header)) throw OAUTH.invalidClientId();
-    const token = authenticateApiToken(ctx, req);
-    if (!token) throw invalidToken();
-    req.oktaApiToken = token;
+    authenticateManagementRequest(ctx, req, () => OAUTH.invalidClientId());
   });
 
   const clientOr404 = (clientId: string) => {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomAlphanumeric, type SandboxContext } from '../core';
-import { invalidSession, invalidToken, malformedBody, methodNotAllowed, pathNotFound, sendError } from './errors';
+import { malformedBody, methodNotAllowed, pathNotFound, sendError } from './errors';
 import type { ApiTokenRecord, OktaState } from './state';
 
 export type OktaContext = SandboxContext<OktaState>;
@@ -52,19 +52,7 @@ export function sswsTokenOf(req: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
-/**
- * Management API guard: a known SSWS token; a blank, wrong or other-scheme header gets 401
- * E0000011, and no Authorization header at all 403 E0000005 "Invalid session" (Okta then looks
- * for a browser session cookie, and finds none).
- */
-export function requireApiToken(app: FastifyInstance, ctx: OktaContext): void {
-  app.addHook('onRequest', async (req) => {
-    const record = authenticateApiToken(ctx, req);
-    if (!record) throw req.headers.authorization === undefined ? invalidSession() : invalidToken();
-    req.oktaApiToken = record;
-  });
-}
-
+/** The SSWS token's record; the management guard (org-auth/guard.ts) also accepts org access tokens. */
 export function authenticateApiToken(ctx: OktaContext, req: FastifyRequest): ApiTokenRecord | undefined {
   const token = sswsTokenOf(req);
   return token ? ctx.state.apiTokens.find((t) => t.token === token) : undefined;

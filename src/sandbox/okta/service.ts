@@ -8,7 +8,10 @@ import { registerClaims } from './claims';
 import { registerDynamicClientRegistration } from './dcr';
 import { installErrorHandler, rateLimitedResponse, serverErrorResponse } from './errors';
 import { registerGroups } from './groups';
-import { addRequestIdHeader, installNotFound, nowIso, requireApiToken, type OktaContext } from './http';
+import { addRequestIdHeader, installNotFound, nowIso, type OktaContext } from './http';
+import { registerOrgAuthorizationServer } from './org-auth/endpoints';
+import { registerScopeGrants } from './org-auth/grants';
+import { requireManagementCredentials } from './org-auth/guard';
 import { registerOAuthEndpoints } from './oauth';
 import { registerPolicies } from './policies';
 import { developerProfile, unlimitedProfile } from './rate-limits';
@@ -80,7 +83,7 @@ export function oktaService(seed: OktaSeed): SandboxServiceDefinition<OktaState>
         installErrorHandler(okta);
         installNotFound(okta);
         await okta.register(async (management) => {
-          requireApiToken(management, ctx);
+          requireManagementCredentials(management, ctx);
           requireAdminRoleForWrites(management, ctx);
           registerAdminRoles(management, ctx);
           registerAuthorizationServers(management, ctx);
@@ -91,10 +94,12 @@ export function oktaService(seed: OktaSeed): SandboxServiceDefinition<OktaState>
           registerUsers(management, ctx);
           registerApps(management, ctx);
           registerAppAssignments(management, ctx);
+          registerScopeGrants(management, ctx);
           registerSystemLog(management, ctx);
         });
         await okta.register(async (dcr) => registerDynamicClientRegistration(dcr, ctx));
         await okta.register(async (oauth) => registerOAuthEndpoints(oauth, ctx));
+        await okta.register(async (orgAuth) => registerOrgAuthorizationServer(orgAuth, ctx));
         await okta.register(async (signIn) => registerSignIn(signIn, ctx));
       });
     },

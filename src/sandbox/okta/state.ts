@@ -90,6 +90,17 @@ export interface AppRecord extends Sequenced {
   profile?: Record<string, unknown>;
   secrets: ClientSecretRecord[];
   signingKid: string;
+  /** Okta API scopes granted to the app on the org authorization server (`/api/v1/apps/{id}/grants`); absent in older states. */
+  scopeGrants?: ScopeGrantRecord[];
+}
+
+/** A scope consent grant: the app may ask the org authorization server for this `okta.*` scope. */
+export interface ScopeGrantRecord {
+  id: string;
+  scopeId: string;
+  issuer: string;
+  created: string;
+  createdBy: { id: string; type: 'User' | 'PublicClientApp' };
 }
 
 export interface AppGroupAssignmentRecord {
@@ -249,4 +260,8 @@ export interface OktaState {
   logs: LogEventRecord[];
   /** Creation counter of deleted records, so a cursor naming one still resolves (bounded). */
   deletedSeq: Record<string, number>;
+  /** The org authorization server's keys (ACTIVE, NEXT), made on first use; absent in older states. */
+  orgSigningKeys?: SigningKeyRecord[];
+  /** `jti` → `exp` of client assertions already redeemed (single use until they expire). */
+  usedAssertionIds?: Record<string, number>;
 }

@@ -55,7 +55,9 @@ const SYSTEM_ACTOR: LogActor = { id: 'system', type: 'SystemPrincipal', alternat
 
 function defaultActor(state: OktaState, req: FastifyRequest): LogActor {
   const user = req.oktaApiToken ? state.users[req.oktaApiToken.userId] : undefined;
-  return user ? userActor(user) : SYSTEM_ACTOR;
+  if (user) return userActor(user);
+  const client = req.oktaServiceClient ? Object.values(state.apps).find((a) => a.clientId === req.oktaServiceClient!.clientId) : undefined;
+  return client ? clientActor(client) : SYSTEM_ACTOR;
 }
 
 /**

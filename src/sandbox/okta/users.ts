@@ -135,14 +135,15 @@ export function registerUsers(app: FastifyInstance, ctx: OktaContext): void {
 
   // `me` is the token's owner; `{id}` also accepts a login, as in Okta.
   app.get<{ Params: UserParams }>('/api/v1/users/:userId', async function getUser(req) {
-    if (req.params.userId === 'me') return renderUser(ctx, userOr404(ctx, req.oktaApiToken!.userId));
+    // A service app's token has no user behind it: `me` is then not found.
+    if (req.params.userId === 'me') return renderUser(ctx, userOr404(ctx, req.oktaApiToken?.userId ?? 'me'));
     return renderUser(ctx, userOr404(ctx, req.params.userId));
   });
 
   // Replace (PUT) and partial update (POST) of the profile.
   for (const method of ['put', 'post'] as const) {
     app[method]<{ Params: UserParams }>('/api/v1/users/:userId', async function updateUser(req) {
-      const user = userOr404(ctx, req.params.userId === 'me' ? req.oktaApiToken!.userId : req.params.userId);
+      const user = userOr404(ctx, req.params.userId === 'me' ? (req.oktaApiToken?.userId ?? 'me') : req.params.userId);
       const body = objectBody(req.body);
       const incoming = isRecord(body.profile) ? body.profile : {};
       user.profile = readProfile(ctx.state, method === 'put' ? incoming : { ...user.profile, ...incoming }, user);

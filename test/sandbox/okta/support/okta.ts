@@ -115,7 +115,12 @@ export class TestOkta {
   /** Verifies a JWT with jose's createRemoteJWKSet against the server's `/v1/keys`. */
   async verifyWithJose(token: string, authServerId: string, audience: string): Promise<{ ok: boolean; payload?: any; protectedHeader?: any; code?: string }> {
     const issuer = `${this.url}/oauth2/${authServerId}`;
-    const { stdout } = await run(process.execPath, [joseScript, `${issuer}/v1/keys`, token, issuer, audience]);
+    return this.verifyWithJoseAt(`${issuer}/v1/keys`, token, issuer, audience);
+  }
+
+  /** As {@link verifyWithJose}, for any issuer (the org authorization server publishes `/oauth2/v1/keys`). */
+  async verifyWithJoseAt(jwksUrl: string, token: string, issuer: string, audience: string): Promise<{ ok: boolean; payload?: any; protectedHeader?: any; code?: string }> {
+    const { stdout } = await run(process.execPath, [joseScript, jwksUrl, token, issuer, audience]);
     return JSON.parse(stdout);
   }
 

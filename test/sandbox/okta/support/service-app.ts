@@ -1,0 +1,62 @@
+import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
+import type { TestOkta } from './okta';
+
+/** What the helpers need of an Okta sandbox: its URL and SSWS calls (a TestOkta, or an adapter in e2e tests). */
+export type OktaCaller = Pick<TestOkta, 'url' | 'call'>;
+
+/** An OAuth-for-Okta service app: private_key_jwt with a registered public key, and the scopes granted to it. */
+export interface ServiceApp {
+  id: string;
+  clientId: string;
+  keyId: string;
+  privateKey: KeyObject;
+  privateKeyPem: string;
+}
+
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+export function newRsaKey(keyId: string): { privateKey: KeyObject; publicJwk: Record<string, unknown>; pem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return {
+    privateKey,
+    publicJwk: { ...(publicKey.export({ format: 'jwk' }) as Record<string, unknown>), kid: keyId, use: 'sig', alg: 'RS256' },
+    pem: privateKey.export({ format: 'pem', type: 'pkcs8' }) as string,
+  };
+}
+
+export async function createKeyServiceApp(okta: OktaCaller, scopes: string[], label = 'Onboarding worker'): Promise<ServiceApp> {
+  const keyId = `key-${randomUUID().slice(0, 8)}`;
+  const key = newRsaKey(keyId);
+  const res = await okta.call('POST', '/api/v1/apps', {
+    json: {
+      name: 'oidc_client',
+      label,
+      signOnMode: 'OPENID_CONNECT',
+      credentials: { oauthClient: { token_endpoint_auth_method: 'private_key_jwt' } },
+      settings: { oauthClient: { application_type: 'service', grant_types: ['client_credentials'], response_types: ['token'], redirect_uris: [], jwks: { keys: [key.publicJwk] } } },
+    },
+  });
+  if (res.status !== 200) throw new Error(`create app failed: ${res.text}`);
+  for (const scopeId of scopes) {
+    const grant = await okta.call('POST', `/api/v1/apps/${res.body.id}/grants`, { json: { issuer: okta.url, scopeId } });
+    if (grant.status !== 201) throw new Error(`grant ${scopeId} failed: ${grant.text}`);
+  }
+  return { id: res.body.id, clientId: res.body.credentials.oauthClient.client_id, keyId, privateKey: key.privateKey, privateKeyPem: key.pem };
+}
+
+/** A client assertion as RFC 7523 describes it; `overrides` bend one claim or the key to test a refusal. */
+export function clientAssertion(okta: OktaCaller, app: ServiceApp, overrides: { claims?: Record<string, unknown>; key?: KeyObject; kid?: string } = {}): string {
+  const now = Math.floor(Date.now() / 1000);
+  const header = b64({ alg: 'RS256', kid: overrides.kid ?? app.keyId });
+  const payload = b64({ iss: app.clientId, sub: app.clientId, aud: `${okta.url}/oauth2/v1/token`, iat: now, exp: now + 300, jti: randomUUID(), ...overrides.claims });
+  const signature = sign('RSA-SHA256', Buffer.from(`${header}.${payload}`), overrides.key ?? app.privateKey).toString('base64url');
+  return `${header}.${payload}.${signature}`;
+}
+
+export async function orgToken(okta: OktaCaller, app: ServiceApp, scope: string, assertion = clientAssertion(okta, app)) {
+  return okta.call('POST', '/oauth2/v1/token', {
+    auth: 'none',
+    form: { grant_type: 'client_credentials', scope, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion },
+  });
+}
+
