@@ -19,7 +19,7 @@ import { progressQuery } from '../../../src/workflows/messages';
 import { SECRET_PATTERNS } from '../../workflows/history-fixtures';
 import { inventoryDiff, inventoryOf } from '../../support/inventory';
 import { OnboardingStack } from '../../support/onboarding-stack';
-import { getWorkflowBundle, uniqueTaskQueue } from '../../support/temporal';
+import { getWorkflowBundle, uniqueId, uniqueTaskQueue } from '../../support/temporal';
 import { TEST_ADDRESS_VAR } from '../../support/temporal-bundles';
 import { EXAMPLE_TENANT_IDENTITIES, autoAssignment } from '../../e2e/support/onboarding-run';
 import { attemptRecorder, timeBreakdown, type AttemptTiming, type TimeBreakdown } from './attempt-timing';
@@ -168,7 +168,10 @@ export async function runChaosCase(env: TestWorkflowEnvironment, opts: ChaosCase
     const before = inventoryOf(await stack.state());
     const expectedPhase = d?.kind === 'cancel' ? 'cancelled' : 'completed';
     const waitsForAssignment = d?.kind === 'cancel' && d.at === 'awaiting-assignment';
-    const cfg = stack.tenant(waitsForAssignment ? (c) => c : autoAssignment);
+    const example = stack.tenant(waitsForAssignment ? (c) => c : autoAssignment);
+    // A tenant id of its own: each case encrypts with a codec key of its own, and a tenant record under
+    // the example's id would be unreadable to the next case and to the demo on the same server.
+    const cfg = { ...example, tenant: { ...example.tenant, id: uniqueId('chaos') } };
     for (const admin of [stack.okta, stack.anypoint]) {
       await admin.seedFaults(opts.seed);
       for (const rule of faultRules(opts.faultRate ?? 0.2)) await admin.addFault(rule);
