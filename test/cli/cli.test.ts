@@ -53,7 +53,10 @@ describe('the onboarding CLI', () => {
    */
   const cliOnTerminal = (args: string[], answer: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<CliRun> =>
     new Promise((done) => {
-      const child = spawn('script', ['-qec', [TSX, 'src/client.ts', ...args].join(' '), '/dev/null'], { cwd: ROOT, env: { ...cliEnv, TERM: 'xterm-256color', ...extraEnv } });
+      // A terminal as a user has it: Node turns colour off for CI=…, NO_COLOR, NODE_DISABLE_COLORS and
+      // FORCE_COLOR=0, which a CI machine may set for the test run itself.
+      const { CI: _ci, NO_COLOR: _noColor, NODE_DISABLE_COLORS: _disabled, FORCE_COLOR: _force, ...userEnv } = cliEnv;
+      const child = spawn('script', ['-qec', [TSX, 'src/client.ts', ...args].join(' '), '/dev/null'], { cwd: ROOT, env: { ...userEnv, TERM: 'xterm-256color', ...extraEnv } });
       let stdout = '';
       let answered = false;
       child.stdout.on('data', (chunk: Buffer) => {
