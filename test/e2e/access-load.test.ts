@@ -134,9 +134,14 @@ describe('consumer access requests under load, faults and a worker kill', () => 
         await retrying(() => decideAccessRequest(client, t.cfg.tenant.id, g.contractId, i % 2 === 0 ? 'approve' : 'reject', 'grace', { assignForMe: true }));
         (g as { decided?: string }).decided = i % 2 === 0 ? 'approved' : 'rejected';
       }
+      // Ended means the workflow closed: it records its decision in the tenant record before it returns
+      // (a record write held by the killed worker waits out its activity timeout first).
       await until('every request to end', async () => {
         const all = await allRequests();
-        return requests.every((q) => ['approved', 'rejected'].includes(progressOf(all, q)?.state ?? ''));
+        return requests.every((q) => {
+          const summary = summaryOf(all, q);
+          return summary?.status === 'COMPLETED' && ['approved', 'rejected'].includes(summary.progress?.state ?? '');
+        });
       }, 180_000);
       for (const { stack } of tenants) {
         await stack.okta.clearFaults();
@@ -187,8 +192,12 @@ describe('consumer access requests under load, faults and a worker kill', () => 
   }, 360_000);
 });
 
+function summaryOf(all: AccessRequestSummary[], q: { contractId: string; clientId: string }) {
+  return all.find((r) => r.progress?.kind === 'request' && r.progress.request.contractId === q.contractId && r.progress.request.clientId === q.clientId);
+}
+
 function progressOf(all: AccessRequestSummary[], q: { contractId: string; clientId: string }) {
-  return all.find((r) => r.progress?.kind === 'request' && r.progress.request.contractId === q.contractId && r.progress.request.clientId === q.clientId)?.progress;
+  return summaryOf(all, q)?.progress;
 }
 
 async function assignedGroups(okta: OktaClient, clientId: string): Promise<string[]> {
