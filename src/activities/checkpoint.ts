@@ -41,13 +41,17 @@ export class Checkpoint<T> {
     this.done = { ...(own ?? previous ?? {}) };
   }
 
-  /** The result of step `key`: from the checkpoint when an earlier attempt finished it, else `run()`, recorded. */
-  async step(key: string, run: () => Promise<T>): Promise<T> {
+  /**
+   * The result of step `key`: from the checkpoint when an earlier attempt finished it, else `run()`,
+   * recorded unless `keep` says the result is not one to trust on a later attempt.
+   */
+  async step(key: string, run: () => Promise<T>, keep: (value: T) => boolean = () => true): Promise<T> {
     if (Object.prototype.hasOwnProperty.call(this.done, key)) {
       this.resumed++;
       return this.done[key];
     }
     const value = await run();
+    if (!keep(value)) return value;
     this.done[key] = value;
     if (this.ctx) {
       const details = { [this.name]: { ...this.done } };

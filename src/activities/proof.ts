@@ -3,7 +3,8 @@ import { request } from 'undici';
 import { resolveSecretRef } from '../config/secrets';
 import type { OktaTenantConfig, Rfc7591TenantConfig, TenantConfig } from '../config/tenant';
 import { anypointFor, oktaFor, providerClientFor } from './clients';
-import type { AnypointContext, ProbeResult, ProofResult, ProviderEndpoints } from './types';
+import { Checkpoint } from './checkpoint';
+import type { AnypointContext, ProbeResult, ProofResult, ProviderEndpoints, SignInFlowProof } from './types';
 import { proveUserSignIn } from './sign-in-proof';
 
 /**
@@ -11,17 +12,29 @@ import { proveUserSignIn } from './sign-in-proof';
  * the verification application (from Okta or the RFC 7591 provider), its introspection by the introspection client, then the gateway
  * without a token (401), and with it where the scope allows (200) and where it does not (403).
  * Read-only; the token stays inside this activity.
+ *
+ * The proof makes some forty requests; under sustained faults hardly any attempt gets through all
+ * of them. Each part that passed (the call without a token, each client's proof, each person's
+ * sign-in flow) is kept in the activity's checkpoint, so a retry (in the worker or Temporal's)
+ * proves only what is left. A part that did not pass is not kept: the run fails on it, or proves it again.
  */
 export async function proveIntegration(cfg: TenantConfig, ctx: AnypointContext, endpoints: ProviderEndpoints, _apiId: string, known: KnownIds = {}): Promise<ProofResult> {
   const v = cfg.verification;
   const first = v.allowed[0] ?? v.denied[0];
+  const checkpoint = new Checkpoint<ProofPart>('proof');
+  const part = <P extends ProofPart>(key: string, run: () => Promise<P>) => checkpoint.step(key, run, (p) => p.passed) as Promise<P>;
   // The probe without a token needs nothing else: it runs while the clients' tokens are fetched.
-  const withoutToken = probeGateway(cfg, first, 401);
-  const main = proveClient(cfg, ctx, endpoints, v, withoutToken, known);
+  const withoutToken = part('withoutToken', () => probeGateway(cfg, first, 401));
+  const main = part(`client:${v.clientApplication}`, () => proveClient(cfg, ctx, endpoints, v, withoutToken, known));
   // `?? []`: a config recorded before verification.otherClients existed.
-  const others = Promise.all((v.otherClients ?? []).map((other) => proveClient(cfg, ctx, endpoints, other, withoutToken, { introspectionClientId: known.introspectionClientId, applicationIds: known.applicationIds })));
-  const [mainResult, otherResults] = await Promise.all([main, others]);
-  const users = cfg.okta && v.signIn ? await proveUserSignIn(cfg, ctx, endpoints, known.applicationIds?.[v.signIn.clientApplication]) : [];
+  const others = Promise.all(
+    (v.otherClients ?? []).map((other) =>
+      part(`client:${other.clientApplication}`, () => proveClient(cfg, ctx, endpoints, other, withoutToken, { introspectionClientId: known.introspectionClientId, applicationIds: known.applicationIds })),
+    ),
+  );
+  // Settled together: a failed part must not leave the others' requests running into the next attempt.
+  const [mainResult, otherResults] = await allSettled(main, others);
+  const users = cfg.okta && v.signIn ? await proveUserSignIn(cfg, ctx, endpoints, known.applicationIds?.[v.signIn.clientApplication], part) : [];
   if (otherResults.length === 0 && users.length === 0) return mainResult;
   return {
     ...mainResult,
@@ -29,6 +42,20 @@ export async function proveIntegration(cfg: TenantConfig, ctx: AnypointContext, 
     ...(users.length ? { users } : {}),
     passed: mainResult.passed && otherResults.every((o) => o.passed) && users.every((u) => u.passed),
   };
+}
+
+/** What the proof's checkpoint keeps: parts that passed, none holding a secret (no token, no client secret). */
+type ProofPart = ProofResult | SignInFlowProof | ProbeResult;
+
+/** Runs a proof part once, or takes it from an earlier attempt's checkpoint when it passed there. */
+export type ProofPartRunner = <P extends ProofPart>(key: string, run: () => Promise<P>) => Promise<P>;
+
+/** Both results, once both have settled; the first failure if either failed. */
+async function allSettled<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === 'rejected') throw ra.reason;
+  if (rb.status === 'rejected') throw rb.reason;
+  return [ra.value, rb.value];
 }
 
 type VerifiedClient = Pick<TenantConfig['verification'], 'clientApplication' | 'tokenScopes' | 'allowed' | 'denied'>;
@@ -72,13 +99,49 @@ export async function verificationToken(cfg: TenantConfig, ctx: AnypointContext,
   return oktaFor(cfg).requestClientCredentialsToken({ tokenUrl, clientId: String(app.clientId), clientSecret: String(app.clientSecret), scopes: v.tokenScopes });
 }
 
-/** One request through the gateway, as a consumer makes it. */
-export async function probeGateway(cfg: TenantConfig, call: { method: string; path: string }, expected: number, bearer?: string): Promise<ProbeResult> {
+/** Tries of one gateway call while its answer is not a verdict (see isVerdict), 100 ms doubling in between. */
+const PROBE_TRIES = 4;
+const PROBE_FIRST_DELAY_MS = 100;
+
+/**
+ * One request through the gateway, as a consumer makes it (the token in the Authorization header,
+ * or in the `access_token` query parameter), tried again in place while the answer is not a verdict.
+ */
+export async function probeGateway(cfg: TenantConfig, call: { method: string; path: string }, expected: number, bearer?: string, tokenIn?: 'header' | 'query'): Promise<ProbeResult> {
   const base = cfg.verification.gatewayUrl.replace(/\/$/, '');
-  const res = await request(`${base}${call.path}`, { method: call.method as 'GET', headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
-  await res.body.dump();
-  return { method: call.method, path: call.path, expected, actual: res.statusCode, passed: res.statusCode === expected };
+  const query = bearer && tokenIn === 'query' ? `${call.path.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(bearer)}` : '';
+  const headers: Record<string, string> = bearer && tokenIn !== 'query' ? { authorization: `Bearer ${bearer}` } : {};
+  let actual = 0;
+  for (let i = 0; ; i++) {
+    try {
+      const res = await request(`${base}${call.path}${query}`, { method: call.method as 'GET', headers });
+      await res.body.dump();
+      actual = res.statusCode;
+      if (isVerdict(actual, expected, bearer) || i + 1 >= PROBE_TRIES) break;
+    } catch (err) {
+      // The gateway itself unreachable: a network error, thrown as such once the tries are spent.
+      if (i + 1 >= PROBE_TRIES) throw err;
+    }
+    await sleep(PROBE_FIRST_DELAY_MS * 2 ** i);
+  }
+  // The result names the path without the token.
+  return { method: call.method, path: call.path, expected, actual, passed: actual === expected, ...(tokenIn ? { tokenIn } : {}) };
 }
+
+/**
+ * Whether the gateway's answer says something about the policies. A 5xx or 429 does not (the gateway
+ * or its introspection at the provider failed). Nor, at first, does a 401 to a token just issued
+ * where 200 or 403 is expected: the OpenID Connect policy answers 401 when it cannot reach the
+ * provider to introspect the token (reference c.3), so under faults a dropped introspection looks like a
+ * refused token. It is asked again; a 401 that persists over every try is the verdict (a policy that
+ * introspects at the wrong place, or with the wrong client, answers so every time).
+ */
+function isVerdict(actual: number, expected: number, bearer: string | undefined): boolean {
+  if (actual >= 500 || actual === 429) return false;
+  return !(bearer && actual === 401 && expected !== 401);
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function throwIfGatewayUnavailable(probes: ProbeResult[]): void {
   const unavailable = probes.find((p) => p.actual >= 500);

@@ -5,7 +5,7 @@ import { request } from 'undici';
 import { resolveSecretRef } from '../config/secrets';
 import type { OktaTenantConfig } from '../config/tenant';
 import { anypointFor } from './clients';
-import { probeGateway } from './proof';
+import { probeGateway, type ProofPartRunner } from './proof';
 import type { AnypointContext, ProbeResult, ProviderEndpoints, SignInFlowProof, UserSignInProof } from './types';
 
 /*
@@ -18,49 +18,66 @@ import type { AnypointContext, ProbeResult, ProviderEndpoints, SignInFlowProof, 
  * refused must get no token. Passwords and tokens stay in this activity.
  */
 
-type Probe = { method: string; path: string; expect: number };
-
-/** `applicationId`: the sign-in application's id when the run holds it (one read instead of a list). */
-export async function proveUserSignIn(cfg: OktaTenantConfig, ctx: AnypointContext, endpoints: ProviderEndpoints, applicationId?: string): Promise<UserSignInProof[]> {
+/**
+ * `applicationId`: the sign-in application's id when the run holds it (one read instead of a list).
+ * `part`: runs each flow, or takes it from the proof's checkpoint when it passed on an earlier attempt.
+ */
+export async function proveUserSignIn(cfg: OktaTenantConfig, ctx: AnypointContext, endpoints: ProviderEndpoints, applicationId?: string, part: ProofPartRunner = (_key, run) => run()): Promise<UserSignInProof[]> {
   const signIn = cfg.verification.signIn;
   if (!signIn) return [];
+  // Read once, and only when a flow is left to prove (a resumed attempt may have none).
+  let client: Promise<BaseClient> | undefined;
+  const signInClient = () =>
+    (client ??= signInClientOf(cfg, ctx, endpoints, applicationId).catch((err: unknown) => {
+      // A failed read is read again by the flow's next try, not remembered.
+      client = undefined;
+      throw err;
+    }));
+  const proofs: UserSignInProof[] = [];
+  for (const user of signIn.users) {
+    const scope = ['openid', ...user.scopes].join(' ');
+    const flows: SignInFlowProof[] = [];
+    for (const flow of ['authorization_code+pkce', 'implicit'] as const) {
+      flows.push(
+        await part(`signIn:${user.login}:${flow}`, () =>
+          retriedWhileUnavailable(async () => {
+            const config = await signInClient();
+            const password = resolveSecretRef(user.password);
+            // A session token is one-time: every attempt signs in afresh.
+            const sessionToken = await authenticate(cfg.okta.orgUrl, user.login, password);
+            const obtained = flow === 'implicit' ? await implicitToken(config, signIn.redirectUri, scope, sessionToken) : await codeWithPkceToken(config, signIn.redirectUri, scope, sessionToken);
+            if ('error' in obtained) return { flow, tokenScopes: [], error: obtained.error, probes: [], passed: user.refused };
+            const probes: ProbeResult[] = [];
+            for (const c of [...user.allowed, ...user.denied]) {
+              probes.push(await probeGateway(cfg, c, c.expect, obtained.accessToken, 'header'));
+              probes.push(await probeGateway(cfg, c, c.expect, obtained.accessToken, 'query'));
+            }
+            return { flow, tokenScopes: obtained.scope.split(' ').filter(Boolean), probes, passed: !user.refused && probes.every((p) => p.passed) };
+          }),
+        ),
+      );
+    }
+    proofs.push({ login: user.login, expectedRefused: user.refused, flows, passed: flows.every((f) => f.passed) });
+  }
+  return proofs;
+}
+
+/** The sign-in application as an OpenID client of the provider: its credentials from Anypoint, the provider's metadata. */
+async function signInClientOf(cfg: OktaTenantConfig, ctx: AnypointContext, endpoints: ProviderEndpoints, applicationId?: string): Promise<BaseClient> {
+  const signIn = cfg.verification.signIn!;
   const anypoint = anypointFor(cfg);
   const app = applicationId
     ? await anypoint.getClientApplication(ctx.orgId, applicationId, { withCredentials: true })
     : await anypoint.findClientApplicationByName(ctx.orgId, signIn.clientApplication, { withCredentials: true });
   if (!app?.clientId || !app.clientSecret) throw new Error(`Client application "${signIn.clientApplication}" or its credentials are not readable in Anypoint`);
   const issuer = await Issuer.discover(endpoints.issuer);
-  const config = new issuer.Client({
+  return new issuer.Client({
     client_id: String(app.clientId),
     client_secret: String(app.clientSecret),
     redirect_uris: [signIn.redirectUri],
     response_types: ['code', 'token'],
     token_endpoint_auth_method: 'client_secret_basic',
   });
-  const proofs: UserSignInProof[] = [];
-  for (const user of signIn.users) {
-    const password = resolveSecretRef(user.password);
-    const scope = ['openid', ...user.scopes].join(' ');
-    const flows: SignInFlowProof[] = [];
-    for (const flow of ['authorization_code+pkce', 'implicit'] as const) {
-      flows.push(
-        await retriedWhileUnavailable(async () => {
-          // A session token is one-time: every attempt signs in afresh.
-          const sessionToken = await authenticate(cfg.okta.orgUrl, user.login, password);
-          const obtained = flow === 'implicit' ? await implicitToken(config, signIn.redirectUri, scope, sessionToken) : await codeWithPkceToken(config, signIn.redirectUri, scope, sessionToken);
-          if ('error' in obtained) return { flow, tokenScopes: [], error: obtained.error, probes: [], passed: user.refused };
-          const probes: ProbeResult[] = [];
-          for (const c of [...user.allowed, ...user.denied]) {
-            probes.push({ ...(await probeGateway(cfg, c, c.expect, obtained.accessToken)), tokenIn: 'header' });
-            probes.push(await probeWithQueryToken(cfg, c, obtained.accessToken));
-          }
-          return { flow, tokenScopes: obtained.scope.split(' ').filter(Boolean), probes, passed: !user.refused && probes.every((p) => p.passed) };
-        }),
-      );
-    }
-    proofs.push({ login: user.login, expectedRefused: user.refused, flows, passed: flows.every((f) => f.passed) });
-  }
-  return proofs;
 }
 
 const FLOW_ATTEMPTS = 4;
@@ -146,12 +163,4 @@ async function implicitToken(client: BaseClient, redirectUri: string, scope: str
   const accessToken = params.get('access_token');
   if (!accessToken) throw new Error('The implicit redirect carried no access_token.');
   return { accessToken, scope: params.get('scope') ?? scope };
-}
-
-/** The call with the token in the `access_token` query parameter; the result names the path without it. */
-async function probeWithQueryToken(cfg: OktaTenantConfig, call: Probe, token: string): Promise<ProbeResult> {
-  const base = cfg.verification.gatewayUrl.replace(/\/$/, '');
-  const res = await request(`${base}${call.path}${call.path.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(token)}`, { method: call.method as 'GET' });
-  await res.body.dump();
-  return { method: call.method, path: call.path, expected: call.expect, actual: res.statusCode, passed: res.statusCode === call.expect, tokenIn: 'query' };
 }

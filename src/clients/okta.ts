@@ -504,7 +504,15 @@ export class OktaClient {
     operation: string,
     method: HttpMethod,
     pathOrUrl: string,
-    opts: { json?: unknown; form?: Record<string, string>; auth?: 'ssws' | 'none' | { basic: [string, string] }; tolerate404?: boolean; fixes?: Fixes } = {},
+    opts: {
+      json?: unknown;
+      form?: Record<string, string>;
+      auth?: 'ssws' | 'none' | { basic: [string, string] };
+      tolerate404?: boolean;
+      fixes?: Fixes;
+      /** A POST that changes nothing lasting (a token request, an introspection): repeated like a GET. */
+      repeatable?: boolean;
+    } = {},
   ): Promise<HttpResponse | undefined> {
     const url = /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : `${this.orgUrl}${pathOrUrl}`;
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -537,8 +545,9 @@ export class OktaClient {
       if (res.status === 401 && auth === 'ssws' && this.options.oauth) this.sdk.oauth.clearCachedAccessToken();
       throw oktaErrorFromResponse(res, context);
     };
-    // Only GETs are repeated here; a POST (token, introspection) or a write is left to the activity.
-    return method === 'GET' ? retryRead(once, this.readRetry) : once();
+    // GETs, and the POSTs that change nothing lasting, are repeated here; a write is left to the
+    // activity, whose look-up-before-create alone can tell whether a lost write went through.
+    return method === 'GET' || opts.repeatable ? retryRead(once, this.readRetry) : once();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -1065,6 +1074,8 @@ export class OktaClient {
     const res = await this.raw('request a client_credentials token', 'POST', url, {
       auth: { basic: [req.clientId, req.clientSecret] },
       form: { grant_type: 'client_credentials', scope: req.scopes.join(' ') },
+      // A token whose response was lost is one more short-lived token, never used: asking again is safe.
+      repeatable: true,
     });
     const body = (res!.json ?? {}) as { access_token?: string; token_type?: string; scope?: string; expires_in?: number };
     if (!body.access_token) {
@@ -1080,6 +1091,8 @@ export class OktaClient {
     const res = await this.raw('introspect a token', 'POST', url, {
       auth: { basic: [req.clientId, req.clientSecret] },
       form: { token: req.token, token_type_hint: req.tokenTypeHint ?? 'access_token' },
+      // RFC 7662 introspection reads a token's state and changes nothing.
+      repeatable: true,
     });
     const body = (res!.json ?? {}) as IntrospectionResult;
     return { ...body, active: body.active === true };

@@ -9,7 +9,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import * as activities from '../../../src/activities';
 import { cancel, startOnboarding } from '../../../src/cli/operations';
-import { isConfigurationWrite, type FaultSpec } from '../../../src/sandbox/core';
+import { isConfigurationWrite, type FaultSpec, type RequestLogEntry } from '../../../src/sandbox/core';
 import { sandboxSecretEnv } from '../../../src/sandbox/tenant';
 import { ensureTemporalCli } from '../../../src/temporal/binaries';
 import { createDataConverter } from '../../../src/temporal/data-converter';
@@ -123,6 +123,8 @@ export interface ChaosCaseResult {
   /** Where the time went (the in-process workers' attempts only: not a killed worker's). */
   time: TimeBreakdown;
   attempts?: AttemptTiming[];
+  /** Both sandboxes' request logs of the run, for a case's timeline. */
+  requestLog?: (RequestLogEntry & { service: 'okta' | 'anypoint' })[];
 }
 
 /** `kill-worker inside ensureGroup`, `cancel at awaiting-assignment`. */
@@ -213,7 +215,8 @@ export async function runChaosCase(env: TestWorkflowEnvironment, opts: ChaosCase
     }, 600_000);
     const durationMs = Date.now() - started;
     const progress = await until('the run\'s progress', () => handle.query(progressQuery).catch(() => undefined));
-    const runRequests = [...(await stack.okta.requests()).entries, ...(await stack.anypoint.requests()).entries];
+    const requestLog = [...(await stack.okta.requests()).entries.map((e) => ({ ...e, service: 'okta' as const })), ...(await stack.anypoint.requests()).entries.map((e) => ({ ...e, service: 'anypoint' as const }))];
+    const runRequests: RequestLogEntry[] = requestLog;
     const faultsFired = runRequests.filter((e) => e.fault).length;
     const faultsByKind: Record<string, number> = {};
     for (const e of runRequests) if (e.fault) faultsByKind[e.fault] = (faultsByKind[e.fault] ?? 0) + 1;
@@ -280,6 +283,7 @@ export async function runChaosCase(env: TestWorkflowEnvironment, opts: ChaosCase
       imposedMs,
       time: timeBreakdown(attempts),
       attempts,
+      requestLog,
     };
   } finally {
     await workers.shutdown();
