@@ -20,6 +20,8 @@ export interface Convergence<R> {
   previous?(existing: R): Record<string, unknown>;
   /** Writes values `previous` read back onto the resource with this id. */
   restore?(id: string, previous: Record<string, unknown>): Promise<unknown>;
+  /** What the step did besides converging, for whoever reads the run (a duplicate it removed): see StepResult.notes. */
+  notes?(): string[];
 }
 
 /**
@@ -31,6 +33,12 @@ export interface Convergence<R> {
  * have created the resource and lost the response; so does a step given no finding.
  */
 export async function converge<R>(c: Convergence<R>, finding?: PlanFinding): Promise<StepResult> {
+  const result = await convergeOnce(c, finding);
+  const notes = c.notes?.() ?? [];
+  return notes.length > 0 ? { ...result, notes } : result;
+}
+
+async function convergeOnce<R>(c: Convergence<R>, finding?: PlanFinding): Promise<StepResult> {
   if (finding && isFirstAttempt()) {
     if (finding.action === 'create') {
       const created = await c.create();

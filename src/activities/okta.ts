@@ -5,7 +5,8 @@ import { lookup } from './adopt';
 import { oktaFor } from './clients';
 import { resolveSecretRef } from '../config/secrets';
 import type { OktaUser } from '../clients/okta';
-import { converge, diffFields, unlessParentGone, type Convergence } from './converge';
+import { converge, diffFields, isFirstAttempt, unlessParentGone, type Convergence } from './converge';
+import { removeDuplicatesOf } from './duplicates';
 import type { MissingAssignment, OktaEndpoints, PlanFinding, RegisteredClient, StepResult, UndoTarget } from './types';
 
 /*
@@ -217,9 +218,16 @@ export function ssoAppConvergence(cfg: Cfg): Convergence<OktaApp> {
 }
 
 function appConvergence(okta: ReturnType<typeof oktaFor>, key: string, cfg: Cfg, label: string, desired: OidcAppSpec): Convergence<OktaApp> {
+  let removedDuplicates: string[] = [];
   return {
     find: lookup(cfg, key, { byFile: () => okta.findOidcAppByLabel(label), byId: (id) => okta.getApp(id), byName: (ref) => okta.findOidcAppByLabel(ref) }),
-    create: () => okta.createOidcApp({ label, ...desired }),
+    create: async () => {
+      const app = await okta.createOidcApp({ label, ...desired });
+      // Only a retry can have made an app of this label before (a lost response, a worker that died): see duplicates.ts.
+      if (!isFirstAttempt()) removedDuplicates = await removeDuplicatesOf(okta, app);
+      return app;
+    },
+    notes: () => removedDuplicates,
     desired: () => ({ label, ...desired }),
     differences: (app) =>
       diffFields(

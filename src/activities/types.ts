@@ -18,6 +18,8 @@ export interface StepResult {
   id: string;
   /** Extra non-secret facts later steps need (issuer, redirect URI, client id…). */
   facts?: Record<string, string>;
+  /** What the step did besides converging, in words for whoever reads the run (a duplicate it found and removed). */
+  notes?: string[];
 }
 
 /** One attribute of a planned create (`from` absent) or update (old → new). Never a secret. */

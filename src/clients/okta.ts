@@ -814,6 +814,12 @@ export class OktaClient {
     return best && withoutClientSecret(best);
   }
 
+  /** Every OIDC app whose label is exactly `label` (all pages, secrets stripped), in the order Okta lists them. */
+  async listOidcAppsByLabel(label: string): Promise<OktaOidcApp[]> {
+    const apps = await this.sdkAll<OktaOidcApp>('list apps', (sdk) => sdk.applicationApi.listApplications({ q: label, limit: this.pageSize }));
+    return apps.filter((a) => a.label === label && a.name === OIDC_APP_NAME).map(withoutClientSecret);
+  }
+
   /** Every OpenID Connect app of the org (all pages), secrets stripped: what an orphan report sweeps. */
   async listOidcApps(): Promise<OktaOidcApp[]> {
     const apps = await this.sdkAll<OktaOidcApp>('list apps', (sdk) => sdk.applicationApi.listApplications({ filter: `name eq "${OIDC_APP_NAME}"`, limit: this.pageSize }));

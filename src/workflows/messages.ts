@@ -25,6 +25,8 @@ export interface StepProgress {
   outcome?: 'created' | 'updated' | 'unchanged';
   resourceId?: string;
   error?: string;
+  /** What the step did besides converging (a duplicate it found and removed: src/activities/duplicates.ts). */
+  notes?: string[];
 }
 
 /**

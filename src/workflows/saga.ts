@@ -83,6 +83,7 @@ export class Saga {
       const asStep = result as unknown as Partial<StepResult> | undefined;
       progress.outcome = asStep?.outcome;
       progress.resourceId = asStep?.id;
+      if (asStep?.notes?.length) progress.notes = asStep.notes;
       progress.state = 'done';
       return result;
     } catch (err) {

@@ -8,11 +8,14 @@ import { autoAssignment, expectCompletedAndProven, expectExactlyTheExampleTenant
 /*
  * Okta's lists and searches trail its writes. A create whose response was lost is retried after a
  * look-up; if the look-up cannot see the resource yet, the retry creates it a second time (app
- * labels are not unique) or is refused as a duplicate (group names are).
+ * labels are not unique: the retry then removes the first, src/activities/duplicates.ts) or is
+ * refused as a duplicate (group names are).
  */
 
 const ID = '[^/]+';
 const LAG_MS = Number(process.env.CHAOS_SEARCH_LAG_MS ?? 800);
+/** Apps the example's onboarding creates through /api/v1/apps: the introspection client and the SSO app. */
+const CREATED_APPS = 2;
 
 describe('Okta search results that lag behind writes', () => {
   let env: TestWorkflowEnvironment;
@@ -66,7 +69,23 @@ describe('Okta search results that lag behind writes', () => {
   });
 
   it(`apps (labels are not unique): a lost create retried while lists lag ${LAG_MS} ms, less than the first activity retry interval → nothing twice`, async () => {
-    // A lag longer than the retry interval would let the retry create a second app: see README, "Eventual consistency".
     await onboardWithLostCreates(LAG_MS, [{ method: 'POST', path: '^/api/v1/apps$', times: 2 }]);
+  });
+
+  it('apps: a lost create retried while lists lag 3 s, longer than the retry interval → the retry makes a second app, finds the first once the list shows its own, removes it and says so', async () => {
+    const before = inventoryOf(await stack.state());
+    await stack.okta.put('/okta/search-lag', { ms: 3_000 });
+    await stack.okta.addFault({ kind: 'lostResponse', method: 'POST', path: '^/api/v1/apps$', times: 1 });
+    const progress = await (await stack.worker()).runUntil(async () => (await (await stack.start(stack.tenant(autoAssignment))).result()).progress);
+    expectCompletedAndProven(progress);
+    await expectExactlyTheExampleTenant(stack, before);
+    // Two creates of the first app went through (the lost one and the retry's); the first one was deleted again.
+    const log = (await stack.okta.requests()).entries;
+    const appCreates = log.filter((e) => e.method === 'POST' && /^\/api\/v1\/apps(\?|$)/.test(e.url) && (e.status < 300 || e.fault === 'lostResponse'));
+    expect(appCreates).toHaveLength(CREATED_APPS + 1);
+    expect(log.filter((e) => e.method === 'DELETE' && /^\/api\/v1\/apps\/[^/]+$/.test(e.url))).toHaveLength(1);
+    const noted = progress.steps.filter((step) => step.notes?.length);
+    expect(noted).toHaveLength(1);
+    expect(noted[0].notes).toEqual([expect.stringMatching(/^Removed a duplicate Okta app ".+" \(\w+, created .+\): an earlier try's create, whose response was lost/)]);
   });
 });
