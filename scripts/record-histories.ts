@@ -15,7 +15,7 @@ import { Client, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import * as activities from '../src/activities';
 import { OktaClient } from '../src/clients/okta';
-import { loadTenantFile } from '../src/config/tenant';
+import { loadTenantFile, type TenantConfig } from '../src/config/tenant';
 import { startAllSandboxes } from '../src/sandbox';
 import { SandboxAdminClient } from '../src/sandbox/core';
 import { pointTenantAtSandboxes, sandboxSecretEnv } from '../src/sandbox/tenant';
@@ -48,12 +48,12 @@ async function main(): Promise<void> {
   const secrets = new Set<string>(Object.values(RECORDING_SECRETS));
 
   const only = process.argv.slice(2);
-  const record = async (workflowId: string, drive: (handle: WorkflowHandle<typeof onboardTenant>) => Promise<void>) => {
+  const record = async (workflowId: string, drive: (handle: WorkflowHandle<typeof onboardTenant>) => Promise<void>, tenant: TenantConfig = cfg) => {
     const file = join(HISTORIES_DIR, `${workflowId}.history.json`);
     if (only.length > 0 ? !only.includes(workflowId) : existsSync(file)) return;
     await admin.okta.reset();
     await admin.anypoint.reset();
-    const handle = await client.workflow.start<typeof onboardTenant>('onboardTenant', { taskQueue: TASK_QUEUE, workflowId, args: [{ tenant: cfg }] });
+    const handle = await client.workflow.start<typeof onboardTenant>('onboardTenant', { taskQueue: TASK_QUEUE, workflowId, args: [{ tenant }] });
     await drive(handle);
     const outcome = await handle.result().then(
       (r) => r.progress.phase,
@@ -87,6 +87,8 @@ async function main(): Promise<void> {
       await record('parallel-steps', assignAndApprove);
       // A completed run that waited for a slot of its Okta org first and gave it back for the assignment pause (the 'org-admission' patch).
       await record('org-admission', assignAndApprove);
+      // A completed run in auto mode: each client's groups assigned as soon as it was registered (the 'early-assignments' patch).
+      await record('early-assignments', async () => undefined, { ...cfg, assignment: { mode: 'auto' } });
       await record('contract-refused', async () => {
         await admin.anypoint.addFault({ kind: 'error', status: 400, method: 'POST', path: '/apis/[^/]+/contracts$' });
       });

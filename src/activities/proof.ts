@@ -32,9 +32,11 @@ export async function proveIntegration(cfg: TenantConfig, ctx: AnypointContext, 
       part(`client:${other.clientApplication}`, () => proveClient(cfg, ctx, endpoints, other, withoutToken, { introspectionClientId: known.introspectionClientId, applicationIds: known.applicationIds })),
     ),
   );
+  // People sign in meanwhile: their flows need nothing the clients' proofs make, and a wait one part
+  // meets (a 429's reset) is then spent on the others' requests.
+  const signIns = cfg.okta && v.signIn ? proveUserSignIn(cfg, ctx, endpoints, known.applicationIds?.[v.signIn.clientApplication], part) : Promise.resolve([]);
   // Settled together: a failed part must not leave the others' requests running into the next attempt.
-  const [mainResult, otherResults] = await allSettled(main, others);
-  const users = cfg.okta && v.signIn ? await proveUserSignIn(cfg, ctx, endpoints, known.applicationIds?.[v.signIn.clientApplication], part) : [];
+  const [mainResult, otherResults, users] = await allSettled(main, others, signIns);
   if (otherResults.length === 0 && users.length === 0) return mainResult;
   return {
     ...mainResult,
@@ -50,12 +52,12 @@ type ProofPart = ProofResult | SignInFlowProof | ProbeResult;
 /** Runs a proof part once, or takes it from an earlier attempt's checkpoint when it passed there. */
 export type ProofPartRunner = <P extends ProofPart>(key: string, run: () => Promise<P>) => Promise<P>;
 
-/** Both results, once both have settled; the first failure if either failed. */
-async function allSettled<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
-  const [ra, rb] = await Promise.allSettled([a, b]);
-  if (ra.status === 'rejected') throw ra.reason;
-  if (rb.status === 'rejected') throw rb.reason;
-  return [ra.value, rb.value];
+/** Every result, once all have settled; the first failure if any failed. */
+async function allSettled<T extends unknown[]>(...parts: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(parts);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as T;
 }
 
 type VerifiedClient = Pick<TenantConfig['verification'], 'clientApplication' | 'tokenScopes' | 'allowed' | 'denied'>;

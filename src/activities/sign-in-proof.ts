@@ -6,7 +6,7 @@ import { resolveSecretRef } from '../config/secrets';
 import type { OktaTenantConfig } from '../config/tenant';
 import { anypointFor } from './clients';
 import { probeGateway, type ProofPartRunner } from './proof';
-import type { AnypointContext, ProbeResult, ProviderEndpoints, SignInFlowProof, UserSignInProof } from './types';
+import type { AnypointContext, ProviderEndpoints, SignInFlowProof, UserSignInProof } from './types';
 
 /*
  * The guides' sign-in of a person, done the way a headless client does it against Okta: the user's
@@ -33,33 +33,42 @@ export async function proveUserSignIn(cfg: OktaTenantConfig, ctx: AnypointContex
       client = undefined;
       throw err;
     }));
-  const proofs: UserSignInProof[] = [];
-  for (const user of signIn.users) {
+  // People, and each person's flows, are independent (every flow signs in afresh): all at once.
+  const proveUser = async (user: SignInUser): Promise<UserSignInProof> => {
     const scope = ['openid', ...user.scopes].join(' ');
-    const flows: SignInFlowProof[] = [];
-    for (const flow of ['authorization_code+pkce', 'implicit'] as const) {
-      flows.push(
-        await part(`signIn:${user.login}:${flow}`, () =>
-          retriedWhileUnavailable(async () => {
+    const flows = await settledInOrder(
+      (['authorization_code+pkce', 'implicit'] as const).map((flow) =>
+        part(`signIn:${user.login}:${flow}`, () =>
+          retriedWhileUnavailable(async (): Promise<SignInFlowProof> => {
             const config = await signInClient();
             const password = resolveSecretRef(user.password);
             // A session token is one-time: every attempt signs in afresh.
             const sessionToken = await authenticate(cfg.okta.orgUrl, user.login, password);
             const obtained = flow === 'implicit' ? await implicitToken(config, signIn.redirectUri, scope, sessionToken) : await codeWithPkceToken(config, signIn.redirectUri, scope, sessionToken);
             if ('error' in obtained) return { flow, tokenScopes: [], error: obtained.error, probes: [], passed: user.refused };
-            const probes: ProbeResult[] = [];
-            for (const c of [...user.allowed, ...user.denied]) {
-              probes.push(await probeGateway(cfg, c, c.expect, obtained.accessToken, 'header'));
-              probes.push(await probeGateway(cfg, c, c.expect, obtained.accessToken, 'query'));
-            }
+            const probes = (
+              await Promise.all(
+                [...user.allowed, ...user.denied].map((c) => Promise.all([probeGateway(cfg, c, c.expect, obtained.accessToken, 'header'), probeGateway(cfg, c, c.expect, obtained.accessToken, 'query')])),
+              )
+            ).flat();
             return { flow, tokenScopes: obtained.scope.split(' ').filter(Boolean), probes, passed: !user.refused && probes.every((p) => p.passed) };
           }),
         ),
-      );
-    }
-    proofs.push({ login: user.login, expectedRefused: user.refused, flows, passed: flows.every((f) => f.passed) });
-  }
-  return proofs;
+      ),
+    );
+    return { login: user.login, expectedRefused: user.refused, flows, passed: flows.every((f) => f.passed) };
+  };
+  return settledInOrder(signIn.users.map(proveUser));
+}
+
+type SignInUser = NonNullable<OktaTenantConfig['verification']['signIn']>['users'][number];
+
+/** The results in order once every one has settled; the first failure if any failed (none left running). */
+async function settledInOrder<T>(parts: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(parts);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
 /** The sign-in application as an OpenID client of the provider: its credentials from Anypoint, the provider's metadata. */

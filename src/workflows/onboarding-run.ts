@@ -39,6 +39,10 @@ export class OnboardingRun {
   accessPolicyId?: string;
   /** Ids the group steps returned, by name: later steps that name a group need no look-up. */
   readonly groupIds: Record<string, string> = {};
+  /** Assign each client's groups once it is registered (auto mode, EARLY_ASSIGNMENTS_PATCH), after `groupsSettled`. */
+  assignsEarly = false;
+  /** Settles once every group step of the tenant file did. */
+  groupsSettled: Promise<unknown> = Promise.resolve();
   /** Ids of the Exchange applications by name, as their steps returned them (the proof reads one by id). */
   readonly applicationIds: Record<string, string> = {};
 
@@ -150,7 +154,11 @@ export class OnboardingRun {
     if (cfg.okta && app.outcome === 'created') this.remember('registeredClient', CATALOGUE.registeredClient.title(cfg, name), { key: CATALOGUE.registeredClient.key(name), id: clientId, name });
     if (!cfg.okta) await this.providerClient(name, clientId, app.outcome === 'created');
     this.registered.push({ applicationName: name, clientId, groups });
-    await this.resource('contract', name, (f) => act.ensureContract(cfg, this.anypoint!, apiId, app.id, f), { parents: { apiId }, identity: app.id });
+    const contract = this.resource('contract', name, (f) => act.ensureContract(cfg, this.anypoint!, apiId, app.id, f), { parents: { apiId }, identity: app.id });
+    const assigned = this.assignsEarly
+      ? this.groupsSettled.then(() => allSettled(groups.map((group) => this.assignGroup('clientAssignment', { application: name, group }, clientId, group))))
+      : undefined;
+    await allSettled([contract, assigned]);
   }
 
   /**
@@ -185,6 +193,8 @@ export class OnboardingRun {
     if (!cfg.okta) return this.accessConfirmation();
     if (cfg.assignment.mode === 'auto') {
       this.setPhase('assigning');
+      // Already assigned, each client's as soon as it was registered (see EARLY_ASSIGNMENTS_PATCH).
+      if (this.assignsEarly) return;
       for (const client of this.registered) {
         for (const group of client.groups) await this.assignGroup('clientAssignment', { application: client.applicationName, group }, client.clientId, group);
       }

@@ -60,6 +60,12 @@ export const NATIVE_CANCEL_PATCH = 'native-cancel';
 export const PARALLEL_STEPS_PATCH = 'parallel-steps';
 /** Runs recorded before the per-org admission existed replay without waiting for a slot of their Okta org. */
 export const ORG_ADMISSION_PATCH = 'org-admission';
+/**
+ * In auto mode, a client's Okta groups are assigned as soon as Anypoint registered the client, all at
+ * once, instead of one after the other once every Anypoint step is done (a 429 on the deployment no
+ * longer holds them up). Runs recorded before replay the old order.
+ */
+export const EARLY_ASSIGNMENTS_PATCH = 'early-assignments';
 
 const now = () => new Date(Date.now()).toISOString();
 
@@ -157,6 +163,7 @@ export async function onboardTenant({ tenant: cfg }: OnboardingInput): Promise<O
  */
 async function provisionAsDataAllow(run: OnboardingRun, slot?: OrgSlot): Promise<void> {
   const { cfg } = run;
+  run.assignsEarly = cfg.okta !== undefined && cfg.assignment.mode === 'auto' && patched(EARLY_ASSIGNMENTS_PATCH);
   const [providerEndpoints, anypoint] = await allSettled([
     cfg.okta ? run.check(CHECKS.preflightOkta, () => act.checkOktaAccess(cfg)).then(() => undefined) : run.check(CHECKS.preflightProvider, () => act.checkProviderAccess(cfg)),
     run.check(CHECKS.preflightAnypoint, () => act.checkAnypointAccess(cfg)),
@@ -248,6 +255,7 @@ function orgSlot(orgUrl: string): OrgSlot {
 function oktaSteps(run: OnboardingRun, cfg: OktaTenantConfig): { identity: Promise<{ endpoints: ProviderEndpoints; introspectionClientId: string }>; sso: Promise<StepResult | undefined>; done: Promise<unknown> } {
   run.setPhase('okta');
   const groups = allSettled(CATALOGUE.group.select(cfg).map((name) => run.group(cfg, name)));
+  run.groupsSettled = groups;
   const server = run.resource('authorizationServer', null, (f) => act.ensureAuthorizationServer(cfg, f));
   const children = server.then((s) => run.authorizationServerChildren(cfg, s, groups));
   const endpoints = server.then((s) => run.check(CHECKS.metadata, () => act.readOktaEndpoints(cfg, s.id)));

@@ -17,6 +17,7 @@ describe('replay of recorded onboarding histories', () => {
     // *-before-tenant-record: recorded before runs told the tenant record (the 'tenant-record' patch).
     // parallel-steps: steps started as their data allow (the 'parallel-steps' patch); the others replay the old order.
     // org-admission: waited for a slot of its Okta org before building (the 'org-admission' patch).
+    // early-assignments: auto mode, each client's groups assigned once it was registered (the 'early-assignments' patch).
     expect(fixtures.map((f) => f.workflowId)).toEqual([
       'cancelled-before-tenant-record',
       'cancelled',
@@ -25,6 +26,7 @@ describe('replay of recorded onboarding histories', () => {
       'completed',
       'contract-refused-before-tenant-record',
       'contract-refused',
+      'early-assignments',
       'native-cancel',
       'org-admission',
       'parallel-steps',
@@ -39,6 +41,7 @@ describe('replay of recorded onboarding histories', () => {
       ['completed', 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED'],
       ['contract-refused-before-tenant-record', 'EVENT_TYPE_WORKFLOW_EXECUTION_FAILED'],
       ['contract-refused', 'EVENT_TYPE_WORKFLOW_EXECUTION_FAILED'],
+      ['early-assignments', 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED'],
       // Since the 'native-cancel' patch a cancellation request ends the run CANCELED, after its rollback.
       ['native-cancel', 'EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED'],
       ['org-admission', 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED'],
@@ -46,7 +49,7 @@ describe('replay of recorded onboarding histories', () => {
     ]);
     // The current runs tell the tenant record; the earlier ones do not, and replay without it.
     const recordsTo = (f: (typeof fixtures)[number]) => f.history.events!.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordTenantEvent');
-    expect(fixtures.filter(recordsTo).map((f) => f.workflowId)).toEqual(['cancelled', 'completed', 'contract-refused', 'native-cancel', 'org-admission', 'parallel-steps']);
+    expect(fixtures.filter(recordsTo).map((f) => f.workflowId)).toEqual(['cancelled', 'completed', 'contract-refused', 'early-assignments', 'native-cancel', 'org-admission', 'parallel-steps']);
   });
 
   it('replays every fixture with the data converter it was recorded with', async () => {
