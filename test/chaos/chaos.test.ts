@@ -15,6 +15,7 @@ import { CANCEL_POINTS, KILL_POINTS, PHASE_POINTS, chaosFigures, describeDisrupt
 const SEEDS = (process.env.CHAOS_SEEDS ?? 'chaos-1').split(',').map((s) => s.trim()).filter(Boolean);
 const FAULT_RATE = Number(process.env.CHAOS_FAULT_RATE ?? 0.2);
 const SWEEP = process.env.CHAOS_SWEEP === '1';
+const BASELINE_RUNS = Math.max(1, Number(process.env.CHAOS_BASELINE_RUNS ?? 1));
 const STRIKE_POINTS = [...KILL_POINTS, ...PHASE_POINTS];
 
 interface Case {
@@ -57,10 +58,15 @@ describe('chaos: sustained faults with a killed worker, a restarted server, dupl
   it('fault-free baseline completes', async () => {
     // The first run of a fresh server pays for bundle loading and connections: not a baseline.
     await runChaosCase(env, { seed: 'warm-up', faultRate: 0 });
-    const result = await runChaosCase(env, { seed: 'baseline', faultRate: 0 });
-    expect(result.phase).toBe('completed');
-    faultFreeMs = result.durationMs;
-  }, 120_000);
+    // On shared cores one fault-free run varies by a third or more: the median of BASELINE_RUNS.
+    const durations: number[] = [];
+    for (let i = 0; i < BASELINE_RUNS; i++) {
+      const result = await runChaosCase(env, { seed: `baseline-${i}`, faultRate: 0 });
+      expect(result.phase).toBe('completed');
+      durations.push(result.durationMs);
+    }
+    faultFreeMs = durations.sort((a, b) => a - b)[Math.floor(durations.length / 2)];
+  }, 300_000);
 
   it.each(cases.map((c) => ({ ...c, title: describeDisruption(c.disruption) ?? 'left alone' })))(
     'seed $seed, $title: ends as it must, exactly one of each resource (none after a cancel), pre-existing untouched, re-run writes nothing, no secret',
