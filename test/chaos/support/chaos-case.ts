@@ -117,7 +117,8 @@ export interface ChaosCaseResult {
   faultsByKind: Record<string, number>;
   /**
    * Time the faults themselves imposed, which no client can save: the waits the 429s announced
-   * (their reset, measured from when each was answered) and the latency spikes.
+   * (their reset, measured from when each was answered) and the latency spikes, overlapping ones
+   * counted once, within the run.
    */
   imposedMs: number;
   /** Where the time went (the in-process workers' attempts only: not a killed worker's). */
@@ -220,13 +221,18 @@ export async function runChaosCase(env: TestWorkflowEnvironment, opts: ChaosCase
     const faultsFired = runRequests.filter((e) => e.fault).length;
     const faultsByKind: Record<string, number> = {};
     for (const e of runRequests) if (e.fault) faultsByKind[e.fault] = (faultsByKind[e.fault] ?? 0) + 1;
-    const imposedMs = runRequests.reduce((ms, e) => {
-      // `at` is when the entry was logged, as the request was answered; the reset was set as it came in.
-      const answeredAt = Date.parse(e.at);
-      if (e.fault === 'rateLimit') return ms + Math.max(0, (Math.ceil((answeredAt - e.durationMs) / 1000) + RATE_LIMIT_RESET_SECONDS) * 1000 - answeredAt);
-      if (e.fault === 'latency') return ms + LATENCY_SPIKE_MS;
-      return ms;
-    }, 0);
+    // Overlapping waits count once: the time during which at least one of them was running.
+    const imposedMs = unionMs(
+      runRequests.flatMap((e): [number, number][] => {
+        // `at` is when the entry was logged, as the request was answered; the reset was set as it came in.
+        const answeredAt = Date.parse(e.at);
+        if (e.fault === 'rateLimit') return [[answeredAt, (Math.ceil((answeredAt - e.durationMs) / 1000) + RATE_LIMIT_RESET_SECONDS) * 1000]];
+        if (e.fault === 'latency') return [[answeredAt - LATENCY_SPIKE_MS, answeredAt]];
+        return [];
+      }),
+      started,
+      started + durationMs,
+    );
 
     // Exactly one of each resource (none after a cancel), no orphan, the pre-existing ones byte-identical.
     let duplicates: string[] = [];
@@ -374,6 +380,18 @@ async function spawnWorker(address: string, taskQueue: string, key: string): Pro
       await exited;
     },
   };
+}
+
+/** The length of the union of the intervals, clipped to [from, to]. */
+function unionMs(intervals: [number, number][], from: number, to: number): number {
+  let total = 0;
+  let end = from;
+  for (const [a, b] of intervals.map(([a, b]): [number, number] => [Math.max(a, from), Math.min(b, to)]).sort((x, y) => x[0] - y[0])) {
+    if (b <= Math.max(a, end)) continue;
+    total += b - Math.max(a, end);
+    end = b;
+  }
+  return total;
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
