@@ -61,6 +61,8 @@ export function renderProgress(p: OnboardingProgress): string {
     const id = s.resourceId ? ` [${s.resourceId}]` : '';
     const err = s.error ? ` — ${s.error}` : '';
     out.push(`  ${STATE_MARK[s.state]} ${s.title}${outcome}${id}${err}`);
+    // What the step did besides converging (a duplicate it removed): said where the step is.
+    for (const note of s.notes ?? []) out.push(`      note: ${note}`);
   }
   // An rfc7591 tenant waits for a person's confirmation of the registered clients, not for Okta groups.
   const confirming = p.steps.some((s) => s.key === CHECKS.accessConfirmation.key);

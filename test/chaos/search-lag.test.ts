@@ -1,4 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { renderProgress } from '../../src/cli/render';
 import { OktaClient } from '../../src/clients/okta';
 import { inventoryOf } from '../support/inventory';
 import { OnboardingStack } from '../support/onboarding-stack';
@@ -87,5 +88,7 @@ describe('Okta search results that lag behind writes', () => {
     const noted = progress.steps.filter((step) => step.notes?.length);
     expect(noted).toHaveLength(1);
     expect(noted[0].notes).toEqual([expect.stringMatching(/^Removed a duplicate Okta app ".+" \(\w+, created .+\): an earlier try's create, whose response was lost/)]);
+    // `status` shows it under the step.
+    expect(renderProgress(progress)).toContain(`      note: ${noted[0].notes![0]}`);
   });
 });
