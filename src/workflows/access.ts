@@ -8,6 +8,7 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -113,6 +114,9 @@ export interface AccessWatchInput {
   known?: Record<string, AccessContract>;
 }
 
+/** Watchers that ran before this patch cleared a nudge that came during a look. */
+export const KEEP_NUDGES_PATCH = 'watch-keeps-nudges';
+
 /** Scans before the watcher continues as new: its history stays short however long it watches. */
 const SCANS_PER_RUN = 200;
 
@@ -149,6 +153,10 @@ export async function watchAccessRequests({ tenant, known: carried = {} }: Acces
     }
   };
   while (!stopped && status.scans < SCANS_PER_RUN && !workflowInfo().continueAsNewSuggested) {
+    // A nudge that comes while the watcher looks asks for a look after this one: clear it before
+    // looking, not after (cleared after, it was lost and the next look came at watchEvery).
+    const keepNudges = patched(KEEP_NUDGES_PATCH);
+    if (keepNudges) wake = false;
     if (relocate) {
       relocate = false;
       const next = await locate(cfg);
@@ -163,7 +171,7 @@ export async function watchAccessRequests({ tenant, known: carried = {} }: Acces
       location = await locate(cfg);
       known = {};
     }
-    wake = false;
+    if (!keepNudges) wake = false;
     await condition(() => stopped || wake, msOf(cfg.access?.watchEvery ?? '1m'));
   }
   await condition(allHandlersFinished);
