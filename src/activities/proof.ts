@@ -107,17 +107,18 @@ const PROBE_TRIES = 4;
 const PROBE_FIRST_DELAY_MS = 100;
 
 /**
- * One request through the gateway, as a consumer makes it (the token in the Authorization header,
- * or in the `access_token` query parameter), tried again in place while the answer is not a verdict.
+ * One request through the gateway, as a consumer makes it: the token in the Authorization header, or
+ * (`tokenIn: 'query'`, as a browser's implicit flow may send it) in the `access_token` parameter; the
+ * result names the path without the token. Tried again in place while the answer is not a verdict.
  */
-export async function probeGateway(cfg: TenantConfig, call: { method: string; path: string }, expected: number, bearer?: string, tokenIn?: 'header' | 'query'): Promise<ProbeResult> {
+export async function probeGateway(cfg: TenantConfig, call: { method: string; path: string }, expected: number, bearer?: string, opts: { tokenIn?: 'header' | 'query' } = {}): Promise<ProbeResult> {
   const base = cfg.verification.gatewayUrl.replace(/\/$/, '');
-  const query = bearer && tokenIn === 'query' ? `${call.path.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(bearer)}` : '';
-  const headers: Record<string, string> = bearer && tokenIn !== 'query' ? { authorization: `Bearer ${bearer}` } : {};
+  const inQuery = bearer !== undefined && opts.tokenIn === 'query';
+  const url = inQuery ? `${base}${call.path}${call.path.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(bearer)}` : `${base}${call.path}`;
   let actual = 0;
   for (let i = 0; ; i++) {
     try {
-      const res = await request(`${base}${call.path}${query}`, { method: call.method as 'GET', headers });
+      const res = await request(url, { method: call.method as 'GET', headers: bearer && !inQuery ? { authorization: `Bearer ${bearer}` } : {} });
       await res.body.dump();
       actual = res.statusCode;
       if (isVerdict(actual, expected, bearer) || i + 1 >= PROBE_TRIES) break;
@@ -127,8 +128,7 @@ export async function probeGateway(cfg: TenantConfig, call: { method: string; pa
     }
     await sleep(PROBE_FIRST_DELAY_MS * 2 ** i);
   }
-  // The result names the path without the token.
-  return { method: call.method, path: call.path, expected, actual, passed: actual === expected, ...(tokenIn ? { tokenIn } : {}) };
+  return { method: call.method, path: call.path, expected, actual, passed: actual === expected, ...(opts.tokenIn ? { tokenIn: opts.tokenIn } : {}) };
 }
 
 /**

@@ -4,7 +4,8 @@ import { Issuer, generators, type BaseClient } from 'openid-client-v5';
 import { request } from 'undici';
 import { resolveSecretRef } from '../config/secrets';
 import type { OktaTenantConfig } from '../config/tenant';
-import { anypointFor } from './clients';
+import { ExternalApiError, RETRYABLE_KINDS } from '../clients/errors';
+import { anypointFor, oktaFor } from './clients';
 import { probeGateway, type ProofPartRunner } from './proof';
 import type { AnypointContext, ProviderEndpoints, SignInFlowProof, UserSignInProof } from './types';
 
@@ -43,12 +44,12 @@ export async function proveUserSignIn(cfg: OktaTenantConfig, ctx: AnypointContex
             const config = await signInClient();
             const password = resolveSecretRef(user.password);
             // A session token is one-time: every attempt signs in afresh.
-            const sessionToken = await authenticate(cfg.okta.orgUrl, user.login, password);
+            const sessionToken = await authenticate(cfg, user.login, password);
             const obtained = flow === 'implicit' ? await implicitToken(config, signIn.redirectUri, scope, sessionToken) : await codeWithPkceToken(config, signIn.redirectUri, scope, sessionToken);
             if ('error' in obtained) return { flow, tokenScopes: [], error: obtained.error, probes: [], passed: user.refused };
             const probes = (
               await Promise.all(
-                [...user.allowed, ...user.denied].map((c) => Promise.all([probeGateway(cfg, c, c.expect, obtained.accessToken, 'header'), probeGateway(cfg, c, c.expect, obtained.accessToken, 'query')])),
+                [...user.allowed, ...user.denied].map((c) => Promise.all([probeGateway(cfg, c, c.expect, obtained.accessToken, { tokenIn: 'header' }), probeGateway(cfg, c, c.expect, obtained.accessToken, { tokenIn: 'query' })])),
               )
             ).flat();
             return { flow, tokenScopes: obtained.scope.split(' ').filter(Boolean), probes, passed: !user.refused && probes.every((p) => p.passed) };
@@ -116,14 +117,18 @@ async function retriedWhileUnavailable(attempt: () => Promise<SignInFlowProof>):
 class SignInRefused extends Error {}
 
 /** `POST /api/v1/authn` (no API token): the user's one-time session token. */
-async function authenticate(orgUrl: string, username: string, password: string): Promise<string> {
-  const res = await request(`${orgUrl}/api/v1/authn`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ username, password }) });
-  const body = (await res.body.json().catch(() => ({}))) as { status?: string; sessionToken?: string; errorSummary?: string };
-  if (res.statusCode >= 500 || res.statusCode === 429) throw new Error(`Okta's /api/v1/authn answered ${res.statusCode}`);
-  if (res.statusCode !== 200 || body.status !== 'SUCCESS' || !body.sessionToken) {
-    throw new SignInRefused(`Okta refused the sign-in of ${username} (HTTP ${res.statusCode}${body.errorSummary ? `: ${body.errorSummary}` : ''}). Fix: check the user's password reference in verification.signIn.users, and that the user is ACTIVE.`);
+async function authenticate(cfg: OktaTenantConfig, username: string, password: string): Promise<string> {
+  const refused = (why: string) =>
+    new SignInRefused(`Okta refused the sign-in of ${username} (${why}). Fix: check the user's password reference in verification.signIn.users, and that the user is ACTIVE without a factor or password change to complete.`);
+  try {
+    const answer = await oktaFor(cfg).primaryAuthentication(username, password);
+    if (!answer.sessionToken) throw refused(`status ${answer.status ?? 'unknown'}, not SUCCESS`);
+    return answer.sessionToken;
+  } catch (err) {
+    // Okta unavailable (5xx, 429, a lost connection) is tried again; anything else is a verdict.
+    if (err instanceof ExternalApiError && !RETRYABLE_KINDS.has(err.kind)) throw refused(err.message);
+    throw err;
   }
-  return body.sessionToken;
 }
 
 /** The authorize request's redirect (302 Location), read without following it. */

@@ -510,6 +510,7 @@ export class OktaClient {
       auth?: 'ssws' | 'none' | { basic: [string, string] };
       tolerate404?: boolean;
       fixes?: Fixes;
+      redact?: string[];
       /** A POST that changes nothing lasting (a token request, an introspection): repeated like a GET. */
       repeatable?: boolean;
     } = {},
@@ -532,7 +533,7 @@ export class OktaClient {
       body = new URLSearchParams(opts.form).toString();
     }
     const once = async () => {
-      const context = this.ctx(operation, opts.fixes, [...secrets, opts.form?.token]);
+      const context = this.ctx(operation, opts.fixes, [...secrets, opts.form?.token, ...(opts.redact ?? [])]);
       await this.pacer?.turn(url);
       const res = await send({ method, url, headers, body, timeoutMs: this.timeoutMs, dispatcher: this.dispatcher }, { system: 'okta', ...context }).catch((err: unknown) => {
         this.pacer?.noAnswer(url);
@@ -574,9 +575,11 @@ export class OktaClient {
    * the evidence `doctor` reads for a refused token (the outcome reason names the policy failure).
    */
   async listSystemLog(filter: string, since: string): Promise<OktaLogEvent[]> {
-    const query = new URLSearchParams({ filter, since, limit: '100' });
-    const res = await this.raw('read the System Log', 'GET', `/api/v1/logs?${query.toString()}`);
-    return (res?.json ?? []) as OktaLogEvent[];
+    // Every page (the SDK follows Link: next): on an org many tenants share, the first page of org-wide
+    // failures may hold none of this tenant's. `until` bounds it: a query without one is a poll, and
+    // Okta links a poll to its next page for ever.
+    const until = new Date().toISOString();
+    return this.sdkAll<OktaLogEvent>('read the System Log', (sdk) => sdk.systemLogApi.listLogEvents({ since, until, filter, limit: 1000 }));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -1088,6 +1091,23 @@ export class OktaClient {
       throw new ExternalApiError({ system: 'okta', kind: 'server', operation: 'request a client_credentials token', detail: 'the response has no access_token', fix: 'Retry; if it persists, check the Okta org status.' });
     }
     return { accessToken: body.access_token, tokenType: body.token_type ?? 'Bearer', scope: body.scope ?? '', expiresIn: Number(body.expires_in ?? 0) };
+  }
+
+  /**
+   * Primary authentication (`POST /api/v1/authn`, no API token): the user's one-time session token,
+   * or undefined when Okta does not answer SUCCESS with one (MFA required, password expired, …).
+   * Wrong credentials are Okta's 401 E0000004, an ExternalApiError of kind `auth`.
+   */
+  async primaryAuthentication(username: string, password: string): Promise<{ sessionToken?: string; status?: string }> {
+    const res = await this.raw('sign a user in (/api/v1/authn)', 'POST', '/api/v1/authn', {
+      auth: 'none',
+      json: { username, password },
+      redact: [password],
+      // A lost answer leaves one unused session token, which expires unredeemed: asking again is safe.
+      repeatable: true,
+    });
+    const body = (res!.json ?? {}) as { status?: string; sessionToken?: string };
+    return { status: body.status, sessionToken: body.status === 'SUCCESS' ? body.sessionToken : undefined };
   }
 
   /** RFC 7662 introspection, authenticated as the introspection client. Inactive tokens answer `{ active: false }`. */
