@@ -34,12 +34,14 @@ export async function proveUserSignIn(cfg: OktaTenantConfig, ctx: AnypointContex
       client = undefined;
       throw err;
     }));
-  // People, and each person's flows, are independent (every flow signs in afresh): all at once.
+  // People are independent: all at once. One person's flows go one after the other: a password Okta
+  // refuses is refused once, not once per flow (failed sign-ins count towards the user's lockout).
   const proveUser = async (user: SignInUser): Promise<UserSignInProof> => {
     const scope = ['openid', ...user.scopes].join(' ');
-    const flows = await settledInOrder(
-      (['authorization_code+pkce', 'implicit'] as const).map((flow) =>
-        part(`signIn:${user.login}:${flow}`, () =>
+    const flows: SignInFlowProof[] = [];
+    for (const flow of ['authorization_code+pkce', 'implicit'] as const) {
+      flows.push(
+        await part(`signIn:${user.login}:${flow}`, () =>
           retriedWhileUnavailable(async (): Promise<SignInFlowProof> => {
             const config = await signInClient();
             const password = resolveSecretRef(user.password);
@@ -55,8 +57,8 @@ export async function proveUserSignIn(cfg: OktaTenantConfig, ctx: AnypointContex
             return { flow, tokenScopes: obtained.scope.split(' ').filter(Boolean), probes, passed: !user.refused && probes.every((p) => p.passed) };
           }),
         ),
-      ),
-    );
+      );
+    }
     return { login: user.login, expectedRefused: user.refused, flows, passed: flows.every((f) => f.passed) };
   };
   return settledInOrder(signIn.users.map(proveUser));
