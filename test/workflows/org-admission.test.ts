@@ -5,6 +5,7 @@ import * as admission from '../../src/activities/admission';
 import { createDataConverter } from '../../src/temporal/data-converter';
 import { emptyTenantRecord, tenantRecord } from '../../src/workflows/tenant-record';
 import { orgAdmission, orgAdmissionQuery, releaseOrgSlotSignal, requestOrgSlotSignal, type OrgAdmissionState } from '../../src/workflows/org-admission';
+import { until } from '../support/eventually';
 import { startTestTemporal, uniqueId, uniqueTaskQueue, workflowBundle } from '../support/temporal';
 
 /*
@@ -30,23 +31,23 @@ describe('admission of onboardings to one Okta org', () => {
       const state = () => line.query(orgAdmissionQuery);
       const first = await standIn(uniqueId('first'));
       await line.signal(requestOrgSlotSignal, asRun(first));
-      await until(async () => (await state()).holders.length === 1);
+      await until('the first run to hold the slot', async () => (await state()).holders.length === 1);
       const second = await standIn(uniqueId('second'));
       await line.signal(requestOrgSlotSignal, asRun(second));
-      await until(async () => (await state()).waiting.length === 1);
+      await until('the second run to wait', async () => (await state()).waiting.length === 1);
 
       // Terminated while holding: none of its code runs, so it never gives the slot back itself.
       await first.terminate('operator');
-      await until(async () => sameRuns(await state(), [asRun(second)], []));
+      await until('the slot of the terminated holder to go to the second run', async () => sameRuns(await state(), [asRun(second)], []));
 
       // The tenant's next run under the same workflow id after the holder is terminated waits in line as a run of its own.
       await second.terminate('operator');
       const again = await standIn(second.workflowId);
       await line.signal(requestOrgSlotSignal, asRun(again));
-      await until(async () => sameRuns(await state(), [asRun(again)], []));
+      await until('the new run of the same workflow id to hold the slot', async () => sameRuns(await state(), [asRun(again)], []));
       // An operator's release by workflow id alone frees every run of that id.
       await line.signal(releaseOrgSlotSignal, again.workflowId);
-      await until(async () => sameRuns(await state(), [], []));
+      await until('the release by workflow id', async () => sameRuns(await state(), [], []));
       await again.terminate('test over');
       await line.terminate('test over');
     });
@@ -55,12 +56,4 @@ describe('admission of onboardings to one Okta org', () => {
 
 function sameRuns(state: OrgAdmissionState, holders: { workflowId: string; runId: string }[], waiting: { workflowId: string; runId: string }[]): boolean {
   return JSON.stringify([state.holders, state.waiting]) === JSON.stringify([holders, waiting]);
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('the admission never got there');
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
