@@ -10,6 +10,7 @@ import { resolveSecretRef } from '../config/secrets';
 import { ApplicationFailure } from '@temporalio/activity';
 import { registrationAuthorization } from './rfc7591';
 import { withAuthorizationServerUrls } from './raml';
+import { sharedResourceInUse } from './failures';
 
 /*
  * Anypoint converge steps: one write at most each, exact-identity lookups (Exchange's `query` is
@@ -403,9 +404,17 @@ export const anypointActivities = {
     await anypointFor(cfg).deleteAsset(groupId, assetId, version);
   },
 
+  /**
+   * Kept while an API instance still uses it (other tenants adopted it; this tenant's own instance is
+   * removed before): Anypoint would delete it and leave those instances on no provider at all.
+   */
   async deleteClientProvider(cfg: Cfg, ctx: AnypointContext, target: UndoTarget): Promise<void> {
-    const id = target.id ?? maybeId(await anypointFor(cfg).findClientProviderByName(ctx.orgId, target.name!));
-    if (id) await anypointFor(cfg).deleteClientProvider(ctx.orgId, id);
+    const anypoint = anypointFor(cfg);
+    const id = target.id ?? maybeId(await anypoint.findClientProviderByName(ctx.orgId, target.name!));
+    if (!id) return;
+    const users = await instancesUsingProvider(anypoint, ctx.orgId, id);
+    if (users.length > 0) throw sharedResourceInUse(`Client provider "${target.name ?? id}" [${id}]`, users);
+    await anypoint.deleteClientProvider(ctx.orgId, id);
   },
 
   async deleteIdentityProvider(cfg: Cfg, ctx: AnypointContext, target: UndoTarget): Promise<void> {
@@ -465,6 +474,30 @@ async function findContract(cfg: Cfg, ctx: AnypointContext, target: UndoTarget):
   if (!apiId) return undefined;
   const contracts: AnyRecord[] = (await unlessParentGone(anypointFor(cfg).listContracts(ctx.orgId, ctx.environmentId, apiId))) ?? [];
   return contracts.find((c) => (target.id ? String(c.id) === target.id : String((c.application as AnyRecord | undefined)?.id ?? c.applicationId) === target.name));
+}
+
+/** The API instances, in every environment of the organization, whose client provider this is. */
+async function instancesUsingProvider(anypoint: Anypoint, orgId: string, providerId: string): Promise<string[]> {
+  const users: string[] = [];
+  for (const env of await anypoint.listEnvironments(orgId)) {
+    for (const api of await anypoint.listApiInstances(orgId, env.id)) {
+      if (api.providerId && String(api.providerId) === providerId) users.push(`API instance "${api.instanceLabel ?? api.id}" [${api.id}] in ${env.name}`);
+    }
+  }
+  return users;
+}
+
+/** The organization's client providers whose introspection client (primary_client) is this Okta app. */
+export async function providersIntrospectingWith(cfg: Cfg, clientId: string): Promise<string[]> {
+  const anypoint = anypointFor(cfg);
+  const { orgId } = await anypoint.me();
+  const users: string[] = [];
+  for (const listed of await anypoint.listClientProviders(orgId)) {
+    const p = (await anypoint.getClientProvider(orgId, providerIdOf(listed))) ?? listed;
+    const primary = ((p.oidc_dynamic_client_provider as AnyRecord | undefined)?.primary_client as AnyRecord | undefined)?.id;
+    if (primary === clientId) users.push(`client provider "${p.name}" [${providerIdOf(p)}]`);
+  }
+  return users;
 }
 
 function maybeId(p: AnyRecord | undefined): string | undefined {

@@ -1,0 +1,85 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { confirmOffboarding, readRecord, startOffboarding } from '../../src/cli/lifecycle';
+import type { OktaTenantConfig } from '../../src/config/tenant';
+import { sharingTenant } from '../../src/sandbox/tenant';
+import type { OffboardingProgress } from '../../src/workflows/offboarding';
+import { OnboardingStack } from '../support/onboarding-stack';
+import { startTestTemporal } from '../support/temporal';
+
+/*
+ * Many APIs on one org share one authorization server, introspection client and client provider
+ * (Anypoint takes 25 client providers per org): the first tenant creates them, the others adopt them
+ * by name. Onboarding them at once converges the shared resources without writing to them, each
+ * tenant's policy goes on the shared server beside the others, and offboarding any one of them,
+ * the creator included, never removes what the others still use.
+ */
+describe('tenants sharing one client provider', () => {
+  let env: TestWorkflowEnvironment;
+  let stack: OnboardingStack;
+  beforeAll(async () => {
+    env = await startTestTemporal();
+    stack = await OnboardingStack.start(env);
+  });
+  afterAll(async () => {
+    await stack?.close();
+    await env?.teardown();
+  });
+
+  const auto = (c: OktaTenantConfig): OktaTenantConfig => ({ ...c, tenant: { ...c.tenant, id: 'shared-owner' }, assignment: { mode: 'auto' } });
+
+  async function offboard(cfg: OktaTenantConfig): Promise<OffboardingProgress> {
+    await startOffboarding(stack.client, stack.taskQueue, cfg);
+    return confirmOffboarding(stack.client, cfg.tenant.id, 'ada');
+  }
+
+  it('onboard the creator, then two sharers at once; offboarding the creator keeps what the sharers use, the last offboarding removes it', async () => {
+    const owner = stack.tenant(auto);
+    const sharers = [1, 2].map((n) => sharingTenant(owner, n));
+    const providers = async () => (await stack.state()).anypoint.clientProviders;
+    await (await stack.worker()).runUntil(async () => {
+      expect((await (await stack.start(owner)).result()).progress.phase).toBe('completed');
+      const shared = (await providers()).map((p) => p.providerId);
+      expect(shared).toHaveLength(1);
+
+      const runs = await Promise.all(sharers.map(async (cfg) => (await (await stack.start(cfg)).result()).progress));
+      for (const progress of runs) {
+        expect(progress.phase).toBe('completed');
+        const outcome = (key: string) => progress.steps.find((s) => s.key === key)?.outcome;
+        // Adopted and equal to the file: no write to what the others use.
+        expect([outcome('okta.authorizationServer'), outcome('okta.introspectionClient'), outcome('anypoint.clientProvider')]).toEqual(['unchanged', 'unchanged', 'unchanged']);
+        expect(outcome('okta.accessPolicy')).toBe('created');
+      }
+      expect((await providers()).map((p) => p.providerId)).toEqual(shared);
+      const instances = (await stack.state()).anypoint.apis;
+      expect(instances.map((a) => a.providerId)).toEqual(instances.map(() => shared[0]));
+      // The adopted resources are not the sharers' to remove.
+      for (const cfg of sharers) {
+        const keys = (await readRecord(stack.client, cfg.tenant.id))!.resources.map((r) => r.target.key);
+        expect(keys).not.toEqual(expect.arrayContaining(['okta.authorizationServer']));
+        expect(keys.filter((k) => ['okta.introspectionClient', 'anypoint.clientProvider'].includes(k))).toEqual([]);
+      }
+
+      // The creator leaves first: its own API goes, what the sharers use stays, and says why.
+      const ownerGone = await offboard(owner);
+      expect(ownerGone.phase).toBe('completed');
+      expect(ownerGone.keptInUse?.map((k) => k.key).sort()).toEqual(['anypoint.clientProvider', 'okta.authorizationServer', 'okta.introspectionClient']);
+      expect((await providers()).map((p) => p.providerId)).toEqual(shared);
+      expect((await readRecord(stack.client, owner.tenant.id))!.resources.map((r) => r.target.key).sort()).toEqual(['anypoint.clientProvider', 'okta.authorizationServer', 'okta.introspectionClient']);
+
+      // A sharer still proves end to end through the shared provider (a re-run: nothing to write).
+      const again = (await (await stack.start(sharers[0])).result()).progress;
+      expect(again.proof?.passed).toBe(true);
+      expect(again.steps.filter((s) => s.outcome === 'created' || s.outcome === 'updated').map((s) => s.key)).toEqual([]);
+
+      // Sharers leave; then the creator's offboarding, run again, removes what nobody uses any more.
+      for (const cfg of sharers) expect((await offboard(cfg)).phase).toBe('completed');
+      expect(await providers()).toHaveLength(1);
+      const last = await offboard(owner);
+      expect(last.keptInUse ?? []).toEqual([]);
+      expect(last.phase).toBe('completed');
+      expect(await providers()).toHaveLength(0);
+      const okta = (await stack.state()).okta;
+      expect(Object.values(okta.authServers).map((s) => s.name)).not.toContain('solar-system');
+    });
+  }, 10 * 60_000);
+});
