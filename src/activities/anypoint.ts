@@ -413,7 +413,7 @@ export const anypointActivities = {
     const id = target.id ?? maybeId(await anypoint.findClientProviderByName(ctx.orgId, target.name!));
     if (!id) return;
     const users = await instancesUsingProvider(anypoint, ctx.orgId, id);
-    if (users.length > 0) throw sharedResourceInUse(`Client provider "${target.name ?? id}" [${id}]`, users);
+    if (users.length > 0) throw sharedResourceInUse(`Client provider "${target.name ?? id}" [${id}]`, users.map((u) => u.text));
     await anypoint.deleteClientProvider(ctx.orgId, id);
   },
 
@@ -477,11 +477,13 @@ async function findContract(cfg: Cfg, ctx: AnypointContext, target: UndoTarget):
 }
 
 /** The API instances, in every environment of the organization, whose client provider this is. */
-async function instancesUsingProvider(anypoint: Anypoint, orgId: string, providerId: string): Promise<string[]> {
-  const users: string[] = [];
+export async function instancesUsingProvider(anypoint: Anypoint, orgId: string, providerId: string): Promise<{ environmentId: string; instanceLabel?: string; text: string }[]> {
+  const users: { environmentId: string; instanceLabel?: string; text: string }[] = [];
   for (const env of await anypoint.listEnvironments(orgId)) {
     for (const api of await anypoint.listApiInstances(orgId, env.id)) {
-      if (api.providerId && String(api.providerId) === providerId) users.push(`API instance "${api.instanceLabel ?? api.id}" [${api.id}] in ${env.name}`);
+      if (api.providerId && String(api.providerId) === providerId) {
+        users.push({ environmentId: env.id, instanceLabel: api.instanceLabel, text: `API instance "${api.instanceLabel ?? api.id}" [${api.id}] in ${env.name}` });
+      }
     }
   }
   return users;

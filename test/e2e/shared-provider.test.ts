@@ -1,8 +1,11 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { confirmOffboarding, readRecord, startOffboarding } from '../../src/cli/lifecycle';
+import { planDryRun } from '../../src/cli/operations';
+import { planView, renderPlan } from '../../src/cli/plan-view';
 import type { OktaTenantConfig } from '../../src/config/tenant';
 import { sharingTenant } from '../../src/sandbox/tenant';
 import type { OffboardingProgress } from '../../src/workflows/offboarding';
+import { inventoryOf } from '../support/inventory';
 import { OnboardingStack } from '../support/onboarding-stack';
 import { startTestTemporal } from '../support/temporal';
 
@@ -32,7 +35,7 @@ describe('tenants sharing one client provider', () => {
     return confirmOffboarding(stack.client, cfg.tenant.id, 'ada');
   }
 
-  it('onboard the creator, then two sharers at once; offboarding the creator keeps what the sharers use, the last offboarding removes it', async () => {
+  it('onboard the creator, then two sharers at once; one that would repoint the shared provider is refused; offboarding the creator keeps what the sharers use, the last offboarding removes it', async () => {
     const owner = stack.tenant(auto);
     const sharers = [1, 2].map((n) => sharingTenant(owner, n));
     const providers = async () => (await stack.state()).anypoint.clientProviders;
@@ -58,6 +61,19 @@ describe('tenants sharing one client provider', () => {
         expect(keys).not.toEqual(expect.arrayContaining(['okta.authorizationServer']));
         expect(keys.filter((k) => ['okta.introspectionClient', 'anypoint.clientProvider'].includes(k))).toEqual([]);
       }
+
+      // A tenant that adopts the provider but would point it at a server of its own may not repoint the others.
+      const apart = sharingTenant(owner, 3);
+      const ownServer = { ...apart, okta: { ...apart.okta, authorizationServer: { create: { name: 'solar-system-3', description: '', audience: 'api://solar-system-3' } } } };
+      const before = inventoryOf(await stack.state());
+      const plan = await planDryRun(stack.client, stack.taskQueue, ownServer);
+      const provider = plan.entries.find((e) => e.key === 'anypoint.clientProvider')!;
+      expect(provider).toMatchObject({ action: 'conflict', id: shared[0], changes: expect.arrayContaining(['issuer']) });
+      for (const label of ['solar-system', 'solar-system-1', 'solar-system-2']) expect(provider.reason).toContain(`API instance "${label}"`);
+      expect(renderPlan(planView(ownServer, plan))).toMatch(/1 in CONFLICT/);
+      const refused = await (await stack.start(ownServer)).result().catch((err: Error) => err);
+      expect(String((refused as { cause?: Error }).cause?.message)).toMatch(/Refused before any write: Anypoint client provider "Okta DCR" .* shared by/);
+      expect(inventoryOf(await stack.state())).toEqual(before);
 
       // The creator leaves first: its own API goes, what the sharers use stays, and says why.
       const ownerGone = await offboard(owner);
