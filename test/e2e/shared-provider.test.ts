@@ -2,6 +2,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { confirmOffboarding, readRecord, startOffboarding } from '../../src/cli/lifecycle';
 import { planDryRun } from '../../src/cli/operations';
 import { planView, renderPlan } from '../../src/cli/plan-view';
+import { renderOffboarding } from '../../src/cli/render';
 import type { OktaTenantConfig } from '../../src/config/tenant';
 import { sharingTenant } from '../../src/sandbox/tenant';
 import type { OffboardingProgress } from '../../src/workflows/offboarding';
@@ -79,6 +80,7 @@ describe('tenants sharing one client provider', () => {
       const ownerGone = await offboard(owner);
       expect(ownerGone.phase).toBe('completed');
       expect(ownerGone.keptInUse?.map((k) => k.key).sort()).toEqual(['anypoint.clientProvider', 'okta.authorizationServer', 'okta.introspectionClient']);
+      expect(renderOffboarding(ownerGone)).toMatch(/= Kept, still in use by other tenants: Anypoint client provider "Okta DCR" .*API instance "solar-system-1"/);
       expect((await providers()).map((p) => p.providerId)).toEqual(shared);
       expect((await readRecord(stack.client, owner.tenant.id))!.resources.map((r) => r.target.key).sort()).toEqual(['anypoint.clientProvider', 'okta.authorizationServer', 'okta.introspectionClient']);
 
