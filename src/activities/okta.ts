@@ -465,11 +465,24 @@ export const oktaActivities = {
     await okta.deleteAuthorizationServer(id);
   },
 
+  /**
+   * Kept while a rule on the server still names it (this tenant's rules are removed before): on a server
+   * many tenants share, another tenant that named the same scope uses this one.
+   */
   async deleteScope(cfg: Cfg, target: UndoTarget): Promise<void> {
+    const okta = oktaFor(cfg);
     const asId = target.parents?.authServerId;
     if (!asId) return;
-    const id = target.id ?? (await unlessParentGone(oktaFor(cfg).findScopeByName(asId, target.name!)))?.id;
-    if (id) await oktaFor(cfg).deleteScope(asId, id);
+    const scope = target.id ? (await unlessParentGone(okta.listScopes(asId)))?.find((s) => s.id === target.id) : await unlessParentGone(okta.findScopeByName(asId, target.name!));
+    if (!scope?.id) return;
+    const users: string[] = [];
+    for (const policy of (await unlessParentGone(okta.listPolicies(asId))) ?? []) {
+      for (const rule of (await unlessParentGone(okta.listRules(asId, policy.id!))) ?? []) {
+        if (rule.conditions?.scopes?.include?.includes(scope.name!)) users.push(`rule "${rule.name}" of access policy "${policy.name}"`);
+      }
+    }
+    if (users.length > 0) throw sharedResourceInUse(`Okta scope "${scope.name}" [${scope.id}]`, users);
+    await okta.deleteScope(asId, scope.id);
   },
 
   async deleteGroup(cfg: Cfg, target: UndoTarget): Promise<void> {

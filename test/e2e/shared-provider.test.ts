@@ -38,7 +38,13 @@ describe('tenants sharing one client provider', () => {
 
   it('onboard the creator, then two sharers at once; one that would repoint the shared provider is refused; offboarding the creator keeps what the sharers use, the last offboarding removes it', async () => {
     const owner = stack.tenant(auto);
-    const sharers = [1, 2].map((n) => sharingTenant(owner, n));
+    const [first, second] = [1, 2].map((n) => sharingTenant(owner, n));
+    // The second also names the creator's own scope "silver": on a shared server that is the creator's scope, used by both.
+    const silver = owner.okta.scopes.find((s) => s.name === 'silver')!;
+    const sharers = [
+      first,
+      { ...second, okta: { ...second.okta, scopes: [...second.okta.scopes, silver], accessPolicy: { ...second.okta.accessPolicy, rule: { ...second.okta.accessPolicy.rule, scopes: [...second.okta.accessPolicy.rule.scopes, 'silver'] } } } },
+    ];
     const providers = async () => (await stack.state()).anypoint.clientProviders;
     await (await stack.worker()).runUntil(async () => {
       expect((await (await stack.start(owner)).result()).progress.phase).toBe('completed');
@@ -79,10 +85,11 @@ describe('tenants sharing one client provider', () => {
       // The creator leaves first: its own API goes, what the sharers use stays, and says why.
       const ownerGone = await offboard(owner);
       expect(ownerGone.phase).toBe('completed');
-      expect(ownerGone.keptInUse?.map((k) => k.key).sort()).toEqual(['anypoint.clientProvider', 'okta.authorizationServer', 'okta.introspectionClient']);
+      expect(ownerGone.keptInUse?.map((k) => k.key).sort()).toEqual(['anypoint.clientProvider', 'okta.authorizationServer', 'okta.introspectionClient', 'okta.scope:silver']);
+      expect(ownerGone.keptInUse?.find((k) => k.key === 'okta.scope:silver')?.usedBy).toMatch(/rule "Subscribers" of access policy "Solar system access-2"/);
       expect(renderOffboarding(ownerGone)).toMatch(/= Kept, still in use by other tenants: Anypoint client provider "Okta DCR" .*API instance "solar-system-1"/);
       expect((await providers()).map((p) => p.providerId)).toEqual(shared);
-      expect((await readRecord(stack.client, owner.tenant.id))!.resources.map((r) => r.target.key).sort()).toEqual(['anypoint.clientProvider', 'okta.authorizationServer', 'okta.introspectionClient']);
+      expect((await readRecord(stack.client, owner.tenant.id))!.resources.map((r) => r.target.key).sort()).toEqual(['anypoint.clientProvider', 'okta.authorizationServer', 'okta.introspectionClient', 'okta.scope:silver']);
 
       // A sharer still proves end to end through the shared provider (a re-run: nothing to write).
       const again = (await (await stack.start(sharers[0])).result()).progress;
