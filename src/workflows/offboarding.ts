@@ -47,8 +47,8 @@ export interface OffboardingProgress {
   leftAtProvider?: { key: string; title: string; clientId?: string; error: string }[];
   /**
    * Resources this tenant created that other tenants still use (a shared client provider, its introspection
-   * client and authorization server): kept, and kept in the tenant record; they do not fail the run, and
-   * running the offboarding again removes them once nobody uses them.
+   * client, authorization server, a scope another tenant's rule names): kept, and kept in the tenant record;
+   * they do not fail the run, and running the offboarding again removes them once nobody uses them.
    */
   keptInUse?: { key: string; title: string; id?: string; usedBy: string }[];
   /** When the wait for a confirmation ends the run, removing nothing (ISO time), while it waits. */
