@@ -11,7 +11,7 @@ import type { TenantConfig } from './config/tenant';
 import { TemporalConnectionError, connectClient, loadTemporalSettings } from './temporal/connection';
 import { createDataConverter } from './temporal/data-converter';
 import { taskQueueName } from './temporal/task-queue';
-import { CliError, NO_WORKER_HINT, approve, cancel, cancelledProgress, describeFailure, history, list, planDryRun, progress, similarTenantId, startOnboarding, workerIsPolling } from './cli/operations';
+import { CliError, NO_WORKER_HINT, approve, cancel, cancelledProgress, history, list, planDryRun, progress, similarTenantId, startOnboarding, workerIsPolling } from './cli/operations';
 import { planView, renderPlan, terminalStyle, totalsLine, type PlanView } from './cli/plan-view';
 import { renderAccessRequests, renderAuditMarkdown, renderDrift, renderOffboarding, renderOrphans, renderProgress, renderRemovals, renderRotation } from './cli/render';
 import { CATALOGUE, KIND_ORDER } from './workflows/catalogue';
@@ -21,6 +21,7 @@ import { abandonOffboarding, checkDriftNow, confirmOffboarding, lastDriftReport,
 import type { Credential } from './cli/credentials';
 import { renderDoctor, runDoctor } from './cli/doctor';
 import { durationMs } from './config/duration';
+import { describeError } from './workflows/saga';
 import { SecretReferenceError } from './config/secrets';
 
 const TERMINAL_PHASES = new Set(['completed', 'failed', 'cancelled']);
@@ -227,7 +228,7 @@ export function buildProgram(options: { json?: boolean } = {}): Command {
     .description('Export the tenant record: what its runs created, who approved, every run (kept whatever the retention)')
     .action(async (tenantId: string, opts: { format: 'json' | 'markdown'; json?: boolean; output?: 'text' | 'json' }) => {
       const record = await withClient((client) => requireRecord(client, tenantId));
-      process.stdout.write((opts.format === 'json' || opts.json || program.opts().json ? JSON.stringify(record, null, 2) : renderAuditMarkdown(record)) + '\n');
+      process.stdout.write((opts.format === 'json' || jsonOutput(opts).json ? JSON.stringify(record, null, 2) : renderAuditMarkdown(record)) + '\n');
     });
 
   program
@@ -373,9 +374,10 @@ export function buildProgram(options: { json?: boolean } = {}): Command {
     .argument('<tenant>', 'the tenant file')
     .option('--since <duration>', 'how far back the System Log is read for refused token requests (e.g. 2h, 7d)', '24h')
     .option('--json', 'machine-readable output')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']))
     .description('Diagnose the tenant, read-only: each check, and for a failure its cause and fix from Okta (its objects and System Log); exit 0 healthy, 3 not')
-    .action(async (file: string, opts: { since: string; json?: boolean }) => {
-      const out = { json: Boolean(opts.json || program.opts().json) };
+    .action(async (file: string, opts: { since: string; json?: boolean; output?: 'text' | 'json' }) => {
+      const out = jsonOutput(opts);
       const window = durationMs(opts.since);
       if (window === undefined) throw new CliError(`--since "${opts.since}" is not a duration. Fix: write a number and a unit, e.g. 30m, 2h or 7d.`, 2, 'USAGE');
       const tenant = await loadTenant(file);
@@ -471,7 +473,7 @@ function renderCancelSummary(p: NonNullable<Awaited<ReturnType<typeof cancelledP
 function asCliFailure(err: unknown): CliError | undefined {
   if (err instanceof CliError) return err;
   if (err instanceof CommanderError) return new CliError(err.message.replace(/^error: /, ''), 2, 'USAGE');
-  if (err instanceof WorkflowFailedError) return new CliError(describeFailure(err), 3, 'WORKFLOW_FAILED');
+  if (err instanceof WorkflowFailedError) return new CliError(describeError(err), 3, 'WORKFLOW_FAILED');
   if (err instanceof WorkflowUpdateFailedError) return new CliError((err.cause as Error | undefined)?.message ?? err.message, 3, 'UPDATE_FAILED');
   // Its message says where it tried and how to start a server.
   if (err instanceof TemporalConnectionError) return new CliError(err.message, 3, err.code);

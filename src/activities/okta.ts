@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { OktaTenantConfig } from '../config/tenant';
-import { CATALOGUE } from '../workflows/catalogue';
+import { CATALOGUE, managesVerificationUsers } from '../workflows/catalogue';
 import { lookup, tolerated } from './adopt';
 import { providersIntrospectingWith } from './anypoint';
 import { sharedResourceInUse } from './failures';
@@ -282,6 +282,15 @@ export function verificationUserConvergence(cfg: Cfg, login: string, knownGroupI
       ...(u.missingGroupIds.length ? [{ field: 'groups', from: `missing ${u.missingGroupIds.length}`, to: spec.groups }] : []),
     ],
     update: async (u) => {
+      // A user's lifecycle (suspended, locked out, deprovisioned) is the Okta admin's decision, not the
+      // onboarding's to undo; saying "updated" and failing at the sign-in proof would hide why.
+      if (u.status !== 'ACTIVE') {
+        throw ApplicationFailure.create({
+          type: 'config',
+          nonRetryable: true,
+          message: `Okta user ${login} (verification.signIn.users) is ${u.status}, so the sign-in proof cannot sign in as it. Fix: activate it in Okta (Directory → People → ${login}: Activate, Unsuspend or Unlock), or remove it from verification.signIn.users.`,
+        });
+      }
       for (const id of u.missingGroupIds) await okta.addUserToGroup(id, u.id);
       return { ...u, missingGroupIds: [] };
     },
@@ -324,11 +333,15 @@ export function groupAssignmentConvergence(cfg: Cfg, appId: string | undefined, 
 const ROLES_FOR_WRITES: [what: string, roles: string[]][] = [
   ['authorization servers, scopes and policies', ['SUPER_ADMIN', 'API_ACCESS_MANAGEMENT_ADMIN']],
   ['apps and their assignments', ['SUPER_ADMIN', 'ORG_ADMIN', 'APP_ADMIN']],
-  ['groups', ['SUPER_ADMIN', 'ORG_ADMIN', 'GROUP_ADMIN']],
+  // USER_ADMIN is the Group Administrator's role type (Okta's RoleType has no GROUP_ADMIN).
+  ['groups', ['SUPER_ADMIN', 'ORG_ADMIN', 'USER_ADMIN']],
 ];
+/** Only for a tenant whose proof signs users in (verification.signIn with users the onboarding creates). */
+const ROLES_FOR_USER_WRITES: [what: string, roles: string[]] = ['users (verification.signIn.users)', ['SUPER_ADMIN', 'ORG_ADMIN', 'USER_ADMIN']];
 
-function refuseWithoutAdminRole(admin: string, roles: string[]): void {
-  const missing = ROLES_FOR_WRITES.filter(([, allowed]) => !roles.some((r) => allowed.includes(r)));
+function refuseWithoutAdminRole(admin: string, roles: string[], writesUsers: boolean): void {
+  const writes = writesUsers ? [...ROLES_FOR_WRITES, ROLES_FOR_USER_WRITES] : ROLES_FOR_WRITES;
+  const missing = writes.filter(([, allowed]) => !roles.some((r) => allowed.includes(r)));
   if (missing.length === 0) return;
   throw ApplicationFailure.create({
     type: 'config',
@@ -390,7 +403,7 @@ export const oktaActivities = {
     const okta = oktaFor(cfg);
     const me = await okta.verifyApiToken();
     // A service app (okta.oauth) has no user: what it may do is its scopes, which the check above proved.
-    if (me.userId) refuseWithoutAdminRole(me.login ?? me.userId, await okta.listAdminRoles(me.userId));
+    if (me.userId) refuseWithoutAdminRole(me.login ?? me.userId, await okta.listAdminRoles(me.userId), managesVerificationUsers(cfg));
     const spec = cfg.okta.authorizationServer;
     if ('adopt' in spec && !(await adoptedServer(okta, spec.adopt))) throw adoptedServerMissing(spec.adopt);
   },

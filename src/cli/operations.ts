@@ -8,6 +8,7 @@ import {
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { closest, distance } from 'fastest-levenshtein';
+import { randomUUID } from 'node:crypto';
 import type { Plan } from '../activities/types';
 import type { TenantConfig } from '../config/tenant';
 import { ONBOARDING_PHASE, TENANT_ID } from '../temporal/search-attributes';
@@ -22,6 +23,7 @@ import {
 import { onboardingWorkflowIdFor } from '../workflows/ids';
 import { onboardTenant, type OnboardingResult } from '../workflows/onboarding';
 import { planTenant } from '../workflows/plan';
+import { describeError } from '../workflows/saga';
 import { runEvents, tenantRecordIdFor, tenantRecordQuery, type RunSummary } from '../workflows/tenant-record';
 
 /** One onboarding per tenant: the workflow id is derived from the tenant id. */
@@ -102,18 +104,18 @@ export async function startOnboarding(client: Client, taskQueue: string, tenant:
 }
 
 export async function planDryRun(client: Client, taskQueue: string, tenant: TenantConfig): Promise<Plan> {
-  // A distinct workflow type with one short id per tenant; each run is deleted once read (below).
+  // A distinct workflow type, and an id of each dry run's own: two dry runs of one tenant (an edited
+  // file, another terminal) each get the plan of their own file. Each run is deleted once read (below).
   const handle = await client.workflow.start(planTenant, {
     taskQueue,
-    workflowId: `plan-${tenant.tenant.id}`,
-    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowId: `plan-${tenant.tenant.id}-${randomUUID().slice(0, 8)}`,
     args: [{ tenant }],
   });
   try {
     return await handle.result();
   } catch (err) {
     // The cause (a preflight refusal with its fix) is what the user needs, not "Workflow execution failed".
-    if (err instanceof WorkflowFailedError) throw new CliError(describeFailure(err), 3, 'PLAN_FAILED');
+    if (err instanceof WorkflowFailedError) throw new CliError(describeError(err), 3, 'PLAN_FAILED');
     throw err;
   } finally {
     // A plan is read once and can be computed again at any time: its run is deleted so dry runs leave
@@ -122,13 +124,6 @@ export async function planDryRun(client: Client, taskQueue: string, tenant: Tena
       .deleteWorkflowExecution({ namespace: client.options.namespace, workflowExecution: { workflowId: handle.workflowId, runId: handle.firstExecutionRunId } })
       .catch(() => undefined);
   }
-}
-
-/** The deepest cause of a failed workflow: the activity's own message, with its fix. */
-export function describeFailure(err: WorkflowFailedError): string {
-  let current: { message?: string; cause?: unknown } | undefined = err.cause as { message?: string; cause?: unknown } | undefined;
-  while (current?.cause && typeof current.cause === 'object') current = current.cause as typeof current;
-  return current?.message ?? err.message;
 }
 
 /** `identity` is the signed-in approver (the console); the CLI passes the name typed with --by alone. */

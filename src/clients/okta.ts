@@ -565,9 +565,11 @@ export class OktaClient {
    * the evidence `doctor` reads for a refused token (the outcome reason names the policy failure).
    */
   async listSystemLog(filter: string, since: string): Promise<OktaLogEvent[]> {
-    const query = new URLSearchParams({ filter, since, limit: '100' });
-    const res = await this.raw('read the System Log', 'GET', `/api/v1/logs?${query.toString()}`);
-    return (res?.json ?? []) as OktaLogEvent[];
+    // Every page (the SDK follows Link: next): on an org many tenants share, the first page of org-wide
+    // failures may hold none of this tenant's. `until` bounds it: a query without one is a poll, and
+    // Okta links a poll to its next page for ever.
+    const until = new Date().toISOString();
+    return this.sdkAll<OktaLogEvent>('read the System Log', (sdk) => sdk.systemLogApi.listLogEvents({ since, until, filter, limit: 1000 }));
   }
 
   // -------------------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ const ConsoleEnv = z.object({
   /** The ID token claim that lists the user's groups (an Okta groups claim on the authorization server). */
   CONSOLE_GROUPS_CLAIM: z.string().min(1).default('groups'),
   CONSOLE_SESSION_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(60),
+  /** How long Okta's answer on a pause's assignments is shown before it is asked again (all pages share it). */
+  CONSOLE_OKTA_CHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
 });
 
 export interface ConsoleConfig {
@@ -30,6 +32,7 @@ export interface ConsoleConfig {
   approversGroup: string;
   groupsClaim: string;
   sessionMs: number;
+  oktaCheckEveryMs: number;
 }
 
 export class ConsoleConfigError extends Error {}
@@ -49,5 +52,6 @@ export function loadConsoleConfig(env: NodeJS.ProcessEnv = process.env): Console
     approversGroup: e.CONSOLE_APPROVERS_GROUP,
     groupsClaim: e.CONSOLE_GROUPS_CLAIM,
     sessionMs: e.CONSOLE_SESSION_MINUTES * 60_000,
+    oktaCheckEveryMs: e.CONSOLE_OKTA_CHECK_SECONDS * 1000,
   };
 }

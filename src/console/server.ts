@@ -11,7 +11,7 @@ import { OktaSignIn, SignInError } from './oidc';
 import { csrfMatches, SESSION_COOKIE, SessionStore, type Session } from './sessions';
 import { isTemporalUnreachable, withTemporal, type TemporalSource } from './temporal-access';
 import { html, inboxMain, layout, messageMain, tenantMain, tenantsMain, type Html, type PageContext, type TenantRow } from './views';
-import { BadDecision, decide, readInbox, splitKey } from './waiting';
+import { AssignmentChecks, BadDecision, decide, readInbox, splitKey } from './waiting';
 
 /*
  * The web console: the inbox of pauses waiting for a person, the tenants and their audit, and
@@ -52,6 +52,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
   const signIn = new OktaSignIn(config, `${url}/callback`);
   const sessions = new SessionStore(config.sessionMs);
   const deciding = new Set<string>();
+  const assignmentChecks = new AssignmentChecks(config.oktaCheckEveryMs);
   // Event streams never end by themselves: closing the console ends them rather than waiting.
   const app = Fastify({ logger: opts.logger ?? false, forceCloseConnections: true });
   await app.register(fastifyCookie);
@@ -92,9 +93,9 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
   async function viewMain(view: string, req: FastifyRequest): Promise<{ title: string; main: Html }> {
     const ctx = ctxOf(req, view);
     return withTemporal(temporal, READ_DEADLINE_MS, async (client) => {
-      if (view === 'inbox') return { title: 'Inbox', main: inboxMain(await readInbox(client, { live: true }), ctx) };
+      if (view === 'inbox') return { title: 'Inbox', main: inboxMain(await readInbox(client, { live: assignmentChecks }), ctx) };
       if (view === 'tenants') {
-        const inbox = await readInbox(client, { live: false });
+        const inbox = await readInbox(client, {});
         const rows: TenantRow[] = [];
         for (const tenant of inbox.tenants) {
           const record = await readRecord(client, tenant.tenantId).catch(() => undefined);
@@ -103,7 +104,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
         return { title: 'Tenants', main: tenantsMain(rows) };
       }
       const tenantId = view.slice('tenant:'.length);
-      const [runs, record, inbox] = await Promise.all([history(client, tenantId), readRecord(client, tenantId), readInbox(client, { live: true })]);
+      const [runs, record, inbox] = await Promise.all([history(client, tenantId), readRecord(client, tenantId), readInbox(client, { live: assignmentChecks })]);
       return { title: `Tenant ${tenantId}`, main: tenantMain({ tenantId, runs, record, waiting: inbox.items.filter((i) => i.tenantId === tenantId) }, ctx) };
     });
   }

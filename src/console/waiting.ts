@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
+import { LRUCache } from 'lru-cache';
 import { oktaActivities } from '../activities/okta';
 import type { MissingAssignment, RegisteredClient } from '../activities/types';
 import { decideAccessRequest, listAccessRequests } from '../cli/access';
@@ -62,7 +63,11 @@ export interface Inbox {
   tenants: TenantSummary[];
 }
 
-export async function readInbox(client: Client, opts: { live: boolean }): Promise<Inbox> {
+/**
+ * @param opts.live The Okta check for the pauses that wait for assignments; without it the page
+ *   says "not checked on this page".
+ */
+export async function readInbox(client: Client, opts: { live?: AssignmentChecks }): Promise<Inbox> {
   const tenants = await list(client);
   const items: WaitingItem[] = [];
   for (const tenant of tenants) {
@@ -78,7 +83,7 @@ export async function readInbox(client: Client, opts: { live: boolean }): Promis
           since: p.steps.find((s) => s.state === 'running')?.startedAt,
           deadline: p.deadline,
           toAssign: p.missingAssignments,
-          live: p.missing && opts.live ? await liveCheck(client, workflowId, groupByClient(p.missing)) : { state: 'unchecked', reason: p.missing ? 'not checked on this page' : 'this run does not say what to check' },
+          live: p.missing && opts.live ? await opts.live.check(client, workflowId, groupByClient(p.missing)) : { state: 'unchecked', reason: p.missing ? 'not checked on this page' : 'this run does not say what to check' },
         });
       }
     }
@@ -96,7 +101,7 @@ export async function readInbox(client: Client, opts: { live: boolean }): Promis
   return { items, tenants };
 }
 
-async function accessWait(client: Client, workflowId: string, p: AccessRequestProgress, live: boolean): Promise<AccessWait> {
+async function accessWait(client: Client, workflowId: string, p: AccessRequestProgress, live: AssignmentChecks | undefined): Promise<AccessWait> {
   const kind = p.kind === 'request' ? 'access' : 'retirement';
   const needs: RegisteredClient[] = kind === 'access' && p.request.clientId ? [{ applicationName: p.request.applicationName, clientId: p.request.clientId, groups: p.groups }] : [];
   return {
@@ -111,7 +116,7 @@ async function accessWait(client: Client, workflowId: string, p: AccessRequestPr
     clientId: p.request.clientId,
     tier: p.tier,
     groups: p.groups,
-    live: kind === 'retirement' ? { state: 'unchecked', reason: 'a removal: nothing to assign' } : live ? await liveCheck(client, workflowId, needs) : { state: 'unchecked', reason: 'not checked on this page' },
+    live: kind === 'retirement' ? { state: 'unchecked', reason: 'a removal: nothing to assign' } : live ? await live.check(client, workflowId, needs) : { state: 'unchecked', reason: 'not checked on this page' },
   };
 }
 
@@ -129,15 +134,33 @@ function groupByClient(missing: MissingAssignment[]): RegisteredClient[] {
  * Asks Okta, with the check the workflow itself runs, whether the assignments are there now. The
  * tenant file comes from the waiting workflow's own input (its secret references, never a secret:
  * they resolve here, in the console's environment, as they do in the worker's).
+ *
+ * Each item's answer is kept for `everyMs` and shared by every open page: a page refreshes every
+ * 2 s, and the calls go to Okta's `/api/v1/apps*` bucket (20 a minute on a free org), the same
+ * budget the onboardings need. Pages that ask at once wait on one request; a failed check is not kept.
  */
-async function liveCheck(client: Client, workflowId: string, needs: RegisteredClient[]): Promise<LiveCheck> {
-  if (needs.length === 0) return { state: 'shown' };
-  try {
-    const cfg = await workflowTenant(client, workflowId);
-    const missing = await oktaActivities.checkGroupAssignments(oktaTenant(cfg), needs);
-    return missing.length === 0 ? { state: 'shown' } : { state: 'missing', missing };
-  } catch (err) {
-    return { state: 'unchecked', reason: `Okta could not be asked from the console: ${(err as Error).message}` };
+export class AssignmentChecks {
+  private readonly answers: LRUCache<string, LiveCheck, { client: Client; workflowId: string; needs: RegisteredClient[] }>;
+
+  constructor(everyMs: number) {
+    this.answers = new LRUCache({
+      max: 1_000,
+      ttl: everyMs,
+      fetchMethod: async (_key, _stale, { context }) => {
+        const cfg = await workflowTenant(context.client, context.workflowId);
+        const missing = await oktaActivities.checkGroupAssignments(oktaTenant(cfg), context.needs);
+        return missing.length === 0 ? { state: 'shown' } : { state: 'missing', missing };
+      },
+    });
+  }
+
+  async check(client: Client, workflowId: string, needs: RegisteredClient[]): Promise<LiveCheck> {
+    if (needs.length === 0) return { state: 'shown' };
+    try {
+      return (await this.answers.fetch(`${workflowId} ${JSON.stringify(needs)}`, { context: { client, workflowId, needs } }))!;
+    } catch (err) {
+      return { state: 'unchecked', reason: `Okta could not be asked from the console: ${(err as Error).message}` };
+    }
   }
 }
 

@@ -101,14 +101,19 @@ export function bearerTokenEquals(expected: string): (token: string) => boolean 
 
 /**
  * The Web UI's forwarded access token, verified as a JWT: an RS256 signature by one of the
- * identity provider's keys (its JWKS, the key chosen by `kid`, fetched again once for a kid it
- * does not know, as after a key rotation), the issuer and audience, and not expired.
+ * identity provider's keys (its JWKS, the key chosen by `kid`, fetched again for a kid it does
+ * not know, as after a key rotation, at most every 30 s), the issuer and audience, and not expired.
  * Built on node:crypto rather than jose, which is ESM-only and cannot be loaded by the CommonJS
  * test runner on Node 20 (as src/sandbox/okta/signing.ts says).
  */
 export function jwtBearer(opts: { jwksUrl: string; issuer: string; audience: string; now?: () => number }): (token: string) => Promise<boolean> {
   let keys: Map<string, KeyObject> | undefined;
+  // An unknown kid fetches the JWKS again at most this often: tokens with made-up kids cannot make
+  // every request a fetch of the identity provider's keys.
+  const REFETCH_AFTER_MS = 30_000;
+  let fetchedAt = -Infinity;
   const fetchKeys = async () => {
+    fetchedAt = opts.now?.() ?? Date.now();
     const res = await fetch(opts.jwksUrl, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(10_000) });
     if (!res.ok) throw new Error(`JWKS ${opts.jwksUrl} answered ${res.status}`);
     const body = (await res.json()) as { keys?: (JsonWebKey & { kid?: string })[] };
@@ -120,7 +125,7 @@ export function jwtBearer(opts: { jwksUrl: string; issuer: string; audience: str
       if (!headerPart || !payloadPart || !signaturePart || extra !== undefined) return false;
       const header = JSON.parse(Buffer.from(headerPart, 'base64url').toString('utf8')) as { alg?: string; kid?: string };
       if (header.alg !== 'RS256' || !header.kid) return false;
-      if (!keys?.has(header.kid)) await fetchKeys();
+      if (!keys?.has(header.kid) && (opts.now?.() ?? Date.now()) - fetchedAt >= REFETCH_AFTER_MS) await fetchKeys();
       const key = keys?.get(header.kid);
       if (!key || !verify('RSA-SHA256', Buffer.from(`${headerPart}.${payloadPart}`), key, Buffer.from(signaturePart, 'base64url'))) return false;
       const claims = JSON.parse(Buffer.from(payloadPart, 'base64url').toString('utf8')) as { iss?: string; aud?: string | string[]; exp?: number; nbf?: number };

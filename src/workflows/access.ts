@@ -8,6 +8,7 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -22,7 +23,7 @@ import { oktaTenant } from '../config/tenant-kind';
 import { TENANT_ID } from '../temporal/search-attributes';
 import { CATALOGUE } from './catalogue';
 import { msOf } from './durations';
-import { accessRequestIdFor, accessRetireIdFor } from './ids';
+import { accessRequestIdFor, accessRetireIdFor, contractOnlyAccessRequestIdFor, contractOnlyAccessRetireIdFor } from './ids';
 import { ACTIVITY_OPTIONS, RECORD_OPTIONS } from './options';
 import { describeError } from './saga';
 import type { ApproverIdentity } from './messages';
@@ -113,6 +114,17 @@ export interface AccessWatchInput {
   known?: Record<string, AccessContract>;
 }
 
+/*
+ * Watchers run for as long as their tenant exists, so each change to what they do is a patch:
+ * running watchers meet the new code on their next workflow task.
+ */
+/** Before it, requests and retirements were named by their contract alone (a reset platform reuses contract ids). */
+export const IDS_NAME_CLIENT_PATCH = 'access-ids-name-client';
+/** Before it, a reconfigured watcher kept the API instance it had found (a new tenant file may name another). */
+export const RELOCATE_PATCH = 'watch-relocates';
+/** Before it, a nudge that came during a look was cleared with it. */
+export const KEEP_NUDGES_PATCH = 'watch-keeps-nudges';
+
 /** Scans before the watcher continues as new: its history stays short however long it watches. */
 const SCANS_PER_RUN = 200;
 
@@ -140,20 +152,29 @@ export async function watchAccessRequests({ tenant, known: carried = {} }: Acces
     for (const contract of contracts) {
       if (known[contract.contractId] || ownedByOnboarding(cfg, contract)) continue;
       known[contract.contractId] = contract;
-      await startOnce(handleAccessRequest, accessRequestIdFor(cfg.tenant.id, contract), { tenant: cfg, request: contract, location: at });
+      const requestId = patched(IDS_NAME_CLIENT_PATCH) ? accessRequestIdFor(cfg.tenant.id, contract) : contractOnlyAccessRequestIdFor(cfg.tenant.id, contract.contractId);
+      await startOnce(handleAccessRequest, requestId, { tenant: cfg, request: contract, location: at });
     }
     for (const [contractId, contract] of Object.entries(known)) {
       if (current.has(contractId)) continue;
       delete known[contractId];
-      if (contract.clientId) await startOnce(retireAccessClient, accessRetireIdFor(cfg.tenant.id, contract), { tenant: cfg, request: contract, location: at });
+      if (!contract.clientId) continue;
+      const retireId = patched(IDS_NAME_CLIENT_PATCH) ? accessRetireIdFor(cfg.tenant.id, contract) : contractOnlyAccessRetireIdFor(cfg.tenant.id, contractId);
+      await startOnce(retireAccessClient, retireId, { tenant: cfg, request: contract, location: at });
     }
   };
   while (!stopped && status.scans < SCANS_PER_RUN && !workflowInfo().continueAsNewSuggested) {
+    // A nudge that comes while the watcher looks asks for a look after this one: clear it before
+    // looking, not after (cleared after, it was lost and the next look came at watchEvery).
+    const keepNudges = patched(KEEP_NUDGES_PATCH);
+    if (keepNudges) wake = false;
     if (relocate) {
       relocate = false;
-      const next = await locate(cfg);
-      if (!sameInstance(next, location)) known = {};
-      location = next;
+      if (patched(RELOCATE_PATCH)) {
+        const next = await locate(cfg);
+        if (!sameInstance(next, location)) known = {};
+        location = next;
+      }
     }
     const contracts = location && (await act.listAccessContracts(cfg, location));
     if (contracts) await notice(contracts);
@@ -163,7 +184,7 @@ export async function watchAccessRequests({ tenant, known: carried = {} }: Acces
       location = await locate(cfg);
       known = {};
     }
-    wake = false;
+    if (!keepNudges) wake = false;
     await condition(() => stopped || wake, msOf(cfg.access?.watchEvery ?? '1m'));
   }
   await condition(allHandlersFinished);

@@ -81,12 +81,10 @@ export async function diagnoseTenant({ tenant: cfg, logSince }: DoctorInput): Pr
     return finish();
   }
 
-  const policy = await act.readDoctorPolicy(cfg);
-  const clients = await act.readDoctorClients(cfg, ctx);
+  // Reads that do not depend on each other go together; the tokens need the server's endpoints.
+  const [policy, clients, apps, provider] = await Promise.all([act.readDoctorPolicy(cfg), act.readDoctorClients(cfg, ctx), act.readDoctorApps(cfg, ctx), act.readDoctorClientProvider(cfg, ctx)]);
   const endpoints = policy.authorizationServer ? await act.readOktaEndpoints(cfg, policy.authorizationServer.id) : undefined;
   const tokens = endpoints ? await act.tryDoctorTokens(cfg, ctx, endpoints.token) : [];
-  const apps = await act.readDoctorApps(cfg, ctx);
-  const provider = await act.readDoctorClientProvider(cfg, ctx);
   report.checks.push(...diagnose(cfg, policy, clients, tokens), ...appChecks(apps), providerCheck(provider, endpoints?.register));
   if (policy.authorizationServer) {
     const since = logSince ?? new Date(Date.now() - DEFAULT_LOG_WINDOW_MS).toISOString();

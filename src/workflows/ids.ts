@@ -15,6 +15,9 @@ export const accessWatchIdFor = (tenantId: string) => `access-watch-${tenantId}`
 export const accessRequestIdFor = (tenantId: string, contract: { contractId: string; clientId?: string }) => `access-request-${tenantId}-${contract.contractId}-${contract.clientId ?? 'no-client'}`;
 /** One retirement per deleted contract: its Okta client is removed once. */
 export const accessRetireIdFor = (tenantId: string, contract: { contractId: string; clientId?: string }) => `access-retire-${tenantId}-${contract.contractId}-${contract.clientId ?? 'no-client'}`;
+/** The ids the watcher gave requests and retirements before the `access-ids-name-client` patch. */
+export const contractOnlyAccessRequestIdFor = (tenantId: string, contractId: string) => `access-request-${tenantId}-${contractId}`;
+export const contractOnlyAccessRetireIdFor = (tenantId: string, contractId: string) => `access-retire-${tenantId}-${contractId}`;
 /** One rotation of a tenant's credentials at a time. */
 export const rotationWorkflowIdFor = (tenantId: string) => `rotation-${tenantId}`;
 /**

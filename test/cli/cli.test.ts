@@ -202,12 +202,17 @@ describe('the onboarding CLI', () => {
     expect(plan.stdout).toContain('> check    Proof: token, introspection, gateway 401/200/403');
     const planned = JSON.parse((await cli('start', good, '--dry-run', '-o', 'json')).stdout);
     expect(planned.totals).toMatchObject({ update: 1, unchanged: 1, conflict: 0 });
-    // Plans run under a type of their own and one short id per tenant, so a list filters them out in one clause
-    // (the CLI also asks the server to delete each plan's run once read; the server does it in the background).
+    // Plans run under a type of their own and an id of each dry run's own, so a list filters them out in one
+    // clause (the CLI also asks the server to delete each plan's run once read; the server does it in the background).
     const rows = async (query: string) => (await env.client.workflowService.listWorkflowExecutions({ namespace: env.client.options.namespace, query })).executions ?? [];
     const plans = await rows(`WorkflowType = 'planTenant' AND WorkflowId STARTS_WITH 'plan-${tenantId}'`);
-    expect(new Set(plans.map((x) => x.execution?.workflowId))).toEqual(new Set(plans.length ? [`plan-${tenantId}`] : []));
-    expect(await rows(`WorkflowType != 'planTenant' AND WorkflowId = 'plan-${tenantId}'`)).toEqual([]);
+    for (const p of plans) expect(p.execution?.workflowId).toMatch(new RegExp(`^plan-${tenantId}-[0-9a-f]{8}$`));
+    expect(await rows(`WorkflowType != 'planTenant' AND WorkflowId STARTS_WITH 'plan-${tenantId}'`)).toEqual([]);
+    // Two dry runs of one tenant at once, of two different files: each gets its own file's plan.
+    const renamed = tenantFile('renamed.tenant.yaml', (doc) => (doc.okta.groups[0].description = 'Renamed for this plan only'));
+    const [ofGood, ofRenamed] = await Promise.all([cli('start', good, '--dry-run', '-o', 'json'), cli('start', renamed, '--dry-run', '-o', 'json')]);
+    expect(JSON.stringify(JSON.parse(ofGood.stdout))).not.toContain('Renamed for this plan only');
+    expect(JSON.stringify(JSON.parse(ofRenamed.stdout))).toContain('Renamed for this plan only');
 
     const started = await cli('start', good, '--json');
     expect(started.code).toBe(0);
@@ -281,6 +286,7 @@ describe('the onboarding CLI', () => {
     expect(audit.stdout).toContain('Approved by **ada** at');
     expect(JSON.parse((await cli('audit', tenantId, '--format', 'json')).stdout)).toMatchObject({ tenantId, status: 'active' });
     expect(JSON.parse((await cli('audit', tenantId, '--json')).stdout)).toMatchObject({ tenantId, status: 'active' });
+    expect(JSON.parse((await cli('audit', tenantId, '-o', 'json')).stdout)).toMatchObject({ tenantId, status: 'active' }); // -o json, as every verb
     // The offboarding's removal list, read from the record without starting anything.
     const removals = await cli('offboard', good, '--dry-run');
     expect(removals.code).toBe(0);

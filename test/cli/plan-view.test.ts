@@ -25,13 +25,14 @@ function planOf(cfg: typeof okta, action: PlanEntry['action'], overrides: Record
 
 describe('the plan as a person reads it', () => {
   it('lists the steps that are not resources: the redirect-URI write-back, the pause and the proof, after the resources they follow', () => {
-    const view = planView(okta, planOf(okta, 'create'));
+    const plan = planOf(okta, 'create');
+    const view = planView(okta, plan);
     const keys = view.steps.map((s) => s.key);
     expect(keys.indexOf(CHECKS.ssoRedirectUri.key)).toBe(keys.indexOf(CATALOGUE.identityProvider.key(null)) + 1);
     expect(keys.slice(-2)).toEqual([CHECKS.approval.key, CHECKS.proof.key]);
     expect(view.steps.find((s) => s.key === CHECKS.ssoRedirectUri.key)).toMatchObject({ action: 'update', attributes: [{ field: 'redirect_uris', to: undefined }] });
     // The pause and the proof are not counted: the run does not count them either.
-    expect(view.totals).toEqual({ create: view.steps.filter((s) => s.action === 'create').length, update: 1, unchanged: 0, conflict: 0 });
+    expect(view.totals).toEqual({ create: plan.entries.length, update: 1, unchanged: 0, conflict: 0 });
   });
 
   it('a converged tenant plans the write-back as unchanged once the SSO app holds the identity provider\'s redirect URI', () => {

@@ -13,7 +13,16 @@ describe('rate pacer (X-Rate-Limit-* headers)', () => {
     const pacer = new RatePacer(OKTA_HEADERS, { reserve: 1 });
     pacer.learn('/api/v1/apps', headers(3, Math.ceil(Date.now() / 1000) + 60));
     await pacer.turn('/api/v1/apps?q=x');
+    await pacer.turn('/api/v1/apps?q=y');
     expect(pacer.stats.waited).toBe(0);
+    // 3 remaining, 2 spent, 1 kept in reserve: the third call waits for the window's reset.
+    let third = false;
+    const waiting = pacer.turn('/api/v1/apps').then(() => (third = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(third).toBe(false);
+    pacer.learn('/api/v1/apps', headers(20, Math.ceil(Date.now() / 1000) + 60));
+    await waiting;
+    expect(pacer.stats.waited).toBe(1);
   });
 
   it('holds a call when the window is spent and lets it go after the reset, once a response reports the new window', async () => {

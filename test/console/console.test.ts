@@ -72,6 +72,7 @@ describe('web console', () => {
       CONSOLE_OIDC_ISSUER: oidc.issuer,
       CONSOLE_OIDC_CLIENT_ID: oidc.clientId,
       CONSOLE_OIDC_CLIENT_SECRET: oidc.clientSecret,
+      CONSOLE_OKTA_CHECK_SECONDS: '1', // the test assigns, then waits for the page to show it
     });
   }
 

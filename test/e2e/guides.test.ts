@@ -103,7 +103,7 @@ describe('the guides, end to end on the sandboxes', () => {
       // An App Administrator alone still lacks authorization servers and groups.
       await stack.okta.put(`/okta/admin-roles/${me.userId}`, { roles: ['APP_ADMIN'] });
       const partial = await checkOktaAccess(cfg).catch((e: Error) => e.message);
-      expect(partial).toMatch(/may not write authorization servers, scopes and policies .*; groups \(needs SUPER_ADMIN or ORG_ADMIN or GROUP_ADMIN\)/);
+      expect(partial).toMatch(/may not write authorization servers, scopes and policies .*; groups \(needs SUPER_ADMIN or ORG_ADMIN or USER_ADMIN\); users \(verification\.signIn\.users\) \(needs SUPER_ADMIN or ORG_ADMIN or USER_ADMIN\)/);
       expect(partial).not.toContain('apps and their assignments');
     } finally {
       await stack.okta.put(`/okta/admin-roles/${me.userId}`, { roles: ['SUPER_ADMIN'] });

@@ -2,7 +2,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { confirmOffboarding, startOffboarding } from '../../src/cli/lifecycle';
+import { checkDriftNow, confirmOffboarding, startOffboarding } from '../../src/cli/lifecycle';
 import { planDryRun } from '../../src/cli/operations';
 import { renderOffboarding, renderProgress } from '../../src/cli/render';
 import type { Rfc7591TenantConfig } from '../../src/config/tenant';
@@ -155,6 +155,11 @@ describe('onboarding an RFC 7591 (OpenAM) tenant on the sandboxes', () => {
     const providerWrites = providerRequests.filter((e) => isConfigurationWrite(e) && !providerTraffic(e));
     expect(providerWrites.map((e) => [e.method, path(e).replace(/^.*\/realms\/solar/, ''), e.status])).toEqual([['POST', '/connect/register', 400]]);
     expect(inventoryOf(await stack.state())).toEqual(settled);
+    expect(await providerClients()).toEqual(clientsSettled);
+
+    // The drift check of a converged RFC 7591 tenant is clean: it checks the provider's header, no Okta token.
+    const report = await (await stack.worker()).runUntil(() => checkDriftNow(stack.client, stack.taskQueue, cfg));
+    expect([report.error, report.clean, report.differences, report.missing]).toEqual([undefined, true, [], []]);
     expect(await providerClients()).toEqual(clientsSettled);
   });
 

@@ -77,17 +77,21 @@ describe('the codec server beyond loopback: a bearer token or nothing', () => {
   describe('with the Web UI forwarding its user\'s access token (a JWT)', () => {
     let jwks: Server;
     let jwksUrl: string;
-    let sign: (claims: { iss?: string; aud?: string; exp?: number }, key?: KeyObject) => string;
+    let sign: (claims: { iss?: string; aud?: string; exp?: number; kid?: string }, key?: KeyObject) => string;
+    let jwksFetches = 0;
     beforeAll(async () => {
       const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
       const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'ui-1', alg: 'RS256', use: 'sig' };
-      jwks = createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+      jwks = createServer((_req, res) => {
+        jwksFetches++;
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
+      });
       await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', () => r()));
       jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/keys`;
       // A JWS made by hand (RFC 7515 compact form), so the test shares no code with the verifier.
-      sign = ({ iss = 'https://idp.example', aud = 'temporal-ui', exp = Math.floor(Date.now() / 1000) + 300 }, key = privateKey) => {
+      sign = ({ iss = 'https://idp.example', aud = 'temporal-ui', exp = Math.floor(Date.now() / 1000) + 300, kid = 'ui-1' }, key = privateKey) => {
         const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-        const input = `${part({ alg: 'RS256', kid: 'ui-1', typ: 'JWT' })}.${part({ sub: 'ada@example.com', iss, aud, exp, iat: Math.floor(Date.now() / 1000) })}`;
+        const input = `${part({ alg: 'RS256', kid, typ: 'JWT' })}.${part({ sub: 'ada@example.com', iss, aud, exp, iat: Math.floor(Date.now() / 1000) })}`;
         return `${input}.${signBytes('RSA-SHA256', Buffer.from(input), key).toString('base64url')}`;
       };
     });
@@ -105,6 +109,20 @@ describe('the codec server beyond loopback: a bearer token or nothing', () => {
       } finally {
         await server.close();
       }
+    });
+
+    it('fetches the keys again for an unknown kid at most every 30 s: made-up kids cannot make each request a JWKS fetch', async () => {
+      let now = Date.now();
+      const authorize = jwtBearer({ jwksUrl, issuer: 'https://idp.example', audience: 'temporal-ui', now: () => now });
+      const before = jwksFetches;
+      await expect(authorize(sign({}))).resolves.toBe(true);
+      for (let i = 0; i < 5; i++) await expect(authorize(sign({ kid: `made-up-${i}` }))).resolves.toBe(false);
+      expect(jwksFetches - before).toBe(1);
+      now += 31_000; // as after a key rotation: the next unknown kid looks again
+      await expect(authorize(sign({ kid: 'made-up-later' }))).resolves.toBe(false);
+      expect(jwksFetches - before).toBe(2);
+      await expect(authorize(sign({}))).resolves.toBe(true);
+      expect(jwksFetches - before).toBe(2);
     });
   });
 });

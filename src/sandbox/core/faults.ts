@@ -63,7 +63,8 @@ export function seedNumber(seed: string | number): number {
 export function requestShape(method: string, url: string): string {
   const shape = url
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '{id}')
-    .replace(/(?<=[/=])(?:[A-Za-z0-9]{20}|[0-9a-f]{32})(?=[/?&]|$)/g, '{id}')
+    // An Okta id has 20 characters and a digit among them (a resource name such as `authorizationServers` has none).
+    .replace(/(?<=[/=])(?:(?=[A-Za-z]*\d)[A-Za-z0-9]{20}|[0-9a-f]{32})(?=[/?&]|$)/g, '{id}')
     .replace(/(?<=\/)\d+(?=[/?]|$)/g, '{id}');
   return `${method.toUpperCase()} ${shape}`;
 }

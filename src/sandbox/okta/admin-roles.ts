@@ -10,29 +10,38 @@ import { userOr404 } from './users';
  * manages a resource is refused at the write with 403 E0000006, while its reads (users/me included)
  * still answer. Which standard role may write what follows Okta's role descriptions:
  * authorization servers need a Super Administrator or an API Access Management Administrator; apps a
- * Super, Org or App Administrator; groups a Super, Org or Group Administrator; users a Super or Org
+ * Super, Org or App Administrator; groups and users a Super, Org or Group Administrator (role type
+ * `USER_ADMIN`: the spec's RoleType has no GROUP_ADMIN); a group's members also a Group Membership
  * Administrator; anything else a Super Administrator.
  *
  * The roles live in `adminRoles` by user id. A state file from before roles existed has no map: its
  * token owners count as Super Administrators, as the seed makes them.
  */
 
+/** The standard role types of the spec's RoleType enum, with their labels. */
 export const ROLE_LABELS: Record<string, string> = {
   SUPER_ADMIN: 'Super Administrator',
   ORG_ADMIN: 'Organization Administrator',
   APP_ADMIN: 'Application Administrator',
-  GROUP_ADMIN: 'Group Administrator',
+  USER_ADMIN: 'Group Administrator',
+  GROUP_MEMBERSHIP_ADMIN: 'Group Membership Administrator',
   API_ACCESS_MANAGEMENT_ADMIN: 'API Access Management Administrator',
   READ_ONLY_ADMIN: 'Read-only Administrator',
   HELP_DESK_ADMIN: 'Help Desk Administrator',
+  MOBILE_ADMIN: 'Mobile Administrator',
   REPORT_ADMIN: 'Report Administrator',
+  API_ADMIN: 'API Administrator',
+  ACCESS_CERTIFICATIONS_ADMIN: 'Access Certifications Administrator',
+  ACCESS_REQUESTS_ADMIN: 'Access Requests Administrator',
 };
 
-const WRITERS: [prefix: string, roles: string[]][] = [
-  ['/api/v1/authorizationServers', ['SUPER_ADMIN', 'API_ACCESS_MANAGEMENT_ADMIN']],
-  ['/api/v1/apps', ['SUPER_ADMIN', 'ORG_ADMIN', 'APP_ADMIN']],
-  ['/api/v1/groups', ['SUPER_ADMIN', 'ORG_ADMIN', 'GROUP_ADMIN']],
-  ['/api/v1/users', ['SUPER_ADMIN', 'ORG_ADMIN']],
+/** Longest prefix first: a group's membership before groups. */
+const WRITERS: [pattern: RegExp, roles: string[]][] = [
+  [/^\/api\/v1\/authorizationServers(\/|$)/, ['SUPER_ADMIN', 'API_ACCESS_MANAGEMENT_ADMIN']],
+  [/^\/api\/v1\/apps(\/|$)/, ['SUPER_ADMIN', 'ORG_ADMIN', 'APP_ADMIN']],
+  [/^\/api\/v1\/groups\/[^/]+\/users(\/|$)/, ['SUPER_ADMIN', 'ORG_ADMIN', 'USER_ADMIN', 'GROUP_MEMBERSHIP_ADMIN']],
+  [/^\/api\/v1\/groups(\/|$)/, ['SUPER_ADMIN', 'ORG_ADMIN', 'USER_ADMIN']],
+  [/^\/api\/v1\/users(\/|$)/, ['SUPER_ADMIN', 'ORG_ADMIN', 'USER_ADMIN']],
 ];
 
 type RoleState = OktaState & { adminRoles?: Record<string, string[]> };
@@ -53,8 +62,9 @@ export function setAdminRoles(state: OktaState, userId: string, roles: string[])
 export function requireAdminRoleForWrites(app: FastifyInstance, ctx: OktaContext): void {
   app.addHook('preHandler', async (req: FastifyRequest) => {
     if (req.method === 'GET' || req.method === 'HEAD' || !req.oktaApiToken) return;
-    const path = req.url.split('?')[0];
-    const allowed = WRITERS.find(([prefix]) => path.startsWith(prefix))?.[1] ?? ['SUPER_ADMIN'];
+    // The route's path as Fastify matched it: a doubled slash (an orgUrl ending in '/') is the same route.
+    const path = req.url.split('?')[0].replace(/\/{2,}/g, '/');
+    const allowed = WRITERS.find(([pattern]) => pattern.test(path))?.[1] ?? ['SUPER_ADMIN'];
     const roles = adminRolesOf(ctx.state, req.oktaApiToken.userId);
     if (!roles.some((r) => allowed.includes(r))) throw forbidden();
   });

@@ -21,7 +21,7 @@ import type { OktaState } from './state';
 import { registerSignIn } from './sign-in';
 import { registerSystemLog } from './system-log';
 import { findUser, registerUsers } from './users';
-import { registerAdminRoles, requireAdminRoleForWrites, setAdminRoles } from './admin-roles';
+import { ROLE_LABELS, registerAdminRoles, requireAdminRoleForWrites, setAdminRoles } from './admin-roles';
 
 /**
  * Admin routes beyond the kit's (`/__sandbox/okta/...`): expiring issued tokens, to exercise
@@ -42,7 +42,9 @@ function registerOktaAdmin(app: FastifyInstance, ctx: OktaContext): void {
     const roles = req.body?.roles;
     const user = findUser(ctx.state, req.params.user);
     if (!user) return reply.code(404).send({ error: 'SANDBOX_USER_NOT_FOUND', message: `no user ${req.params.user}` });
-    if (!Array.isArray(roles) || roles.some((r) => typeof r !== 'string')) return reply.code(400).send({ error: 'SANDBOX_ROLES_INVALID', message: 'roles must be a list of role types, e.g. ["SUPER_ADMIN"]' });
+    if (!Array.isArray(roles) || roles.some((r) => typeof r !== 'string' || !(r in ROLE_LABELS))) {
+      return reply.code(400).send({ error: 'SANDBOX_ROLES_INVALID', message: `roles must be a list of Okta's standard role types: ${Object.keys(ROLE_LABELS).join(', ')}` });
+    }
     setAdminRoles(ctx.state, user.id, roles as string[]);
     ctx.store.persist();
     return { userId: user.id, roles };

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { OKTA_RATE_LIMIT_HEADERS, RunningSandbox, SandboxAdminClient, SandboxServiceDefinition, startSandbox } from '../../../src/sandbox/core';
+import { requestShape } from '../../../src/sandbox/core/faults';
 
 interface NotesState {
   notes: { id: number; text: string }[];
@@ -115,6 +116,13 @@ describe('sandbox fault seed', () => {
     await expect(refusalPattern('chaos-1', 'admin')).resolves.toBe(first);
     await expect(refusalPattern('chaos-1', 'option')).resolves.toBe(first);
     await expect(refusalPattern('chaos-2', 'admin')).resolves.not.toBe(first);
+  });
+
+  it("draws a request's fault by its shape: ids blanked, resource names kept", () => {
+    expect(requestShape('GET', '/api/v1/apps/0oa1b2c3d4e5f6g7h8i9/groups?limit=200')).toBe('GET /api/v1/apps/{id}/groups?limit=200');
+    // 20 letters, but no id: two searches of authorization servers and of apps stay apart.
+    expect(requestShape('GET', '/api/v1/authorizationServers?q=solar')).toBe('GET /api/v1/authorizationServers?q=solar');
+    expect(requestShape('DELETE', '/apimanager/api/v1/organizations/4b2c1f7e-2a3d-4e5f-8a9b-0c1d2e3f4a5b/environments/7/apis/42')).toBe('DELETE /apimanager/api/v1/organizations/{id}/environments/{id}/apis/{id}');
   });
 
   it('faults the same requests whatever order they arrive in (parallel reads race differently on every run)', async () => {

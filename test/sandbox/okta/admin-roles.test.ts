@@ -34,4 +34,22 @@ describe('Okta sandbox: administrator roles of the API token', () => {
     await okta.admin.put('/okta/admin-roles/' + me.body.id, { roles: ['SUPER_ADMIN'] });
     expect((await okta.call('POST', '/api/v1/groups', { json: { profile: { name: 'superAdmin' } } })).status).toBe(200);
   });
+
+  it("knows the spec's role types only: a Group Administrator is USER_ADMIN and writes groups; a Group Membership Administrator only members", async () => {
+    const me = await okta.call('GET', '/api/v1/users/me');
+    const refusedType = await okta.admin.put('/okta/admin-roles/' + me.body.id, { roles: ['GROUP_ADMIN'] }).catch((e: { status?: number }) => e);
+    expect(refusedType).toMatchObject({ status: 400 });
+    try {
+      await okta.admin.put('/okta/admin-roles/' + me.body.id, { roles: ['USER_ADMIN'] });
+      expect((await okta.call('GET', `/api/v1/users/${me.body.id}/roles`)).body).toEqual([expect.objectContaining({ type: 'USER_ADMIN', label: 'Group Administrator' })]);
+      const group = await okta.call('POST', '/api/v1/groups', { json: { profile: { name: 'byGroupAdmin' } } });
+      expect(group.status).toBe(200);
+
+      await okta.admin.put('/okta/admin-roles/' + me.body.id, { roles: ['GROUP_MEMBERSHIP_ADMIN'] });
+      expect((await okta.call('POST', '/api/v1/groups', { json: { profile: { name: 'byMembershipAdmin' } } })).status).toBe(403);
+      expect((await okta.call('PUT', `/api/v1/groups/${group.body.id}/users/${me.body.id}`)).status).toBe(204);
+    } finally {
+      await okta.admin.put('/okta/admin-roles/' + me.body.id, { roles: ['SUPER_ADMIN'] });
+    }
+  });
 });
