@@ -171,17 +171,19 @@ async function refuseClientProviderConflicts(cfg: Cfg, ctx: AnypointContext): Pr
   const anypoint = anypointFor(cfg);
   const providers = await anypoint.listClientProviders(ctx.orgId);
   const wanted = cfg.anypoint.clientProvider.name;
-  const own = providers.find((p) => p.name === wanted);
+  // A provider the file adopts (by id or name) is the tenant's to use, whatever its name.
+  const adopted = cfg.adopt?.[CATALOGUE.clientProvider.key(null)];
+  const own = providers.find((p) => p.name === wanted || (adopted !== undefined && (p.name === adopted || providerIdOf(p) === adopted)));
   const refuse = (message: string) => ApplicationFailure.create({ type: 'config', nonRetryable: true, message });
   if (!own && providers.length >= MAX_CLIENT_PROVIDERS) {
     throw refuse(
-      `The Anypoint organization already has ${providers.length} external client providers, the most it takes, and none is named "${wanted}". Fix: name one of them in anypoint.clientProvider.name (${providers.map((p) => `"${p.name}"`).join(', ')}), or delete one that no API instance uses (Access Management → Client Providers).`,
+      `The Anypoint organization already has ${providers.length} external client providers, the most it takes, and none is named "${wanted}". Fix: share one of them (${providers.map((p) => `"${p.name}"`).join(', ')}): adopt: { '${CATALOGUE.clientProvider.key(null)}': '<its name or id>' }, with the authorization server and introspection client it points at (README, Many APIs on one org); or delete one that no API instance uses (Access Management → Client Providers).`,
     );
   }
   const api = cfg.anypoint.api;
   const instance = await anypoint.findApiInstance(ctx.orgId, ctx.environmentId, { groupId: assetGroupId(cfg, ctx), assetId: api.asset.assetId, instanceLabel: api.instanceLabel });
   const current = instance?.providerId ? String(instance.providerId) : undefined;
-  if (!instance || !current || current === own?.providerId) return;
+  if (!instance || !current || current === (own && providerIdOf(own))) return;
   const other = providers.find((p) => p.providerId === current);
   throw refuse(
     `API instance "${api.instanceLabel}" [${instance.id}] already uses the client provider ${other ? `"${other.name}"` : current}, not "${wanted}": an API instance has one client provider, and Anypoint does not change it once the instance has contracts or OpenID Connect policies. ` +

@@ -4,7 +4,8 @@ import { planDryRun } from '../../src/cli/operations';
 import { planView, renderPlan } from '../../src/cli/plan-view';
 import { renderOffboarding } from '../../src/cli/render';
 import type { OktaTenantConfig } from '../../src/config/tenant';
-import { sharingTenant } from '../../src/sandbox/tenant';
+import { AnypointClient } from '../../src/clients/anypoint';
+import { numberedTenant, sharingTenant } from '../../src/sandbox/tenant';
 import type { OffboardingProgress } from '../../src/workflows/offboarding';
 import { inventoryOf } from '../support/inventory';
 import { OnboardingStack } from '../support/onboarding-stack';
@@ -36,7 +37,7 @@ describe('tenants sharing one client provider', () => {
     return confirmOffboarding(stack.client, cfg.tenant.id, 'ada');
   }
 
-  it('onboard the creator, then two sharers at once; one that would repoint the shared provider is refused; offboarding the creator keeps what the sharers use, the last offboarding removes it', async () => {
+  it('onboard the creator, then two sharers at once; one that would repoint the shared provider is refused; at 25 providers a new one is refused with the way to share, an adopter goes on; offboarding the creator keeps what the sharers use, the last offboarding removes it', async () => {
     const owner = stack.tenant(auto);
     const [first, second] = [1, 2].map((n) => sharingTenant(owner, n));
     // The second also names the creator's own scope "silver": on a shared server that is the creator's scope, used by both.
@@ -81,6 +82,32 @@ describe('tenants sharing one client provider', () => {
       const refused = await (await stack.start(ownServer)).result().catch((err: Error) => err);
       expect(String((refused as { cause?: Error }).cause?.message)).toMatch(/Refused before any write: Anypoint client provider "Okta DCR" .* shared by/);
       expect(inventoryOf(await stack.state())).toEqual(before);
+
+      // At Anypoint's limit of 25 providers, a tenant with a provider of its own is refused with the way to share,
+      // and one adopting the shared provider (here by id) goes on.
+      const anypoint = new AnypointClient({ baseUrl: stack.sandboxes.anypoint.url, clientId: process.env.ANYPOINT_CLIENT_ID!, clientSecret: process.env.ANYPOINT_CLIENT_SECRET! });
+      const { orgId } = await anypoint.me();
+      const template = (await anypoint.getClientProvider(orgId, shared[0]))!;
+      const oidc = template.oidc_dynamic_client_provider as { issuer: string; urls: Record<string, string>; client: { urls: { register: string } } };
+      const fillers = [];
+      for (let i = 0; i < 24; i++) {
+        fillers.push(
+          await anypoint.createClientProvider(orgId, {
+            name: `Other team ${i}`,
+            type: { name: 'openid-dynamic-client', description: 'OpenID Connect Dynamic Client Registration' },
+            oidc_dynamic_client_provider: { issuer: oidc.issuer, urls: oidc.urls, client: { urls: oidc.client.urls, registration: { authorization: 'SSWS other-team' } }, primary_client: { id: 'other', secret: 'other' } },
+          }),
+        );
+      }
+      const ownProvider = numberedTenant(owner, 4);
+      await expect(planDryRun(stack.client, stack.taskQueue, ownProvider)).rejects.toThrow(
+        /already has 25 external client providers.*Fix: share one of them .*adopt: \{ 'anypoint.clientProvider': '<its name or id>' \}, with the authorization server and introspection client it points at \(README, Many APIs on one org\)/,
+      );
+      const byId = sharingTenant(owner, 4);
+      const adoptingById = { ...byId, anypoint: { ...byId.anypoint, clientProvider: { name: 'Solar system APIs' } }, adopt: { ...byId.adopt, 'anypoint.clientProvider': shared[0] } };
+      expect((await planDryRun(stack.client, stack.taskQueue, adoptingById)).entries.find((e) => e.key === 'anypoint.clientProvider')).toMatchObject({ action: 'unchanged', id: shared[0] });
+      for (const filler of fillers) await anypoint.deleteClientProvider(orgId, filler.providerId ?? filler.provider_id);
+      await anypoint.close();
 
       // The creator leaves first: its own API goes, what the sharers use stays, and says why.
       const ownerGone = await offboard(owner);
