@@ -17,6 +17,8 @@ describe('replay of recorded onboarding histories', () => {
     // *-before-tenant-record: recorded before runs told the tenant record (the 'tenant-record' patch).
     // parallel-steps: steps started as their data allow (the 'parallel-steps' patch); the others replay the old order.
     // org-admission: waited for a slot of its Okta org before building (the 'org-admission' patch).
+    // watch-before-patches: a consumer watcher of the shipped version (a request, a reconfigure, a retirement),
+    // before its ids named the client and it relocated or kept nudges (the watchers' patches).
     expect(fixtures.map((f) => f.workflowId)).toEqual([
       'cancelled-before-tenant-record',
       'cancelled',
@@ -28,6 +30,7 @@ describe('replay of recorded onboarding histories', () => {
       'native-cancel',
       'org-admission',
       'parallel-steps',
+      'watch-before-patches',
     ]);
     const { EventType } = temporal.api.enums.v1;
     const closing = (f: (typeof fixtures)[number]) => EventType[f.history.events!.at(-1)!.eventType!];
@@ -43,6 +46,7 @@ describe('replay of recorded onboarding histories', () => {
       ['native-cancel', 'EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED'],
       ['org-admission', 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED'],
       ['parallel-steps', 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED'],
+      ['watch-before-patches', 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED'],
     ]);
     // The current runs tell the tenant record; the earlier ones do not, and replay without it.
     const recordsTo = (f: (typeof fixtures)[number]) => f.history.events!.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordTenantEvent');
