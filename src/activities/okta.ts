@@ -1,7 +1,9 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { OktaTenantConfig } from '../config/tenant';
 import { CATALOGUE, managesVerificationUsers, PENDING_REDIRECT_URI, redirectUrisConverged } from '../workflows/catalogue';
-import { lookup } from './adopt';
+import { lookup, tolerated } from './adopt';
+import { providersIntrospectingWith } from './anypoint';
+import { sharedResourceInUse } from './failures';
 import { oktaFor } from './clients';
 import { resolveSecretRef } from '../config/secrets';
 import type { OktaUser } from '../clients/okta';
@@ -25,7 +27,7 @@ export function authorizationServerConvergence(cfg: Cfg): Convergence<OktaAuthor
   const spec = cfg.okta.authorizationServer;
   if ('adopt' in spec) {
     return {
-      find: () => okta.getAuthorizationServer(spec.adopt),
+      find: () => adoptedServer(okta, spec.adopt),
       create: () => Promise.reject(adoptedServerMissing(spec.adopt)),
       differences: () => [],
       update: async (s) => s,
@@ -97,11 +99,14 @@ export function groupConvergence(cfg: Cfg, name: string): Convergence<OktaGroup>
 export function policyConvergence(cfg: Cfg, authServerId: string | undefined): Convergence<OktaPolicy> {
   const okta = oktaFor(cfg);
   const p = cfg.okta.accessPolicy;
+  // On an adopted server other tenants' policies come and go, and Okta renumbers the priorities each time:
+  // this tenant's policy is added after the others and its place is not compared (it would drift forever).
+  const place = 'adopt' in cfg.okta.authorizationServer ? {} : { priority: p.priority };
   const desired = {
     type: 'OAUTH_AUTHORIZATION_POLICY',
     name: p.name,
     description: p.description,
-    priority: p.priority,
+    ...place,
     status: 'ACTIVE',
     conditions: { clients: { include: p.clients } },
   };
@@ -113,7 +118,7 @@ export function policyConvergence(cfg: Cfg, authServerId: string | undefined): C
       byName: async (ref) => (await policies()).find((x) => x.name === ref),
     }),
     create: () => okta.createPolicy(authServerId!, desired),
-    desired: () => ({ name: desired.name, description: desired.description, priority: desired.priority, clients: p.clients }),
+    desired: () => ({ name: desired.name, description: desired.description, ...place, clients: p.clients }),
     differences: (x) => diffFields(desired, x as Record<string, unknown>),
     // An adopted policy keeps its name, like an adopted group.
     update: (x) => okta.replacePolicy(authServerId!, x.id!, { ...x, ...desired, name: x.name ?? desired.name }),
@@ -345,12 +350,20 @@ function refuseWithoutAdminRole(admin: string, roles: string[], writesUsers: boo
   });
 }
 
+/**
+ * The server `okta.authorizationServer.adopt` names: by id ('default' is one), else by exact name, so that
+ * tenant files sharing one server can name it before anyone knows its id.
+ */
+async function adoptedServer(okta: ReturnType<typeof oktaFor>, ref: string): Promise<OktaAuthorizationServer | undefined> {
+  return (await tolerated(okta.getAuthorizationServer(ref))) ?? (await okta.findAuthorizationServerByName(ref));
+}
+
 /** Adopting is never creating: a missing server is a configuration error, not something to retry. */
 function adoptedServerMissing(id: string): ApplicationFailure {
   return ApplicationFailure.create({
     type: 'config',
     nonRetryable: true,
-    message: `Okta authorization server "${id}" does not exist. Fix: set okta.authorizationServer.adopt to an existing id (or 'default'), or use create.`,
+    message: `Okta authorization server "${id}" does not exist (neither as an id nor as an exact name). Fix: set okta.authorizationServer.adopt to an existing id or name (or 'default'), or use create.`,
   });
 }
 
@@ -390,7 +403,7 @@ export const oktaActivities = {
     // A service app (okta.oauth) has no user: what it may do is its scopes, which the check above proved.
     if (me.userId) refuseWithoutAdminRole(me.login ?? me.userId, await okta.listAdminRoles(me.userId), managesVerificationUsers(cfg));
     const spec = cfg.okta.authorizationServer;
-    if ('adopt' in spec && !(await okta.getAuthorizationServer(spec.adopt))) throw adoptedServerMissing(spec.adopt);
+    if ('adopt' in spec && !(await adoptedServer(okta, spec.adopt))) throw adoptedServerMissing(spec.adopt);
   },
 
   // `finding`: what the plan read about the step's resource (see converge); older runs pass none.
@@ -449,17 +462,38 @@ export const oktaActivities = {
 
   // Undo steps: idempotent (a resource already gone counts as undone).
 
+  /**
+   * Kept while policies or scopes other than this tenant's are on it (its own were removed before):
+   * other tenants adopted it, and Okta would delete their policies and scopes with it.
+   */
   async deleteAuthorizationServer(cfg: Cfg, target: UndoTarget): Promise<void> {
     const okta = oktaFor(cfg);
     const id = target.id ?? (await authorizationServerConvergence(cfg).find())?.id;
-    if (id) await okta.deleteAuthorizationServer(id);
+    if (!id) return;
+    const [policies, scopes] = await Promise.all([unlessParentGone(okta.listPolicies(id)), unlessParentGone(okta.listScopes(id))]);
+    const users = [...(policies ?? []).map((p) => `access policy "${p.name}"`), ...(scopes ?? []).filter((s) => !s.system).map((s) => `scope "${s.name}"`)];
+    if (users.length > 0) throw sharedResourceInUse(`Okta authorization server "${target.name ?? id}" [${id}]`, users);
+    await okta.deleteAuthorizationServer(id);
   },
 
+  /**
+   * Kept while a rule on the server still names it (this tenant's rules are removed before): on a server
+   * many tenants share, another tenant that named the same scope uses this one.
+   */
   async deleteScope(cfg: Cfg, target: UndoTarget): Promise<void> {
+    const okta = oktaFor(cfg);
     const asId = target.parents?.authServerId;
     if (!asId) return;
-    const id = target.id ?? (await unlessParentGone(oktaFor(cfg).findScopeByName(asId, target.name!)))?.id;
-    if (id) await oktaFor(cfg).deleteScope(asId, id);
+    const scope = target.id ? (await unlessParentGone(okta.listScopes(asId)))?.find((s) => s.id === target.id) : await unlessParentGone(okta.findScopeByName(asId, target.name!));
+    if (!scope?.id) return;
+    const users: string[] = [];
+    for (const policy of (await unlessParentGone(okta.listPolicies(asId))) ?? []) {
+      for (const rule of (await unlessParentGone(okta.listRules(asId, policy.id!))) ?? []) {
+        if (rule.conditions?.scopes?.include?.includes(scope.name!)) users.push(`rule "${rule.name}" of access policy "${policy.name}"`);
+      }
+    }
+    if (users.length > 0) throw sharedResourceInUse(`Okta scope "${scope.name}" [${scope.id}]`, users);
+    await okta.deleteScope(asId, scope.id);
   },
 
   async deleteGroup(cfg: Cfg, target: UndoTarget): Promise<void> {
@@ -487,10 +521,18 @@ export const oktaActivities = {
     if (id) await oktaFor(cfg).deleteUser(id);
   },
 
-  /** Deactivates then deletes an Okta app (Okta deletes only inactive apps). */
+  /**
+   * Deactivates then deletes an Okta app (Okta deletes only inactive apps). The introspection client is
+   * kept while a client provider (one other tenants adopted) still introspects with it.
+   */
   async deleteOktaApp(cfg: Cfg, target: UndoTarget): Promise<void> {
     const id = target.id ?? (target.name ? (await oktaFor(cfg).findOidcAppByLabel(target.name))?.id : undefined);
-    if (id) await oktaFor(cfg).deleteApp(id);
+    if (!id) return;
+    if (target.key === CATALOGUE.introspectionClient.key(null)) {
+      const users = await providersIntrospectingWith(cfg, id);
+      if (users.length > 0) throw sharedResourceInUse(`Okta introspection client "${target.name ?? id}" [${id}]`, users);
+    }
+    await oktaFor(cfg).deleteApp(id);
   },
 
   /** Removes the client Anypoint registered in Okta: Anypoint itself can neither update nor delete it. */

@@ -23,6 +23,8 @@ export interface PlannedStep {
   attributes?: FieldChange[];
   /** For a conflict: what to do. */
   fix?: string;
+  /** Why a conflict may not be changed, when not the usual (neither created by this tenant nor adopted). */
+  reason?: string;
 }
 
 export interface PlanTotals {
@@ -49,7 +51,7 @@ export function planView(cfg: TenantConfig, plan: Plan): PlanView {
   const steps: PlannedStep[] = [];
   const byKey = new Map(plan.entries.map((e) => [e.key, e]));
   for (const e of plan.entries) {
-    steps.push({ key: e.key, action: e.action, title: e.resource, id: e.id, attributes: e.attributes, fix: e.fix });
+    steps.push({ key: e.key, action: e.action, title: e.resource, id: e.id, attributes: e.attributes, fix: e.fix, ...(e.reason ? { reason: e.reason } : {}) });
     if (e.key === CATALOGUE.identityProvider.key(null) || (e.key === CATALOGUE.ssoApp.key(null) && !byKey.has(CATALOGUE.identityProvider.key(null)))) {
       const writeBack = redirectUriStep(byKey);
       if (writeBack) steps.push(writeBack);
@@ -157,7 +159,7 @@ export function renderPlan(view: PlanView, style: Style = { colour: false }): st
     const id = step.id && step.action !== 'create' ? ` [${step.id}]` : '';
     lines.push(`  ${paint(colour, `${mark} ${VERBS[step.action].padEnd(8)}`)} ${step.title}${id}`);
     lines.push(...attributeLines(step, paint));
-    if (step.action === 'conflict') lines.push(`        not created by this tenant nor adopted; fix: ${step.fix}`);
+    if (step.action === 'conflict') lines.push(`        ${step.reason ?? 'not created by this tenant nor adopted'}; fix: ${step.fix}`);
   }
   lines.push('', `Marks: + create, ~ update (old → new), = leave as it is, > a pause or a check; ${KNOWN_AFTER_APPLY}: an id of something the run creates.`);
   return lines.join('\n');

@@ -146,11 +146,11 @@ const authorizationServer = z
       .strict()
       .describe('Create (or adopt by exact name) a custom authorization server owned by this tenant.'),
     z
-      .object({ adopt: name.describe("'default' or the id of an existing custom authorization server") })
+      .object({ adopt: name.describe("'default', or the id or exact name of an existing custom authorization server (one shared by several tenants: see README, Many APIs on one org)") })
       .strict()
-      .describe('Use an existing authorization server; it is never modified or deleted.'),
+      .describe('Use an existing authorization server; it is never modified or deleted. The access policy is added after its other policies.'),
   ])
-  .describe('Either create: { name, description, audience } or adopt: default | <id>.');
+  .describe('Either create: { name, description, audience } or adopt: default | <id> | <name>.');
 
 const scope = z
   .object({

@@ -308,6 +308,13 @@ export const NOT_ADOPTABLE = {
   contract: 'a contract belongs to its application; adopt the application',
 } as const satisfies Partial<Record<KindName, string>>;
 
+/**
+ * An undo refused to remove something this tenant created because other tenants still use it (a client
+ * provider, the introspection client or the authorization server shared by many APIs on one org): it is
+ * kept, stays in the tenant record, and an offboarding run later removes it once nobody uses it.
+ */
+export const SHARED_RESOURCE_IN_USE = 'SharedResourceInUse';
+
 /** Steps that create nothing: checks, reads, the pause and the proof. Keys and titles, once. */
 export const CHECKS = {
   preflightOkta: { key: 'preflight.okta', title: 'Okta API token and organization answer' },

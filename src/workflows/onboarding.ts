@@ -383,7 +383,7 @@ function refuseConflicts(plan: Plan): void {
   throw ApplicationFailure.create({
     type: 'AdoptConflict',
     nonRetryable: true,
-    message: `Refused before any write: ${conflicts.map((e) => `${e.resource} [${e.id}] exists, differs from the tenant file (${e.changes?.join(', ')}) and was neither created by this tenant nor adopted. Fix: ${e.fix}`).join('; ')}.`,
+    message: `Refused before any write: ${conflicts.map((e) => `${e.resource} [${e.id}] exists, differs from the tenant file (${e.changes?.join(', ')}) and ${e.reason ?? 'was neither created by this tenant nor adopted'}. Fix: ${e.fix}`).join('; ')}.`,
   });
 }
 
