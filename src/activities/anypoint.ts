@@ -158,8 +158,8 @@ export function identityProviderConvergence(cfg: Cfg, ctx: AnypointContext, endp
   };
 }
 
-/** "Up to 25 external client providers" per organization (managing-api-clients.adoc). */
-const MAX_CLIENT_PROVIDERS = 25;
+/** "Up to 25 external client providers" per organization (managing-api-clients.adoc); the plan warns by it too. */
+export const CLIENT_PROVIDER_LIMIT = 25;
 
 /**
  * Seed 002 warns that an Anypoint tenant takes one external OAuth server. Today an organization takes up to
@@ -175,7 +175,7 @@ async function refuseClientProviderConflicts(cfg: Cfg, ctx: AnypointContext): Pr
   const adopted = cfg.adopt?.[CATALOGUE.clientProvider.key(null)];
   const own = providers.find((p) => p.name === wanted || (adopted !== undefined && (p.name === adopted || providerIdOf(p) === adopted)));
   const refuse = (message: string) => ApplicationFailure.create({ type: 'config', nonRetryable: true, message });
-  if (!own && providers.length >= MAX_CLIENT_PROVIDERS) {
+  if (!own && providers.length >= CLIENT_PROVIDER_LIMIT) {
     throw refuse(
       `The Anypoint organization already has ${providers.length} external client providers, the most it takes, and none is named "${wanted}". Fix: share one of them (${providers.map((p) => `"${p.name}"`).join(', ')}): adopt: { '${CATALOGUE.clientProvider.key(null)}': '<its name or id>' }, with the authorization server and introspection client it points at (README, Many APIs on one org); or delete one that no API instance uses (Access Management → Client Providers).`,
     );

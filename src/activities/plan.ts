@@ -16,6 +16,7 @@ import {
   ssoAppConvergence,
 } from './okta';
 import {
+  CLIENT_PROVIDER_LIMIT,
   apiInstanceConvergence,
   assetGroupId,
   clientApplicationConvergence,
@@ -32,8 +33,6 @@ import { readFile } from 'node:fs/promises';
 import type { AnypointContext, Plan, PlanEntry, ProviderEndpoints } from './types';
 import { CATALOGUE, type ItemOf, type KindName, type ResourceKind } from '../workflows/catalogue';
 
-/** Anypoint allows at most this many external client providers per organization (reference/anypoint.md). */
-export const CLIENT_PROVIDER_LIMIT = 25;
 
 /**
  * What the run would do, read before any write: the dry run prints it, and the onboarding keeps it
