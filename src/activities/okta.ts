@@ -6,7 +6,7 @@ import { providersIntrospectingWith } from './anypoint';
 import { sharedResourceInUse } from './failures';
 import { oktaFor } from './clients';
 import { resolveSecretRef } from '../config/secrets';
-import type { OktaUser } from '../clients/okta';
+import type { OktaClient, OktaUser } from '../clients/okta';
 import { converge, diffFields, unlessParentGone, type Convergence } from './converge';
 import type { MissingAssignment, OktaEndpoints, PlanFinding, RegisteredClient, StepResult, UndoTarget } from './types';
 
@@ -396,6 +396,11 @@ export async function assignableGroupId(cfg: Cfg, name: string): Promise<string 
   return group?.id;
 }
 
+/** The endpoints Anypoint and the proof need, from an authorization server's metadata. */
+export function endpointsOf(m: Awaited<ReturnType<OktaClient['getMetadata']>>): OktaEndpoints {
+  return { issuer: m.issuer, authorize: m.authorization_endpoint, token: m.token_endpoint, introspect: m.introspection_endpoint, register: m.registration_endpoint, userinfo: m.userinfo_endpoint, keys: m.jwks_uri };
+}
+
 export const oktaActivities = {
   async checkOktaAccess(cfg: Cfg): Promise<void> {
     const okta = oktaFor(cfg);
@@ -421,16 +426,7 @@ export const oktaActivities = {
     converge(verificationUserConvergence(cfg, login, groupIds), finding),
 
   async readOktaEndpoints(cfg: Cfg, authServerId: string): Promise<OktaEndpoints> {
-    const m = await oktaFor(cfg).getMetadata(authServerId);
-    return {
-      issuer: m.issuer,
-      authorize: m.authorization_endpoint,
-      token: m.token_endpoint,
-      introspect: m.introspection_endpoint,
-      register: m.registration_endpoint,
-      userinfo: m.userinfo_endpoint,
-      keys: m.jwks_uri,
-    };
+    return endpointsOf(await oktaFor(cfg).getMetadata(authServerId));
   },
 
   /** Writes Anypoint's redirect URI into the SSO app, replacing the placeholder, keeping any other URI. */

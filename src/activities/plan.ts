@@ -5,6 +5,7 @@ import { Checkpoint } from './checkpoint';
 import { planOf, toSet } from './converge';
 import {
   authorizationServerConvergence,
+  endpointsOf,
   groupConvergence,
   introspectionClientConvergence,
   policyConvergence as oktaPolicyConvergence,
@@ -113,10 +114,7 @@ export async function planOnboarding(cfg: TenantConfig, ctx: AnypointContext, ow
     // Anypoint resources that embed Okta values are compared against the current Okta endpoints.
     const endpoints = server.then(({ id }) =>
       id
-        ? oktaFor(okta).getMetadata(id).then((m) => ({
-            issuer: m.issuer, authorize: m.authorization_endpoint, token: m.token_endpoint, introspect: m.introspection_endpoint,
-            register: m.registration_endpoint, userinfo: m.userinfo_endpoint, keys: m.jwks_uri,
-          }))
+        ? oktaFor(okta).getMetadata(id).then(endpointsOf)
         : undefined,
     );
     const introspection = plan('introspectionClient', null, introspectionClientConvergence(okta));
