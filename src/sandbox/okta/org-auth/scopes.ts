@@ -21,6 +21,7 @@ const RESOURCES: ScopedResource[] = [
   { prefix: '/api/v1/authorizationServers', base: 'okta.authorizationServers' },
   { prefix: '/api/v1/users', base: 'okta.users' },
   { prefix: '/api/v1/logs', base: 'okta.logs', readOnly: true },
+  { prefix: '/oauth2/v1/clients/:clientId/roles', base: 'okta.roles' },
   { prefix: '/oauth2/v1/clients', base: 'okta.clients' },
 ];
 

@@ -24,7 +24,11 @@ export function newRsaKey(keyId: string): { privateKey: KeyObject; publicJwk: Re
   };
 }
 
-export async function createKeyServiceApp(okta: OktaCaller, scopes: string[], label = 'Onboarding worker'): Promise<ServiceApp> {
+/**
+ * What an Okta admin does for a service app: create it with a public key, grant its scopes, and assign its
+ * admin roles (a scope allows nothing the app's roles do not; Super Administrator unless `roles` says less).
+ */
+export async function createKeyServiceApp(okta: OktaCaller, scopes: string[], label = 'Onboarding worker', roles: string[] = ['SUPER_ADMIN']): Promise<ServiceApp> {
   const keyId = `key-${randomUUID().slice(0, 8)}`;
   const key = newRsaKey(keyId);
   const res = await okta.call('POST', '/api/v1/apps', {
@@ -41,7 +45,12 @@ export async function createKeyServiceApp(okta: OktaCaller, scopes: string[], la
     const grant = await okta.call('POST', `/api/v1/apps/${res.body.id}/grants`, { json: { issuer: okta.url, scopeId } });
     if (grant.status !== 201) throw new Error(`grant ${scopeId} failed: ${grant.text}`);
   }
-  return { id: res.body.id, clientId: res.body.credentials.oauthClient.client_id, keyId, privateKey: key.privateKey, privateKeyPem: key.pem };
+  const clientId = res.body.credentials.oauthClient.client_id;
+  for (const type of roles) {
+    const role = await okta.call('POST', `/oauth2/v1/clients/${clientId}/roles`, { json: { type } });
+    if (role.status !== 200) throw new Error(`assign role ${type} failed: ${role.text}`);
+  }
+  return { id: res.body.id, clientId, keyId, privateKey: key.privateKey, privateKeyPem: key.pem };
 }
 
 /** A client assertion as RFC 7523 describes it; `overrides` bend one claim or the key to test a refusal. */
