@@ -112,6 +112,28 @@ describe('Okta sandbox: the org authorization server (OAuth 2.0 for Okta)', () =
     expect(logs.body.at(-1).actor).toMatchObject({ id: app.clientId, type: 'PublicClientApp' });
   });
 
+  it("needs the route's own scope, longest path first: a user's admin roles are okta.roles.read, not okta.users.read", async () => {
+    const app = await createKeyServiceApp(okta, ['okta.users.read', 'okta.roles.read']);
+    const me = await okta.call('GET', '/api/v1/users/me');
+    const usersOnly = (await orgToken(okta, app, 'okta.users.read')).body.access_token;
+    expect((await okta.call('GET', `/api/v1/users/${me.body.id}`, bearer(usersOnly))).status).toBe(200);
+    const refused = await okta.call('GET', `/api/v1/users/${me.body.id}/roles`, bearer(usersOnly));
+    expect(refused.status).toBe(403);
+    expect(refused.headers['www-authenticate']).toContain('scope="okta.roles.read"');
+    const roles = (await orgToken(okta, app, 'okta.roles.read')).body.access_token;
+    expect((await okta.call('GET', `/api/v1/users/${me.body.id}/roles`, bearer(roles))).body).toEqual([expect.objectContaining({ type: 'SUPER_ADMIN' })]);
+    expect((await okta.call('GET', `/api/v1/users/${me.body.id}`, bearer(roles))).status).toBe(403);
+  });
+
+  it("grants any okta.* scope of the spec's security scheme, even of an API the sandbox does not emulate, and issues it", async () => {
+    const app = await createKeyServiceApp(okta, ['okta.policies.read', 'okta.serviceAccounts.okta.manage']);
+    const token = await orgToken(okta, app, 'okta.policies.read okta.serviceAccounts.okta.manage');
+    expect(token.status).toBe(200);
+    expect(token.body.scope).toBe('okta.policies.read okta.serviceAccounts.okta.manage');
+    // Well-formed but unknown to the spec: refused like any unknown scope.
+    expect((await okta.call('POST', `/api/v1/apps/${app.id}/grants`, { json: { issuer: okta.url, scopeId: 'okta.madeUp.read' } })).status).toBe(400);
+  });
+
   it('refuses unknown, expired and deactivated-client bearer tokens with 401 E0000011', async () => {
     const app = await createKeyServiceApp(okta, ['okta.groups.read']);
     const token = (await orgToken(okta, app, 'okta.groups.read')).body.access_token;
