@@ -45,7 +45,7 @@ describe('onboarding with okta.oauth (OAuth 2.0 for Okta, least privilege)', () 
   const WORKER_ROLES = ['API_ACCESS_MANAGEMENT_ADMIN', 'APP_ADMIN', 'USER_ADMIN'];
 
   async function tenantActingAs(granted: string[], requested = granted, roles = WORKER_ROLES) {
-    const app = await createKeyServiceApp(okta, granted, `Onboarding worker ${Date.now()}`, roles);
+    const app = await createKeyServiceApp(okta, granted, `Onboarding worker ${Date.now()}`, { roles });
     const variable = `OKTA_E2E_SERVICE_KEY_${app.clientId}`;
     process.env[variable] = app.privateKeyPem;
     const cfg = stack.tenant((c) => ({ ...c, assignment: { mode: 'auto' as const }, okta: { ...c.okta, oauth: { clientId: app.clientId, privateKey: { env: variable }, keyId: app.keyId, scopes: requested } } }));

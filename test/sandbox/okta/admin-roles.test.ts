@@ -65,7 +65,7 @@ describe('Okta sandbox: administrator roles of a service app (OAuth 2.0 for Okta
   const bearer = (token: string) => ({ auth: 'none' as const, headers: { authorization: `Bearer ${token}` } });
 
   it('a service app with the scope but no admin role reads and is refused each write with 403 E0000006, until an admin assigns it a role', async () => {
-    const app = await createKeyServiceApp(okta, ['okta.groups.manage', 'okta.roles.read'], 'No role yet', []);
+    const app = await createKeyServiceApp(okta, ['okta.groups.manage', 'okta.roles.read'], 'No role yet', { roles: [] });
     const token = (await orgToken(okta, app, 'okta.groups.manage okta.roles.read')).body.access_token;
     expect((await okta.call('GET', '/api/v1/groups', bearer(token))).status).toBe(200);
     const refused = await okta.call('POST', '/api/v1/groups', { ...bearer(token), json: { profile: { name: 'Service app without a role' } } });
@@ -86,7 +86,7 @@ describe('Okta sandbox: administrator roles of a service app (OAuth 2.0 for Okta
   });
 
   it("lists and assigns roles under the spec's scopes okta.roles.read and okta.roles.manage, standard role types only, of known clients only", async () => {
-    const app = await createKeyServiceApp(okta, ['okta.groups.read'], 'Reads groups only', []);
+    const app = await createKeyServiceApp(okta, ['okta.groups.read'], 'Reads groups only', { roles: [] });
     const token = (await orgToken(okta, app, 'okta.groups.read')).body.access_token;
     const noScope = await okta.call('GET', `/oauth2/v1/clients/${app.clientId}/roles`, bearer(token));
     expect(noScope.status).toBe(403);
@@ -97,7 +97,7 @@ describe('Okta sandbox: administrator roles of a service app (OAuth 2.0 for Okta
   });
 
   it("the sandbox admin route sets a service app's roles by its client id, as the console's Admin roles tab does", async () => {
-    const app = await createKeyServiceApp(okta, ['okta.groups.manage'], 'Roles set by the admin route', []);
+    const app = await createKeyServiceApp(okta, ['okta.groups.manage'], 'Roles set by the admin route', { roles: [] });
     const token = (await orgToken(okta, app, 'okta.groups.manage')).body.access_token;
     expect(await okta.admin.put(`/okta/admin-roles/${app.clientId}`, { roles: ['ORG_ADMIN'] })).toMatchObject({ clientId: app.clientId, roles: ['ORG_ADMIN'] });
     expect((await okta.call('GET', `/oauth2/v1/clients/${app.clientId}/roles`)).body).toEqual([expect.objectContaining({ type: 'ORG_ADMIN', label: 'Organization Administrator' })]);

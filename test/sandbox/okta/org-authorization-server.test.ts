@@ -1,4 +1,4 @@
-import { clientAssertion, createKeyServiceApp, newRsaKey, orgToken } from './support/service-app';
+import { clientAssertion, createKeyServiceApp, newEcKey, newRsaKey, orgToken } from './support/service-app';
 import { createServiceApp, startTestOkta, type TestOkta } from './support/okta';
 
 describe('Okta sandbox: the org authorization server (OAuth 2.0 for Okta)', () => {
@@ -61,6 +61,22 @@ describe('Okta sandbox: the org authorization server (OAuth 2.0 for Okta)', () =
     });
     expect(withSecret.status).toBe(400);
     expect(withSecret.body).toEqual({ error: 'invalid_client', error_description: 'Client Credentials requests to the Org Authorization Server must use the private_key_jwt token_endpoint_auth_method.' });
+  });
+
+  it("accepts the spec's private_key_jwt algorithms, RS256/384/512 and ES256/384/512, each only with a registered key of its type and alg", async () => {
+    for (const key of [newRsaKey('rs384', 'RS384'), newRsaKey('rs512', 'RS512'), newEcKey('es256'), newEcKey('es384', 'ES384'), newEcKey('es512', 'ES512')]) {
+      const app = await createKeyServiceApp(okta, ['okta.groups.read'], `Signs with ${key.alg}`, { key });
+      const res = await orgToken(okta, app, 'okta.groups.read');
+      expect({ alg: key.alg, status: res.status, error: res.body.error_description }).toEqual({ alg: key.alg, status: 200, error: undefined });
+    }
+    const ec = await createKeyServiceApp(okta, ['okta.groups.read'], 'EC key, wrong alg', { key: newEcKey('es256-only') });
+    // An ES384 header with a P-256 key, and an RS256 header with an EC key: no registered key fits.
+    expect((await orgToken(okta, ec, 'okta.groups.read', clientAssertion(okta, ec, { alg: 'ES384' }))).body.error_description).toMatch(/signature/);
+    expect((await orgToken(okta, ec, 'okta.groups.read', clientAssertion(okta, ec, { alg: 'RS256', key: newRsaKey('x').privateKey }))).body.error_description).toMatch(/signature/);
+    const hs = await orgToken(okta, ec, 'okta.groups.read', clientAssertion(okta, ec, { alg: 'ES256' }).replace(/^[^.]+/, Buffer.from(JSON.stringify({ alg: 'HS256' })).toString('base64url')));
+    expect(hs).toMatchObject({ status: 401, body: { error: 'invalid_client', error_description: expect.stringContaining('RS256, RS384, RS512, ES256, ES384, ES512') } });
+    const discovery = await okta.call('GET', '/.well-known/oauth-authorization-server', { auth: 'none' });
+    expect(discovery.body.token_endpoint_auth_signing_alg_values_supported).toEqual(['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512']);
   });
 
   it('issues only okta.* scopes that were granted to the app', async () => {

@@ -3,7 +3,7 @@ import { appByClientId } from '../apps';
 import { OAUTH, OAuthError } from '../errors';
 import type { OktaContext } from '../http';
 import { formParams } from '../oauth/common';
-import { authenticateClientAssertion } from './client-assertion';
+import { authenticateClientAssertion, CLIENT_ASSERTION_ALGORITHMS } from './client-assertion';
 import { OKTA_API_SCOPES } from './scopes';
 import { mintOrgAccessToken, ORG_ACCESS_TOKEN_SECONDS, orgIssuer, orgSigningKeys, orgTokenEndpoint } from './server';
 
@@ -37,7 +37,7 @@ function discovery(ctx: OktaContext) {
     subject_types_supported: ['public'],
     scopes_supported: OKTA_API_SCOPES,
     token_endpoint_auth_methods_supported: ['private_key_jwt'],
-    token_endpoint_auth_signing_alg_values_supported: ['RS256'],
+    token_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGORITHMS,
     claims_supported: ['ver', 'jti', 'iss', 'aud', 'iat', 'exp', 'cid', 'scp', 'sub'],
   };
 }
