@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import { searchLagMs, setSearchLag } from './search-lag';
 import { OKTA_RATE_LIMIT_HEADERS, oktaId, type SandboxServiceDefinition } from '../core';
@@ -85,6 +86,8 @@ export function oktaService(seed: OktaSeed): SandboxServiceDefinition<OktaState>
     async routes(app, ctx) {
       addRequestIdHeader(app);
       await app.register(async (okta) => {
+        // The Okta session cookie (sid), read by /authorize and the sessions API, set by sign-in.
+        await okta.register(fastifyCookie);
         installErrorHandler(okta);
         installNotFound(okta);
         await okta.register(async (management) => {

@@ -53,6 +53,8 @@ describe('Okta sandbox: sign-in (authn API, session tokens, the hosted sign-in p
     expect(ok.body).toMatchObject({ status: 'SUCCESS', _embedded: { user: { id: carlId, profile: { login: 'carl.sagan@example.com' } } } });
     expect(typeof ok.body.sessionToken).toBe('string');
     expect(Date.parse(ok.body.expiresAt)).toBeGreaterThan(Date.now());
+    // A finished transaction links nowhere (no cancel: there is no stateToken to cancel).
+    expect(ok.body).not.toHaveProperty('_links');
 
     for (const [user, password] of [['carl.sagan@example.com', 'wrong'], ['nobody@example.com', PASSWORD], ['ada@example.com', 'anything']]) {
       const refused = await authn(user, password);
@@ -149,6 +151,24 @@ describe('Okta sandbox: sign-in (authn API, session tokens, the hosted sign-in p
     const later = await idTokenFor(await get(authorizeUrl(), cookie));
     expect(later.iat).toBeGreaterThan(signedInAt);
     expect(later.auth_time).toBe(signedInAt);
+  });
+
+  it("answers sessions/me as the spec's example: no mfaActive, links to itself, its refresh and the user; a refresh extends it", async () => {
+    const { sessionToken } = (await authn('carl.sagan@example.com', PASSWORD)).body;
+    const cookie = sessionCookie(await get(authorizeUrl({ sessionToken })));
+    const me = (await okta.call('GET', '/api/v1/sessions/me', { auth: 'none', headers: { cookie } })).body;
+    expect(me).not.toHaveProperty('mfaActive');
+    expect(me._links).toEqual({
+      self: { hints: { allow: ['GET', 'DELETE'] }, href: `${okta.url}/api/v1/sessions/me` },
+      refresh: { hints: { allow: ['POST'] }, href: `${okta.url}/api/v1/sessions/me/lifecycle/refresh` },
+      user: { hints: { allow: ['GET'] }, href: `${okta.url}/api/v1/users/me`, name: 'Carl Sagan' },
+    });
+    await new Promise((r) => setTimeout(r, 1100));
+    const refreshed = await okta.call('POST', '/api/v1/sessions/me/lifecycle/refresh', { auth: 'none', headers: { cookie } });
+    expect(refreshed.status).toBe(200);
+    expect(Date.parse(refreshed.body.expiresAt)).toBeGreaterThan(Date.parse(me.expiresAt));
+    expect(sessionCookie(refreshed)).toBe(cookie);
+    expect((await okta.call('POST', '/api/v1/sessions/me/lifecycle/refresh', { auth: 'none' })).status).toBe(404);
   });
 
   it('redirects only to paths on the org, and ends sessions by logout', async () => {
