@@ -28,9 +28,21 @@ describe('Okta sandbox: the org authorization server (OAuth 2.0 for Okta)', () =
     for (const path of ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server']) {
       const doc = await okta.call('GET', path, { auth: 'none' });
       expect(doc.status).toBe(200);
-      expect(doc.body).toMatchObject({ issuer: okta.url, token_endpoint: `${okta.url}/oauth2/v1/token`, jwks_uri: `${okta.url}/oauth2/v1/keys` });
+      // The addresses of the spec's OrgASOidcMetadata example.
+      expect(doc.body).toMatchObject({
+        issuer: okta.url,
+        authorization_endpoint: `${okta.url}/oauth2/v1/authorize`,
+        token_endpoint: `${okta.url}/oauth2/v1/token`,
+        userinfo_endpoint: `${okta.url}/oauth2/v1/userinfo`,
+        registration_endpoint: `${okta.url}/oauth2/v1/clients`,
+        jwks_uri: `${okta.url}/oauth2/v1/keys`,
+        introspection_endpoint: `${okta.url}/oauth2/v1/introspect`,
+        end_session_endpoint: `${okta.url}/oauth2/v1/logout`,
+      });
       expect(doc.body.scopes_supported).toEqual(expect.arrayContaining(['okta.apps.manage', 'okta.groups.manage', 'okta.authorizationServers.manage', 'okta.clients.manage']));
     }
+    // Listed as Okta lists them, not emulated: the org server's own sign-in.
+    expect((await okta.call('GET', '/oauth2/v1/authorize', { auth: 'none' })).body.errorCode).toBe('E0000008');
   });
 
   it('checks the client assertion: audience, expiry, lifetime, single-use jti, the registered key, and the method', async () => {

@@ -25,13 +25,22 @@ function requestedScopes(app: { scopeGrants?: { scopeId: string }[] }, scope: st
   return scopes;
 }
 
+/**
+ * The org server's metadata, with the endpoint addresses of the spec's OrgASOidcMetadata example. The
+ * sandbox serves token, keys and clients; authorize, userinfo, introspect and logout of the org server are
+ * listed as Okta lists them but not emulated (404 E0000008), and the supported values say what is.
+ */
 function discovery(ctx: OktaContext) {
   const issuer = orgIssuer(ctx);
   return {
     issuer,
+    authorization_endpoint: `${issuer}/oauth2/v1/authorize`,
     token_endpoint: orgTokenEndpoint(ctx),
-    jwks_uri: `${issuer}/oauth2/v1/keys`,
+    userinfo_endpoint: `${issuer}/oauth2/v1/userinfo`,
     registration_endpoint: `${issuer}/oauth2/v1/clients`,
+    jwks_uri: `${issuer}/oauth2/v1/keys`,
+    introspection_endpoint: `${issuer}/oauth2/v1/introspect`,
+    end_session_endpoint: `${issuer}/oauth2/v1/logout`,
     response_types_supported: ['token'],
     grant_types_supported: ['client_credentials'],
     subject_types_supported: ['public'],
