@@ -1,12 +1,12 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { request } from 'undici';
 import type { OktaTenantConfig } from '../config/tenant';
 import { EVERYONE } from '../config/tenant-schema';
 import { anypointActivities, apiInstanceConvergence } from './anypoint';
 import { ExternalApiError } from '../clients/errors';
 import { anypointFor, oktaFor } from './clients';
 import { authorizationServerConvergence } from './okta';
-import type { AccessContract, AccessProof, ApiLocation, OrphanReport, ProbeResult } from './types';
+import { probeGateway, throwIfGatewayUnavailable } from './proof';
+import type { AccessContract, AccessProof, ApiLocation, OrphanReport } from './types';
 
 /*
  * Consumer access requests after onboarding: what the watcher reads (one contract list per
@@ -126,12 +126,9 @@ export async function proveAccessRequest(cfg: Cfg, loc: ApiLocation, req: Access
   const token = await okta.requestClientCredentialsToken({ tokenUrl, clientId: req.clientId!, clientSecret: String(credentials.clientSecret), scopes: tier.scopes });
   proof.tokenScopes = token.scope ? token.scope.split(' ') : [];
   (tier.scopes.every((s) => proof.tokenScopes.includes(s)) ? proof.proven : proof.unproven).push(`token with scopes ${tier.scopes.join(' ')}`);
-  const base = cfg.verification.gatewayUrl.replace(/\/$/, '');
   for (const c of [...tier.allowed, ...tier.denied]) {
-    const res = await request(`${base}${c.path}`, { method: c.method as 'GET', headers: { authorization: `Bearer ${token.accessToken}` } });
-    await res.body.dump();
-    const probe: ProbeResult = { method: c.method, path: c.path, expected: c.expect, actual: res.statusCode, passed: res.statusCode === c.expect };
-    if (probe.actual >= 500) throw ApplicationFailure.retryable(`The gateway answered ${c.method} ${c.path} with ${probe.actual}; the proof is retried until it answers.`, 'gateway.unavailable');
+    const probe = await probeGateway(cfg, c, c.expect, token.accessToken);
+    throwIfGatewayUnavailable([probe]);
     proof.probes.push(probe);
   }
   if (proof.probes.length > 0) (proof.probes.every((p) => p.passed) ? proof.proven : proof.unproven).push('gateway allows and refuses as the tier says');

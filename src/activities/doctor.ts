@@ -1,7 +1,7 @@
 import { ExternalApiError, RETRYABLE_KINDS } from '../clients/errors';
 import type { OktaTenantConfig } from '../config/tenant';
 import { anypointFor, oktaFor } from './clients';
-import { assignableGroupId, authorizationServerConvergence } from './okta';
+import { authorizationServerConvergence, oktaActivities } from './okta';
 import { probeGateway } from './proof';
 import type { AnypointContext, ProbeResult } from './types';
 
@@ -76,8 +76,10 @@ export async function readDoctorPolicy(cfg: OktaTenantConfig): Promise<DoctorPol
       evidence.rule = { id: rule.id, name: rule.name, status: rule.status, grantTypes: rule.conditions?.grantTypes?.include ?? [], scopes: rule.conditions?.scopes?.include ?? [] };
     }
   }
+  // One list of the server's scopes, not a list per scope of the file.
+  const scopes = await okta.listScopes(server.id);
   for (const { name } of spec.scopes) {
-    const scope = await okta.findScopeByName(server.id, name);
+    const scope = scopes.find((s) => s.name === name);
     evidence.scopes.push({ name, found: scope !== undefined, metadataPublish: scope?.metadataPublish });
   }
   return evidence;
@@ -92,11 +94,9 @@ export async function readDoctorClients(cfg: OktaTenantConfig, ctx: AnypointCont
     const clientId = app?.clientId ? String(app.clientId) : undefined;
     const oktaApp = clientId ? await okta.getApp(clientId) : undefined;
     const groups = cfg.anypoint.clientApplications.find((a) => a.name === v.clientApplication)?.groups ?? [];
-    const assignments: DoctorClientEvidence['assignments'] = [];
-    for (const group of oktaApp ? groups : []) {
-      const groupId = await assignableGroupId(cfg, group);
-      assignments.push({ group, assigned: groupId !== undefined && (await okta.getAppGroupAssignment(oktaApp!.id, groupId)) });
-    }
+    // The check the onboarding's pause runs, so doctor and the pause never disagree about an assignment.
+    const missing = oktaApp ? await oktaActivities.checkGroupAssignments(cfg, [{ applicationName: v.clientApplication, clientId: oktaApp.id, groups }]) : [];
+    const assignments = oktaApp ? groups.map((group) => ({ group, assigned: !missing.some((m) => m.group === group) })) : [];
     out.push({ applicationName: v.clientApplication, clientId, appStatus: oktaApp?.status, assignments });
   }
   return out;

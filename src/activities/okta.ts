@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { OktaTenantConfig } from '../config/tenant';
-import { CATALOGUE, managesVerificationUsers } from '../workflows/catalogue';
+import { CATALOGUE, managesVerificationUsers, PENDING_REDIRECT_URI, redirectUrisConverged } from '../workflows/catalogue';
 import { lookup } from './adopt';
 import { oktaFor } from './clients';
 import { resolveSecretRef } from '../config/secrets';
@@ -14,8 +14,6 @@ import type { MissingAssignment, OktaEndpoints, PlanFinding, RegisteredClient, S
  * after a lost response finds what the first attempt created instead of creating it twice.
  */
 
-/** Placeholder until Anypoint hands out its redirect URI (Okta requires one for web apps). */
-export const PENDING_REDIRECT_URI = 'http://localhost/pending-anypoint-redirect';
 /** Okta's pseudo group id for everyone in policy rules; app assignments need the real group. */
 const EVERYONE = 'EVERYONE';
 
@@ -450,7 +448,7 @@ export const oktaActivities = {
   /** Writes Anypoint's redirect URI into the SSO app, replacing the placeholder, keeping any other URI. */
   async setSsoRedirectUri(cfg: Cfg, appId: string, redirectUri: string): Promise<StepResult> {
     const changed = await oktaFor(cfg).changeAppRedirectUris(appId, (current) =>
-      current.includes(redirectUri) && !current.includes(PENDING_REDIRECT_URI) ? undefined : [redirectUri, ...current.filter((u) => u !== redirectUri && u !== PENDING_REDIRECT_URI)],
+      redirectUrisConverged(current, redirectUri) ? undefined : [redirectUri, ...current.filter((u) => u !== redirectUri && u !== PENDING_REDIRECT_URI)],
     );
     return { outcome: changed ? 'updated' : 'unchanged', id: appId };
   },

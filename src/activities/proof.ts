@@ -72,12 +72,18 @@ export async function verificationToken(cfg: TenantConfig, ctx: AnypointContext,
   return oktaFor(cfg).requestClientCredentialsToken({ tokenUrl, clientId: String(app.clientId), clientSecret: String(app.clientSecret), scopes: v.tokenScopes });
 }
 
-/** One request through the gateway, as a consumer makes it. */
-export async function probeGateway(cfg: TenantConfig, call: { method: string; path: string }, expected: number, bearer?: string): Promise<ProbeResult> {
+/**
+ * One request through the gateway, as a consumer makes it: the token in the Authorization header, or
+ * (`tokenIn: 'query'`, as a browser's implicit flow may send it) in the `access_token` parameter; the
+ * result names the path without the token.
+ */
+export async function probeGateway(cfg: TenantConfig, call: { method: string; path: string }, expected: number, bearer?: string, opts: { tokenIn?: 'header' | 'query' } = {}): Promise<ProbeResult> {
   const base = cfg.verification.gatewayUrl.replace(/\/$/, '');
-  const res = await request(`${base}${call.path}`, { method: call.method as 'GET', headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
+  const inQuery = bearer !== undefined && opts.tokenIn === 'query';
+  const url = inQuery ? `${base}${call.path}${call.path.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(bearer)}` : `${base}${call.path}`;
+  const res = await request(url, { method: call.method as 'GET', headers: bearer && !inQuery ? { authorization: `Bearer ${bearer}` } : {} });
   await res.body.dump();
-  return { method: call.method, path: call.path, expected, actual: res.statusCode, passed: res.statusCode === expected };
+  return { method: call.method, path: call.path, expected, actual: res.statusCode, passed: res.statusCode === expected, ...(opts.tokenIn ? { tokenIn: opts.tokenIn } : {}) };
 }
 
 export function throwIfGatewayUnavailable(probes: ProbeResult[]): void {

@@ -4,7 +4,8 @@ import { Issuer, generators, type BaseClient } from 'openid-client-v5';
 import { request } from 'undici';
 import { resolveSecretRef } from '../config/secrets';
 import type { OktaTenantConfig } from '../config/tenant';
-import { anypointFor } from './clients';
+import { ExternalApiError, RETRYABLE_KINDS } from '../clients/errors';
+import { anypointFor, oktaFor } from './clients';
 import { probeGateway } from './proof';
 import type { AnypointContext, ProbeResult, ProviderEndpoints, SignInFlowProof, UserSignInProof } from './types';
 
@@ -17,8 +18,6 @@ import type { AnypointContext, ProbeResult, ProviderEndpoints, SignInFlowProof, 
  * Authorization header and in the `access_token` query parameter. A user the tenant expects to be
  * refused must get no token. Passwords and tokens stay in this activity.
  */
-
-type Probe = { method: string; path: string; expect: number };
 
 /** `applicationId`: the sign-in application's id when the run holds it (one read instead of a list). */
 export async function proveUserSignIn(cfg: OktaTenantConfig, ctx: AnypointContext, endpoints: ProviderEndpoints, applicationId?: string): Promise<UserSignInProof[]> {
@@ -46,13 +45,13 @@ export async function proveUserSignIn(cfg: OktaTenantConfig, ctx: AnypointContex
       flows.push(
         await retriedWhileUnavailable(async () => {
           // A session token is one-time: every attempt signs in afresh.
-          const sessionToken = await authenticate(cfg.okta.orgUrl, user.login, password);
+          const sessionToken = await authenticate(cfg, user.login, password);
           const obtained = flow === 'implicit' ? await implicitToken(config, signIn.redirectUri, scope, sessionToken) : await codeWithPkceToken(config, signIn.redirectUri, scope, sessionToken);
           if ('error' in obtained) return { flow, tokenScopes: [], error: obtained.error, probes: [], passed: user.refused };
           const probes: ProbeResult[] = [];
           for (const c of [...user.allowed, ...user.denied]) {
-            probes.push({ ...(await probeGateway(cfg, c, c.expect, obtained.accessToken)), tokenIn: 'header' });
-            probes.push(await probeWithQueryToken(cfg, c, obtained.accessToken));
+            probes.push(await probeGateway(cfg, c, c.expect, obtained.accessToken, { tokenIn: 'header' }));
+            probes.push(await probeGateway(cfg, c, c.expect, obtained.accessToken, { tokenIn: 'query' }));
           }
           return { flow, tokenScopes: obtained.scope.split(' ').filter(Boolean), probes, passed: !user.refused && probes.every((p) => p.passed) };
         }),
@@ -90,14 +89,18 @@ async function retriedWhileUnavailable(attempt: () => Promise<SignInFlowProof>):
 class SignInRefused extends Error {}
 
 /** `POST /api/v1/authn` (no API token): the user's one-time session token. */
-async function authenticate(orgUrl: string, username: string, password: string): Promise<string> {
-  const res = await request(`${orgUrl}/api/v1/authn`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ username, password }) });
-  const body = (await res.body.json().catch(() => ({}))) as { status?: string; sessionToken?: string; errorSummary?: string };
-  if (res.statusCode >= 500 || res.statusCode === 429) throw new Error(`Okta's /api/v1/authn answered ${res.statusCode}`);
-  if (res.statusCode !== 200 || body.status !== 'SUCCESS' || !body.sessionToken) {
-    throw new SignInRefused(`Okta refused the sign-in of ${username} (HTTP ${res.statusCode}${body.errorSummary ? `: ${body.errorSummary}` : ''}). Fix: check the user's password reference in verification.signIn.users, and that the user is ACTIVE.`);
+async function authenticate(cfg: OktaTenantConfig, username: string, password: string): Promise<string> {
+  const refused = (why: string) =>
+    new SignInRefused(`Okta refused the sign-in of ${username} (${why}). Fix: check the user's password reference in verification.signIn.users, and that the user is ACTIVE without a factor or password change to complete.`);
+  try {
+    const answer = await oktaFor(cfg).primaryAuthentication(username, password);
+    if (!answer.sessionToken) throw refused(`status ${answer.status ?? 'unknown'}, not SUCCESS`);
+    return answer.sessionToken;
+  } catch (err) {
+    // Okta unavailable (5xx, 429, a lost connection) is tried again; anything else is a verdict.
+    if (err instanceof ExternalApiError && !RETRYABLE_KINDS.has(err.kind)) throw refused(err.message);
+    throw err;
   }
-  return body.sessionToken;
 }
 
 /** The authorize request's redirect (302 Location), read without following it. */
@@ -148,10 +151,3 @@ async function implicitToken(client: BaseClient, redirectUri: string, scope: str
   return { accessToken, scope: params.get('scope') ?? scope };
 }
 
-/** The call with the token in the `access_token` query parameter; the result names the path without it. */
-async function probeWithQueryToken(cfg: OktaTenantConfig, call: Probe, token: string): Promise<ProbeResult> {
-  const base = cfg.verification.gatewayUrl.replace(/\/$/, '');
-  const res = await request(`${base}${call.path}${call.path.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(token)}`, { method: call.method as 'GET' });
-  await res.body.dump();
-  return { method: call.method, path: call.path, expected: call.expect, actual: res.statusCode, passed: res.statusCode === call.expect, tokenIn: 'query' };
-}

@@ -504,7 +504,7 @@ export class OktaClient {
     operation: string,
     method: HttpMethod,
     pathOrUrl: string,
-    opts: { json?: unknown; form?: Record<string, string>; auth?: 'ssws' | 'none' | { basic: [string, string] }; tolerate404?: boolean; fixes?: Fixes } = {},
+    opts: { json?: unknown; form?: Record<string, string>; auth?: 'ssws' | 'none' | { basic: [string, string] }; tolerate404?: boolean; fixes?: Fixes; redact?: string[] } = {},
   ): Promise<HttpResponse | undefined> {
     const url = /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : `${this.orgUrl}${pathOrUrl}`;
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -524,7 +524,7 @@ export class OktaClient {
       body = new URLSearchParams(opts.form).toString();
     }
     const once = async () => {
-      const context = this.ctx(operation, opts.fixes, [...secrets, opts.form?.token]);
+      const context = this.ctx(operation, opts.fixes, [...secrets, opts.form?.token, ...(opts.redact ?? [])]);
       await this.pacer?.turn(url);
       const res = await send({ method, url, headers, body, timeoutMs: this.timeoutMs, dispatcher: this.dispatcher }, { system: 'okta', ...context }).catch((err: unknown) => {
         this.pacer?.noAnswer(url);
@@ -1079,6 +1079,17 @@ export class OktaClient {
       throw new ExternalApiError({ system: 'okta', kind: 'server', operation: 'request a client_credentials token', detail: 'the response has no access_token', fix: 'Retry; if it persists, check the Okta org status.' });
     }
     return { accessToken: body.access_token, tokenType: body.token_type ?? 'Bearer', scope: body.scope ?? '', expiresIn: Number(body.expires_in ?? 0) };
+  }
+
+  /**
+   * Primary authentication (`POST /api/v1/authn`, no API token): the user's one-time session token,
+   * or undefined when Okta does not answer SUCCESS with one (MFA required, password expired, …).
+   * Wrong credentials are Okta's 401 E0000004, an ExternalApiError of kind `auth`.
+   */
+  async primaryAuthentication(username: string, password: string): Promise<{ sessionToken?: string; status?: string }> {
+    const res = await this.raw('sign a user in (/api/v1/authn)', 'POST', '/api/v1/authn', { auth: 'none', json: { username, password }, redact: [password] });
+    const body = (res!.json ?? {}) as { status?: string; sessionToken?: string };
+    return { status: body.status, sessionToken: body.status === 'SUCCESS' ? body.sessionToken : undefined };
   }
 
   /** RFC 7662 introspection, authenticated as the introspection client. Inactive tokens answer `{ active: false }`. */

@@ -321,6 +321,14 @@ export const CHECKS = {
   proof: { key: 'proof', title: 'Proof: token, introspection, gateway 401/200/403; people signing in (code + PKCE, implicit) when verification.signIn is set' },
 } as const;
 
+/** Placeholder in the SSO app until Anypoint hands out its redirect URI (Okta requires one for web apps). */
+export const PENDING_REDIRECT_URI = 'http://localhost/pending-anypoint-redirect';
+
+/** The write-back (CHECKS.ssoRedirectUri) is done when the SSO app has Anypoint's URI and no longer the placeholder. */
+export function redirectUrisConverged(current: readonly string[], wanted: string): boolean {
+  return current.includes(wanted) && !current.includes(PENDING_REDIRECT_URI);
+}
+
 const SANDBOX_ORG = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/;
 
 /**

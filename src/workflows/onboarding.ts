@@ -221,7 +221,8 @@ interface OrgSlot {
 
 /** This run's place at its Okta org's admission (src/workflows/org-admission.ts). */
 function orgSlot(orgUrl: string): OrgSlot {
-  const { workflowId } = workflowInfo();
+  const { workflowId, runId } = workflowInfo();
+  const run = { workflowId, runId };
   let granted = false;
   let asked = false;
   setHandler(orgSlotGrantedSignal, () => {
@@ -230,13 +231,13 @@ function orgSlot(orgUrl: string): OrgSlot {
   return {
     async take() {
       asked = true;
-      await recordAct.requestOrgSlot(orgUrl, workflowId);
+      await recordAct.requestOrgSlot(orgUrl, run);
       await condition(() => granted);
     },
     async give() {
       if (!asked) return;
       asked = false;
-      await CancellationScope.nonCancellable(() => recordAct.releaseOrgSlot(orgUrl, workflowId));
+      await CancellationScope.nonCancellable(() => recordAct.releaseOrgSlot(orgUrl, run));
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { checkAnypointAccess, checkOktaAccess } from '../../src/activities';
+import { proveUserSignIn } from '../../src/activities/sign-in-proof';
 import { request, type Dispatcher } from 'undici';
 import { renderProgress } from '../../src/cli/render';
 import { OktaClient } from '../../src/clients/okta';
@@ -85,6 +86,28 @@ describe('the guides, end to end on the sandboxes', () => {
     return entries.filter(isConfigurationWrite).map((e) => `${e.method} ${e.url}`);
   }
   const logPosition = async () => ({ okta: (await stack.okta.requests()).total, anypoint: (await stack.anypoint.requests()).total });
+
+  it("a verification user whose password Okta refuses is a verdict with the fix, not retried, and the password is in no message", async () => {
+    // The tenant of the first test is onboarded: its users exist with the sandbox's passwords.
+    const cfg = tenantOf();
+    const okta = new OktaClient({ orgUrl: stack.sandboxes.okta.url, apiToken: stack.sandboxes.okta.apiToken });
+    const server = await okta.findAuthorizationServerByName('solar-system');
+    const metadata = await okta.getMetadata(server!.id!);
+    const ctx = await checkAnypointAccess(cfg);
+    const wrong = 'not-the-password-Zx81!';
+    process.env.GUIDES_WRONG_PASSWORD = wrong;
+    const [first] = cfg.verification.signIn!.users;
+    const withWrongPassword: OktaTenantConfig = { ...cfg, verification: { ...cfg.verification, signIn: { ...cfg.verification.signIn!, users: [{ ...first, password: { env: 'GUIDES_WRONG_PASSWORD' } }] } } };
+    const before = (await stack.okta.requests()).total;
+    const endpoints = { issuer: metadata.issuer, authorize: metadata.authorization_endpoint, token: metadata.token_endpoint, introspect: metadata.introspection_endpoint, register: metadata.registration_endpoint, userinfo: metadata.userinfo_endpoint ?? '', keys: metadata.jwks_uri };
+    const err = await proveUserSignIn(withWrongPassword, ctx, endpoints).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(new RegExp(`^Okta refused the sign-in of ${first.login.replace('.', '\\.')} \\(.*\\)\\. Fix: check the user's password reference in verification\\.signIn\\.users`));
+    expect((err as Error).message).not.toContain(wrong);
+    // One sign-in, refused (401), and not tried again.
+    const authn = (await stack.okta.requests(before)).entries.filter((e) => e.url.startsWith('/api/v1/authn'));
+    expect(authn.map((e) => e.status)).toEqual([401]);
+  });
 
   it("refuses in preflight an Okta token whose admin may not write (E0000006 otherwise at the first write), naming the roles and the fix", async () => {
     const okta = new OktaClient({ orgUrl: stack.sandboxes.okta.url, apiToken: stack.sandboxes.okta.apiToken });
