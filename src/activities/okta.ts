@@ -337,7 +337,24 @@ const ROLES_FOR_WRITES: [what: string, roles: string[]][] = [
 /** Only for a tenant whose proof signs users in (verification.signIn with users the onboarding creates). */
 const ROLES_FOR_USER_WRITES: [what: string, roles: string[]] = ['users (verification.signIn.users)', ['SUPER_ADMIN', 'ORG_ADMIN', 'USER_ADMIN']];
 
-function refuseWithoutAdminRole(admin: string, roles: string[], writesUsers: boolean): void {
+/** Whose roles are checked, and where they are fixed: the API token's admin, or the service app. */
+interface RoleHolder {
+  /** Names the holder in the message: "The Okta API token acts as admin@example.com, whose…". */
+  acting: string;
+  fix: string;
+}
+
+const tokenAdmin = (admin: string): RoleHolder => ({
+  acting: `The Okta API token acts as ${admin}, whose`,
+  fix: `create the token as a Super Administrator (Security → API → Tokens, signed in as one), or give ${admin} those roles in Security → Administrators; then point okta.apiToken at the token.`,
+});
+
+const serviceApp = (clientId: string): RoleHolder => ({
+  acting: `The Okta service app ${clientId} (okta.oauth.clientId) has scopes but its`,
+  fix: `assign those roles to the service app in Okta (Applications → the app → Admin roles → Edit assignments, or POST /oauth2/v1/clients/${clientId}/roles); a scope allows nothing the app's roles do not.`,
+});
+
+function refuseWithoutAdminRole(holder: RoleHolder, roles: string[], writesUsers: boolean): void {
   const writes = writesUsers ? [...ROLES_FOR_WRITES, ROLES_FOR_USER_WRITES] : ROLES_FOR_WRITES;
   const missing = writes.filter(([, allowed]) => !roles.some((r) => allowed.includes(r)));
   if (missing.length === 0) return;
@@ -345,8 +362,8 @@ function refuseWithoutAdminRole(admin: string, roles: string[], writesUsers: boo
     type: 'config',
     nonRetryable: true,
     message:
-      `The Okta API token acts as ${admin}, whose administrator roles (${roles.join(', ') || 'none'}) may not write ${missing.map(([what, allowed]) => `${what} (needs ${allowed.join(' or ')})`).join('; ')}: ` +
-      `every write would fail with E0000006. Fix: create the token as a Super Administrator (Security → API → Tokens, signed in as one), or give ${admin} those roles in Security → Administrators; then point okta.apiToken at the token.`,
+      `${holder.acting} administrator roles (${roles.join(', ') || 'none'}) may not write ${missing.map(([what, allowed]) => `${what} (needs ${allowed.join(' or ')})`).join('; ')}: ` +
+      `every write would fail with E0000006. Fix: ${holder.fix}`,
   });
 }
 
@@ -357,6 +374,9 @@ function refuseWithoutAdminRole(admin: string, roles: string[], writesUsers: boo
 async function adoptedServer(okta: ReturnType<typeof oktaFor>, ref: string): Promise<OktaAuthorizationServer | undefined> {
   return (await tolerated(okta.getAuthorizationServer(ref))) ?? (await okta.findAuthorizationServerByName(ref));
 }
+
+/** The service app may read its own roles only with one of these (the spec's listRolesForClient). */
+const ROLE_READ_SCOPES = ['okta.roles.read', 'okta.roles.manage'];
 
 /** Adopting is never creating: a missing server is a configuration error, not something to retry. */
 function adoptedServerMissing(id: string): ApplicationFailure {
@@ -405,8 +425,13 @@ export const oktaActivities = {
   async checkOktaAccess(cfg: Cfg): Promise<void> {
     const okta = oktaFor(cfg);
     const me = await okta.verifyApiToken();
-    // A service app (okta.oauth) has no user: what it may do is its scopes, which the check above proved.
-    if (me.userId) refuseWithoutAdminRole(me.login ?? me.userId, await okta.listAdminRoles(me.userId), managesVerificationUsers(cfg));
+    const writesUsers = managesVerificationUsers(cfg);
+    if (me.userId) refuseWithoutAdminRole(tokenAdmin(me.login ?? me.userId), await okta.listAdminRoles(me.userId), writesUsers);
+    // A service app (okta.oauth) needs its scopes (proved above) and admin roles of its own. It may read its
+    // roles only with okta.roles.read (in the default scopes); a tenant file whose scopes leave it out is not
+    // checked here, and a missing role then fails the first write with E0000006.
+    const readsOwnRoles = cfg.okta.oauth?.scopes.some((s) => ROLE_READ_SCOPES.includes(s)) ?? false;
+    if (me.clientId && readsOwnRoles) refuseWithoutAdminRole(serviceApp(me.clientId), await okta.listClientAdminRoles(me.clientId), writesUsers);
     const spec = cfg.okta.authorizationServer;
     if ('adopt' in spec && !(await adoptedServer(okta, spec.adopt))) throw adoptedServerMissing(spec.adopt);
   },

@@ -23,7 +23,7 @@ export const OKTA_ERROR_CODES: Record<string, Meaning> = {
   E0000005: { kind: 'forbidden', fix: 'The request reached Okta without a credential: check that the variable okta.apiToken (or okta.oauth) names is set in the worker\'s environment and not empty, and that no proxy strips the Authorization header.' },
   E0000006: {
     kind: 'forbidden',
-    fix: 'Give the admin who created the Okta API token a role that may manage authorization servers, groups and apps (for example Super Administrator), or use a token of such an admin.',
+    fix: 'Give the admin who created the Okta API token (with okta.oauth: the service app, in Applications → the app → Admin roles) a role that may manage authorization servers, groups and apps (for example Super Administrator), or use a token of such an admin.',
   },
   E0000007: { kind: 'not_found', fix: 'The Okta resource no longer exists; start the onboarding again so it is looked up afresh, or correct the id in the tenant file.' },
   E0000008: { kind: 'not_found', fix: 'Check okta.orgUrl: it must be the Okta org URL (e.g. https://dev-123456.okta.com, without "-admin").' },

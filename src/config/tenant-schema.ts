@@ -206,7 +206,8 @@ const accessPolicy = z
  * groups, authorization servers (scopes, claims, policies, rules), clients (`/oauth2/v1/clients`), and
  * users (the sign-in proof's verification users and their group memberships).
  */
-export const OKTA_WORKER_SCOPES = ['okta.apps.manage', 'okta.groups.manage', 'okta.authorizationServers.manage', 'okta.clients.manage', 'okta.users.manage'];
+// okta.roles.read lets the preflight read the service app's own admin roles (a scope allows nothing without a role).
+export const OKTA_WORKER_SCOPES = ['okta.apps.manage', 'okta.groups.manage', 'okta.authorizationServers.manage', 'okta.clients.manage', 'okta.users.manage', 'okta.roles.read'];
 
 const oktaOAuth = z
   .object({
