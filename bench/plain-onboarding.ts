@@ -9,9 +9,22 @@
  */
 import type { OktaTenantConfig } from '../src/config/tenant';
 import { anypointActivities, apiInstanceConvergence, clientApplicationConvergence, clientProviderConvergence, contractConvergence, deploymentConvergence, identityProviderConvergence, policyConvergence } from '../src/activities/anypoint';
-import { authorizationServerConvergence, groupAssignmentConvergence, groupConvergence, introspectionClientConvergence, oktaActivities, policyConvergence as oktaPolicyConvergence, ruleConvergence, scopeConvergence, ssoAppConvergence } from '../src/activities/okta';
+import {
+  authorizationServerConvergence,
+  groupAssignmentConvergence,
+  groupConvergence,
+  groupRuleConvergence,
+  introspectionClientConvergence,
+  oktaActivities,
+  policyConvergence as oktaPolicyConvergence,
+  ruleConvergence,
+  scopeConvergence,
+  ssoAppConvergence,
+  verificationUserConvergence,
+} from '../src/activities/okta';
 import { proveIntegration } from '../src/activities/proof';
 import type { ProofResult } from '../src/activities/types';
+import { CATALOGUE } from '../src/workflows/catalogue';
 
 export async function plainOnboarding(cfg: OktaTenantConfig): Promise<ProofResult> {
   const okta = cfg.okta;
@@ -22,6 +35,9 @@ export async function plainOnboarding(cfg: OktaTenantConfig): Promise<ProofResul
   for (const s of okta.scopes) await scopeConvergence(cfg, server.id, s.name).create();
   const policy = await oktaPolicyConvergence(cfg, server.id).create();
   await ruleConvergence(cfg, server.id, policy.id, groupIds).create();
+  // The tiers' rules for people, and the sign-in proof's users in their groups (the tenant file's seed 002 part).
+  for (const rule of okta.accessPolicy.groupRules) await groupRuleConvergence(cfg, server.id, policy.id, rule.name, groupIds).create();
+  for (const login of CATALOGUE.verificationUser.select(cfg)) await verificationUserConvergence(cfg, login, groupIds).create();
   const introspection = await introspectionClientConvergence(cfg).create();
   const sso = okta.ssoApp ? await ssoAppConvergence(cfg).create() : undefined;
   if (sso) for (const group of okta.ssoApp?.groups ?? []) await groupAssignmentConvergence(cfg, sso.id, group, groupIds[group]).create();

@@ -36,7 +36,7 @@ export function lookup<R>(cfg: TenantConfig, key: string, lookups: Lookups<R>): 
 }
 
 /** An id that is not an id of this system (a 404 or a 400 on a malformed id) finds nothing. */
-async function tolerated<R>(found: Promise<R | undefined> | undefined): Promise<R | undefined> {
+export async function tolerated<R>(found: Promise<R | undefined> | undefined): Promise<R | undefined> {
   try {
     return await found;
   } catch (err) {

@@ -10,6 +10,7 @@ import { resolveSecretRef } from '../config/secrets';
 import { ApplicationFailure } from '@temporalio/activity';
 import { registrationAuthorization } from './rfc7591';
 import { withAuthorizationServerUrls } from './raml';
+import { sharedResourceInUse } from './failures';
 
 /*
  * Anypoint converge steps: one write at most each, exact-identity lookups (Exchange's `query` is
@@ -157,8 +158,8 @@ export function identityProviderConvergence(cfg: Cfg, ctx: AnypointContext, endp
   };
 }
 
-/** "Up to 25 external client providers" per organization (managing-api-clients.adoc). */
-const MAX_CLIENT_PROVIDERS = 25;
+/** "Up to 25 external client providers" per organization (managing-api-clients.adoc); the plan warns by it too. */
+export const CLIENT_PROVIDER_LIMIT = 25;
 
 /**
  * Seed 002 warns that an Anypoint tenant takes one external OAuth server. Today an organization takes up to
@@ -170,17 +171,19 @@ async function refuseClientProviderConflicts(cfg: Cfg, ctx: AnypointContext): Pr
   const anypoint = anypointFor(cfg);
   const providers = await anypoint.listClientProviders(ctx.orgId);
   const wanted = cfg.anypoint.clientProvider.name;
-  const own = providers.find((p) => p.name === wanted);
+  // A provider the file adopts (by id or name) is the tenant's to use, whatever its name.
+  const adopted = cfg.adopt?.[CATALOGUE.clientProvider.key(null)];
+  const own = providers.find((p) => p.name === wanted || (adopted !== undefined && (p.name === adopted || providerIdOf(p) === adopted)));
   const refuse = (message: string) => ApplicationFailure.create({ type: 'config', nonRetryable: true, message });
-  if (!own && providers.length >= MAX_CLIENT_PROVIDERS) {
+  if (!own && providers.length >= CLIENT_PROVIDER_LIMIT) {
     throw refuse(
-      `The Anypoint organization already has ${providers.length} external client providers, the most it takes, and none is named "${wanted}". Fix: name one of them in anypoint.clientProvider.name (${providers.map((p) => `"${p.name}"`).join(', ')}), or delete one that no API instance uses (Access Management → Client Providers).`,
+      `The Anypoint organization already has ${providers.length} external client providers, the most it takes, and none is named "${wanted}". Fix: share one of them (${providers.map((p) => `"${p.name}"`).join(', ')}): adopt: { '${CATALOGUE.clientProvider.key(null)}': '<its name or id>' }, with the authorization server and introspection client it points at (README, Many APIs on one org); or delete one that no API instance uses (Access Management → Client Providers).`,
     );
   }
   const api = cfg.anypoint.api;
   const instance = await anypoint.findApiInstance(ctx.orgId, ctx.environmentId, { groupId: assetGroupId(cfg, ctx), assetId: api.asset.assetId, instanceLabel: api.instanceLabel });
   const current = instance?.providerId ? String(instance.providerId) : undefined;
-  if (!instance || !current || current === own?.providerId) return;
+  if (!instance || !current || current === (own && providerIdOf(own))) return;
   const other = providers.find((p) => p.providerId === current);
   throw refuse(
     `API instance "${api.instanceLabel}" [${instance.id}] already uses the client provider ${other ? `"${other.name}"` : current}, not "${wanted}": an API instance has one client provider, and Anypoint does not change it once the instance has contracts or OpenID Connect policies. ` +
@@ -403,9 +406,17 @@ export const anypointActivities = {
     await anypointFor(cfg).deleteAsset(groupId, assetId, version);
   },
 
+  /**
+   * Kept while an API instance still uses it (other tenants adopted it; this tenant's own instance is
+   * removed before): Anypoint would delete it and leave those instances on no provider at all.
+   */
   async deleteClientProvider(cfg: Cfg, ctx: AnypointContext, target: UndoTarget): Promise<void> {
-    const id = target.id ?? maybeId(await anypointFor(cfg).findClientProviderByName(ctx.orgId, target.name!));
-    if (id) await anypointFor(cfg).deleteClientProvider(ctx.orgId, id);
+    const anypoint = anypointFor(cfg);
+    const id = target.id ?? maybeId(await anypoint.findClientProviderByName(ctx.orgId, target.name!));
+    if (!id) return;
+    const users = await instancesUsingProvider(anypoint, ctx.orgId, id);
+    if (users.length > 0) throw sharedResourceInUse(`Client provider "${target.name ?? id}" [${id}]`, users.map((u) => u.text));
+    await anypoint.deleteClientProvider(ctx.orgId, id);
   },
 
   async deleteIdentityProvider(cfg: Cfg, ctx: AnypointContext, target: UndoTarget): Promise<void> {
@@ -465,6 +476,32 @@ async function findContract(cfg: Cfg, ctx: AnypointContext, target: UndoTarget):
   if (!apiId) return undefined;
   const contracts: AnyRecord[] = (await unlessParentGone(anypointFor(cfg).listContracts(ctx.orgId, ctx.environmentId, apiId))) ?? [];
   return contracts.find((c) => (target.id ? String(c.id) === target.id : String((c.application as AnyRecord | undefined)?.id ?? c.applicationId) === target.name));
+}
+
+/** The API instances, in every environment of the organization, whose client provider this is. */
+export async function instancesUsingProvider(anypoint: Anypoint, orgId: string, providerId: string): Promise<{ environmentId: string; instanceLabel?: string; text: string }[]> {
+  const users: { environmentId: string; instanceLabel?: string; text: string }[] = [];
+  for (const env of await anypoint.listEnvironments(orgId)) {
+    for (const api of await anypoint.listApiInstances(orgId, env.id)) {
+      if (api.providerId && String(api.providerId) === providerId) {
+        users.push({ environmentId: env.id, instanceLabel: api.instanceLabel, text: `API instance "${api.instanceLabel ?? api.id}" [${api.id}] in ${env.name}` });
+      }
+    }
+  }
+  return users;
+}
+
+/** The organization's client providers whose introspection client (primary_client) is this Okta app. */
+export async function providersIntrospectingWith(cfg: Cfg, clientId: string): Promise<string[]> {
+  const anypoint = anypointFor(cfg);
+  const { orgId } = await anypoint.me();
+  const users: string[] = [];
+  for (const listed of await anypoint.listClientProviders(orgId)) {
+    const p = (await anypoint.getClientProvider(orgId, providerIdOf(listed))) ?? listed;
+    const primary = ((p.oidc_dynamic_client_provider as AnyRecord | undefined)?.primary_client as AnyRecord | undefined)?.id;
+    if (primary === clientId) users.push(`client provider "${p.name}" [${providerIdOf(p)}]`);
+  }
+  return users;
 }
 
 function maybeId(p: AnyRecord | undefined): string | undefined {

@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ExternalApiError } from '../clients/errors';
 import { SecretReferenceError } from '../config/secrets';
+import { SHARED_RESOURCE_IN_USE } from '../workflows/catalogue';
 import { wrapEach } from './wrap';
 
 /**
@@ -43,5 +44,16 @@ export function withFailureMapping<T extends Record<string, (...args: never[]) =
     } catch (err) {
       throw toActivityFailure(err);
     }
+  });
+}
+
+/** A removal refused because others still use the resource (see SHARED_RESOURCE_IN_USE): kept, not retried. */
+export function sharedResourceInUse(what: string, users: string[]): ApplicationFailure {
+  const shown = users.length > 5 ? `${users.slice(0, 5).join(', ')} and ${users.length - 5} more` : users.join(', ');
+  return ApplicationFailure.create({
+    type: SHARED_RESOURCE_IN_USE,
+    nonRetryable: true,
+    message: `${what} is still used by ${shown}: kept. Fix: offboard (or repoint) those first; running this offboarding again then removes it.`,
+    details: [{ users }],
   });
 }

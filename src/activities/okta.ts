@@ -1,10 +1,12 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { OktaTenantConfig } from '../config/tenant';
-import { CATALOGUE, managesVerificationUsers } from '../workflows/catalogue';
-import { lookup } from './adopt';
+import { CATALOGUE, managesVerificationUsers, PENDING_REDIRECT_URI, redirectUrisConverged } from '../workflows/catalogue';
+import { lookup, tolerated } from './adopt';
+import { providersIntrospectingWith } from './anypoint';
+import { sharedResourceInUse } from './failures';
 import { oktaFor } from './clients';
 import { resolveSecretRef } from '../config/secrets';
-import type { OktaUser } from '../clients/okta';
+import type { OktaClient, OktaUser } from '../clients/okta';
 import { converge, diffFields, isFirstAttempt, unlessParentGone, type Convergence } from './converge';
 import { removeDuplicatesOf } from './duplicates';
 import type { MissingAssignment, OktaEndpoints, PlanFinding, RegisteredClient, StepResult, UndoTarget } from './types';
@@ -15,8 +17,6 @@ import type { MissingAssignment, OktaEndpoints, PlanFinding, RegisteredClient, S
  * after a lost response finds what the first attempt created instead of creating it twice.
  */
 
-/** Placeholder until Anypoint hands out its redirect URI (Okta requires one for web apps). */
-export const PENDING_REDIRECT_URI = 'http://localhost/pending-anypoint-redirect';
 /** Okta's pseudo group id for everyone in policy rules; app assignments need the real group. */
 const EVERYONE = 'EVERYONE';
 
@@ -28,7 +28,7 @@ export function authorizationServerConvergence(cfg: Cfg): Convergence<OktaAuthor
   const spec = cfg.okta.authorizationServer;
   if ('adopt' in spec) {
     return {
-      find: () => okta.getAuthorizationServer(spec.adopt),
+      find: () => adoptedServer(okta, spec.adopt),
       create: () => Promise.reject(adoptedServerMissing(spec.adopt)),
       differences: () => [],
       update: async (s) => s,
@@ -100,11 +100,14 @@ export function groupConvergence(cfg: Cfg, name: string): Convergence<OktaGroup>
 export function policyConvergence(cfg: Cfg, authServerId: string | undefined): Convergence<OktaPolicy> {
   const okta = oktaFor(cfg);
   const p = cfg.okta.accessPolicy;
+  // On an adopted server other tenants' policies come and go, and Okta renumbers the priorities each time:
+  // this tenant's policy is added after the others and its place is not compared (it would drift forever).
+  const place = 'adopt' in cfg.okta.authorizationServer ? {} : { priority: p.priority };
   const desired = {
     type: 'OAUTH_AUTHORIZATION_POLICY',
     name: p.name,
     description: p.description,
-    priority: p.priority,
+    ...place,
     status: 'ACTIVE',
     conditions: { clients: { include: p.clients } },
   };
@@ -116,7 +119,7 @@ export function policyConvergence(cfg: Cfg, authServerId: string | undefined): C
       byName: async (ref) => (await policies()).find((x) => x.name === ref),
     }),
     create: () => okta.createPolicy(authServerId!, desired),
-    desired: () => ({ name: desired.name, description: desired.description, priority: desired.priority, clients: p.clients }),
+    desired: () => ({ name: desired.name, description: desired.description, ...place, clients: p.clients }),
     differences: (x) => diffFields(desired, x as Record<string, unknown>),
     // An adopted policy keeps its name, like an adopted group.
     update: (x) => okta.replacePolicy(authServerId!, x.id!, { ...x, ...desired, name: x.name ?? desired.name }),
@@ -342,7 +345,24 @@ const ROLES_FOR_WRITES: [what: string, roles: string[]][] = [
 /** Only for a tenant whose proof signs users in (verification.signIn with users the onboarding creates). */
 const ROLES_FOR_USER_WRITES: [what: string, roles: string[]] = ['users (verification.signIn.users)', ['SUPER_ADMIN', 'ORG_ADMIN', 'USER_ADMIN']];
 
-function refuseWithoutAdminRole(admin: string, roles: string[], writesUsers: boolean): void {
+/** Whose roles are checked, and where they are fixed: the API token's admin, or the service app. */
+interface RoleHolder {
+  /** Names the holder in the message: "The Okta API token acts as admin@example.com, whose…". */
+  acting: string;
+  fix: string;
+}
+
+const tokenAdmin = (admin: string): RoleHolder => ({
+  acting: `The Okta API token acts as ${admin}, whose`,
+  fix: `create the token as a Super Administrator (Security → API → Tokens, signed in as one), or give ${admin} those roles in Security → Administrators; then point okta.apiToken at the token.`,
+});
+
+const serviceApp = (clientId: string): RoleHolder => ({
+  acting: `The Okta service app ${clientId} (okta.oauth.clientId) has scopes but its`,
+  fix: `assign those roles to the service app in Okta (Applications → the app → Admin roles → Edit assignments, or POST /oauth2/v1/clients/${clientId}/roles); a scope allows nothing the app's roles do not.`,
+});
+
+function refuseWithoutAdminRole(holder: RoleHolder, roles: string[], writesUsers: boolean): void {
   const writes = writesUsers ? [...ROLES_FOR_WRITES, ROLES_FOR_USER_WRITES] : ROLES_FOR_WRITES;
   const missing = writes.filter(([, allowed]) => !roles.some((r) => allowed.includes(r)));
   if (missing.length === 0) return;
@@ -350,17 +370,28 @@ function refuseWithoutAdminRole(admin: string, roles: string[], writesUsers: boo
     type: 'config',
     nonRetryable: true,
     message:
-      `The Okta API token acts as ${admin}, whose administrator roles (${roles.join(', ') || 'none'}) may not write ${missing.map(([what, allowed]) => `${what} (needs ${allowed.join(' or ')})`).join('; ')}: ` +
-      `every write would fail with E0000006. Fix: create the token as a Super Administrator (Security → API → Tokens, signed in as one), or give ${admin} those roles in Security → Administrators; then point okta.apiToken at the token.`,
+      `${holder.acting} administrator roles (${roles.join(', ') || 'none'}) may not write ${missing.map(([what, allowed]) => `${what} (needs ${allowed.join(' or ')})`).join('; ')}: ` +
+      `every write would fail with E0000006. Fix: ${holder.fix}`,
   });
 }
+
+/**
+ * The server `okta.authorizationServer.adopt` names: by id ('default' is one), else by exact name, so that
+ * tenant files sharing one server can name it before anyone knows its id.
+ */
+async function adoptedServer(okta: ReturnType<typeof oktaFor>, ref: string): Promise<OktaAuthorizationServer | undefined> {
+  return (await tolerated(okta.getAuthorizationServer(ref))) ?? (await okta.findAuthorizationServerByName(ref));
+}
+
+/** The service app may read its own roles only with one of these (the spec's listRolesForClient). */
+const ROLE_READ_SCOPES = ['okta.roles.read', 'okta.roles.manage'];
 
 /** Adopting is never creating: a missing server is a configuration error, not something to retry. */
 function adoptedServerMissing(id: string): ApplicationFailure {
   return ApplicationFailure.create({
     type: 'config',
     nonRetryable: true,
-    message: `Okta authorization server "${id}" does not exist. Fix: set okta.authorizationServer.adopt to an existing id (or 'default'), or use create.`,
+    message: `Okta authorization server "${id}" does not exist (neither as an id nor as an exact name). Fix: set okta.authorizationServer.adopt to an existing id or name (or 'default'), or use create.`,
   });
 }
 
@@ -393,14 +424,24 @@ export async function assignableGroupId(cfg: Cfg, name: string): Promise<string 
   return group?.id;
 }
 
+/** The endpoints Anypoint and the proof need, from an authorization server's metadata. */
+export function endpointsOf(m: Awaited<ReturnType<OktaClient['getMetadata']>>): OktaEndpoints {
+  return { issuer: m.issuer, authorize: m.authorization_endpoint, token: m.token_endpoint, introspect: m.introspection_endpoint, register: m.registration_endpoint, userinfo: m.userinfo_endpoint, keys: m.jwks_uri };
+}
+
 export const oktaActivities = {
   async checkOktaAccess(cfg: Cfg): Promise<void> {
     const okta = oktaFor(cfg);
     const me = await okta.verifyApiToken();
-    // A service app (okta.oauth) has no user: what it may do is its scopes, which the check above proved.
-    if (me.userId) refuseWithoutAdminRole(me.login ?? me.userId, await okta.listAdminRoles(me.userId), managesVerificationUsers(cfg));
+    const writesUsers = managesVerificationUsers(cfg);
+    if (me.userId) refuseWithoutAdminRole(tokenAdmin(me.login ?? me.userId), await okta.listAdminRoles(me.userId), writesUsers);
+    // A service app (okta.oauth) needs its scopes (proved above) and admin roles of its own. It may read its
+    // roles only with okta.roles.read (in the default scopes); a tenant file whose scopes leave it out is not
+    // checked here, and a missing role then fails the first write with E0000006.
+    const readsOwnRoles = cfg.okta.oauth?.scopes.some((s) => ROLE_READ_SCOPES.includes(s)) ?? false;
+    if (me.clientId && readsOwnRoles) refuseWithoutAdminRole(serviceApp(me.clientId), await okta.listClientAdminRoles(me.clientId), writesUsers);
     const spec = cfg.okta.authorizationServer;
-    if ('adopt' in spec && !(await okta.getAuthorizationServer(spec.adopt))) throw adoptedServerMissing(spec.adopt);
+    if ('adopt' in spec && !(await adoptedServer(okta, spec.adopt))) throw adoptedServerMissing(spec.adopt);
   },
 
   // `finding`: what the plan read about the step's resource (see converge); older runs pass none.
@@ -418,22 +459,13 @@ export const oktaActivities = {
     converge(verificationUserConvergence(cfg, login, groupIds), finding),
 
   async readOktaEndpoints(cfg: Cfg, authServerId: string): Promise<OktaEndpoints> {
-    const m = await oktaFor(cfg).getMetadata(authServerId);
-    return {
-      issuer: m.issuer,
-      authorize: m.authorization_endpoint,
-      token: m.token_endpoint,
-      introspect: m.introspection_endpoint,
-      register: m.registration_endpoint,
-      userinfo: m.userinfo_endpoint,
-      keys: m.jwks_uri,
-    };
+    return endpointsOf(await oktaFor(cfg).getMetadata(authServerId));
   },
 
   /** Writes Anypoint's redirect URI into the SSO app, replacing the placeholder, keeping any other URI. */
   async setSsoRedirectUri(cfg: Cfg, appId: string, redirectUri: string): Promise<StepResult> {
     const changed = await oktaFor(cfg).changeAppRedirectUris(appId, (current) =>
-      current.includes(redirectUri) && !current.includes(PENDING_REDIRECT_URI) ? undefined : [redirectUri, ...current.filter((u) => u !== redirectUri && u !== PENDING_REDIRECT_URI)],
+      redirectUrisConverged(current, redirectUri) ? undefined : [redirectUri, ...current.filter((u) => u !== redirectUri && u !== PENDING_REDIRECT_URI)],
     );
     return { outcome: changed ? 'updated' : 'unchanged', id: appId };
   },
@@ -459,17 +491,38 @@ export const oktaActivities = {
 
   // Undo steps: idempotent (a resource already gone counts as undone).
 
+  /**
+   * Kept while policies or scopes other than this tenant's are on it (its own were removed before):
+   * other tenants adopted it, and Okta would delete their policies and scopes with it.
+   */
   async deleteAuthorizationServer(cfg: Cfg, target: UndoTarget): Promise<void> {
     const okta = oktaFor(cfg);
     const id = target.id ?? (await authorizationServerConvergence(cfg).find())?.id;
-    if (id) await okta.deleteAuthorizationServer(id);
+    if (!id) return;
+    const [policies, scopes] = await Promise.all([unlessParentGone(okta.listPolicies(id)), unlessParentGone(okta.listScopes(id))]);
+    const users = [...(policies ?? []).map((p) => `access policy "${p.name}"`), ...(scopes ?? []).filter((s) => !s.system).map((s) => `scope "${s.name}"`)];
+    if (users.length > 0) throw sharedResourceInUse(`Okta authorization server "${target.name ?? id}" [${id}]`, users);
+    await okta.deleteAuthorizationServer(id);
   },
 
+  /**
+   * Kept while a rule on the server still names it (this tenant's rules are removed before): on a server
+   * many tenants share, another tenant that named the same scope uses this one.
+   */
   async deleteScope(cfg: Cfg, target: UndoTarget): Promise<void> {
+    const okta = oktaFor(cfg);
     const asId = target.parents?.authServerId;
     if (!asId) return;
-    const id = target.id ?? (await unlessParentGone(oktaFor(cfg).findScopeByName(asId, target.name!)))?.id;
-    if (id) await oktaFor(cfg).deleteScope(asId, id);
+    const scope = target.id ? (await unlessParentGone(okta.listScopes(asId)))?.find((s) => s.id === target.id) : await unlessParentGone(okta.findScopeByName(asId, target.name!));
+    if (!scope?.id) return;
+    const users: string[] = [];
+    for (const policy of (await unlessParentGone(okta.listPolicies(asId))) ?? []) {
+      for (const rule of (await unlessParentGone(okta.listRules(asId, policy.id!))) ?? []) {
+        if (rule.conditions?.scopes?.include?.includes(scope.name!)) users.push(`rule "${rule.name}" of access policy "${policy.name}"`);
+      }
+    }
+    if (users.length > 0) throw sharedResourceInUse(`Okta scope "${scope.name}" [${scope.id}]`, users);
+    await okta.deleteScope(asId, scope.id);
   },
 
   async deleteGroup(cfg: Cfg, target: UndoTarget): Promise<void> {
@@ -497,10 +550,18 @@ export const oktaActivities = {
     if (id) await oktaFor(cfg).deleteUser(id);
   },
 
-  /** Deactivates then deletes an Okta app (Okta deletes only inactive apps). */
+  /**
+   * Deactivates then deletes an Okta app (Okta deletes only inactive apps). The introspection client is
+   * kept while a client provider (one other tenants adopted) still introspects with it.
+   */
   async deleteOktaApp(cfg: Cfg, target: UndoTarget): Promise<void> {
     const id = target.id ?? (target.name ? (await oktaFor(cfg).findOidcAppByLabel(target.name))?.id : undefined);
-    if (id) await oktaFor(cfg).deleteApp(id);
+    if (!id) return;
+    if (target.key === CATALOGUE.introspectionClient.key(null)) {
+      const users = await providersIntrospectingWith(cfg, id);
+      if (users.length > 0) throw sharedResourceInUse(`Okta introspection client "${target.name ?? id}" [${id}]`, users);
+    }
+    await oktaFor(cfg).deleteApp(id);
   },
 
   /** Removes the client Anypoint registered in Okta: Anypoint itself can neither update nor delete it. */

@@ -5,6 +5,7 @@ import { Checkpoint } from './checkpoint';
 import { planOf, toSet } from './converge';
 import {
   authorizationServerConvergence,
+  endpointsOf,
   groupConvergence,
   introspectionClientConvergence,
   policyConvergence as oktaPolicyConvergence,
@@ -16,6 +17,7 @@ import {
   ssoAppConvergence,
 } from './okta';
 import {
+  CLIENT_PROVIDER_LIMIT,
   apiInstanceConvergence,
   assetGroupId,
   clientApplicationConvergence,
@@ -23,6 +25,7 @@ import {
   contractConvergence,
   deploymentConvergence,
   identityProviderConvergence,
+  instancesUsingProvider,
   policyConvergence,
 } from './anypoint';
 import { readProviderEndpoints } from './rfc7591';
@@ -31,8 +34,6 @@ import { readFile } from 'node:fs/promises';
 import type { AnypointContext, Plan, PlanEntry, ProviderEndpoints } from './types';
 import { CATALOGUE, type ItemOf, type KindName, type ResourceKind } from '../workflows/catalogue';
 
-/** Anypoint allows at most this many external client providers per organization (reference/anypoint.md). */
-export const CLIENT_PROVIDER_LIMIT = 25;
 
 /**
  * What the run would do, read before any write: the dry run prints it, and the onboarding keeps it
@@ -113,10 +114,7 @@ export async function planOnboarding(cfg: TenantConfig, ctx: AnypointContext, ow
     // Anypoint resources that embed Okta values are compared against the current Okta endpoints.
     const endpoints = server.then(({ id }) =>
       id
-        ? oktaFor(okta).getMetadata(id).then((m) => ({
-            issuer: m.issuer, authorize: m.authorization_endpoint, token: m.token_endpoint, introspect: m.introspection_endpoint,
-            register: m.registration_endpoint, userinfo: m.userinfo_endpoint, keys: m.jwks_uri,
-          }))
+        ? oktaFor(okta).getMetadata(id).then(endpointsOf)
         : undefined,
     );
     const introspection = plan('introspectionClient', null, introspectionClientConvergence(okta));
@@ -135,11 +133,13 @@ export async function planOnboarding(cfg: TenantConfig, ctx: AnypointContext, ow
   // One listing of the org's client providers serves the look-up by name and the count against the limit.
   const providers = once(() => anypoint.listClientProviders(ctx.orgId));
   const provider = identity.then(async ({ endpoints, introspectionClientId }) => {
-    const p = await plan('clientProvider', null, clientProviderConvergence(cfg, ctx, endpoints, introspectionClientId, providers));
+    const planned = await plan('clientProvider', null, clientProviderConvergence(cfg, ctx, endpoints, introspectionClientId, providers));
+    const p = await unlessSharedByOthers(cfg, ctx, planned);
+    found.set(p.key, p);
     if (p.action === 'create') {
       const count = (await providers()).length;
       if (count >= CLIENT_PROVIDER_LIMIT) {
-        p.warning = `The organization already has ${count} client providers, Anypoint's limit is ${CLIENT_PROVIDER_LIMIT}: creating "${cfg.anypoint.clientProvider.name}" will be refused. Fix: share an existing provider (adopt: { '${p.key}': '<provider id or name>' }), or delete one that is no longer used.`;
+        p.warning = `The organization already has ${count} client providers, Anypoint's limit is ${CLIENT_PROVIDER_LIMIT}: creating "${cfg.anypoint.clientProvider.name}" will be refused. Fix: share an existing provider (adopt: { '${p.key}': '<provider id or name>' }, with the authorization server and introspection client it points at: README, Many APIs on one org), or delete one that is no longer used.`;
       }
     }
     return p;
@@ -180,6 +180,25 @@ export async function planOnboarding(cfg: TenantConfig, ctx: AnypointContext, ow
     );
   }
   return { entries: planOrder(cfg).flatMap((key) => found.get(key) ?? []) };
+}
+
+/**
+ * A client provider other tenants' API instances use is shared: an update (a different issuer or
+ * introspection client) would repoint every one of them, so it is a conflict even when adopted.
+ */
+async function unlessSharedByOthers(cfg: TenantConfig, ctx: AnypointContext, p: PlanEntry): Promise<PlanEntry> {
+  if (p.action !== 'update' || !p.id) return p;
+  const own = (u: { environmentId: string; instanceLabel?: string }) => u.environmentId === ctx.environmentId && u.instanceLabel === cfg.anypoint.api.instanceLabel;
+  const others = (await instancesUsingProvider(anypointFor(cfg), ctx.orgId, p.id)).filter((u) => !own(u)).map((u) => u.text);
+  if (others.length === 0) return p;
+  const { previous: _notWritten, ...rest } = p;
+  const shown = others.length > 3 ? `${others.slice(0, 3).join(', ')} and ${others.length - 3} more` : others.join(', ');
+  return {
+    ...rest,
+    action: 'conflict',
+    reason: `it is shared by ${shown}, and changing it would change it for all of them`,
+    fix: `adopt the authorization server and introspection client it points at (okta.authorizationServer.adopt, adopt: { '${CATALOGUE.introspectionClient.key(null)}': … }), or give this tenant a client provider of its own`,
+  };
 }
 
 /** The step keys in the order the plan has always listed them (the dry run prints them so). */

@@ -52,6 +52,8 @@ export interface PlanEntry {
   previous?: Record<string, unknown>;
   /** For a conflict: what to do (adopt it, or rename it in the tenant file). */
   fix?: string;
+  /** For a conflict: why it may not be changed, when not the usual (neither created by this tenant nor adopted). */
+  reason?: string;
   /** Something the run will likely meet (e.g. a limit the create would pass), with what to do; the run still goes on. */
   warning?: string;
 }

@@ -3,7 +3,7 @@ import type { TenantConfig } from '../config/tenant';
 import { TENANT_ID } from '../temporal/search-attributes';
 import { DriftScheduleRefused, upsertDriftSchedule } from '../temporal/drift-schedule';
 import { checkDrift } from '../workflows/drift';
-import { driftCheckWorkflowIdFor, offboardingWorkflowIdFor, rotationWorkflowIdFor, tenantRecordIdFor } from '../workflows/ids';
+import { driftCheckWorkflowIdFor, offboardingWorkflowIdFor, rotationWorkflowIdFor } from '../workflows/ids';
 import { rotateCredential, type RotationProgress } from '../workflows/rotation';
 import {
   abandonOffboardingSignal,
@@ -13,24 +13,17 @@ import {
   removalOrder,
   type OffboardingProgress,
 } from '../workflows/offboarding';
-import { tenantRecordQuery, type DriftReport, type RecordedResource, type RotatedCredential, type TenantRecordState } from '../workflows/tenant-record';
+import type { DriftReport, RecordedResource, RotatedCredential, TenantRecordState } from '../workflows/tenant-record';
 import type { ApproverIdentity } from '../workflows/messages';
 import { CliError } from './operations';
+import { readRecord } from './record';
 
 /*
  * The tenant's life after onboarding, as the CLI drives it: the durable record (audit), and the
  * offboarding (a removal list first, then an explicit confirmation).
  */
 
-/** The tenant record, or undefined when the tenant has none yet. */
-export async function readRecord(client: Client, tenantId: string): Promise<TenantRecordState | undefined> {
-  try {
-    return await client.workflow.getHandle(tenantRecordIdFor(tenantId)).query(tenantRecordQuery);
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return undefined;
-    throw err;
-  }
-}
+export { readRecord } from './record';
 
 export async function requireRecord(client: Client, tenantId: string): Promise<TenantRecordState> {
   const record = await readRecord(client, tenantId);

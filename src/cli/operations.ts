@@ -24,7 +24,8 @@ import { onboardingWorkflowIdFor } from '../workflows/ids';
 import { onboardTenant, type OnboardingResult } from '../workflows/onboarding';
 import { planTenant } from '../workflows/plan';
 import { describeError } from '../workflows/saga';
-import { runEvents, tenantRecordIdFor, tenantRecordQuery, type RunSummary } from '../workflows/tenant-record';
+import { readRecord } from './record';
+import { runEvents, type RunSummary } from '../workflows/tenant-record';
 
 /** One onboarding per tenant: the workflow id is derived from the tenant id. */
 export const workflowIdFor = onboardingWorkflowIdFor;
@@ -232,13 +233,8 @@ export async function history(client: Client, tenantId: string): Promise<RunReco
 }
 
 async function recordedRuns(client: Client, tenantId: string): Promise<RunRecord[]> {
-  try {
-    const record = await client.workflow.getHandle(tenantRecordIdFor(tenantId)).query(tenantRecordQuery);
-    return runEvents(record).map((e) => asRunRecord(tenantId, e.run));
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return [];
-    throw err;
-  }
+  const record = await readRecord(client, tenantId);
+  return record ? runEvents(record).map((e) => asRunRecord(tenantId, e.run)) : [];
 }
 
 function asRunRecord(tenantId: string, run: RunSummary): RunRecord {

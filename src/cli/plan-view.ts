@@ -1,7 +1,7 @@
 import { styleText } from 'node:util';
 import type { FieldChange, Plan, PlanEntry } from '../activities/types';
 import type { TenantConfig } from '../config/tenant';
-import { CATALOGUE, CHECKS } from '../workflows/catalogue';
+import { CATALOGUE, CHECKS, PENDING_REDIRECT_URI, redirectUrisConverged } from '../workflows/catalogue';
 import type { OnboardingProgress, StepProgress } from '../workflows/messages';
 
 /*
@@ -23,6 +23,8 @@ export interface PlannedStep {
   attributes?: FieldChange[];
   /** For a conflict: what to do. */
   fix?: string;
+  /** Why a conflict may not be changed, when not the usual (neither created by this tenant nor adopted). */
+  reason?: string;
 }
 
 export interface PlanTotals {
@@ -49,13 +51,13 @@ export function planView(cfg: TenantConfig, plan: Plan): PlanView {
   const steps: PlannedStep[] = [];
   const byKey = new Map(plan.entries.map((e) => [e.key, e]));
   for (const e of plan.entries) {
-    steps.push({ key: e.key, action: e.action, title: e.resource, id: e.id, attributes: e.attributes, fix: e.fix });
+    steps.push({ key: e.key, action: e.action, title: e.resource, id: e.id, attributes: e.attributes, fix: e.fix, ...(e.reason ? { reason: e.reason } : {}) });
     if (e.key === CATALOGUE.identityProvider.key(null) || (e.key === CATALOGUE.ssoApp.key(null) && !byKey.has(CATALOGUE.identityProvider.key(null)))) {
       const writeBack = redirectUriStep(byKey);
       if (writeBack) steps.push(writeBack);
     }
-    if (cfg.rfc7591 && e.key.startsWith('anypoint.application:')) {
-      const application = e.key.slice('anypoint.application:'.length);
+    if (cfg.rfc7591 && e.key.startsWith(APPLICATION_KEY_PREFIX)) {
+      const application = e.key.slice(APPLICATION_KEY_PREFIX.length);
       // Anypoint registers the client with its application: a step of the run with the application's action.
       steps.push({ key: CATALOGUE.providerClient.key(application), action: e.action === 'create' ? 'create' : 'unchanged', title: CATALOGUE.providerClient.title(cfg, application) });
     }
@@ -67,6 +69,9 @@ export function planView(cfg: TenantConfig, plan: Plan): PlanView {
   return { tenantId: cfg.tenant.id, steps, totals: { create: count('create'), update: count('update'), unchanged: count('unchanged'), conflict: count('conflict') } };
 }
 
+/** Every client application's step key starts so (the catalogue's key of a blank name). */
+const APPLICATION_KEY_PREFIX = CATALOGUE.application.key('');
+
 /** The SSO app gets Anypoint's redirect URI once the identity provider exists (setSsoRedirectUri). */
 function redirectUriStep(byKey: Map<string, PlanEntry>): PlannedStep | undefined {
   const app = byKey.get(CATALOGUE.ssoApp.key(null));
@@ -75,19 +80,18 @@ function redirectUriStep(byKey: Map<string, PlanEntry>): PlannedStep | undefined
   const current = app.facts?.redirectUris?.split(' ').filter(Boolean);
   const wanted = idp?.facts?.redirectUri || undefined;
   const step = { key: CHECKS.ssoRedirectUri.key, title: CHECKS.ssoRedirectUri.title, id: app.id };
-  // The same test as the activity: converged when the URI is there and the placeholder is not.
-  if (current && wanted && current.includes(wanted) && !current.some((u) => u.startsWith('http://localhost/pending'))) return { ...step, action: 'unchanged' };
-  return { ...step, action: 'update', attributes: [{ field: 'redirect_uris', from: current ?? ['http://localhost/pending-anypoint-redirect'], to: wanted ? [wanted] : undefined }] };
+  if (current && wanted && redirectUrisConverged(current, wanted)) return { ...step, action: 'unchanged' };
+  return { ...step, action: 'update', attributes: [{ field: 'redirect_uris', from: current ?? [PENDING_REDIRECT_URI], to: wanted ? [wanted] : undefined }] };
 }
 
 /** Manual mode pauses for a person; an Okta tenant's pause is skipped when Okta already shows every assignment. */
 function pauseStep(cfg: TenantConfig, plan: Plan): PlannedStep | undefined {
   if (cfg.assignment.mode !== 'manual' || cfg.anypoint.clientApplications.length === 0) return undefined;
   if (cfg.okta) {
-    const newApplications = plan.entries.some((e) => e.key.startsWith('anypoint.application:') && e.action === 'create');
+    const newApplications = plan.entries.some((e) => e.key.startsWith(APPLICATION_KEY_PREFIX) && e.action === 'create');
     return { key: CHECKS.approval.key, action: 'wait', title: `${CHECKS.approval.title}${newApplications ? '' : ' (passes at once if Okta already shows every assignment)'}` };
   }
-  if (!plan.entries.some((e) => e.key.startsWith('anypoint.application:') && e.action === 'create')) return undefined;
+  if (!plan.entries.some((e) => e.key.startsWith(APPLICATION_KEY_PREFIX) && e.action === 'create')) return undefined;
   return { key: CHECKS.accessConfirmation.key, action: 'wait', title: CHECKS.accessConfirmation.title };
 }
 
@@ -155,7 +159,7 @@ export function renderPlan(view: PlanView, style: Style = { colour: false }): st
     const id = step.id && step.action !== 'create' ? ` [${step.id}]` : '';
     lines.push(`  ${paint(colour, `${mark} ${VERBS[step.action].padEnd(8)}`)} ${step.title}${id}`);
     lines.push(...attributeLines(step, paint));
-    if (step.action === 'conflict') lines.push(`        not created by this tenant nor adopted; fix: ${step.fix}`);
+    if (step.action === 'conflict') lines.push(`        ${step.reason ?? 'not created by this tenant nor adopted'}; fix: ${step.fix}`);
   }
   lines.push('', `Marks: + create, ~ update (old → new), = leave as it is, > a pause or a check; ${KNOWN_AFTER_APPLY}: an id of something the run creates.`);
   return lines.join('\n');

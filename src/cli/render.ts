@@ -124,6 +124,7 @@ export function renderOffboarding(p: OffboardingProgress): string {
   if (p.confirmation) out.push(`Confirmed by ${p.confirmation.approver} at ${p.confirmation.at}${p.confirmation.note ? ` (${p.confirmation.note})` : ''}`);
   for (const n of p.notRemoved) out.push(`  ! NOT removed: ${n.title}: ${n.error}`);
   for (const l of p.leftAtProvider ?? []) out.push(`  ! Left at the identity provider: ${l.title}${l.clientId ? ` [${l.clientId}]` : ''}: ${l.error}`);
+  for (const k of p.keptInUse ?? []) out.push(`  = Kept, still in use by other tenants: ${k.title}${k.id ? ` [${k.id}]` : ''}: ${k.usedBy}`);
   if (p.error) out.push(`Error: ${p.error}`);
   return out.join('\n');
 }

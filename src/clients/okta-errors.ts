@@ -19,10 +19,11 @@ export const OKTA_ERROR_CODES: Record<string, Meaning> = {
   E0000001: { kind: 'validation', fix: 'Correct the value Okta rejected (named in the message) in the tenant file, then start the onboarding again.' },
   E0000003: { kind: 'validation', fix: 'Okta could not read the request body; report this with the Okta error id, it is a defect of the onboarding service.' },
   E0000004: { kind: 'auth', fix: 'Check the Okta API token referenced by okta.apiToken; it is invalid or revoked.' },
-  E0000005: { kind: 'forbidden', fix: 'Create a new Okta API token and point okta.apiToken at it; the session behind the current one is invalid.' },
+  // Okta answers E0000005 ("Invalid session") to a management call that carries no credential at all.
+  E0000005: { kind: 'forbidden', fix: 'The request reached Okta without a credential: check that the variable okta.apiToken (or okta.oauth) names is set in the worker\'s environment and not empty, and that no proxy strips the Authorization header.' },
   E0000006: {
     kind: 'forbidden',
-    fix: 'Give the admin who created the Okta API token a role that may manage authorization servers, groups and apps (for example Super Administrator), or use a token of such an admin.',
+    fix: 'Give the admin who created the Okta API token (with okta.oauth: the service app, in Applications → the app → Admin roles) a role that may manage authorization servers, groups and apps (for example Super Administrator), or use a token of such an admin.',
   },
   E0000007: { kind: 'not_found', fix: 'The Okta resource no longer exists; start the onboarding again so it is looked up afresh, or correct the id in the tenant file.' },
   E0000008: { kind: 'not_found', fix: 'Check okta.orgUrl: it must be the Okta org URL (e.g. https://dev-123456.okta.com, without "-admin").' },

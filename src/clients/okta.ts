@@ -622,6 +622,12 @@ export class OktaClient {
     return roles.map((r) => String(r.type));
   }
 
+  /** The standard administrator roles assigned to a service app (its console "Admin roles" tab); needs okta.roles.read. */
+  async listClientAdminRoles(clientId: string): Promise<string[]> {
+    const roles = await this.sdkAll<{ type?: string }>('list the administrator roles of the Okta service app', (sdk) => sdk.roleAssignmentApi.listRolesForClient({ clientId }) as Promise<Collection<unknown>>);
+    return roles.map((r) => String(r.type));
+  }
+
   // -------------------------------------------------------------------------------------------
   // Authorization servers
   // -------------------------------------------------------------------------------------------

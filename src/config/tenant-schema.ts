@@ -146,11 +146,11 @@ const authorizationServer = z
       .strict()
       .describe('Create (or adopt by exact name) a custom authorization server owned by this tenant.'),
     z
-      .object({ adopt: name.describe("'default' or the id of an existing custom authorization server") })
+      .object({ adopt: name.describe("'default', or the id or exact name of an existing custom authorization server (one shared by several tenants: see README, Many APIs on one org)") })
       .strict()
-      .describe('Use an existing authorization server; it is never modified or deleted.'),
+      .describe('Use an existing authorization server; it is never modified or deleted. The access policy is added after its other policies.'),
   ])
-  .describe('Either create: { name, description, audience } or adopt: default | <id>.');
+  .describe('Either create: { name, description, audience } or adopt: default | <id> | <name>.');
 
 const scope = z
   .object({
@@ -206,7 +206,8 @@ const accessPolicy = z
  * groups, authorization servers (scopes, claims, policies, rules), clients (`/oauth2/v1/clients`), and
  * users (the sign-in proof's verification users and their group memberships).
  */
-export const OKTA_WORKER_SCOPES = ['okta.apps.manage', 'okta.groups.manage', 'okta.authorizationServers.manage', 'okta.clients.manage', 'okta.users.manage'];
+// okta.roles.read lets the preflight read the service app's own admin roles (a scope allows nothing without a role).
+export const OKTA_WORKER_SCOPES = ['okta.apps.manage', 'okta.groups.manage', 'okta.authorizationServers.manage', 'okta.clients.manage', 'okta.users.manage', 'okta.roles.read'];
 
 const oktaOAuth = z
   .object({

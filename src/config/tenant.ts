@@ -38,7 +38,7 @@ export class TenantConfigError extends Error {
 
 /** Repairs for shapes that are one of several alternatives, where zod can only say "no match". */
 const ALTERNATIVES_FIX: Record<string, string> = {
-  'okta.authorizationServer': 'write either create: { name, description, audience } or adopt: default (or the id of an existing authorization server)',
+  'okta.authorizationServer': 'write either create: { name, description, audience } or adopt: default (or the id or exact name of an existing authorization server)',
   assignment: 'write either { mode: manual, reminderEvery: 1h, deadline: 72h } or { mode: auto }',
 };
 

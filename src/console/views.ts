@@ -91,7 +91,8 @@ function decisionForm(item: WaitingItem, ctx: PageContext): Html {
   if (!user) return html`<p class="readonly"><a href="/login">Sign in</a> to approve.</p>`;
   if (!user.canApprove) return html`<p class="readonly">Read-only: only members of the Okta group <code>${ctx.approversGroup}</code> may approve.</p>`;
   const id = item.key.replace(/[^A-Za-z0-9_-]/g, '_');
-  const canReject = item.kind === 'access' || item.kind === 'retirement';
+  // Rejecting an onboarding cancels it (what it created is rolled back); rejecting an offboarding abandons it (nothing is removed).
+  const rejectLabel = { onboarding: 'Reject: cancel and roll back', offboarding: 'Abandon: remove nothing', access: 'Reject', retirement: 'Reject' }[item.kind];
   return html`<form method="post" action="/decide" class="decide" data-key="${item.key}">
   <input type="hidden" name="csrf" value="${ctx.session!.csrfToken}">
   <input type="hidden" name="key" value="${item.key}">
@@ -99,7 +100,7 @@ function decisionForm(item: WaitingItem, ctx: PageContext): Html {
   <textarea id="note-${id}" name="note" rows="2" maxlength="500"></textarea>
   <div class="buttons">
     <button type="submit" name="decision" value="approve" class="approve">${item.kind === 'offboarding' ? 'Confirm removal' : item.kind === 'retirement' ? 'Approve removal' : 'Approve'}</button>
-    ${canReject ? html`<button type="submit" name="decision" value="reject" class="reject">Reject</button>` : ''}
+    <button type="submit" name="decision" value="reject" class="reject">${rejectLabel}</button>
   </div>
 </form>`;
 }

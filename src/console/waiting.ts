@@ -4,8 +4,8 @@ import { LRUCache } from 'lru-cache';
 import { oktaActivities } from '../activities/okta';
 import type { MissingAssignment, RegisteredClient } from '../activities/types';
 import { decideAccessRequest, listAccessRequests } from '../cli/access';
-import { confirmOffboarding } from '../cli/lifecycle';
-import { approve, list, progress, type TenantSummary } from '../cli/operations';
+import { abandonOffboarding, confirmOffboarding } from '../cli/lifecycle';
+import { approve, cancel, list, progress, type TenantSummary } from '../cli/operations';
 import { oktaTenant, type TenantConfig } from '../config/tenant';
 import { accessRequestQuery, type AccessRequestProgress } from '../workflows/access';
 import { offboardingWorkflowIdFor, onboardingWorkflowIdFor } from '../workflows/ids';
@@ -202,8 +202,12 @@ export async function decide(client: Client, d: Decision, who: { displayName: st
   if (!tenantId) throw new Error(`Workflow ${workflowId} names no tenant.`);
   switch (kind) {
     case 'onboarding': {
-      if (d.decision === 'reject') return { ok: false, message: `An onboarding is not rejected from here: cancel it (npm run cli -- cancel ${tenantId} --reason …), which rolls back what it created.` };
       if (workflowId !== onboardingWorkflowIdFor(tenantId)) throw new Error('That onboarding id does not match its tenant.');
+      if (d.decision === 'reject') {
+        // The CLI's cancel: the reason (the note) and who are kept in the run's progress and the audit.
+        await cancel(client, tenantId, d.note ? `rejected in the console: ${d.note}` : 'rejected in the console', who.displayName);
+        return { ok: true, message: `Rejected by ${who.displayName}: the onboarding of ${tenantId} is cancelled and rolls back what it created.` };
+      }
       const a = await approve(client, tenantId, who.displayName, d.note, who.identity);
       return { ok: true, message: `Approved by ${a.approver} at ${a.at}: the onboarding of ${tenantId} continues.` };
     }
@@ -217,7 +221,10 @@ export async function decide(client: Client, d: Decision, who: { displayName: st
     }
     case 'offboarding': {
       if (workflowId !== offboardingWorkflowIdFor(tenantId)) throw new Error('That offboarding id does not match its tenant.');
-      if (d.decision === 'reject') return { ok: false, message: `An offboarding is abandoned with: npm run cli -- offboard <tenant.yaml> --abandon (nothing is removed).` };
+      if (d.decision === 'reject') {
+        const abandoned = await abandonOffboarding(client, tenantId, d.note ? `abandoned in the console: ${d.note}` : 'abandoned in the console', who.displayName);
+        return { ok: abandoned.phase === 'cancelled', message: `Abandoned by ${who.displayName}: the offboarding of ${tenantId} ended ${abandoned.phase}; nothing was removed.` };
+      }
       const p = await confirmOffboarding(client, tenantId, who.displayName, d.note, who.identity);
       return { ok: p.phase === 'completed', message: `Confirmed by ${p.confirmation?.approver ?? who.displayName}: the offboarding of ${tenantId} ended ${p.phase}${p.error ? ` (${p.error})` : ''}.` };
     }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { OktaTenantConfig, TenantConfig } from '../config/tenant';
+import { CATALOGUE } from '../workflows/catalogue';
 import type { AllSandboxes } from './index';
 
 /*
@@ -91,5 +92,57 @@ export function numberedTenant<T extends OktaTenantConfig>(cfg: T, n: number): T
       ...(signIn ? { signIn: { ...signIn, clientApplication: suffix(signIn.clientApplication), users: signIn.users.map((u) => ({ ...u, login: u.login.replace('@', `+${n}@`), groups: u.groups.map(group) })) } } : {}),
     },
     access: undefined,
+  };
+}
+
+/**
+ * The `n`th of many APIs on one org that share the `owner` tenant's authorization server, introspection
+ * client and client provider, as an admin with many APIs on one Anypoint org runs them (Anypoint takes 25
+ * client providers per org): `numberedTenant`'s own names, except that it adopts those three by the owner's
+ * names, and owns on the shared server only what is its own: its scopes (`silver-n`), its access policy and
+ * its rules. Sign-in to Anypoint (the SSO app and identity provider) is the org's, left to the owner.
+ * `owner` is a tenant that creates its authorization server (the example tenant).
+ */
+export function sharingTenant<T extends OktaTenantConfig>(owner: T, n: number): T {
+  const server = owner.okta.authorizationServer;
+  if (!('create' in server)) throw new TypeError(`sharingTenant: the owner ${owner.tenant.id} must create its authorization server, not adopt one`);
+  const numbered = numberedTenant(owner, n);
+  const own = new Set(owner.okta.scopes.map((s) => s.name));
+  const scope = (name: string) => (own.has(name) ? `${name}-${n}` : name);
+  const scopes = (names: string[]) => names.map(scope);
+  const { okta, anypoint, verification } = numbered;
+  const { ssoApp: _orgSignIn, ...oktaWithoutSso } = okta;
+  const { identityProvider: _orgIdentityProvider, ...anypointWithoutIdp } = anypoint;
+  const signIn = verification.signIn;
+  return {
+    ...numbered,
+    okta: {
+      ...oktaWithoutSso,
+      authorizationServer: { adopt: server.create.name },
+      scopes: okta.scopes.map((s) => ({ ...s, name: scope(s.name) })),
+      accessPolicy: {
+        ...okta.accessPolicy,
+        name: `${okta.accessPolicy.name}-${n}`,
+        rule: { ...okta.accessPolicy.rule, scopes: scopes(okta.accessPolicy.rule.scopes) },
+        groupRules: okta.accessPolicy.groupRules.map((r) => ({ ...r, scopes: scopes(r.scopes) })),
+      },
+      introspectionClient: owner.okta.introspectionClient,
+    },
+    anypoint: {
+      ...anypointWithoutIdp,
+      clientProvider: owner.anypoint.clientProvider,
+      api: { ...anypoint.api, policies: anypoint.api.policies.map((p) => ({ ...p, scopes: scopes(p.scopes) })) },
+    },
+    verification: {
+      ...verification,
+      tokenScopes: scopes(verification.tokenScopes),
+      otherClients: verification.otherClients.map((c) => ({ ...c, tokenScopes: scopes(c.tokenScopes) })),
+      ...(signIn ? { signIn: { ...signIn, users: signIn.users.map((u) => ({ ...u, scopes: scopes(u.scopes) })) } } : {}),
+    },
+    adopt: {
+      ...numbered.adopt,
+      [CATALOGUE.introspectionClient.key(null)]: owner.okta.introspectionClient.label,
+      [CATALOGUE.clientProvider.key(null)]: owner.anypoint.clientProvider.name,
+    },
   };
 }

@@ -308,6 +308,13 @@ export const NOT_ADOPTABLE = {
   contract: 'a contract belongs to its application; adopt the application',
 } as const satisfies Partial<Record<KindName, string>>;
 
+/**
+ * An undo refused to remove something this tenant created because other tenants still use it (a client
+ * provider, the introspection client or the authorization server shared by many APIs on one org): it is
+ * kept, stays in the tenant record, and an offboarding run later removes it once nobody uses it.
+ */
+export const SHARED_RESOURCE_IN_USE = 'SharedResourceInUse';
+
 /** Steps that create nothing: checks, reads, the pause and the proof. Keys and titles, once. */
 export const CHECKS = {
   preflightOkta: { key: 'preflight.okta', title: 'Okta API token and organization answer' },
@@ -320,6 +327,14 @@ export const CHECKS = {
   accessConfirmation: { key: 'confirmation', title: 'A person confirmed the access of the clients registered at the RFC 7591 provider' },
   proof: { key: 'proof', title: 'Proof: token, introspection, gateway 401/200/403; people signing in (code + PKCE, implicit) when verification.signIn is set' },
 } as const;
+
+/** Placeholder in the SSO app until Anypoint hands out its redirect URI (Okta requires one for web apps). */
+export const PENDING_REDIRECT_URI = 'http://localhost/pending-anypoint-redirect';
+
+/** The write-back (CHECKS.ssoRedirectUri) is done when the SSO app has Anypoint's URI and no longer the placeholder. */
+export function redirectUrisConverged(current: readonly string[], wanted: string): boolean {
+  return current.includes(wanted) && !current.includes(PENDING_REDIRECT_URI);
+}
 
 const SANDBOX_ORG = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/;
 

@@ -17,7 +17,7 @@ import type * as activities from '../activities';
 import type { TenantConfig } from '../config/tenant';
 import { msOf } from './durations';
 import { TENANT_ID } from '../temporal/search-attributes';
-import { CHECKS, KIND_ORDER } from './catalogue';
+import { CHECKS, KIND_ORDER, SHARED_RESOURCE_IN_USE } from './catalogue';
 import type { Approval, ConfirmAssignmentRequest, StepProgress } from './messages';
 import { ACTIVITY_OPTIONS, RECORD_OPTIONS } from './options';
 import { DRIFT_SCHEDULE_PATCH } from './onboarding';
@@ -45,6 +45,12 @@ export interface OffboardingProgress {
    * they are named here (and stay in the tenant record) for the provider's admin, and do not fail the run.
    */
   leftAtProvider?: { key: string; title: string; clientId?: string; error: string }[];
+  /**
+   * Resources this tenant created that other tenants still use (a shared client provider, its introspection
+   * client, authorization server, a scope another tenant's rule names): kept, and kept in the tenant record;
+   * they do not fail the run, and running the offboarding again removes them once nobody uses them.
+   */
+  keptInUse?: { key: string; title: string; id?: string; usedBy: string }[];
   /** When the wait for a confirmation ends the run, removing nothing (ISO time), while it waits. */
   deadline?: string;
   error?: string;
@@ -125,6 +131,7 @@ export async function offboardTenant({ tenant: cfg, confirmWithin = '24h' }: Off
         } catch (err) {
           const entry = { key: resource.target.key, title: resource.title, error: describeError(err) };
           if (resource.system === 'provider') (progress.leftAtProvider ??= []).push({ ...entry, clientId: resource.target.id });
+          else if (failureType(err) === SHARED_RESOURCE_IN_USE) (progress.keptInUse ??= []).push({ key: entry.key, title: entry.title, id: resource.target.id, usedBy: entry.error });
           else progress.notRemoved.push(entry);
         }
       }
@@ -157,6 +164,12 @@ export async function offboardTenant({ tenant: cfg, confirmWithin = '24h' }: Off
       }),
     );
   }
+}
+
+/** The ApplicationFailure type an activity failed with (the activity failure's cause), if any. */
+function failureType(err: unknown): string | undefined {
+  const cause = (err as { cause?: unknown }).cause;
+  return cause instanceof ApplicationFailure ? cause.type ?? undefined : err instanceof ApplicationFailure ? err.type ?? undefined : undefined;
 }
 
 /** Children before parents: the catalogue's order reversed, and the later of two resources of one kind first. */

@@ -228,7 +228,8 @@ interface OrgSlot {
 
 /** This run's place at its Okta org's admission (src/workflows/org-admission.ts). */
 function orgSlot(orgUrl: string): OrgSlot {
-  const { workflowId } = workflowInfo();
+  const { workflowId, runId } = workflowInfo();
+  const run = { workflowId, runId };
   let granted = false;
   let asked = false;
   setHandler(orgSlotGrantedSignal, () => {
@@ -237,13 +238,13 @@ function orgSlot(orgUrl: string): OrgSlot {
   return {
     async take() {
       asked = true;
-      await recordAct.requestOrgSlot(orgUrl, workflowId);
+      await recordAct.requestOrgSlot(orgUrl, run);
       await condition(() => granted);
     },
     async give() {
       if (!asked) return;
       asked = false;
-      await CancellationScope.nonCancellable(() => recordAct.releaseOrgSlot(orgUrl, workflowId));
+      await CancellationScope.nonCancellable(() => recordAct.releaseOrgSlot(orgUrl, run));
     },
   };
 }
@@ -390,7 +391,7 @@ function refuseConflicts(plan: Plan): void {
   throw ApplicationFailure.create({
     type: 'AdoptConflict',
     nonRetryable: true,
-    message: `Refused before any write: ${conflicts.map((e) => `${e.resource} [${e.id}] exists, differs from the tenant file (${e.changes?.join(', ')}) and was neither created by this tenant nor adopted. Fix: ${e.fix}`).join('; ')}.`,
+    message: `Refused before any write: ${conflicts.map((e) => `${e.resource} [${e.id}] exists, differs from the tenant file (${e.changes?.join(', ')}) and ${e.reason ?? 'was neither created by this tenant nor adopted'}. Fix: ${e.fix}`).join('; ')}.`,
   });
 }
 

@@ -1,4 +1,5 @@
-import { allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, getExternalWorkflowHandle, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, getExternalWorkflowHandle, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type * as activities from '../activities';
 
 /*
  * Admission of onboardings to one Okta org: an entity workflow per org and task queue (`org-admission-<queue>-<org>`)
@@ -17,20 +18,35 @@ import { allHandlersFinished, condition, continueAsNew, defineQuery, defineSigna
  *
  * A slot is given back when the onboarding ends (success, rollback or cancel) or pauses for a
  * person (manual group assignment). A grant to a run that is already closed is taken back at once.
+ * A run terminated by an operator runs none of its code, so it cannot give its slot back: while
+ * someone waits and every slot is held, the admission asks Temporal every `holderCheckEverySeconds`
+ * which holders have closed and frees their slots.
+ *
+ * Places are per run, not per workflow id: a tenant's next run (same workflow id) after a terminated
+ * one gets a place of its own.
  */
+
+/** One onboarding run in line or building. */
+export interface OrgSlotRun {
+  workflowId: string;
+  runId: string;
+}
 
 export interface OrgAdmissionState {
   orgUrl: string;
   /** How many onboardings of the org may build at once. */
   slots: number;
-  /** Workflow ids of the onboardings building now. */
-  holders: string[];
-  /** Workflow ids waiting for a slot, in order of arrival. */
-  waiting: string[];
+  /** The onboarding runs building now. */
+  holders: OrgSlotRun[];
+  /** The runs waiting for a slot, in order of arrival. */
+  waiting: OrgSlotRun[];
+  /** How often, while every slot is held and someone waits, closed holders are looked for. @default 30 */
+  holderCheckEverySeconds?: number;
 }
 
-export const requestOrgSlotSignal = defineSignal<[workflowId: string]>('requestOrgSlot');
-export const releaseOrgSlotSignal = defineSignal<[workflowId: string]>('releaseOrgSlot');
+export const requestOrgSlotSignal = defineSignal<[run: OrgSlotRun]>('requestOrgSlot');
+/** By the run, or (an operator's hand) by workflow id alone: every run of that id gives its place back. */
+export const releaseOrgSlotSignal = defineSignal<[run: OrgSlotRun | string]>('releaseOrgSlot');
 /** Sent to the onboarding that may start building. */
 export const orgSlotGrantedSignal = defineSignal('orgSlotGranted');
 export const orgAdmissionQuery = defineQuery<OrgAdmissionState>('orgAdmission');
@@ -38,32 +54,45 @@ export const orgAdmissionQuery = defineQuery<OrgAdmissionState>('orgAdmission');
 /** Continue-as-new well before the history grows large: each admission is a few events. */
 const HISTORY_LIMIT = 5_000;
 
+const act = proxyActivities<typeof activities>({ startToCloseTimeout: '1 minute', retry: { maximumInterval: '30 seconds' } });
+
+const same = (a: OrgSlotRun) => (b: OrgSlotRun) => a.workflowId === b.workflowId && a.runId === b.runId;
+
 export async function orgAdmission(state: OrgAdmissionState): Promise<never> {
-  const holders = new Set(state.holders);
+  let holders = [...state.holders];
   const waiting = [...state.waiting];
   const snapshot = (): OrgAdmissionState => ({ ...state, holders: [...holders], waiting: [...waiting] });
   setHandler(orgAdmissionQuery, snapshot);
-  setHandler(requestOrgSlotSignal, (workflowId) => {
+  setHandler(requestOrgSlotSignal, (run) => {
     // A retried request (the activity delivering it ran twice) keeps its place.
-    if (!holders.has(workflowId) && !waiting.includes(workflowId)) waiting.push(workflowId);
+    if (!holders.some(same(run)) && !waiting.some(same(run))) waiting.push(run);
   });
-  setHandler(releaseOrgSlotSignal, (workflowId) => {
-    holders.delete(workflowId);
-    const at = waiting.indexOf(workflowId);
-    if (at >= 0) waiting.splice(at, 1);
+  setHandler(releaseOrgSlotSignal, (run) => {
+    const matches = (r: OrgSlotRun) => (typeof run === 'string' ? r.workflowId === run : same(run)(r));
+    holders = holders.filter((r) => !matches(r));
+    for (let at = waiting.findIndex(matches); at >= 0; at = waiting.findIndex(matches)) waiting.splice(at, 1);
   });
   const mustContinue = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_LIMIT;
+  const checkEvery = (state.holderCheckEverySeconds ?? 30) * 1000;
   for (;;) {
-    await condition(() => (waiting.length > 0 && holders.size < state.slots) || mustContinue());
+    // Idle (nobody waits): no timer, no history.
+    await condition(() => waiting.length > 0 || mustContinue());
     if (mustContinue()) break;
-    while (waiting.length > 0 && holders.size < state.slots) {
-      const workflowId = waiting.shift()!;
-      holders.add(workflowId);
+    if (holders.length >= state.slots) {
+      if (!(await condition(() => holders.length < state.slots || mustContinue(), checkEvery))) {
+        const closed = await act.findClosedRuns(holders);
+        holders = holders.filter((h) => !closed.some(same(h)));
+      }
+      continue;
+    }
+    while (waiting.length > 0 && holders.length < state.slots) {
+      const run = waiting.shift()!;
+      holders.push(run);
       try {
-        await getExternalWorkflowHandle(workflowId).signal(orgSlotGrantedSignal);
+        await getExternalWorkflowHandle(run.workflowId, run.runId).signal(orgSlotGrantedSignal);
       } catch {
         // The run is gone (closed, terminated): its slot goes to the next in line.
-        holders.delete(workflowId);
+        holders = holders.filter((h) => !same(run)(h));
       }
     }
   }

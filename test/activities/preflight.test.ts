@@ -32,6 +32,6 @@ describe('Okta preflight against the Okta sandbox', () => {
     const err = await checkOktaAccess(tenant('ausDoesNotExist')).catch((e) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect(err).toMatchObject({ type: 'config', nonRetryable: true });
-    expect(err.message).toMatch(/"ausDoesNotExist" does not exist\. Fix: set okta.authorizationServer.adopt/);
+    expect(err.message).toMatch(/"ausDoesNotExist" does not exist \(neither as an id nor as an exact name\)\. Fix: set okta.authorizationServer.adopt/);
   });
 });

@@ -116,7 +116,7 @@ describe('web console', () => {
     return { context, page };
   }
 
-  it('refuses a non-approver, a forged post without the CSRF token and an ended session; nothing is approved', async () => {
+  it('refuses a non-approver, a forged post without the CSRF token and an ended session; nothing is approved; then an approver rejects the run, which rolls back', async () => {
     const { workflowId, handle, assignments } = await onboardUntilWaiting('console-ro');
     // Okta shows the assignment, so only the console's own refusals stand between the post and an approval.
     await assignInOkta(assignments);
@@ -156,12 +156,25 @@ describe('web console', () => {
     const p = await handle.query(progressQuery);
     expect(p.phase).toBe('awaiting-assignment');
     expect(p.approval).toBeUndefined();
-    // Cancelled: the rollback leaves the sandboxes as they were for the next test's onboarding.
-    await handle.signal('cancelOnboarding', { reason: 'test over', by: 'test' });
-    await handle.result().catch(() => undefined);
-    expect((await handle.describe()).status.name).not.toBe('RUNNING');
     await viewer.context.close();
     await approver.context.close();
+
+    // Signed in again, the approver rejects the onboarding with a note: the run is cancelled and rolls
+    // back (which also leaves the sandboxes as they were for the next test's onboarding).
+    const rejecting = await signIn(DEMO_APPROVER);
+    const waiting = rejecting.page.locator(`article[data-key="${key}"]`);
+    await waiting.waitFor();
+    await expect(waiting.locator('button.reject').textContent()).resolves.toBe('Reject: cancel and roll back');
+    await waiting.locator('textarea').fill('wrong tenant file');
+    await waiting.locator('button.reject').click();
+    await rejecting.page.waitForSelector('#flash.ok');
+    expect(await rejecting.page.textContent('#flash')).toContain(`Rejected by ${DEMO_APPROVER.login}: the onboarding of`);
+    await shot(rejecting.page, '8-onboarding-rejected');
+    await handle.result().catch(() => undefined);
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
+    const ended = await handle.query(progressQuery);
+    expect(JSON.stringify(ended)).toContain('rejected in the console: wrong tenant file');
+    await rejecting.context.close();
   });
 
   it('an approver signs in with Okta, is refused before the assignment, approves after it, and watches the run complete; the record names the signed-in identity; a consumer request is rejected from the inbox', async () => {

@@ -17,9 +17,12 @@ import { AnypointConsumer } from '../support/consumer';
 import { OnboardingStack } from '../support/onboarding-stack';
 import { getWorkflowBundle, startTestTemporal, uniqueId, uniqueTaskQueue } from '../support/temporal';
 import { TEST_ADDRESS_VAR } from '../support/temporal-bundles';
+import { until } from '../support/eventually';
 
 const WORKER_ENTRY = resolve(__dirname, 'support/worker-process.ts');
 const REQUESTS_PER_TENANT = 10;
+/** Twenty requests, faults and a worker kill on 2 cores: generous waits. */
+const UNDER_LOAD = { timeoutMs: 120_000, everyMs: 300 };
 
 /*
  * Twenty consumers ask for access to two tenants' APIs at once (two orgs: two sets of sandboxes),
@@ -82,7 +85,7 @@ describe('consumer access requests under load, faults and a worker kill', () => 
       });
       child.stdout!.on('data', (d) => (output += d));
       child.stderr!.on('data', (d) => (output += d));
-      await until('the worker process to poll', async () => output.includes('worker ready'));
+      await until('the worker process to poll', async () => output.includes('worker ready'), UNDER_LOAD);
     };
     await startWorkerProcess();
 
@@ -117,7 +120,7 @@ describe('consumer access requests under load, faults and a worker kill', () => 
     ))).flat();
 
     // The worker dies while requests are in flight; another takes over.
-    await until('some requests to be handled', async () => (await allRequests()).filter((r) => r.progress?.state === 'approved').length >= 3);
+    await until('some requests to be handled', async () => (await allRequests()).filter((r) => r.progress?.state === 'approved').length >= 3, UNDER_LOAD);
     child!.kill('SIGKILL');
     await once(child!, 'exit');
     const replacement = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: getWorkflowBundle('onboarding'), activities, dataConverter: createDataConverter({ ONBOARDING_CODEC_KEY: key }) });
@@ -127,7 +130,7 @@ describe('consumer access requests under load, faults and a worker kill', () => 
       await until('every gold request to wait', async () => {
         const all = await allRequests();
         return gold.every((g) => all.find((r) => r.progress?.request.contractId === g.contractId && r.progress.kind === 'request' && r.progress.request.clientId === g.clientId)?.progress?.state === 'waiting');
-      });
+      }, UNDER_LOAD);
       // Half the gold requests approved (the project assigns), half rejected.
       for (const [i, g] of gold.entries()) {
         const t = tenants[g.tenant];
@@ -142,7 +145,7 @@ describe('consumer access requests under load, faults and a worker kill', () => 
           const summary = summaryOf(all, q);
           return summary?.status === 'COMPLETED' && ['approved', 'rejected'].includes(summary.progress?.state ?? '');
         });
-      }, 180_000);
+      }, { timeoutMs: 180_000, everyMs: 300 });
       for (const { stack } of tenants) {
         await stack.okta.clearFaults();
         await stack.anypoint.clearFaults();
@@ -164,7 +167,7 @@ describe('consumer access requests under load, faults and a worker kill', () => 
       const bClientsBefore = await apps(tenants[1]);
       await tenants[0].consumer.deleteApplication(leaving.applicationId);
       await until('the deleted application\'s client to be retired', async () =>
-        (await listAccessRequests(client, tenants[0].cfg.tenant.id)).some((r) => r.progress?.kind === 'retirement' && r.progress.request.clientId === leaving.clientId && r.progress.state === 'retired'));
+        (await listAccessRequests(client, tenants[0].cfg.tenant.id)).some((r) => r.progress?.kind === 'retirement' && r.progress.request.clientId === leaving.clientId && r.progress.state === 'retired'), UNDER_LOAD);
       expect(await tenants[0].okta.getApp(leaving.clientId)).toBeUndefined();
       expect(await apps(tenants[1])).toEqual(bClientsBefore);
       for (const q of requests.filter((r) => r !== leaving && (r.tier === 'silver' || (r as { decided?: string }).decided === 'approved'))) {
@@ -217,13 +220,5 @@ async function retrying<T>(call: () => Promise<T>, attempts = 20): Promise<T> {
       if (i >= attempts || (err as { exitCode?: number }).exitCode === 3) throw err;
       await new Promise((r) => setTimeout(r, 200));
     }
-  }
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
   }
 }

@@ -17,6 +17,7 @@ import { offboardingWorkflowIdFor, onboardingWorkflowIdFor } from '../../src/wor
 import { inventoryDiff, inventoryOf } from '../support/inventory';
 import { OnboardingStack } from '../support/onboarding-stack';
 import { getWorkflowBundle, startTestTemporal, uniqueId, uniqueTaskQueue } from '../support/temporal';
+import { eventually } from '../support/eventually';
 
 const WORKER_ENTRY = resolve(__dirname, 'support/worker-process.ts');
 const API_INSTANCE_DELETE = '^/apimanager/api/v1/organizations/[^/]+/environments/[^/]+/apis/[^/]+$';
@@ -65,7 +66,7 @@ describe('an offboarding through a worker kill and a Temporal server restart', (
     });
     child.stdout!.on('data', (d) => (output += d));
     child.stderr!.on('data', (d) => (output += d));
-    await until('the worker process to poll', async () => (output.includes('worker ready') ? true : undefined));
+    await eventually('the worker process to poll', async () => (output.includes('worker ready') ? true : undefined), { retryErrors: true });
 
     const onboarding = await client.workflow.start(onboardTenant, { taskQueue, workflowId: onboardingWorkflowIdFor(cfg.tenant.id), args: [{ tenant: cfg }] });
     expect((await onboarding.result()).progress.phase).toBe('completed');
@@ -73,9 +74,9 @@ describe('an offboarding through a worker kill and a Temporal server restart', (
     // The API instance's delete is held at Anypoint past both kills, then committed.
     await stack.anypoint.addFault({ kind: 'latency', method: 'DELETE', path: API_INSTANCE_DELETE, latencyMs: 4_000, times: 1 });
     const offboarding = await client.workflow.start(offboardTenant, { taskQueue, workflowId: offboardingWorkflowIdFor(cfg.tenant.id), args: [{ tenant: cfg }] });
-    await until('the removal list', async () => ((await offboarding.query(offboardingProgressQuery)).phase === 'awaiting-confirmation' ? true : undefined));
+    await eventually('the removal list', async () => ((await offboarding.query(offboardingProgressQuery)).phase === 'awaiting-confirmation' ? true : undefined), { retryErrors: true });
     await offboarding.executeUpdate(confirmOffboardingUpdate, { args: [{ approver: 'grace' }] });
-    await until('the API instance delete to arrive', async () => ((await stack.anypoint.faults()).length === 0 ? true : undefined));
+    await eventually('the API instance delete to arrive', async () => ((await stack.anypoint.faults()).length === 0 ? true : undefined), { retryErrors: true });
 
     child.kill('SIGKILL');
     expect(await once(child, 'exit')).toEqual([null, 'SIGKILL']);
@@ -101,13 +102,3 @@ describe('an offboarding through a worker kill and a Temporal server restart', (
     expect(deletes.filter((e) => e.status === 204).length).toBeLessThanOrEqual(1);
   });
 });
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}

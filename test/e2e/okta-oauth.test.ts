@@ -41,8 +41,11 @@ describe('onboarding with okta.oauth (OAuth 2.0 for Okta, least privilege)', () 
     await env?.teardown();
   });
 
-  async function tenantActingAs(granted: string[], requested = granted) {
-    const app = await createKeyServiceApp(okta, granted, `Onboarding worker ${Date.now()}`);
+  // The least roles that write what the onboarding writes (servers; apps; groups and users), as an admin assigns them.
+  const WORKER_ROLES = ['API_ACCESS_MANAGEMENT_ADMIN', 'APP_ADMIN', 'USER_ADMIN'];
+
+  async function tenantActingAs(granted: string[], requested = granted, roles = WORKER_ROLES) {
+    const app = await createKeyServiceApp(okta, granted, `Onboarding worker ${Date.now()}`, { roles });
     const variable = `OKTA_E2E_SERVICE_KEY_${app.clientId}`;
     process.env[variable] = app.privateKeyPem;
     const cfg = stack.tenant((c) => ({ ...c, assignment: { mode: 'auto' as const }, okta: { ...c.okta, oauth: { clientId: app.clientId, privateKey: { env: variable }, keyId: app.keyId, scopes: requested } } }));
@@ -80,6 +83,21 @@ describe('onboarding with okta.oauth (OAuth 2.0 for Okta, least privilege)', () 
       error: expect.stringMatching(/lacks the scope okta\.authorizationServers\.read.*Grant okta\.authorizationServers\.manage \(it includes okta\.authorizationServers\.read\) to the service app .*okta\.oauth\.scopes/),
     });
     expect(progress.compensation).toEqual({ undone: [], failed: [] });
+    expect(inventoryOf(await stack.state())).toEqual(before);
+    const writes = [...(await stack.okta.requests(oktaSeq)).entries, ...(await stack.anypoint.requests(anypointSeq)).entries].filter(isConfigurationWrite);
+    expect(writes).toEqual([]);
+  });
+
+  it('a service app with every scope but no admin role stops the run in preflight naming the roles and where to assign them, before anything is written', async () => {
+    const { app, cfg } = await tenantActingAs(OKTA_WORKER_SCOPES, OKTA_WORKER_SCOPES, []);
+    const before = inventoryOf(await stack.state());
+    const [oktaSeq, anypointSeq] = [(await stack.okta.requests()).total, (await stack.anypoint.requests()).total];
+    const err = await (await stack.worker()).runUntil(async () => (await stack.start(cfg)).result().then(() => new Error('the run completed instead of failing'), (e: unknown) => e));
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const progress = ((err as WorkflowFailedError).cause as ApplicationFailure).details?.[0] as OnboardingProgress;
+    const preflight = progress.steps.find((s: { key: string }) => s.key === CHECKS.preflightOkta.key);
+    expect(preflight).toMatchObject({ state: 'failed', error: expect.stringContaining(`service app ${app.clientId}`) });
+    expect(preflight?.error).toMatch(/roles \(none\) may not write authorization servers, scopes and policies \(needs SUPER_ADMIN or API_ACCESS_MANAGEMENT_ADMIN\); apps and their assignments .*Admin roles/);
     expect(inventoryOf(await stack.state())).toEqual(before);
     const writes = [...(await stack.okta.requests(oktaSeq)).entries, ...(await stack.anypoint.requests(anypointSeq)).entries].filter(isConfigurationWrite);
     expect(writes).toEqual([]);

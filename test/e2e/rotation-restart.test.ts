@@ -12,19 +12,10 @@ import { onboardingWorkflowIdFor, rotationWorkflowIdFor } from '../../src/workfl
 import { OnboardingStack } from '../support/onboarding-stack';
 import { getWorkflowBundle, startTestTemporal, uniqueId, uniqueTaskQueue } from '../support/temporal';
 import { TEST_ADDRESS_VAR } from '../support/temporal-bundles';
+import { eventually } from '../support/eventually';
 
 const WORKER_ENTRY = resolve(__dirname, 'support/worker-process.ts');
 const SECRETS_PATH = '^/api/v1/apps/[^/]+/credentials/secrets$';
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('a worker process killed in the middle of a rotation', () => {
   let env: TestWorkflowEnvironment;
@@ -65,10 +56,10 @@ describe('a worker process killed in the middle of a rotation', () => {
     const exited = once(child, 'exit');
     child.stdout!.on('data', (d) => (output += d));
     child.stderr!.on('data', (d) => (output += d));
-    await until('the worker process to poll', async () => (output.includes('worker ready') ? true : undefined));
+    await eventually('the worker process to poll', async () => (output.includes('worker ready') ? true : undefined));
 
     const handle = await client.workflow.start(rotateCredential, { taskQueue, workflowId: rotationWorkflowIdFor(cfg.tenant.id), args: [{ tenant: cfg, credential: 'introspection-secret', by: 'ada' }] });
-    await until('the secret create to arrive at Okta', async () => ((await stack.okta.faults()).length === 0 ? true : undefined));
+    await eventually('the secret create to arrive at Okta', async () => ((await stack.okta.faults()).length === 0 ? true : undefined));
     child.kill('SIGKILL');
     expect(await exited).toEqual([null, 'SIGKILL']);
     expect(((await handle.describe()).raw.pendingActivities ?? []).map((a) => a.activityType?.name)).toEqual(['addIntrospectionSecret']);

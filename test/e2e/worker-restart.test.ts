@@ -14,6 +14,7 @@ import { getWorkflowBundle, startTestTemporal, uniqueId, uniqueTaskQueue } from 
 import { TEST_ADDRESS_VAR } from '../support/temporal-bundles';
 import { autoAssignment, expectCompletedAndProven, expectExactlyTheExampleTenant } from './support/onboarding-run';
 import { createDataConverter } from '../../src/temporal/data-converter';
+import { eventually } from '../support/eventually';
 
 const WORKER_ENTRY = resolve(__dirname, 'support/worker-process.ts');
 
@@ -60,16 +61,6 @@ const KILL_POINTS: KillPoint[] = [
   },
 ];
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describe('a worker process killed in the middle of an onboarding', () => {
   let env: TestWorkflowEnvironment;
   let stack: OnboardingStack;
@@ -115,7 +106,7 @@ describe('a worker process killed in the middle of an onboarding', () => {
     const exited = once(child, 'exit');
     child.stdout!.on('data', (d) => (childOutput += d));
     child.stderr!.on('data', (d) => (childOutput += d));
-    await until('the worker process to poll', async () => (childOutput.includes('worker ready') ? true : child?.exitCode !== null ? Promise.reject(new Error(`worker process exited: ${childOutput}`)) : undefined));
+    await eventually('the worker process to poll', async () => (childOutput.includes('worker ready') ? true : child?.exitCode !== null ? Promise.reject(new Error(`worker process exited: ${childOutput}`)) : undefined));
 
     const handle = await client.workflow.start<typeof onboardTenant>('onboardTenant', {
       taskQueue,
@@ -124,7 +115,7 @@ describe('a worker process killed in the middle of an onboarding', () => {
     });
 
     // The latency rule retires when its request arrives: from then on, the request is in flight.
-    await until(`${at.method} ${at.path} to arrive`, async () => ((await stack[at.service].faults()).length === 0 ? true : undefined));
+    await eventually(`${at.method} ${at.path} to arrive`, async () => ((await stack[at.service].faults()).length === 0 ? true : undefined));
     child.kill('SIGKILL');
     expect(await exited).toEqual([null, 'SIGKILL']);
 

@@ -90,13 +90,10 @@ export class OnboardingStack {
     throw new Error(`run never reached ${phases.join('/')}: last phase ${last?.phase}, steps ${JSON.stringify(last?.steps.filter((s) => s.state !== 'done'))}, error ${last?.error}`);
   }
 
-  /** Does, as the Okta admin, each assignment a waiting run lists (`<application> (<client id>) → <group>`). */
+  /** Does, as the Okta admin, each assignment a waiting run lists (its `missing`: client id and group). */
   async assignAsOktaAdmin(waiting: OnboardingProgress): Promise<void> {
     const okta = new OktaClient({ orgUrl: this.sandboxes.okta.url, apiToken: this.sandboxes.okta.apiToken });
-    for (const missing of waiting.missingAssignments) {
-      const [, clientId, group] = /\((\w+)\) → (\w+)$/.exec(missing)!;
-      await okta.assignGroupToApp(clientId, (await okta.findGroupByName(group))!.id!);
-    }
+    for (const { clientId, group } of waiting.missing ?? []) await okta.assignGroupToApp(clientId, (await okta.findGroupByName(group))!.id!);
   }
 
   /** Okta and Anypoint resources, comparable across runs (the request log and token stores left out). */

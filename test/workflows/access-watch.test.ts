@@ -6,6 +6,7 @@ import type { AccessContract, ApiLocation } from '../../src/activities/types';
 import { loadTenantFile } from '../../src/config/tenant';
 import { createDataConverter } from '../../src/temporal/data-converter';
 import { accessWatchQuery, scanAccessNowSignal, stopAccessWatchSignal } from '../../src/workflows/access';
+import { until } from '../support/eventually';
 import { startTestTemporal, uniqueId, uniqueTaskQueue, workflowBundle } from '../support/temporal';
 
 const EXAMPLE = resolve(__dirname, '../../examples/solar-system.tenant.yaml');
@@ -49,7 +50,7 @@ describe('the access watcher', () => {
     const client = new Client({ connection: env.connection, dataConverter });
     await worker.runUntil(async () => {
       const watcher = await client.workflow.start('watchAccessRequests', { taskQueue, workflowId: `access-watch-${tenant.tenant.id}`, args: [{ tenant }] });
-      await until(async () => (await watcher.query(accessWatchQuery)).scans === 1);
+      await until('the first look', async () => (await watcher.query(accessWatchQuery)).scans === 1);
       // First nudge: the second look starts and is held inside its list call.
       await watcher.signal(scanAccessNowSignal);
       await secondLookStarted;
@@ -57,7 +58,7 @@ describe('the access watcher', () => {
       await watcher.signal(scanAccessNowSignal);
       releaseSecondLook();
       // The third look comes from that nudge; without it the next look would be an hour away.
-      await until(async () => looks >= 3);
+      await until('a third look, asked for by the nudge during the second (a lost nudge waits an hour)', async () => looks >= 3);
       expect((await watcher.query(accessWatchQuery)).scans).toBeGreaterThanOrEqual(2);
       await watcher.signal(stopAccessWatchSignal);
       await watcher.result();
@@ -65,11 +66,3 @@ describe('the access watcher', () => {
     expect(looks).toBe(3);
   });
 });
-
-async function until(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('the watcher never got there (a nudge was lost?)');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

@@ -141,6 +141,7 @@ export class FakeSystems {
       // So is the org's admission.
       requestOrgSlot: admission.requestOrgSlot,
       releaseOrgSlot: admission.releaseOrgSlot,
+  findClosedRuns: admission.findClosedRuns,
       ensureDriftSchedule: async (cfg: TenantConfig) => {
         this.driftSchedules.push(cfg.tenant.id);
         return { scheduleId: `drift-${cfg.tenant.id}`, created: this.driftSchedules.length === 1 };

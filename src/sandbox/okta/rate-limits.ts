@@ -3,8 +3,10 @@ import type { RateLimitClassifier } from '../core';
 /*
  * Rate-limit profile `developer`: the per-minute buckets of a free (Developer / Integrator Free Plan) org,
  * reference/okta.md §3.2. One counter per bucket, shared by every id the pattern covers (all custom
- * authorization servers share the `/oauth2/{authServerId}/v1/*` buckets, as Okta documents).
- * Custom-AS discovery documents and keys are exempt. The kit answers 429 with E0000047 and sends
+ * authorization servers share the `/oauth2/{authServerId}/v1/*` buckets, as Okta documents). The org
+ * authorization server (`/oauth2/v1/token`, `/authorize`, `/keys`, … but DCR's `/oauth2/v1/clients`) has
+ * a bucket of its own, apart from the custom servers' (okta.md §3.2; its free-org limit is not published
+ * apart, so it is the custom servers' 300). Custom-AS discovery documents and keys are exempt. The kit answers 429 with E0000047 and sends
  * X-Rate-Limit-Limit/Remaining/Reset on every classified response. `unlimited` (the default) has the same
  * buckets at limits a thousand times higher: Okta sends the headers on every response, so clients that pace
  * from them are exercised by default too.
@@ -32,6 +34,7 @@ export const developerProfile: RateLimitClassifier = (_method, path) => {
   if (AS_TOKEN.test(path)) return { key: '/oauth2/{authServerId}/v1/token', limit: 300 };
   if (AS_AUTHORIZE.test(path)) return { key: '/oauth2/{authServerId}/v1/authorize', limit: 300 };
   if (AS_OTHER.test(path)) return { key: '/oauth2/{authServerId}/v1/*', limit: 300 };
+  if (path.startsWith('/oauth2/v1/')) return { key: '/oauth2/v1/*', limit: 300 };
   return undefined;
 };
 

@@ -1,8 +1,9 @@
+import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import { searchLagMs, setSearchLag } from './search-lag';
 import { OKTA_RATE_LIMIT_HEADERS, oktaId, type SandboxServiceDefinition } from '../core';
 import { registerAppAssignments } from './app-groups';
-import { registerApps } from './apps';
+import { appByClientId, registerApps } from './apps';
 import { registerAuthorizationServers } from './authorization-servers';
 import { registerClaims } from './claims';
 import { registerDynamicClientRegistration } from './dcr';
@@ -21,7 +22,7 @@ import type { OktaState } from './state';
 import { registerSignIn } from './sign-in';
 import { registerSystemLog } from './system-log';
 import { findUser, registerUsers } from './users';
-import { ROLE_LABELS, registerAdminRoles, requireAdminRoleForWrites, setAdminRoles } from './admin-roles';
+import { ROLE_LABELS, registerAdminRoles, requireAdminRoleForWrites, setAdminRoles, setClientAdminRoles } from './admin-roles';
 
 /**
  * Admin routes beyond the kit's (`/__sandbox/okta/...`): expiring issued tokens, to exercise
@@ -37,17 +38,20 @@ function registerOktaAdmin(app: FastifyInstance, ctx: OktaContext): void {
     setSearchLag(ctx, ms);
     return { ms };
   });
-  // What Security → Administrators does in the console: the roles of an admin (by id or login).
+  // What Security → Administrators does in the console: the roles of an admin (a user by id or login, or
+  // a service app by client id: its "Admin roles" tab).
   app.put<{ Params: { user: string }; Body: { roles?: unknown } | undefined }>('/okta/admin-roles/:user', async (req, reply) => {
     const roles = req.body?.roles;
     const user = findUser(ctx.state, req.params.user);
-    if (!user) return reply.code(404).send({ error: 'SANDBOX_USER_NOT_FOUND', message: `no user ${req.params.user}` });
+    const serviceApp = user ? undefined : appByClientId(ctx.state, req.params.user);
+    if (!user && !serviceApp) return reply.code(404).send({ error: 'SANDBOX_ADMIN_NOT_FOUND', message: `no user and no app with client id ${req.params.user}` });
     if (!Array.isArray(roles) || roles.some((r) => typeof r !== 'string' || !(r in ROLE_LABELS))) {
       return reply.code(400).send({ error: 'SANDBOX_ROLES_INVALID', message: `roles must be a list of Okta's standard role types: ${Object.keys(ROLE_LABELS).join(', ')}` });
     }
-    setAdminRoles(ctx.state, user.id, roles as string[]);
+    if (user) setAdminRoles(ctx.state, user.id, roles as string[]);
+    else setClientAdminRoles(ctx.state, serviceApp!.clientId, roles as string[]);
     ctx.store.persist();
-    return { userId: user.id, roles };
+    return user ? { userId: user.id, roles } : { clientId: serviceApp!.clientId, roles };
   });
   app.post<{ Body: { jti?: string } | undefined }>('/okta/tokens/expire', async (req, reply) => {
     const only = req.body?.jti;
@@ -82,6 +86,8 @@ export function oktaService(seed: OktaSeed): SandboxServiceDefinition<OktaState>
     async routes(app, ctx) {
       addRequestIdHeader(app);
       await app.register(async (okta) => {
+        // The Okta session cookie (sid), read by /authorize and the sessions API, set by sign-in.
+        await okta.register(fastifyCookie);
         installErrorHandler(okta);
         installNotFound(okta);
         await okta.register(async (management) => {

@@ -21,7 +21,8 @@ import { findUser, hashPassword } from './users';
  *   `okta-signin-submit`). Okta's widget posts the credentials to /api/v1/authn from script and then visits
  *   sessionCookieRedirect; the sandbox's page does the same on the server (`POST /login/login.htm`), so it
  *   works without script. A failure shows the widget's "Unable to sign in".
- * - `GET|DELETE /api/v1/sessions/me` (by cookie) and `/oauth2/{as}/v1/logout`, which ends the session.
+ * - `GET|DELETE /api/v1/sessions/me` and `POST /api/v1/sessions/me/lifecycle/refresh` (by cookie) and
+ *   `/oauth2/{as}/v1/logout`, which ends the session.
  *
  * Sessions live two hours (Okta's default global session policy).
  */
@@ -106,24 +107,18 @@ export function startSession(ctx: OktaContext, reply: FastifyReply, user: UserRe
   for (const [id, s] of Object.entries(all)) if (Date.parse(s.expiresAt) < now) delete all[id];
   const session: SessionRecord = { id: oktaId('102'), userId: user.id, created: nowIso(), expiresAt: new Date(now + SESSION_SECONDS * 1000).toISOString() };
   all[session.id] = session;
-  const secure = ctx.baseUrl.startsWith('https:') ? '; Secure' : '';
-  reply.header('set-cookie', `${SESSION_COOKIE}=${session.id}; Path=/; HttpOnly; SameSite=Lax${secure}; Max-Age=${SESSION_SECONDS}`);
+  setSessionCookie(ctx, reply, session.id, SESSION_SECONDS);
   return session;
 }
 
-function sessionIdOf(req: FastifyRequest): string | undefined {
-  const header = req.headers.cookie;
-  if (typeof header !== 'string') return undefined;
-  for (const part of header.split(';')) {
-    const [name, ...value] = part.trim().split('=');
-    if (name === SESSION_COOKIE) return value.join('=');
-  }
-  return undefined;
+/** The `sid` cookie (@fastify/cookie, registered for the whole Okta service): a max age of 0 removes it. */
+function setSessionCookie(ctx: OktaContext, reply: FastifyReply, value: string, maxAge: number): void {
+  reply.setCookie(SESSION_COOKIE, value, { path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.baseUrl.startsWith('https:'), maxAge });
 }
 
 /** The live session the request's cookie names, if any. */
 export function sessionOf(ctx: OktaContext, req: FastifyRequest): SessionRecord | undefined {
-  const id = sessionIdOf(req);
+  const id = req.cookies[SESSION_COOKIE];
   const session = id ? sessions(ctx.state)[id] : undefined;
   if (!session || Date.parse(session.expiresAt) < Date.now()) return undefined;
   return ctx.state.users[session.userId]?.status === 'ACTIVE' ? session : undefined;
@@ -136,7 +131,7 @@ export function endSession(ctx: OktaContext, req: FastifyRequest, reply: Fastify
     const user = ctx.state.users[session.userId];
     if (user) logEvent(ctx, req, { eventType: 'user.session.end', displayMessage: 'User logout from Okta', actor: userActor(user), target: [target(session.id, 'Session', user.profile.login)] });
   }
-  reply.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`);
+  setSessionCookie(ctx, reply, '', 0);
   return session;
 }
 
@@ -175,8 +170,12 @@ function renderSession(ctx: OktaContext, s: SessionRecord) {
     lastPasswordVerification: s.created,
     amr: ['pwd'],
     idp: { id: ctx.state.org.id, type: 'OKTA' },
-    mfaActive: false,
-    _links: { self: { href: absolute(ctx, '/api/v1/sessions/me'), hints: { allow: ['GET', 'DELETE'] } }, user: { name: user ? `${user.profile.firstName} ${user.profile.lastName}` : '', href: absolute(ctx, `/api/v1/users/${s.userId}`) } },
+    // The links of the spec's RetrieveCurrentSessionResponse example (the Session schema has no mfaActive).
+    _links: {
+      self: { hints: { allow: ['GET', 'DELETE'] }, href: absolute(ctx, '/api/v1/sessions/me') },
+      refresh: { hints: { allow: ['POST'] }, href: absolute(ctx, '/api/v1/sessions/me/lifecycle/refresh') },
+      user: { hints: { allow: ['GET'] }, href: absolute(ctx, '/api/v1/users/me'), name: user ? `${user.profile.firstName} ${user.profile.lastName}` : '' },
+    },
   };
 }
 
@@ -196,8 +195,8 @@ export function registerSignIn(app: FastifyInstance, ctx: OktaContext): void {
       expiresAt,
       status: 'SUCCESS',
       sessionToken,
+      // No _links: a SUCCESS transaction is over (no stateToken), so there is nothing to cancel or go on with.
       _embedded: { user: { id: user.id, passwordChanged: user.passwordChanged, profile: { login: user.profile.login, firstName: user.profile.firstName, lastName: user.profile.lastName, locale: 'en', timeZone: 'America/Los_Angeles' } } },
-      _links: { cancel: { href: absolute(ctx, '/api/v1/authn/cancel'), hints: { allow: ['POST'] } } },
     };
   });
 
@@ -229,6 +228,15 @@ export function registerSignIn(app: FastifyInstance, ctx: OktaContext): void {
   app.get('/api/v1/sessions/me', async function currentSession(req) {
     const session = sessionOf(ctx, req);
     if (!session) throw new OktaError(404, 'E0000007', 'Not found: Resource not found: me (Session)');
+    return renderSession(ctx, session);
+  });
+
+  // Refreshing extends the session by its lifetime from now, and its cookie with it.
+  app.post('/api/v1/sessions/me/lifecycle/refresh', async function refreshCurrentSession(req, reply) {
+    const session = sessionOf(ctx, req);
+    if (!session) throw new OktaError(404, 'E0000007', 'Not found: Resource not found: me (Session)');
+    session.expiresAt = new Date(Date.now() + SESSION_SECONDS * 1000).toISOString();
+    setSessionCookie(ctx, reply, session.id, SESSION_SECONDS);
     return renderSession(ctx, session);
   });
 

@@ -264,4 +264,6 @@ export interface OktaState {
   orgSigningKeys?: SigningKeyRecord[];
   /** `jti` → `exp` of client assertions already redeemed (single use until they expire). */
   usedAssertionIds?: Record<string, number>;
+  /** Client id → the standard admin roles assigned to that service app (none until an admin assigns one). */
+  clientAdminRoles?: Record<string, string[]>;
 }

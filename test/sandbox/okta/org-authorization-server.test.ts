@@ -1,4 +1,4 @@
-import { clientAssertion, createKeyServiceApp, newRsaKey, orgToken } from './support/service-app';
+import { clientAssertion, createKeyServiceApp, newEcKey, newRsaKey, orgToken } from './support/service-app';
 import { createServiceApp, startTestOkta, type TestOkta } from './support/okta';
 
 describe('Okta sandbox: the org authorization server (OAuth 2.0 for Okta)', () => {
@@ -28,9 +28,21 @@ describe('Okta sandbox: the org authorization server (OAuth 2.0 for Okta)', () =
     for (const path of ['/.well-known/openid-configuration', '/.well-known/oauth-authorization-server']) {
       const doc = await okta.call('GET', path, { auth: 'none' });
       expect(doc.status).toBe(200);
-      expect(doc.body).toMatchObject({ issuer: okta.url, token_endpoint: `${okta.url}/oauth2/v1/token`, jwks_uri: `${okta.url}/oauth2/v1/keys` });
+      // The addresses of the spec's OrgASOidcMetadata example.
+      expect(doc.body).toMatchObject({
+        issuer: okta.url,
+        authorization_endpoint: `${okta.url}/oauth2/v1/authorize`,
+        token_endpoint: `${okta.url}/oauth2/v1/token`,
+        userinfo_endpoint: `${okta.url}/oauth2/v1/userinfo`,
+        registration_endpoint: `${okta.url}/oauth2/v1/clients`,
+        jwks_uri: `${okta.url}/oauth2/v1/keys`,
+        introspection_endpoint: `${okta.url}/oauth2/v1/introspect`,
+        end_session_endpoint: `${okta.url}/oauth2/v1/logout`,
+      });
       expect(doc.body.scopes_supported).toEqual(expect.arrayContaining(['okta.apps.manage', 'okta.groups.manage', 'okta.authorizationServers.manage', 'okta.clients.manage']));
     }
+    // Listed as Okta lists them, not emulated: the org server's own sign-in.
+    expect((await okta.call('GET', '/oauth2/v1/authorize', { auth: 'none' })).body.errorCode).toBe('E0000008');
   });
 
   it('checks the client assertion: audience, expiry, lifetime, single-use jti, the registered key, and the method', async () => {
@@ -61,6 +73,22 @@ describe('Okta sandbox: the org authorization server (OAuth 2.0 for Okta)', () =
     });
     expect(withSecret.status).toBe(400);
     expect(withSecret.body).toEqual({ error: 'invalid_client', error_description: 'Client Credentials requests to the Org Authorization Server must use the private_key_jwt token_endpoint_auth_method.' });
+  });
+
+  it("accepts the spec's private_key_jwt algorithms, RS256/384/512 and ES256/384/512, each only with a registered key of its type and alg", async () => {
+    for (const key of [newRsaKey('rs384', 'RS384'), newRsaKey('rs512', 'RS512'), newEcKey('es256'), newEcKey('es384', 'ES384'), newEcKey('es512', 'ES512')]) {
+      const app = await createKeyServiceApp(okta, ['okta.groups.read'], `Signs with ${key.alg}`, { key });
+      const res = await orgToken(okta, app, 'okta.groups.read');
+      expect({ alg: key.alg, status: res.status, error: res.body.error_description }).toEqual({ alg: key.alg, status: 200, error: undefined });
+    }
+    const ec = await createKeyServiceApp(okta, ['okta.groups.read'], 'EC key, wrong alg', { key: newEcKey('es256-only') });
+    // An ES384 header with a P-256 key, and an RS256 header with an EC key: no registered key fits.
+    expect((await orgToken(okta, ec, 'okta.groups.read', clientAssertion(okta, ec, { alg: 'ES384' }))).body.error_description).toMatch(/signature/);
+    expect((await orgToken(okta, ec, 'okta.groups.read', clientAssertion(okta, ec, { alg: 'RS256', key: newRsaKey('x').privateKey }))).body.error_description).toMatch(/signature/);
+    const hs = await orgToken(okta, ec, 'okta.groups.read', clientAssertion(okta, ec, { alg: 'ES256' }).replace(/^[^.]+/, Buffer.from(JSON.stringify({ alg: 'HS256' })).toString('base64url')));
+    expect(hs).toMatchObject({ status: 401, body: { error: 'invalid_client', error_description: expect.stringContaining('RS256, RS384, RS512, ES256, ES384, ES512') } });
+    const discovery = await okta.call('GET', '/.well-known/oauth-authorization-server', { auth: 'none' });
+    expect(discovery.body.token_endpoint_auth_signing_alg_values_supported).toEqual(['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512']);
   });
 
   it('issues only okta.* scopes that were granted to the app', async () => {
@@ -110,6 +138,28 @@ describe('Okta sandbox: the org authorization server (OAuth 2.0 for Okta)', () =
     // What the client did is logged with the client as actor.
     const logs = await okta.call('GET', `/api/v1/logs?filter=${encodeURIComponent('eventType eq "group.lifecycle.create"')}`);
     expect(logs.body.at(-1).actor).toMatchObject({ id: app.clientId, type: 'PublicClientApp' });
+  });
+
+  it("needs the route's own scope, longest path first: a user's admin roles are okta.roles.read, not okta.users.read", async () => {
+    const app = await createKeyServiceApp(okta, ['okta.users.read', 'okta.roles.read']);
+    const me = await okta.call('GET', '/api/v1/users/me');
+    const usersOnly = (await orgToken(okta, app, 'okta.users.read')).body.access_token;
+    expect((await okta.call('GET', `/api/v1/users/${me.body.id}`, bearer(usersOnly))).status).toBe(200);
+    const refused = await okta.call('GET', `/api/v1/users/${me.body.id}/roles`, bearer(usersOnly));
+    expect(refused.status).toBe(403);
+    expect(refused.headers['www-authenticate']).toContain('scope="okta.roles.read"');
+    const roles = (await orgToken(okta, app, 'okta.roles.read')).body.access_token;
+    expect((await okta.call('GET', `/api/v1/users/${me.body.id}/roles`, bearer(roles))).body).toEqual([expect.objectContaining({ type: 'SUPER_ADMIN' })]);
+    expect((await okta.call('GET', `/api/v1/users/${me.body.id}`, bearer(roles))).status).toBe(403);
+  });
+
+  it("grants any okta.* scope of the spec's security scheme, even of an API the sandbox does not emulate, and issues it", async () => {
+    const app = await createKeyServiceApp(okta, ['okta.policies.read', 'okta.serviceAccounts.okta.manage']);
+    const token = await orgToken(okta, app, 'okta.policies.read okta.serviceAccounts.okta.manage');
+    expect(token.status).toBe(200);
+    expect(token.body.scope).toBe('okta.policies.read okta.serviceAccounts.okta.manage');
+    // Well-formed but unknown to the spec: refused like any unknown scope.
+    expect((await okta.call('POST', `/api/v1/apps/${app.id}/grants`, { json: { issuer: okta.url, scopeId: 'okta.madeUp.read' } })).status).toBe(400);
   });
 
   it('refuses unknown, expired and deactivated-client bearer tokens with 401 E0000011', async () => {

@@ -49,6 +49,20 @@ describe('Okta sandbox: rate limits', () => {
       expect(token.headers['x-rate-limit-limit']).toBe('300');
     });
 
+    it('counts the org authorization server (/oauth2/v1/token, /keys) in a bucket of its own, apart from the custom servers', async () => {
+      await awayFromMinuteBoundary();
+      const custom = await okta.call('POST', '/oauth2/default/v1/token', { auth: 'none', form: { grant_type: 'client_credentials' } });
+      const orgToken = await okta.call('POST', '/oauth2/v1/token', { auth: 'none', form: { grant_type: 'client_credentials' } });
+      expect(orgToken.status).toBe(401);
+      expect(orgToken.headers['x-rate-limit-limit']).toBe('300');
+      const orgKeys = await okta.call('GET', '/oauth2/v1/keys', { auth: 'none' });
+      expect(orgKeys.headers['x-rate-limit-limit']).toBe('300');
+      // One org bucket: the keys call came right after the org token call, and the custom server's calls count elsewhere.
+      expect(Number(orgKeys.headers['x-rate-limit-remaining'])).toBe(Number(orgToken.headers['x-rate-limit-remaining']) - 1);
+      const customAgain = await okta.call('POST', '/oauth2/default/v1/token', { auth: 'none', form: { grant_type: 'client_credentials' } });
+      expect(Number(customAgain.headers['x-rate-limit-remaining'])).toBe(Number(custom.headers['x-rate-limit-remaining']) - 1);
+    });
+
     it('exempts custom authorization server metadata and keys', async () => {
       for (const path of ['/oauth2/default/.well-known/openid-configuration', '/oauth2/default/.well-known/oauth-authorization-server', '/oauth2/default/v1/keys']) {
         const res = await okta.call('GET', path, { auth: 'none' });

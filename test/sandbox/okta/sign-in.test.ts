@@ -53,6 +53,8 @@ describe('Okta sandbox: sign-in (authn API, session tokens, the hosted sign-in p
     expect(ok.body).toMatchObject({ status: 'SUCCESS', _embedded: { user: { id: carlId, profile: { login: 'carl.sagan@example.com' } } } });
     expect(typeof ok.body.sessionToken).toBe('string');
     expect(Date.parse(ok.body.expiresAt)).toBeGreaterThan(Date.now());
+    // A finished transaction links nowhere (no cancel: there is no stateToken to cancel).
+    expect(ok.body).not.toHaveProperty('_links');
 
     for (const [user, password] of [['carl.sagan@example.com', 'wrong'], ['nobody@example.com', PASSWORD], ['ada@example.com', 'anything']]) {
       const refused = await authn(user, password);
@@ -116,6 +118,57 @@ describe('Okta sandbox: sign-in (authn API, session tokens, the hosted sign-in p
 
     // prompt=login asks again even with a session.
     expect(location(await get(authorizeUrl({ prompt: 'login' }), cookie)).pathname).toBe('/login/login.htm');
+  });
+
+  it('checks the request before it asks a browser to sign in: response_type, response_mode, state and scope fail back to the client', async () => {
+    for (const [extra, error] of [
+      [{ response_type: 'bogus' }, 'unsupported_response_type'],
+      [{ response_mode: 'carrier_pigeon' }, 'invalid_request'],
+      [{ state: '' }, 'invalid_request'],
+      [{ scope: 'openid nosuchscope' }, 'invalid_scope'],
+    ] as [Record<string, string>, string][]) {
+      const back = location(await get(authorizeUrl(extra)));
+      // An unknown response_type is not 'code': its error comes in the fragment.
+      const answer = back.hash ? new URLSearchParams(back.hash.slice(1)) : back.searchParams;
+      expect({ extra, at: `${back.origin}${back.pathname}`, error: answer.get('error') }).toEqual({ extra, at: REDIRECT, error });
+    }
+  });
+
+  const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8'));
+  const idTokenFor = async (res: Reply) => {
+    const code = location(res).searchParams.get('code')!;
+    const tokens = await okta.call('POST', `/oauth2/${as.id}/v1/token`, { auth: 'none', form: { grant_type: 'authorization_code', code, redirect_uri: REDIRECT }, headers: { authorization: basic(web.id, web.secret) } });
+    return claimsOf(tokens.body.id_token);
+  };
+
+  it("gives an ID token from a session the session's sign-in time as auth_time, not the time of the request", async () => {
+    const { sessionToken } = (await authn('carl.sagan@example.com', PASSWORD)).body;
+    const first = await get(authorizeUrl({ sessionToken }));
+    const cookie = sessionCookie(first);
+    const signedInAt = (await idTokenFor(first)).auth_time;
+    // Into the next second, so a fresh auth_time would differ.
+    await new Promise((r) => setTimeout(r, 1100));
+    const later = await idTokenFor(await get(authorizeUrl(), cookie));
+    expect(later.iat).toBeGreaterThan(signedInAt);
+    expect(later.auth_time).toBe(signedInAt);
+  });
+
+  it("answers sessions/me as the spec's example: no mfaActive, links to itself, its refresh and the user; a refresh extends it", async () => {
+    const { sessionToken } = (await authn('carl.sagan@example.com', PASSWORD)).body;
+    const cookie = sessionCookie(await get(authorizeUrl({ sessionToken })));
+    const me = (await okta.call('GET', '/api/v1/sessions/me', { auth: 'none', headers: { cookie } })).body;
+    expect(me).not.toHaveProperty('mfaActive');
+    expect(me._links).toEqual({
+      self: { hints: { allow: ['GET', 'DELETE'] }, href: `${okta.url}/api/v1/sessions/me` },
+      refresh: { hints: { allow: ['POST'] }, href: `${okta.url}/api/v1/sessions/me/lifecycle/refresh` },
+      user: { hints: { allow: ['GET'] }, href: `${okta.url}/api/v1/users/me`, name: 'Carl Sagan' },
+    });
+    await new Promise((r) => setTimeout(r, 1100));
+    const refreshed = await okta.call('POST', '/api/v1/sessions/me/lifecycle/refresh', { auth: 'none', headers: { cookie } });
+    expect(refreshed.status).toBe(200);
+    expect(Date.parse(refreshed.body.expiresAt)).toBeGreaterThan(Date.parse(me.expiresAt));
+    expect(sessionCookie(refreshed)).toBe(cookie);
+    expect((await okta.call('POST', '/api/v1/sessions/me/lifecycle/refresh', { auth: 'none' })).status).toBe(404);
   });
 
   it('redirects only to paths on the org, and ends sessions by logout', async () => {

@@ -19,8 +19,9 @@ import { mintAccessToken, mintIdToken } from './tokens';
  * `login_hint` names (no password), who must exist and be ACTIVE. With none of these, a browser is sent to
  * the hosted sign-in page (`/login/login.htm?fromURI=…`) and comes back here signed in; with `prompt=none`
  * the redirect carries `error=login_required` instead, as Okta answers without a session, and so does an
- * unknown or inactive `login_hint`. Consent is granted implicitly. Everything else is checked as Okta does,
- * in this order:
+ * unknown or inactive `login_hint`. `auth_time` is when the user signed in: the session's start when a
+ * session is used. Consent is granted implicitly. Everything else is checked as Okta does, in this order,
+ * the request before any sign-in:
  *
  * - client_id and redirect_uri are checked first and their failures are NOT redirected (an attacker must
  *   not be able to bounce errors to an arbitrary URI): the answer is a 400 error page, HTML by default and
@@ -99,8 +100,31 @@ interface AuthorizeOutcome {
   grantType: string;
 }
 
-/** `signedIn` receives the user as soon as one is identified, so failures after that are logged as theirs. */
-function authorize(ctx: OktaContext, as: AuthServerRecord, app: AppRecord, params: Params, responseTypes: string[], signedIn: { user?: UserRecord }): AuthorizeOutcome {
+interface CheckedRequest {
+  responseTypes: string[];
+  grantType: string;
+  scopes: string[];
+}
+
+/**
+ * Everything Okta checks of the request itself, before it looks for a user: response_mode, response_type
+ * (supported, registered on the app, and the matching grant allowed), state, scope, nonce, PKCE.
+ */
+function checkRequest(as: AuthServerRecord, client: AppRecord, params: Params, responseTypes: string[], mode: string): CheckedRequest {
+  const implicitOnly = responseTypes.length > 0 && !responseTypes.includes('code');
+  if (!['query', 'fragment', 'form_post', 'okta_post_message'].includes(mode)) throw redirectError('invalid_request', "Invalid value for 'response_mode' parameter.");
+  if (responseTypes.length === 0) throw redirectError('invalid_request', "The 'response_type' parameter is required.");
+  const unknown = responseTypes.filter((t) => !RESPONSE_TYPES.includes(t));
+  if (unknown.length) throw redirectError('unsupported_response_type', `The response type is not supported by the authorization server. Configured response types: [${RESPONSE_TYPES.join(', ')}].`);
+  if (responseTypes.some((t) => !client.oauthClient.response_types.includes(t))) {
+    throw redirectError('unsupported_response_type', `The response type is not supported by the client. Configured response types: [${client.oauthClient.response_types.join(', ')}].`);
+  }
+  const needed = [...(responseTypes.includes('code') ? ['authorization_code'] : []), ...(implicitOnly ? ['implicit'] : [])];
+  if (needed.some((g) => !client.oauthClient.grant_types.includes(g))) {
+    throw redirectError('unauthorized_client', `The client is not authorized to use the provided grant type. Configured grant types: [${client.oauthClient.grant_types.join(', ')}].`);
+  }
+  if (mode === 'query' && implicitOnly) throw redirectError('invalid_request', "The 'query' response mode can't be used with a token or id_token response type.");
+
   const grantType = responseTypes.includes('code') ? 'authorization_code' : 'implicit';
   if (!params.state) throw redirectError('invalid_request', "The 'state' parameter is required.");
   const scopes = resolveRequestedScopes(as, params.scope ?? '', grantType);
@@ -111,10 +135,21 @@ function authorize(ctx: OktaContext, as: AuthServerRecord, app: AppRecord, param
     throw redirectError('invalid_request', "Invalid value for 'code_challenge_method' parameter: only S256 is supported.");
   }
   if (params.code_challenge_method && !params.code_challenge) throw redirectError('invalid_request', "The 'code_challenge' parameter is required with 'code_challenge_method'.");
-  if (responseTypes.includes('code') && app.credentials.pkce_required && !params.code_challenge) {
+  if (responseTypes.includes('code') && client.credentials.pkce_required && !params.code_challenge) {
     throw redirectError('invalid_request', 'PKCE code challenge is required by the client (pkce_required).');
   }
+  return { responseTypes, grantType, scopes };
+}
 
+/** Who is signing in, and when they did (`auth_time`: the session's sign-in, or now). */
+interface SignedIn {
+  user?: UserRecord;
+  authTime?: number;
+}
+
+/** `signedIn` receives the user as soon as one is identified, so failures after that are logged as theirs. */
+function authorize(ctx: OktaContext, as: AuthServerRecord, app: AppRecord, params: Params, request: CheckedRequest, signedIn: SignedIn): AuthorizeOutcome {
+  const { responseTypes, grantType, scopes } = request;
   const user = signedIn.user ?? (params.login_hint ? findUser(ctx.state, params.login_hint) : undefined);
   if (!user || user.status !== 'ACTIVE') throw redirectError('login_required', 'The client specified not to prompt, but the user is not logged in.');
   signedIn.user = user;
@@ -124,7 +159,7 @@ function authorize(ctx: OktaContext, as: AuthServerRecord, app: AppRecord, param
   if (!match) throw OAUTH.policyEvaluationFailed();
 
   const out: Params = {};
-  const authTime = nowSeconds();
+  const authTime = signedIn.authTime ?? nowSeconds();
   let code: string | undefined;
   if (responseTypes.includes('code')) {
     code = randomBytes(24).toString('base64url');
@@ -172,36 +207,26 @@ export function registerAuthorize(app: FastifyInstance, ctx: OktaContext): void 
     const responseTypes = (params.response_type ?? '').split(/\s+/).filter(Boolean);
     const implicitOnly = responseTypes.length > 0 && !responseTypes.includes('code');
     const mode = params.response_mode ?? (implicitOnly ? 'fragment' : 'query');
-    const signedIn: { user?: UserRecord } = {};
-    const tokenUser = params.sessionToken ? redeemSessionToken(ctx, params.sessionToken) : undefined;
-    if (tokenUser) {
-      startSession(ctx, reply, tokenUser);
-      signedIn.user = tokenUser;
-    } else {
-      const session = sessionOf(ctx, req);
-      if (session && params.prompt !== 'login') signedIn.user = ctx.state.users[session.userId];
-    }
-    if (!signedIn.user && !params.login_hint && params.prompt !== 'none') {
-      // A browser without a session signs in first and comes back to this very request (without the
-      // spent session token, and without prompt=login, which the sign-in has just satisfied).
-      const again = Object.entries(params).filter((e): e is [string, string] => typeof e[1] === 'string' && e[0] !== 'sessionToken' && !(e[0] === 'prompt' && e[1] === 'login'));
-      const fromURI = `${req.url.split('?')[0]}?${new URLSearchParams(again)}`;
-      return reply.code(302).header('location', `/login/login.htm?${new URLSearchParams({ fromURI })}`).send();
-    }
+    const signedIn: SignedIn = {};
     try {
-      if (!['query', 'fragment', 'form_post', 'okta_post_message'].includes(mode)) throw redirectError('invalid_request', "Invalid value for 'response_mode' parameter.");
-      if (responseTypes.length === 0) throw redirectError('invalid_request', "The 'response_type' parameter is required.");
-      const unknown = responseTypes.filter((t) => !RESPONSE_TYPES.includes(t));
-      if (unknown.length) throw redirectError('unsupported_response_type', `The response type is not supported by the authorization server. Configured response types: [${RESPONSE_TYPES.join(', ')}].`);
-      if (responseTypes.some((t) => !client.oauthClient.response_types.includes(t))) {
-        throw redirectError('unsupported_response_type', `The response type is not supported by the client. Configured response types: [${client.oauthClient.response_types.join(', ')}].`);
+      // The request first, then the user: a request Okta would refuse never sends a browser to sign in.
+      const request = checkRequest(as, client, params, responseTypes, mode);
+      const tokenUser = params.sessionToken ? redeemSessionToken(ctx, params.sessionToken) : undefined;
+      if (tokenUser) {
+        startSession(ctx, reply, tokenUser);
+        signedIn.user = tokenUser;
+      } else {
+        const session = sessionOf(ctx, req);
+        if (session && params.prompt !== 'login') Object.assign(signedIn, { user: ctx.state.users[session.userId], authTime: Math.floor(Date.parse(session.created) / 1000) });
       }
-      const needed = [...(responseTypes.includes('code') ? ['authorization_code'] : []), ...(implicitOnly ? ['implicit'] : [])];
-      if (needed.some((g) => !client.oauthClient.grant_types.includes(g))) {
-        throw redirectError('unauthorized_client', `The client is not authorized to use the provided grant type. Configured grant types: [${client.oauthClient.grant_types.join(', ')}].`);
+      if (!signedIn.user && !params.login_hint && params.prompt !== 'none') {
+        // A browser without a session signs in first and comes back to this very request (without the
+        // spent session token, and without prompt=login, which the sign-in has just satisfied).
+        const again = Object.entries(params).filter((e): e is [string, string] => typeof e[1] === 'string' && e[0] !== 'sessionToken' && !(e[0] === 'prompt' && e[1] === 'login'));
+        const fromURI = `${req.url.split('?')[0]}?${new URLSearchParams(again)}`;
+        return reply.code(302).header('location', `/login/login.htm?${new URLSearchParams({ fromURI })}`).send();
       }
-      if (mode === 'query' && implicitOnly) throw redirectError('invalid_request', "The 'query' response mode can't be used with a token or id_token response type.");
-      const outcome = authorize(ctx, as, client, params, responseTypes, signedIn);
+      const outcome = authorize(ctx, as, client, params, request, signedIn);
       const actor = userActor(outcome.user);
       const eventType = responseTypes.includes('code') ? 'app.oauth2.as.authorize.code' : responseTypes.includes('token') ? 'app.oauth2.as.authorize.implicit.access_token' : 'app.oauth2.as.authorize.implicit.id_token';
       logEvent(ctx, req, { eventType, displayMessage: 'OAuth2 authorization request', actor, target: [appTarget(client)], debugData: { responseType: responseTypes.join(' '), authorizationServerId: as.id } });

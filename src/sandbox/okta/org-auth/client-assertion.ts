@@ -6,8 +6,9 @@ import type { AppRecord } from '../state';
 /*
  * `private_key_jwt` client authentication (RFC 7523 §2.2, OIDC Core §9): the client signs a JWT with its
  * private key; Okta checks it against the public keys registered on the app (`settings.oauthClient.jwks`,
- * as the Apps API stores them). Checked: the assertion type, RS256 with a registered key (by `kid` when the
- * header names one), `iss` = `sub` = the client id, `aud` = the token endpoint the request was sent to,
+ * as the Apps API stores them). Checked: the assertion type, an RSA or ECDSA signature (RS256/384/512,
+ * ES256/384/512, as the spec's private_key_jwt allows) by a registered key of that type (by `kid` when the
+ * header names one; a key with an `alg` only for that alg), `iss` = `sub` = the client id, `aud` = the token endpoint the request was sent to,
  * `exp` in the future and at most an hour away, and a `jti` not seen before (single use until it expires).
  * Okta documents these rules but not its exact texts for each refusal; the sandbox says what is wrong in
  * its own words, always as 401 invalid_client.
@@ -40,17 +41,40 @@ function decode(assertion: string): Decoded {
   }
 }
 
-function registeredKeys(app: AppRecord): JsonWebKey[] {
-  const jwks = app.oauthClient.jwks as { keys?: unknown } | undefined;
-  return Array.isArray(jwks?.keys) ? (jwks.keys as JsonWebKey[]).filter((k) => k && k.kty === 'RSA') : [];
+interface Algorithm {
+  hash: string;
+  kty: 'RSA' | 'EC';
+  /** The curve an ES key must be on (RFC 7518 §3.4). */
+  crv?: string;
 }
 
-function signedByRegisteredKey(app: AppRecord, decoded: Decoded): boolean {
+/** The algorithms the spec's private_key_jwt names (oauth-minimal.yaml, Client_authentication_private_key_jwt). */
+const ALGORITHMS: Record<string, Algorithm> = {
+  RS256: { hash: 'sha256', kty: 'RSA' },
+  RS384: { hash: 'sha384', kty: 'RSA' },
+  RS512: { hash: 'sha512', kty: 'RSA' },
+  ES256: { hash: 'sha256', kty: 'EC', crv: 'P-256' },
+  ES384: { hash: 'sha384', kty: 'EC', crv: 'P-384' },
+  ES512: { hash: 'sha512', kty: 'EC', crv: 'P-521' },
+};
+
+export const CLIENT_ASSERTION_ALGORITHMS = Object.keys(ALGORITHMS);
+
+function registeredKeys(app: AppRecord): JsonWebKey[] {
+  const jwks = app.oauthClient.jwks as { keys?: unknown } | undefined;
+  return Array.isArray(jwks?.keys) ? (jwks.keys as JsonWebKey[]).filter((k) => k && typeof k === 'object') : [];
+}
+
+function signedByRegisteredKey(app: AppRecord, decoded: Decoded, algName: string, alg: Algorithm): boolean {
   const kid = typeof decoded.header.kid === 'string' ? decoded.header.kid : undefined;
-  const candidates = registeredKeys(app).filter((k) => kid === undefined || k.kid === kid);
+  const candidates = registeredKeys(app).filter(
+    (k) => (kid === undefined || k.kid === kid) && k.kty === alg.kty && (alg.crv === undefined || k.crv === alg.crv) && (k.alg === undefined || k.alg === algName),
+  );
   return candidates.some((jwk) => {
     try {
-      return verify('RSA-SHA256', decoded.signingInput, createPublicKey({ key: jwk, format: 'jwk' }), decoded.signature);
+      const key = createPublicKey({ key: jwk, format: 'jwk' });
+      // A JWS ECDSA signature is r || s (RFC 7518 §3.4), not DER.
+      return verify(alg.hash, decoded.signingInput, alg.kty === 'EC' ? { key, dsaEncoding: 'ieee-p1363' } : key, decoded.signature);
     } catch {
       return false;
     }
@@ -74,7 +98,9 @@ export function authenticateClientAssertion(
   if (form.client_assertion_type !== JWT_BEARER_ASSERTION) throw refuse(`The client_assertion_type must be '${JWT_BEARER_ASSERTION}'.`);
   const decoded = decode(form.client_assertion ?? '');
   const { claims } = decoded;
-  if (decoded.header.alg !== 'RS256') throw refuse(`The client_assertion is signed with '${String(decoded.header.alg)}'; the sandbox accepts RS256.`);
+  const algName = typeof decoded.header.alg === 'string' ? decoded.header.alg : '';
+  const alg = Object.hasOwn(ALGORITHMS, algName) ? ALGORITHMS[algName] : undefined;
+  if (!alg) throw refuse(`The client_assertion is signed with '${String(decoded.header.alg)}'; private_key_jwt accepts ${CLIENT_ASSERTION_ALGORITHMS.join(', ')}.`);
   if (typeof claims.iss !== 'string' || claims.iss !== claims.sub) throw refuse("The client_assertion's 'iss' and 'sub' claims must both be the client_id.");
   if (form.client_id !== undefined && form.client_id !== claims.iss) throw refuse("The 'client_id' parameter does not match the client_assertion's 'sub' claim.");
   const app = appByClientId(claims.iss);
@@ -89,7 +115,7 @@ export function authenticateClientAssertion(
   if (claims.exp <= now) throw refuse('The client_assertion token is expired.');
   if (claims.exp - now > MAX_LIFETIME_SECONDS) throw refuse("The client_assertion's 'exp' claim is more than one hour in the future.");
   if (typeof claims.jti !== 'string' || claims.jti === '') throw refuse("The client_assertion must carry a 'jti' claim.");
-  if (!signedByRegisteredKey(app, decoded)) throw refuse('The client_assertion signature is not valid for any key registered on the client (settings.oauthClient.jwks).');
+  if (!signedByRegisteredKey(app, decoded, algName, alg)) throw refuse('The client_assertion signature is not valid for any key registered on the client (settings.oauthClient.jwks).');
   const used = (ctx.state.usedAssertionIds ??= {});
   forgetExpiredAssertions(used, now);
   const spentKey = `${app.clientId}:${claims.jti}`;

@@ -3,7 +3,7 @@ import { appByClientId } from '../apps';
 import { OAUTH, OAuthError } from '../errors';
 import type { OktaContext } from '../http';
 import { formParams } from '../oauth/common';
-import { authenticateClientAssertion } from './client-assertion';
+import { authenticateClientAssertion, CLIENT_ASSERTION_ALGORITHMS } from './client-assertion';
 import { OKTA_API_SCOPES } from './scopes';
 import { mintOrgAccessToken, ORG_ACCESS_TOKEN_SECONDS, orgIssuer, orgSigningKeys, orgTokenEndpoint } from './server';
 
@@ -25,19 +25,28 @@ function requestedScopes(app: { scopeGrants?: { scopeId: string }[] }, scope: st
   return scopes;
 }
 
+/**
+ * The org server's metadata, with the endpoint addresses of the spec's OrgASOidcMetadata example. The
+ * sandbox serves token, keys and clients; authorize, userinfo, introspect and logout of the org server are
+ * listed as Okta lists them but not emulated (404 E0000008), and the supported values say what is.
+ */
 function discovery(ctx: OktaContext) {
   const issuer = orgIssuer(ctx);
   return {
     issuer,
+    authorization_endpoint: `${issuer}/oauth2/v1/authorize`,
     token_endpoint: orgTokenEndpoint(ctx),
-    jwks_uri: `${issuer}/oauth2/v1/keys`,
+    userinfo_endpoint: `${issuer}/oauth2/v1/userinfo`,
     registration_endpoint: `${issuer}/oauth2/v1/clients`,
+    jwks_uri: `${issuer}/oauth2/v1/keys`,
+    introspection_endpoint: `${issuer}/oauth2/v1/introspect`,
+    end_session_endpoint: `${issuer}/oauth2/v1/logout`,
     response_types_supported: ['token'],
     grant_types_supported: ['client_credentials'],
     subject_types_supported: ['public'],
     scopes_supported: OKTA_API_SCOPES,
     token_endpoint_auth_methods_supported: ['private_key_jwt'],
-    token_endpoint_auth_signing_alg_values_supported: ['RS256'],
+    token_endpoint_auth_signing_alg_values_supported: CLIENT_ASSERTION_ALGORITHMS,
     claims_supported: ['ver', 'jti', 'iss', 'aud', 'iat', 'exp', 'cid', 'scp', 'sub'],
   };
 }
