@@ -26,6 +26,8 @@ export function quickRetryDelay(err: unknown, backoffMs: number): number | undef
   // A create that may have gone through, of something lists may not show yet: Temporal's later
   // retry gives the lists that time (see the README, "Eventual consistency").
   if (err.createOutcomeUnknown) return undefined;
+  // A call the client already repeated: repeating the step would multiply its sends.
+  if (err.repeatedInClient) return undefined;
   return readRetryDelay(err, backoffMs, QUICK_RETRY);
 }
 

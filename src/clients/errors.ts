@@ -51,6 +51,12 @@ export class ExternalApiError extends Error {
    * not show it yet, so trying again at once could make a second one (src/activities/quick-retry.ts).
    */
   createOutcomeUnknown = false;
+  /**
+   * Set when the client already repeated this call (src/clients/read-retry.ts) and it kept failing:
+   * the worker's quick retries of the whole step would repeat it again each time (4 × 3 sends per
+   * Temporal attempt), so the step's failure goes to Temporal's retry instead.
+   */
+  repeatedInClient = false;
 
   constructor(init: ExternalApiErrorInit) {
     const secrets = init.secrets ?? [];

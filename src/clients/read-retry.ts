@@ -69,7 +69,10 @@ export async function retryRead<T>(read: () => Promise<T>, policy: ReadRetryPoli
       return await read();
     } catch (err) {
       const delay = attempt < policy.attempts ? readRetryDelay(err, backoffMs, policy) : undefined;
-      if (delay === undefined) throw err;
+      if (delay === undefined) {
+        if (attempt > 1 && err instanceof ExternalApiError) err.repeatedInClient = true;
+        throw err;
+      }
       for (const listener of listeners) listener(err as ExternalApiError);
       await sleep(delay);
       backoffMs *= 2;

@@ -1,5 +1,6 @@
 import { ExternalApiError, type ApiErrorKind } from '../../src/clients/errors';
 import { QUICK_RETRY, withQuickRetry } from '../../src/activities/quick-retry';
+import { DEFAULT_READ_RETRY, retryRead } from '../../src/clients/read-retry';
 
 const apiError = (kind: ApiErrorKind, extra: Partial<ConstructorParameters<typeof ExternalApiError>[0]> = {}) =>
   new ExternalApiError({ system: 'okta', kind, operation: 'create group', detail: 'failed', fix: 'wait', ...extra });
@@ -40,10 +41,21 @@ describe('quick retries of a step inside the worker', () => {
       apiError('server', { status: 400, attemptLimit: 4 }),
       new Error('not an API error'),
       Object.assign(apiError('server', { status: 500, operation: 'create app' }), { createOutcomeUnknown: true }),
+      Object.assign(apiError('server', { status: 503, operation: 'list groups' }), { repeatedInClient: true }),
     ]) {
       const step = stepFailing(err);
       await expect(withQuickRetry(step)).rejects.toBe(err);
       expect(step.tries).toBe(1);
     }
+  });
+
+  it('a read the client already repeated is not repeated again by the step: a failing GET is sent DEFAULT_READ_RETRY.attempts times per Temporal attempt, not that times QUICK_RETRY.attempts', async () => {
+    let sends = 0;
+    const failingRead = () => retryRead(async () => {
+      sends++;
+      throw apiError('server', { status: 503, operation: 'list groups' });
+    }, { ...DEFAULT_READ_RETRY, initialDelayMs: 1 });
+    await expect(withQuickRetry(failingRead)).rejects.toMatchObject({ repeatedInClient: true });
+    expect(sends).toBe(DEFAULT_READ_RETRY.attempts);
   });
 });
