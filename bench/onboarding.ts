@@ -3,7 +3,7 @@
  * real Temporal dev server (in memory) with one worker in this process and the encrypting codec,
  * side by side with the plain script (bench/plain-onboarding.ts: the same creates in order, no
  * engine, no look-ups), with 0 and 50 ms of latency injected on every sandbox request.
- *   npx tsx bench/onboarding.ts [--runs 3] [--tenants 10]
+ *   npx tsx bench/onboarding.ts [--runs 3] [--tenants 10] [--developer-tenants 50] [--memory-tenants 100]
  * Each run gets fresh sandboxes; the workflow and the script alternate so that load on the shared
  * machine falls on both. Prints a table of figure, value, baseline and ratio (medians), and writes
  * the timeline of one onboarding at 50 ms (steps and requests) to bench/results/onboarding-timeline.svg.
@@ -187,9 +187,17 @@ async function callsOf(admin: Admin, untilMs: number): Promise<Calls> {
 async function manyTenants(rows: [string, string, string, string][], client: Client, connection: NativeConnection, workflowBundle: Awaited<ReturnType<typeof bundleOnboardingWorkflows>>, dataConverter: ReturnType<typeof dataConverterWith>, serverPid: number): Promise<void> {
   const N = arg('tenants', 10);
   const DEVELOPER_N = arg('developer-tenants', 50);
+  const MEMORY_N = arg('memory-tenants', 100);
   const WINDOW_MS = 6_000;
   const runMany = async (profile: 'unlimited' | 'developer', label: string, N: number, sharing = false) => {
     const sandboxes = await startAllSandboxes({ ports: { okta: 0, anypoint: 0, upstream: 0, gateway: 0 }, rateLimitProfile: profile, rateLimitWindowMs: profile === 'developer' ? WINDOW_MS : undefined });
+    // Peak resident memory while the tenants run, of this process (worker, sandboxes, client) and the server.
+    const peak = { worker: 0, server: 0 };
+    const sample = () => {
+      peak.worker = Math.max(peak.worker, process.memoryUsage().rss);
+      peak.server = Math.max(peak.server, rssOf(serverPid) || 0);
+    };
+    const sampler = setInterval(sample, 250);
     try {
       Object.assign(process.env, sandboxSecretEnv(sandboxes));
       const base = { ...oktaTenant(pointTenantAtSandboxes(loadTenantFile(EXAMPLE_TENANT), sandboxes)), assignment: { mode: 'auto' } } as OktaTenantConfig;
@@ -210,8 +218,10 @@ async function manyTenants(rows: [string, string, string, string][], client: Cli
       const anypoint = (await new SandboxAdminClient(sandboxes.anypoint.url).requests()).entries;
       const all = [...okta, ...anypoint];
       const appsBucket = okta.filter((e) => developerProfile(e.method, e.url.split('?')[0])?.key === APPS_BUCKET).length;
-      return { ms, completed: outcomes.filter((p) => p === 'completed').length, refused: all.filter((e) => e.status === 429).length, total: all.length, appsBucket, rss };
+      sample();
+      return { ms, completed: outcomes.filter((p) => p === 'completed').length, refused: all.filter((e) => e.status === 429).length, total: all.length, appsBucket, rss, peak };
     } finally {
+      clearInterval(sampler);
       await sandboxes.close();
     }
   };
@@ -244,6 +254,13 @@ async function manyTenants(rows: [string, string, string, string][], client: Cli
   const minutes500 = (500 * perTenant) / 20;
   const efficiency = boundMs / dev.ms;
   rows.push([`500 tenants at the free org's limits, real time (${perTenant.toFixed(1)} apps-bucket calls each; at the efficiency above)`, `${Math.round(minutes500 / Math.min(1, efficiency))} min`, `${Math.round(minutes500)} min (bound)`, '']);
+  if (MEMORY_N > 0) {
+    // Memory at many tenants: started at once (sharing one client provider: Anypoint allows 25), the org's
+    // admission lets 4 build at a time and the others wait in their workflows.
+    const many = await runMany('unlimited', 'memory', MEMORY_N, true);
+    rows.push([`${MEMORY_N} tenants started at once, unlimited profile, sharing one client provider: completed, wall time`, `${many.completed}/${MEMORY_N}, ${secs(many.ms)}`, '', '']);
+    rows.push([`  peak RSS: worker process (worker, sandboxes, client) / Temporal dev server`, `${mb(many.peak.worker)} / ${mb(many.peak.server)}`, '', '']);
+  }
 }
 
 /**
