@@ -1,6 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
-import { checkAnypointAccess, checkOktaAccess } from '../../src/activities';
+import { checkAnypointAccess, checkOktaAccess, ensureVerificationUser } from '../../src/activities';
 import { proveUserSignIn } from '../../src/activities/sign-in-proof';
 import { request, type Dispatcher } from 'undici';
 import { renderProgress } from '../../src/cli/render';
@@ -107,6 +107,28 @@ describe('the guides, end to end on the sandboxes', () => {
     // One sign-in, refused (401), and not tried again.
     const authn = (await stack.okta.requests(before)).entries.filter((e) => e.url.startsWith('/api/v1/authn'));
     expect(authn.map((e) => e.status)).toEqual([401]);
+  });
+
+  it('a verification user who is not ACTIVE stops its step with the fix, instead of an "update" that cannot activate it', async () => {
+    // The tenant of the first test is onboarded: its users exist, ACTIVE.
+    const cfg = tenantOf();
+    const [first] = cfg.verification.signIn!.users;
+    const okta = new OktaClient({ orgUrl: stack.sandboxes.okta.url, apiToken: stack.sandboxes.okta.apiToken });
+    const user = (await okta.findUserByLogin(first.login))!;
+    const lifecycle = (action: 'activate' | 'deactivate') =>
+      request(`${stack.sandboxes.okta.url}/api/v1/users/${user.id}/lifecycle/${action}?sendEmail=false`, { method: 'POST', headers: { authorization: `SSWS ${stack.sandboxes.okta.apiToken}`, accept: 'application/json' } }).then((r) => r.body.dump());
+    await lifecycle('deactivate');
+    try {
+      const err = await ensureVerificationUser(cfg, first.login).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ApplicationFailure);
+      expect(err).toMatchObject({ type: 'config', nonRetryable: true });
+      expect((err as Error).message).toBe(
+        `Okta user ${first.login} (verification.signIn.users) is DEPROVISIONED, so the sign-in proof cannot sign in as it. Fix: activate it in Okta (Directory → People → ${first.login}: Activate, Unsuspend or Unlock), or remove it from verification.signIn.users.`,
+      );
+    } finally {
+      await lifecycle('activate');
+    }
+    await expect(ensureVerificationUser(cfg, first.login)).resolves.toMatchObject({ outcome: 'unchanged', id: user.id });
   });
 
   it("refuses in preflight an Okta token whose admin may not write (E0000006 otherwise at the first write), naming the roles and the fix", async () => {
