@@ -62,7 +62,7 @@ describe('web console', () => {
   });
 
   /** The console as `npm run console` runs, its Okta app knowing its redirect URI. */
-  async function startConsoleOn(port: number, temporalAddress: string): Promise<ConsoleProcess> {
+  async function startConsoleOn(port: number, temporalAddress: string, oktaCheckSeconds = 1): Promise<ConsoleProcess> {
     oidc = await ensureConsoleSignIn({ orgUrl: stack.sandboxes.okta.url, apiToken: stack.sandboxes.okta.apiToken, redirectUri: `http://127.0.0.1:${port}/callback`, people: [DEMO_APPROVER, DEMO_VIEWER] });
     return startConsoleProcess({
       TEMPORAL_ADDRESS: temporalAddress,
@@ -72,7 +72,7 @@ describe('web console', () => {
       CONSOLE_OIDC_ISSUER: oidc.issuer,
       CONSOLE_OIDC_CLIENT_ID: oidc.clientId,
       CONSOLE_OIDC_CLIENT_SECRET: oidc.clientSecret,
-      CONSOLE_OKTA_CHECK_SECONDS: '1', // the test assigns, then waits for the page to show it
+      CONSOLE_OKTA_CHECK_SECONDS: String(oktaCheckSeconds), // 1 by default: the tests assign, then wait for the page to show it
     });
   }
 
@@ -169,12 +169,37 @@ describe('web console', () => {
     await waiting.locator('button.reject').click();
     await rejecting.page.waitForSelector('#flash.ok');
     expect(await rejecting.page.textContent('#flash')).toContain(`Rejected by ${DEMO_APPROVER.login}: the onboarding of`);
-    await shot(rejecting.page, '8-onboarding-rejected');
+    await shot(rejecting.page, '10-onboarding-rejected');
     await handle.result().catch(() => undefined);
     expect((await handle.describe()).status.name).toBe('CANCELLED');
     const ended = await handle.query(progressQuery);
     expect(JSON.stringify(ended)).toContain('rejected in the console: wrong tenant file');
     await rejecting.context.close();
+  });
+
+  it("every open page shares one Okta check of a pause's assignments while CONSOLE_OKTA_CHECK_SECONDS lasts", async () => {
+    const { handle, workflowId, assignments } = await onboardUntilWaiting('console-shared');
+    // A console that keeps Okta's answer an hour: whatever the pages do, each assignment is asked once.
+    const patient = await startConsoleOn(await freePort(), process.env[TEST_ADDRESS_VAR]!, 3600);
+    let context: BrowserContext | undefined;
+    try {
+      const from = (await stack.okta.requests()).total;
+      const signedIn = await signIn(DEMO_APPROVER, '/inbox', patient);
+      context = signedIn.context;
+      const pages = [signedIn.page, await context.newPage(), await context.newPage()];
+      for (const page of pages.slice(1)) await page.goto(`${patient.url}/inbox`);
+      for (const page of pages) await page.locator(`article[data-key="onboarding:${workflowId}"] [data-live="missing"]`).waitFor();
+      // Three pages, each refreshed every 2 s by its event stream: several reads of the inbox each.
+      await new Promise((r) => setTimeout(r, 5_000));
+      const checks = (await stack.okta.requests(from)).entries.filter((e) => e.method === 'GET' && e.route === '/api/v1/apps/:appId/groups/:groupId');
+      expect(checks).toHaveLength(assignments.length);
+    } finally {
+      await context?.close();
+      await patient.stop();
+      // Cancelled: the rollback leaves the sandboxes as they were for the next test's onboarding.
+      await handle.signal('cancelOnboarding', { reason: 'test over', by: 'test' });
+      await handle.result().catch(() => undefined);
+    }
   });
 
   it('an approver signs in with Okta, is refused before the assignment, approves after it, and watches the run complete; the record names the signed-in identity; a consumer request is rejected from the inbox', async () => {
