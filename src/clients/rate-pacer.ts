@@ -196,7 +196,8 @@ function looksLikeId(segment: string, previous: string): boolean {
 /**
  * Okta's per-minute buckets (reference/okta.md §3.2, the rate-limit pages): `/api/v1/apps/{id}`
  * exactly has its own, every other `/api/v1/apps*` path shares one (lists, creates, group
- * assignments, lifecycle); groups and a group by id; dynamic client registration; the custom
+ * assignments, lifecycle); groups and a group by id; dynamic client registration; the org
+ * authorization server (a service app's token and keys); the custom
  * authorization servers' token, authorize and other endpoints (all servers share them). Other
  * paths keep their route, finer than Okta's catch-all bucket, which is never the one that runs out.
  */
@@ -206,6 +207,8 @@ export function oktaBucketOf(path: string): string {
   if (route === '/api/v1/apps' || route.startsWith('/api/v1/apps/')) return '/api/v1/apps*';
   if (route.startsWith('/api/v1/groups/{id}')) return '/api/v1/groups/{id}';
   if (route.startsWith('/oauth2/v1/clients')) return '/oauth2/v1/clients';
+  // The org authorization server (a service app's token, its keys): one bucket of its own.
+  if (route.startsWith('/oauth2/v1/')) return '/oauth2/v1/*';
   const server = /^\/oauth2\/[^/]+\/v1\/(.+)$/.exec(route);
   if (server) return server[1] === 'token' || server[1] === 'authorize' ? `/oauth2/{authServerId}/v1/${server[1]}` : '/oauth2/{authServerId}/v1/*';
   return route;

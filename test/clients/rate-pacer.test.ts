@@ -46,6 +46,9 @@ describe('rate pacer (X-Rate-Limit-* headers)', () => {
     expect(bucket('/api/v1/apps/0oa1b2c3d4e5f6g7h8i9')).toBe('/api/v1/apps/{id}');
     expect(bucket('/oauth2/aus1b2c3d4e5f6g7h8i9/v1/token')).toBe(bucket('/oauth2/default/v1/token'));
     expect(bucket('/oauth2/aus1b2c3d4e5f6g7h8i9/v1/introspect')).toBe('/oauth2/{authServerId}/v1/*');
+    // The org authorization server's token and keys share a bucket; DCR keeps its own.
+    expect(bucket('/oauth2/v1/token')).toBe(bucket('/oauth2/v1/keys'));
+    expect(bucket('/oauth2/v1/token')).not.toBe(bucket('/oauth2/v1/clients'));
   });
 
   it('a 429 whose reset comes before the window it spends holds the calls only until that reset', async () => {
