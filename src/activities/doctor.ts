@@ -1,5 +1,5 @@
 import { ExternalApiError, RETRYABLE_KINDS } from '../clients/errors';
-import type { OktaTenantConfig } from '../config/tenant';
+import type { OktaTenantConfig, TenantConfig } from '../config/tenant';
 import { anypointFor, oktaFor } from './clients';
 import { authorizationServerConvergence, oktaActivities } from './okta';
 import { probeGateway } from './proof';
@@ -165,7 +165,7 @@ export async function readDoctorApps(cfg: OktaTenantConfig, ctx: AnypointContext
 }
 
 /** Anypoint masks the registration credential on reads, so only its scheme (or its absence) is evidence here. */
-export async function readDoctorClientProvider(cfg: OktaTenantConfig, ctx: AnypointContext): Promise<DoctorProviderEvidence> {
+export async function readDoctorClientProvider(cfg: TenantConfig, ctx: AnypointContext): Promise<DoctorProviderEvidence> {
   const name = cfg.anypoint.clientProvider.name;
   const provider = await anypointFor(cfg).findClientProviderByName(ctx.orgId, name);
   if (!provider) return { name, found: false };

@@ -13,12 +13,11 @@ import { CliError } from './operations';
 
 /** Runs the diagnosis (or waits for the one running) and returns its report. */
 export async function runDoctor(client: Client, taskQueue: string, tenant: TenantConfig, logSince?: string): Promise<DoctorReport> {
-  if (!tenant.okta) throw new CliError(`doctor diagnoses Okta tenants; ${tenant.tenant.id} uses an RFC 7591 provider (rfc7591). Check it with: npm run cli -- drift <tenant.yaml> --now`, 2, 'UNSUPPORTED_PROVIDER');
   try {
     return await client.workflow.execute(diagnoseTenant, {
       taskQueue,
       workflowId: doctorWorkflowIdFor(tenant.tenant.id),
-      args: [{ tenant: { ...tenant, okta: tenant.okta }, ...(logSince ? { logSince } : {}) }],
+      args: [{ tenant, ...(logSince ? { logSince } : {}) }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       typedSearchAttributes: [{ key: TENANT_ID, value: tenant.tenant.id }],
     });

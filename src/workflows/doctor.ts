@@ -1,7 +1,9 @@
 import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { DoctorAppsEvidence, DoctorClientEvidence, DoctorLoggedRefusal, DoctorPolicyEvidence, DoctorProviderEvidence, DoctorTokenEvidence } from '../activities/doctor';
-import type { OktaTenantConfig } from '../config/tenant';
+import type { OktaTenantConfig, Rfc7591TenantConfig, TenantConfig } from '../config/tenant';
+import { oktaTenant } from '../config/tenant-kind';
+import type { AnypointContext, ProofResult } from '../activities/types';
 import { TENANT_ID } from '../temporal/search-attributes';
 import { ACTIVITY_OPTIONS } from './options';
 import { describeError } from './saga';
@@ -9,7 +11,8 @@ import { describeError } from './saga';
 const act = proxyActivities<typeof activities>(ACTIVITY_OPTIONS);
 
 export interface DoctorInput {
-  tenant: OktaTenantConfig;
+  /** An Okta tenant, or an RFC 7591 one (diagnosed at its provider: no Okta objects, no System Log). */
+  tenant: TenantConfig;
   /** How far back the System Log is read for consumers' refused token requests (ISO time); 24 hours by default. */
   logSince?: string;
 }
@@ -39,8 +42,8 @@ const now = () => new Date(Date.now()).toISOString();
  * from evidence (Okta's objects, the System Log's account of a refused token). It writes nothing to
  * Okta or Anypoint, nor to the tenant record: a diagnosis is not an event of the tenant's life.
  */
-export async function diagnoseTenant({ tenant: cfg, logSince }: DoctorInput): Promise<DoctorReport> {
-  const tenantId = cfg.tenant.id;
+export async function diagnoseTenant({ tenant, logSince }: DoctorInput): Promise<DoctorReport> {
+  const tenantId = tenant.tenant.id;
   upsertSearchAttributes([{ key: TENANT_ID, value: tenantId }]);
   const report: DoctorReport = { tenantId, checkedAt: now(), healthy: false, checks: [] };
   const finish = () => ({ ...report, healthy: report.checks.every((c) => c.passed) });
@@ -57,6 +60,11 @@ export async function diagnoseTenant({ tenant: cfg, logSince }: DoctorInput): Pr
     return finish();
   }
   report.checks.push({ check: 'Tenant record', passed: true, result: `${record.resources.length} resources` });
+  if (!tenant.okta) {
+    await diagnoseAtProvider(tenant as Rfc7591TenantConfig, report);
+    return finish();
+  }
+  const cfg = oktaTenant(tenant);
 
   const token = await act.checkOktaApiToken(cfg);
   report.checks.push(
@@ -72,14 +80,8 @@ export async function diagnoseTenant({ tenant: cfg, logSince }: DoctorInput): Pr
   );
   if (!token.valid) return finish();
 
-  let ctx: Awaited<ReturnType<typeof act.checkAnypointAccess>>;
-  try {
-    ctx = await act.checkAnypointAccess(cfg);
-    report.checks.push({ check: 'Anypoint access', passed: true, result: `org ${ctx.orgId}` });
-  } catch (err) {
-    report.checks.push({ check: 'Anypoint access', passed: false, result: 'refused', cause: describeError(err), fix: 'Check anypoint.connectedApp (client id and secret, its scopes on the organization and environment).' });
-    return finish();
-  }
+  const ctx = await anypointAccess(cfg, report);
+  if (!ctx) return finish();
 
   // Reads that do not depend on each other go together; the tokens need the server's endpoints.
   const [policy, clients, apps, provider] = await Promise.all([act.readDoctorPolicy(cfg), act.readDoctorClients(cfg, ctx), act.readDoctorApps(cfg, ctx), act.readDoctorClientProvider(cfg, ctx)]);
@@ -91,6 +93,81 @@ export async function diagnoseTenant({ tenant: cfg, logSince }: DoctorInput): Pr
     report.checks.push(refusalCheck(await act.readTokenRefusals(cfg, policy.authorizationServer.id, since), since));
   }
   return finish();
+}
+
+/** The Anypoint connected app's access, as a row; undefined when refused (nothing after it can be read). */
+async function anypointAccess(cfg: TenantConfig, report: DoctorReport): Promise<AnypointContext | undefined> {
+  try {
+    const ctx = await act.checkAnypointAccess(cfg);
+    report.checks.push({ check: 'Anypoint access', passed: true, result: `org ${ctx.orgId}` });
+    return ctx;
+  } catch (err) {
+    report.checks.push({ check: 'Anypoint access', passed: false, result: 'refused', cause: describeError(err), fix: 'Check anypoint.connectedApp (client id and secret, its scopes on the organization and environment).' });
+    return undefined;
+  }
+}
+
+/**
+ * An RFC 7591 tenant: the provider as the preflight checks it (discovery, the registration header,
+ * the introspection client), the client provider's header, and the proof (tokens from the provider,
+ * their introspection, the gateway's answers), all read-only as for an Okta tenant.
+ */
+async function diagnoseAtProvider(cfg: Rfc7591TenantConfig, report: DoctorReport): Promise<void> {
+  const check = 'RFC 7591 provider';
+  let endpoints: Awaited<ReturnType<typeof act.checkProviderAccess>>;
+  try {
+    endpoints = await act.checkProviderAccess(cfg);
+    report.checks.push({ check, passed: true, result: `discovery, registration header and introspection client accepted (${endpoints.issuer})` });
+  } catch (err) {
+    report.checks.push({ check, passed: false, result: 'refused', ...causeAndFix(describeError(err)) });
+    return;
+  }
+  const ctx = await anypointAccess(cfg, report);
+  if (!ctx) return;
+  report.checks.push(bearerProviderCheck(await act.readDoctorClientProvider(cfg, ctx), endpoints.register));
+  try {
+    report.checks.push(proofCheck(await act.proveIntegration(cfg, ctx, endpoints, '', {})));
+  } catch (err) {
+    report.checks.push({ check: 'Tokens and the gateway', passed: false, result: 'could not be proven', ...causeAndFix(describeError(err), 'See the cause; after a fix, converge the tenant: npm run cli -- drift <tenant.yaml> --fix') });
+  }
+}
+
+/** An activity's refusal ("… Fix: …") as a row's cause and fix. */
+function causeAndFix(message: string, fallbackFix = 'See the cause.'): { cause: string; fix: string } {
+  const at = message.indexOf(' Fix: ');
+  return at < 0 ? { cause: message, fix: fallbackFix } : { cause: message.slice(0, at), fix: message.slice(at + ' Fix: '.length) };
+}
+
+/** At an RFC 7591 provider Anypoint registers with "Bearer <initial access token>" (seed 004's other header). */
+export function bearerProviderCheck(p: DoctorProviderEvidence, registerUrl: string): DoctorCheck {
+  const check = 'Client provider registration';
+  if (!p.found) return { check, passed: false, result: 'missing', cause: `Anypoint has no client provider "${p.name}": Request Access cannot register clients at the provider.`, fix: 'Onboard again: npm run cli -- start <tenant.yaml>' };
+  if (p.authorizationScheme !== 'Bearer') {
+    return {
+      check,
+      passed: false,
+      result: p.authorizationScheme ? `Authorization header "${p.authorizationScheme} …"` : 'Authorization header blank',
+      cause: `The client provider "${p.name}" registers clients with ${p.authorizationScheme ? `a "${p.authorizationScheme}" Authorization header` : 'a blank Authorization header'}; the provider wants "Bearer <initial access token>" and refuses the registration ("invalid client id" at Request Access).`,
+      fix: 'Converge it: npm run cli -- drift <tenant.yaml> --fix (writes "Bearer <the token rfc7591.initialAccessToken points at>")',
+    };
+  }
+  if (p.registerUrl !== registerUrl) {
+    return { check, passed: false, result: `registration URL ${p.registerUrl ?? 'none'}`, cause: `The client provider "${p.name}" registers clients at ${p.registerUrl ?? 'no URL'}, not at the provider's registration endpoint ${registerUrl}: Request Access fails.`, fix: 'Converge it: npm run cli -- drift <tenant.yaml> --fix' };
+  }
+  return { check, passed: true, result: 'Bearer ******** (the provider accepted the token in the provider check above)' };
+}
+
+/** The proof's outcome as a row: what passed, or each part that did not. */
+export function proofCheck(proof: ProofResult): DoctorCheck {
+  const check = 'Tokens and the gateway';
+  const calls = (p: ProofResult) => [p.withoutToken, ...p.probes];
+  const all = [proof, ...(proof.otherClients ?? [])];
+  if (proof.passed) return { check, passed: true, result: `${all.length} client(s): token, introspection active, ${all.flatMap(calls).map((c) => `${c.method} ${c.path} ${c.actual}`).join(', ')}` };
+  const problems = all.flatMap((p) => [
+    ...(p.introspectionActive ? [] : [`the introspection client does not find the token of ${p.tokenScopes.length ? `scopes ${p.tokenScopes.join(' ')}` : 'a client'} active`]),
+    ...calls(p).filter((c) => !c.passed).map((c) => `${c.method} ${c.path} answered ${c.actual} where ${c.expected} was expected`),
+  ]);
+  return { check, passed: false, result: `${problems.length} problem(s)`, cause: `${problems.join('; ')}.`, fix: 'Converge the API instance\'s policies and the client applications: npm run cli -- drift <tenant.yaml> --fix; if it persists, check the client\'s scopes at the provider and the OpenID Connect policy\'s introspection client.' };
 }
 
 /** The checks from the evidence, each failure with its cause and fix. Pure: the tests call it too. */

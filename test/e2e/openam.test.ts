@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { checkDriftNow, confirmOffboarding, startOffboarding } from '../../src/cli/lifecycle';
+import { runDoctor } from '../../src/cli/doctor';
 import { planDryRun } from '../../src/cli/operations';
 import { renderOffboarding, renderProgress } from '../../src/cli/render';
 import type { Rfc7591TenantConfig } from '../../src/config/tenant';
@@ -160,6 +161,24 @@ describe('onboarding an RFC 7591 (OpenAM) tenant on the sandboxes', () => {
     // The drift check of a converged RFC 7591 tenant is clean: it checks the provider's header, no Okta token.
     const report = await (await stack.worker()).runUntil(() => checkDriftNow(stack.client, stack.taskQueue, cfg));
     expect([report.error, report.clean, report.differences, report.missing]).toEqual([undefined, true, [], []]);
+    expect(await providerClients()).toEqual(clientsSettled);
+
+    // doctor diagnoses it at the provider, read-only: healthy; with an introspection secret the provider refuses, that row says why.
+    const healthy = await (await stack.worker()).runUntil(() => runDoctor(stack.client, stack.taskQueue, cfg));
+    expect(healthy.checks.map((c) => [c.check, c.passed, c.cause])).toEqual([
+      ['Tenant record', true, undefined],
+      ['RFC 7591 provider', true, undefined],
+      ['Anypoint access', true, undefined],
+      ['Client provider registration', true, undefined],
+      ['Tokens and the gateway', true, undefined],
+    ]);
+    expect(healthy.healthy).toBe(true);
+    process.env.OPENAM_E2E_WRONG_INTROSPECTION_SECRET = 'not-the-introspection-secret';
+    const wrongSecret: Rfc7591TenantConfig = { ...cfg, rfc7591: { ...cfg.rfc7591, introspectionClient: { ...cfg.rfc7591.introspectionClient, clientSecret: { env: 'OPENAM_E2E_WRONG_INTROSPECTION_SECRET' } } } };
+    const broken = await (await stack.worker()).runUntil(() => runDoctor(stack.client, stack.taskQueue, wrongSecret));
+    expect(broken.healthy).toBe(false);
+    expect(broken.checks.find((c) => c.check === 'RFC 7591 provider')).toMatchObject({ passed: false, result: 'refused', cause: expect.stringMatching(/introspect a token failed .*invalid_client/), fix: expect.stringMatching(/introspectionClient/) });
+    expect(JSON.stringify(broken)).not.toContain('not-the-introspection-secret');
     expect(await providerClients()).toEqual(clientsSettled);
   });
 
