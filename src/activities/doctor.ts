@@ -3,7 +3,8 @@ import type { OktaTenantConfig, TenantConfig } from '../config/tenant';
 import { anypointFor, oktaFor } from './clients';
 import { authorizationServerConvergence, oktaActivities } from './okta';
 import { probeGateway } from './proof';
-import type { AnypointContext, ProbeResult } from './types';
+import { proveUserSignIn } from './sign-in-proof';
+import type { AnypointContext, ProbeResult, ProviderEndpoints, UserSignInProof } from './types';
 
 /*
  * `doctor`'s evidence, read-only: what Okta holds for the tenant's policy and verification clients, and
@@ -188,4 +189,13 @@ export async function readTokenRefusals(cfg: OktaTenantConfig, authServerId: str
       reason: e.outcome?.reason,
       errorDescription: typeof e.debugContext?.debugData?.errorDescription === 'string' ? e.debugContext.debugData.errorDescription : undefined,
     }));
+}
+
+/**
+ * The people of `verification.signIn` signing in as the proof does (authn, authorization code + PKCE and
+ * implicit, each token through the gateway): their tier rules' people conditions, seen as they see them.
+ * The POSTs are the sign-in (`/api/v1/authn`) and token requests; nothing is configured.
+ */
+export async function tryDoctorSignIns(cfg: OktaTenantConfig, ctx: AnypointContext, endpoints: ProviderEndpoints): Promise<UserSignInProof[]> {
+  return proveUserSignIn(cfg, ctx, endpoints);
 }

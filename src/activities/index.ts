@@ -48,6 +48,7 @@ const all = withHeartbeats(withFailureMapping(withQuickRetries({
   readDoctorApps: doctor.readDoctorApps,
   readDoctorClientProvider: doctor.readDoctorClientProvider,
   readTokenRefusals: doctor.readTokenRefusals,
+  tryDoctorSignIns: doctor.tryDoctorSignIns,
 })));
 
 export const {
@@ -139,4 +140,5 @@ export const {
   readDoctorApps,
   readDoctorClientProvider,
   readTokenRefusals,
+  tryDoctorSignIns,
 } = all;

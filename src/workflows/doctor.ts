@@ -3,7 +3,7 @@ import type * as activities from '../activities';
 import type { DoctorAppsEvidence, DoctorClientEvidence, DoctorLoggedRefusal, DoctorPolicyEvidence, DoctorProviderEvidence, DoctorTokenEvidence } from '../activities/doctor';
 import type { OktaTenantConfig, Rfc7591TenantConfig, TenantConfig } from '../config/tenant';
 import { oktaTenant } from '../config/tenant-kind';
-import type { AnypointContext, ProofResult } from '../activities/types';
+import type { AnypointContext, ProofResult, UserSignInProof } from '../activities/types';
 import { TENANT_ID } from '../temporal/search-attributes';
 import { ACTIVITY_OPTIONS } from './options';
 import { describeError } from './saga';
@@ -88,6 +88,13 @@ export async function diagnoseTenant({ tenant, logSince }: DoctorInput): Promise
   const endpoints = policy.authorizationServer ? await act.readOktaEndpoints(cfg, policy.authorizationServer.id) : undefined;
   const tokens = endpoints ? await act.tryDoctorTokens(cfg, ctx, endpoints.token) : [];
   report.checks.push(...diagnose(cfg, policy, clients, tokens), ...appChecks(apps), providerCheck(provider, endpoints?.register));
+  if (endpoints && cfg.verification.signIn) {
+    try {
+      report.checks.push(...(await act.tryDoctorSignIns(cfg, ctx, endpoints)).map(signInCheck));
+    } catch (err) {
+      report.checks.push({ check: 'People signing in', passed: false, result: 'could not sign in', ...causeAndFix(describeError(err)) });
+    }
+  }
   if (policy.authorizationServer) {
     const since = logSince ?? new Date(Date.now() - DEFAULT_LOG_WINDOW_MS).toISOString();
     report.checks.push(refusalCheck(await act.readTokenRefusals(cfg, policy.authorizationServer.id, since), since));
@@ -130,6 +137,24 @@ async function diagnoseAtProvider(cfg: Rfc7591TenantConfig, report: DoctorReport
   } catch (err) {
     report.checks.push({ check: 'Tokens and the gateway', passed: false, result: 'could not be proven', ...causeAndFix(describeError(err), 'See the cause; after a fix, converge the tenant: npm run cli -- drift <tenant.yaml> --fix') });
   }
+}
+
+/** One person of verification.signIn, as they signed in (both flows): what their tier rules let through. */
+export function signInCheck(u: UserSignInProof): DoctorCheck {
+  const check = `Sign-in of ${u.login}`;
+  if (u.passed) return { check, passed: true, result: u.expectedRefused ? 'refused a token, as the file expects' : `code+PKCE and implicit: ${u.flows[0]?.tokenScopes.join(' ') || 'no scope'}; the gateway as expected` };
+  const problems = u.flows.flatMap((f) => [
+    ...(u.expectedRefused && !f.error ? [`${f.flow} got a token (scopes ${f.tokenScopes.join(' ') || 'none'}) where the file expects a refusal`] : []),
+    ...(!u.expectedRefused && f.error ? [`${f.flow} was refused: ${f.error}`] : []),
+    ...f.probes.filter((p) => !p.passed).map((p) => `${f.flow}: ${p.method} ${p.path} with the token in the ${p.tokenIn ?? 'header'} answered ${p.actual} where ${p.expected} was expected`),
+  ]);
+  return {
+    check,
+    passed: false,
+    result: `${problems.length} problem(s)`,
+    cause: `${problems.join('; ')}.`,
+    fix: `Check ${u.login}'s groups in Okta against the tier rules (okta.accessPolicy.groupRules: their groups and scopes), and that the sign-in application is assigned; converge the rules: npm run cli -- drift <tenant.yaml> --fix`,
+  };
 }
 
 /** An activity's refusal ("… Fix: …") as a row's cause and fix. */

@@ -73,8 +73,8 @@ describe('doctor on the sandboxes', () => {
     if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
   }
 
-  /** Token requests (doctor's, Anypoint's) and the gateway's introspection are the only POSTs a doctor run may cause; everything else is a read. */
-  const READ_ONLY_EXCEPTIONS = [/^POST \/oauth2\/:authServerId\/v1\/(token|introspect)$/, /^POST \/accounts\/api\/v2\/oauth2\/token$/];
+  /** Token requests (doctor's, Anypoint's), the people's sign-ins and the gateway's introspection are the only POSTs a doctor run may cause; everything else is a read. */
+  const READ_ONLY_EXCEPTIONS = [/^POST \/oauth2\/:authServerId\/v1\/(token|introspect)$/, /^POST \/accounts\/api\/v2\/oauth2\/token$/, /^POST \/api\/v1\/authn$/];
 
   /** Runs doctor and asserts it wrote nothing to either sandbox. */
   async function doctor(tenant: OktaTenantConfig = cfg, { reads = true, logSince }: { reads?: boolean; logSince?: string } = {}): Promise<DoctorReport> {
@@ -104,7 +104,24 @@ describe('doctor on the sandboxes', () => {
     const secrets = secretsOf(await stack.state());
     expect(secrets.length).toBeGreaterThanOrEqual(6);
     for (const secret of secrets) expect(raw).not.toContain(secret);
-    expect(report.checks.map((c) => c.check)).toEqual(expect.arrayContaining(['Okta API token', 'Access policy and rule', 'Scope silver', 'Token for Solar System Silver', 'Token for Solar System Gold', 'Gateway for Solar System Silver', 'Gateway for Solar System Gold', 'Introspection client', 'SSO app redirect URI', 'Client provider registration']));
+    expect(report.checks.map((c) => c.check)).toEqual(expect.arrayContaining(['Okta API token', 'Access policy and rule', 'Scope silver', 'Token for Solar System Silver', 'Token for Solar System Gold', 'Gateway for Solar System Silver', 'Gateway for Solar System Gold', 'Introspection client', 'SSO app redirect URI', 'Client provider registration', 'Sign-in of carl.sagan@example.com', 'Sign-in of jocelyn.bell@example.com']));
+  });
+
+  it("a person out of the group their tier rule names: the sign-in row says which flow was refused, and the fix names the tier rules", async () => {
+    const [carl] = cfg.verification.signIn!.users;
+    const user = (await okta.findUserByLogin(carl.login))!;
+    const silver = (await okta.findGroupByName(carl.groups[0]))!;
+    await asOktaAdmin('DELETE', `/api/v1/groups/${silver.id}/users/${user.id}`);
+    try {
+      const report = await doctor();
+      expect(failed(report).map((c) => c.check)).toEqual([`Sign-in of ${carl.login}`]);
+      expect(check(report, `Sign-in of ${carl.login}`)).toMatchObject({
+        cause: expect.stringMatching(/authorization_code\+pkce was refused: access_denied/),
+        fix: expect.stringContaining('okta.accessPolicy.groupRules'),
+      });
+    } finally {
+      await asOktaAdmin('PUT', `/api/v1/groups/${silver.id}/users/${user.id}`);
+    }
   });
 
   it('a tenant never onboarded: one failed check that says so and how to onboard, nothing written', async () => {
