@@ -37,6 +37,7 @@ function driftHeadline(r: DriftReport): string {
   if (r.clean) return 'clean: Okta and Anypoint match the tenant file';
   const parts = [`${r.differences.length} difference(s)`, `${r.missing.length} recorded resource(s) missing`];
   if (!r.oktaToken.valid) parts.push('the Okta API token does NOT work');
+  if (r.doctor && !r.doctor.healthy) parts.push(`doctor: ${r.doctor.failed.length} check(s) failed`);
   return `DRIFT: ${parts.join(', ')}`;
 }
 
@@ -45,6 +46,7 @@ function driftLines(r: DriftReport): string[] {
     ...(!r.oktaToken.valid ? [`Okta API token (used by the client provider): ${r.oktaToken.error ?? 'refused'}`] : []),
     ...r.missing.map((m) => `missing: ${m.title}${m.id ? ` [${m.id}]` : ''} (created by this tenant, no longer there)`),
     ...r.differences.map((d) => `${d.action}: ${d.resource}${d.changes?.length ? ` (differs: ${d.changes.join(', ')})` : ''}${d.fix ? `; fix: ${d.fix}` : ''}`),
+    ...(r.doctor?.failed ?? []).map((c) => `doctor: ${c.check}: ${c.cause ?? c.result}${c.fix ? `; fix: ${c.fix}` : ''}`),
   ];
 }
 

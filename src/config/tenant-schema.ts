@@ -467,10 +467,14 @@ const lifecycle = z
     notificationWebhook: secret('lifecycle.notificationWebhook')
       .optional()
       .describe('Incoming-webhook URL drift reports are POSTed to, by reference; defaults to assignment.reminderWebhook'),
+    doctorWithDrift: z
+      .boolean()
+      .optional()
+      .describe('Also run doctor with each drift check (read-only: token requests, the people\'s sign-ins, the System Log since the last check); a failed check of doctor makes the report not clean'),
   })
   .strict()
   .default({ driftCheckEvery: '1h' })
-  .describe('What happens after the onboarding: the scheduled drift check.');
+  .describe('What happens after the onboarding: the scheduled drift check (and doctor with it, when asked).');
 
 /*
  * Adoption is one map keyed by the step key the plan prints (`okta.group:goldSubscribers`), rather

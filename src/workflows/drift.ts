@@ -1,8 +1,10 @@
-import { patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { executeChild, patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { TenantConfig } from '../config/tenant';
 import { TENANT_ID } from '../temporal/search-attributes';
 import { CATALOGUE } from './catalogue';
+import { diagnoseTenant } from './doctor';
+import { msOf } from './durations';
 import { ACTIVITY_OPTIONS, RECORD_OPTIONS } from './options';
 import { describeError } from './saga';
 import type { DriftDifference, DriftReport, TenantRecordState } from './tenant-record';
@@ -15,6 +17,9 @@ export interface DriftInput {
 }
 
 const now = () => new Date(Date.now()).toISOString();
+
+/** Checks that ran before doctor could run with them (lifecycle.doctorWithDrift). */
+const DRIFT_DOCTOR_PATCH = 'drift-runs-doctor';
 
 /** Before it, an RFC 7591 tenant's check asked for an Okta token it does not have (and failed). */
 const RFC7591_DRIFT_PATCH = 'drift-rfc7591';
@@ -49,11 +54,17 @@ export async function checkDrift({ tenant: cfg }: DriftInput): Promise<DriftRepo
       report.missing = (record?.resources ?? [])
         .filter((r) => planned.get(r.target.key)?.action === 'create' || (r.kind === 'registeredClient' && registeredClientGone(planned, r.target)))
         .map((r) => ({ key: r.target.key, title: r.title, id: r.target.id }));
+      if (cfg.lifecycle?.doctorWithDrift && patched(DRIFT_DOCTOR_PATCH)) {
+        // The System Log since the previous check: a refusal is reported once, not for a day of checks.
+        const logSince = new Date(Date.now() - msOf(cfg.lifecycle.driftCheckEvery ?? '1h')).toISOString();
+        const diagnosis = await executeChild(diagnoseTenant, { workflowId: `${info.workflowId}-doctor`, args: [{ tenant: cfg, logSince }] });
+        report.doctor = { healthy: diagnosis.healthy, failed: diagnosis.checks.filter((c) => !c.passed) };
+      }
     }
   } catch (err) {
     report.error = describeError(err);
   }
-  report.clean = !report.error && report.oktaToken.valid && report.differences.length === 0 && report.missing.length === 0;
+  report.clean = !report.error && report.oktaToken.valid && report.differences.length === 0 && report.missing.length === 0 && (report.doctor?.healthy ?? true);
   await recordAct.recordTenantEvent(tenantId, { id: `${info.runId}:drift`, at: report.checkedAt, type: 'drift', report });
   if (!report.clean || (record?.lastDrift && !record.lastDrift.clean)) await act.notifyDrift(cfg, report);
   return report;

@@ -120,6 +120,8 @@ export interface DriftReport {
   oktaToken: { valid: boolean; error?: string };
   /** Why the check could not finish (the tenant file no longer validates, a platform is down…). */
   error?: string;
+  /** Doctor's verdict, when `lifecycle.doctorWithDrift` asks for it: its failed checks with cause and fix. */
+  doctor?: { healthy: boolean; failed: { check: string; result: string; cause?: string; fix?: string }[] };
 }
 
 export interface DriftRecordedEvent {
@@ -190,8 +192,8 @@ function applyAccessDecision(state: TenantRecordState, event: AccessDecisionEven
 /** A report's findings, without when or by which run: equal findings are the same drift. */
 function driftFindings(report: DriftReport | undefined): string {
   if (!report) return 'none';
-  const { clean, differences, missing, oktaToken, error } = report;
-  return JSON.stringify({ clean, differences, missing, oktaToken, error });
+  const { clean, differences, missing, oktaToken, error, doctor } = report;
+  return JSON.stringify({ clean, differences, missing, oktaToken, error, doctor: doctor?.failed.map((c) => [c.check, c.cause]) });
 }
 
 /** The record's run events, without its drift reports. */

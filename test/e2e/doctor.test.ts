@@ -4,6 +4,8 @@ import { AnypointClient } from '../../src/clients/anypoint';
 import { OktaClient } from '../../src/clients/okta';
 import type { OktaTenantConfig } from '../../src/config/tenant';
 import { runDoctor } from '../../src/cli/doctor';
+import { checkDriftNow } from '../../src/cli/lifecycle';
+import { renderDrift } from '../../src/cli/render';
 import type { RequestLogEntry } from '../../src/sandbox/core';
 import type { DoctorCheck, DoctorReport } from '../../src/workflows/doctor';
 import { doctorWorkflowIdFor, onboardingWorkflowIdFor } from '../../src/workflows/ids';
@@ -95,10 +97,15 @@ describe('doctor on the sandboxes', () => {
     return found;
   };
 
+  const withDoctor = (tenant: OktaTenantConfig): OktaTenantConfig => ({ ...tenant, lifecycle: { ...tenant.lifecycle, doctorWithDrift: true } });
+
   it('a healthy tenant: every check passes, and doctor made no write', async () => {
     const report = await doctor();
     expect(failed(report)).toEqual([]);
     expect(report.healthy).toBe(true);
+    // Run with the drift check (lifecycle.doctorWithDrift), a healthy doctor keeps the report clean.
+    const drift = await checkDriftNow(stack.client, stack.taskQueue, withDoctor(cfg));
+    expect([drift.error, drift.clean, drift.doctor]).toEqual([undefined, true, { healthy: true, failed: [] }]);
     // Raw history (encrypted payloads aside): no secret the sandboxes hold, though doctor used them.
     const raw = JSON.stringify(await stack.client.workflow.getHandle(doctorWorkflowIdFor(cfg.tenant.id)).fetchHistory());
     const secrets = secretsOf(await stack.state());
@@ -119,6 +126,11 @@ describe('doctor on the sandboxes', () => {
         cause: expect.stringMatching(/authorization_code\+pkce was refused: access_denied/),
         fix: expect.stringContaining('okta.accessPolicy.groupRules'),
       });
+      // With lifecycle.doctorWithDrift the drift check runs doctor too: its failed row is in the report.
+      const drift = await checkDriftNow(stack.client, stack.taskQueue, withDoctor(cfg));
+      expect(drift.clean).toBe(false);
+      expect(drift.doctor).toMatchObject({ healthy: false, failed: [expect.objectContaining({ check: `Sign-in of ${carl.login}` })] });
+      expect(renderDrift(drift)).toContain(`doctor: Sign-in of ${carl.login}: `);
     } finally {
       await asOktaAdmin('PUT', `/api/v1/groups/${silver.id}/users/${user.id}`);
     }
