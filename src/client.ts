@@ -375,7 +375,7 @@ export function buildProgram(options: { json?: boolean } = {}): Command {
     .option('--since <duration>', 'how far back the System Log is read for refused token requests (e.g. 2h, 7d)', '24h')
     .option('--json', 'machine-readable output')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']))
-    .description('Diagnose the tenant, read-only: each check, and for a failure its cause and fix from Okta (its objects and System Log); exit 0 healthy, 3 not')
+    .description('Diagnose the tenant, read-only: each check, and for a failure its cause and fix (from Okta\'s objects and System Log, or the RFC 7591 provider); exit 0 healthy, 3 not')
     .action(async (file: string, opts: { since: string; json?: boolean; output?: 'text' | 'json' }) => {
       const out = jsonOutput(opts);
       const window = durationMs(opts.since);
