@@ -1,4 +1,5 @@
-import { Context } from '@temporalio/activity';
+import type { Context } from '@temporalio/activity';
+import { currentContext } from './context';
 
 /*
  * A long activity records what it has done so far as its heartbeat details, and its next attempt
@@ -13,14 +14,6 @@ const latest = new WeakMap<Context, unknown>();
 /** What the liveness heartbeat (heartbeat.ts) sends: the latest checkpoint, so a heartbeat never erases one. */
 export function latestCheckpoint(ctx: Context): unknown {
   return latest.get(ctx);
-}
-
-function currentContext(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -1,6 +1,7 @@
-import { Context, log } from '@temporalio/activity';
+import { log } from '@temporalio/activity';
 import type { OktaClient, OktaOidcApp } from '../clients/okta';
 import { ExternalApiError } from '../clients/errors';
+import { activitySleep, currentContext } from './context';
 
 /*
  * Okta app labels are not unique, and its lists trail its writes. A create whose response was
@@ -70,7 +71,7 @@ async function listShowing(okta: OktaClient, created: OktaOidcApp): Promise<Okta
     const apps = await okta.listOidcAppsByLabel(created.label);
     if (apps.some((a) => a.id === created.id)) return apps;
     if (waitMs > LAST_WAIT_MS) return undefined;
-    await sleep(waitMs);
+    await activitySleep(waitMs);
   }
 }
 
@@ -81,20 +82,8 @@ async function removeWithRetries(okta: OktaClient, appId: string): Promise<boole
       return true;
     } catch (err) {
       if (!(err instanceof ExternalApiError) || !err.retryable || i >= REMOVAL_TRIES) return false;
-      await sleep(100 * 2 ** i);
+      await activitySleep(100 * 2 ** i);
     }
   }
 }
 
-function currentContext(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined;
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  const ctx = currentContext();
-  return ctx ? ctx.sleep(ms) : new Promise((resolve) => setTimeout(resolve, ms));
-}

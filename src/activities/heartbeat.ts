@@ -1,5 +1,5 @@
-import { Context } from '@temporalio/activity';
 import { latestCheckpoint } from './checkpoint';
+import { currentContext } from './context';
 import { wrapEach } from './wrap';
 
 /** How often a running activity reports its worker alive; the SDK throttles what it actually sends. */
@@ -26,10 +26,3 @@ export function withHeartbeats<T extends Record<string, (...args: never[]) => Pr
   });
 }
 
-function currentContext(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined;
-  }
-}

@@ -4,6 +4,7 @@ import { resolveSecretRef } from '../config/secrets';
 import type { OktaTenantConfig, Rfc7591TenantConfig, TenantConfig } from '../config/tenant';
 import { anypointFor, oktaFor, providerClientFor } from './clients';
 import { Checkpoint } from './checkpoint';
+import { activitySleep } from './context';
 import type { AnypointContext, ProbeResult, ProofResult, ProviderEndpoints, SignInFlowProof } from './types';
 import { proveUserSignIn } from './sign-in-proof';
 
@@ -126,7 +127,7 @@ export async function probeGateway(cfg: TenantConfig, call: { method: string; pa
       // The gateway itself unreachable: a network error, thrown as such once the tries are spent.
       if (i + 1 >= PROBE_TRIES) throw err;
     }
-    await sleep(PROBE_FIRST_DELAY_MS * 2 ** i);
+    await activitySleep(PROBE_FIRST_DELAY_MS * 2 ** i);
   }
   return { method: call.method, path: call.path, expected, actual, passed: actual === expected, ...(opts.tokenIn ? { tokenIn: opts.tokenIn } : {}) };
 }
@@ -144,7 +145,6 @@ function isVerdict(actual: number, expected: number, bearer: string | undefined)
   return !(bearer && actual === 401 && expected !== 401);
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function throwIfGatewayUnavailable(probes: ProbeResult[]): void {
   const unavailable = probes.find((p) => p.actual >= 500);

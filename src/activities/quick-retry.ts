@@ -1,6 +1,7 @@
-import { Context } from '@temporalio/activity';
+import type { Context } from '@temporalio/activity';
 import { ExternalApiError } from '../clients/errors';
 import { readRetryDelay, type ReadRetryPolicy } from '../clients/read-retry';
+import { activitySleep, currentContext } from './context';
 import { wrapEach } from './wrap';
 
 /*
@@ -53,14 +54,6 @@ export function inProcessTry(): number {
   return (ctx && tries.get(ctx)) ?? 1;
 }
 
-function currentContext(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined;
-  }
-}
-
 /** Runs `step`, trying it again in-process after a transient failure, up to QUICK_RETRY.attempts in all. */
 export async function withQuickRetry<T>(step: () => Promise<T>): Promise<T> {
   let backoffMs = QUICK_RETRY.initialDelayMs;
@@ -73,20 +66,12 @@ export async function withQuickRetry<T>(step: () => Promise<T>): Promise<T> {
       const delay = attempt < QUICK_RETRY.attempts ? quickRetryDelay(err, backoffMs) : undefined;
       if (delay === undefined) throw err;
       for (const listener of listeners) listener(err as ExternalApiError);
-      await sleep(delay);
+      await activitySleep(delay);
       backoffMs *= 2;
     }
   }
 }
 
-/** Inside an activity, a sleep that ends (rejects) when the activity is cancelled. */
-function sleep(ms: number): Promise<void> {
-  try {
-    return Context.current().sleep(ms);
-  } catch {
-    return new Promise((resolve) => setTimeout(resolve, ms));
-  }
-}
 
 /** Wraps every activity of a module with withQuickRetry. */
 export function withQuickRetries<T extends Record<string, (...args: never[]) => Promise<unknown>>>(fns: T): T {

@@ -6,6 +6,7 @@ import { resolveSecretRef } from '../config/secrets';
 import type { OktaTenantConfig } from '../config/tenant';
 import { ExternalApiError, RETRYABLE_KINDS } from '../clients/errors';
 import { anypointFor, oktaFor } from './clients';
+import { activitySleep } from './context';
 import { probeGateway, type ProofPartRunner } from './proof';
 import type { AnypointContext, ProviderEndpoints, SignInFlowProof, UserSignInProof } from './types';
 
@@ -110,7 +111,7 @@ async function retriedWhileUnavailable(attempt: () => Promise<SignInFlowProof>):
       if (err instanceof SignInRefused) throw err;
       last = err;
     }
-    await new Promise((r) => setTimeout(r, 200 * 2 ** i));
+    await activitySleep(200 * 2 ** i);
   }
   throw last;
 }
